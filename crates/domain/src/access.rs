@@ -1,0 +1,102 @@
+//! Staff roles and what each may do. The web layer asks these functions; it never compares role names.
+
+use serde::{Deserialize, Serialize};
+
+/// A staff role. Applicants are not staff and have no role here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 中心管理员: users, calendar, synonyms, everything a catalog editor may do.
+    Admin,
+    /// 事项目录编辑: edits, imports and exports the catalog.
+    CatalogEditor,
+    /// 窗口人员.
+    WindowStaff,
+    /// 后台审查人员.
+    Reviewer,
+    /// 大厅管理员.
+    HallManager,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Admin, Role::CatalogEditor, Role::WindowStaff, Role::Reviewer, Role::HallManager];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::CatalogEditor => "catalog_editor",
+            Self::WindowStaff => "window_staff",
+            Self::Reviewer => "reviewer",
+            Self::HallManager => "hall_manager",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Admin => "中心管理员",
+            Self::CatalogEditor => "事项目录编辑",
+            Self::WindowStaff => "窗口人员",
+            Self::Reviewer => "审查人员",
+            Self::HallManager => "大厅管理员",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.code() == code.trim())
+    }
+}
+
+/// Something a staff member may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    EditCatalog,
+    LoadCalendar,
+    EditSynonyms,
+    ManageUsers,
+}
+
+/// Whether any of `roles` grants `permission`.
+pub fn allows(roles: &[Role], permission: Permission) -> bool {
+    roles.iter().any(|role| match permission {
+        Permission::EditCatalog => matches!(role, Role::Admin | Role::CatalogEditor),
+        Permission::LoadCalendar | Permission::EditSynonyms | Permission::ManageUsers => matches!(role, Role::Admin),
+    })
+}
+
+/// Parses a comma-separated role list such as `admin,catalog_editor`.
+pub fn parse_roles(text: &str) -> Result<Vec<Role>, String> {
+    let mut roles = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+        let role = Role::from_code(part).ok_or_else(|| {
+            format!("没有“{part}”这个角色；可用：admin、catalog_editor、window_staff、reviewer、hall_manager")
+        })?;
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    if roles.is_empty() {
+        return Err("请至少给一个角色".to_string());
+    }
+    Ok(roles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editors_edit_the_catalog_but_do_not_manage_users() {
+        assert!(allows(&[Role::CatalogEditor], Permission::EditCatalog));
+        assert!(!allows(&[Role::CatalogEditor], Permission::ManageUsers));
+        assert!(!allows(&[Role::CatalogEditor], Permission::LoadCalendar));
+        assert!(allows(&[Role::Admin], Permission::LoadCalendar));
+        assert!(!allows(&[Role::WindowStaff, Role::Reviewer], Permission::EditCatalog));
+    }
+
+    #[test]
+    fn role_lists_parse_and_refuse_unknown_roles() {
+        assert_eq!(parse_roles("admin, catalog_editor,admin"), Ok(vec![Role::Admin, Role::CatalogEditor]));
+        assert!(parse_roles("root").is_err());
+        assert!(parse_roles(" , ").is_err());
+    }
+}

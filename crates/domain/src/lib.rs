@@ -1,0 +1,11 @@
+//! Onetrip's domain: the rules of the catalog, the working-day calendar and search, as pure functions and
+//! types. Nothing here does I/O, reads the clock, or knows about HTTP, SQL or JSON.
+
+pub mod access;
+pub mod calendar;
+pub mod catalog;
+pub mod ids;
+pub mod search;
+pub mod validation;
+
+pub use validation::FieldErrors;

@@ -1,0 +1,591 @@
+//! The two backends. They differ only in how they connect and migrate; the queries are written once, in the
+//! subset of SQL both SQLite and PostgreSQL understand (`$1` parameters, `ON CONFLICT`, `RETURNING`,
+//! BIGINT milliseconds, ISO date text), and the `store_queries!` macro implements [`Store`] for each.
+//!
+//! SQLite keeps one writer connection and several readers: writes are serialised in the process instead of
+//! failing with `SQLITE_BUSY`, and readers never wait for a writer (WAL).
+
+use crate::{AuditEvent, NewUser, NewVersion, Session, Store, StoreError, StoreResult, User};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use onetrip_domain::access::Role;
+use onetrip_domain::calendar::{CalendarEntry, DayKind};
+use onetrip_domain::catalog::{Adjustment, AdjustmentKind, Department, Matter, MatterVersion};
+use onetrip_domain::ids::CreditCode;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// SQLite: the embedded default.
+#[derive(Clone)]
+pub struct SqliteStore {
+    reader: SqlitePool,
+    writer: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`, in WAL mode with full fsync on commit, and
+    /// applies the migrations. `:memory:` is not supported: readers and the writer must share one file.
+    pub async fn open(path: &str) -> StoreResult<Self> {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|error| StoreError::Conflict(format!("cannot create {}: {error}", parent.display())))?;
+            }
+        }
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .disable_statement_logging();
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
+        Ok(Self { reader, writer })
+    }
+}
+
+/// PostgreSQL: for a province, several instances, one database.
+#[derive(Clone)]
+pub struct PostgresStore {
+    reader: PgPool,
+    writer: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects and applies the migrations. With `schema`, every table lives in that schema (created if
+    /// missing): the test suites give each test its own.
+    pub async fn connect(url: &str, schema: Option<&str>) -> StoreResult<Self> {
+        let mut options = PgConnectOptions::from_str(url)?.disable_statement_logging();
+        if let Some(schema) = schema {
+            if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(StoreError::Conflict("schema names are letters, digits and _".to_string()));
+            }
+            let admin = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&admin).await?;
+            admin.close().await;
+            options = options.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self { reader: pool.clone(), writer: pool })
+    }
+
+    /// Drops a schema made by `connect` (test clean-up).
+    pub async fn drop_schema(&self, schema: &str) -> StoreResult<()> {
+        if schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&self.writer).await?;
+        }
+        Ok(())
+    }
+}
+
+fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn from_millis(value: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(value).unwrap_or_default()
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn unique_to_conflict(error: sqlx::Error, what: &str) -> StoreError {
+    match &error {
+        sqlx::Error::Database(database) if database.is_unique_violation() => StoreError::Conflict(what.to_string()),
+        _ => StoreError::Database(error),
+    }
+}
+
+fn roles_text(roles: &[Role]) -> String {
+    roles.iter().map(|role| role.code()).collect::<Vec<_>>().join(",")
+}
+
+fn parse_roles(text: &str) -> Vec<Role> {
+    text.split(',').filter_map(Role::from_code).collect()
+}
+
+fn day_kind(code: &str) -> StoreResult<DayKind> {
+    match code {
+        "holiday" => Ok(DayKind::Holiday),
+        "makeup_workday" => Ok(DayKind::MakeupWorkday),
+        other => Err(corrupt(format!("calendar kind {other}"))),
+    }
+}
+
+fn version_from_row<R>(row: &R) -> StoreResult<MatterVersion>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let document: String = row.try_get("document")?;
+    let matter: Matter = serde_json::from_str(&document).map_err(corrupt)?;
+    let kind: String = row.try_get("adjustment_kind")?;
+    let effective: String = row.try_get("effective_date")?;
+    let version: i64 = row.try_get("version")?;
+    Ok(MatterVersion {
+        version: u32::try_from(version).map_err(corrupt)?,
+        adjustment: Adjustment {
+            kind: AdjustmentKind::from_code(&kind).ok_or_else(|| corrupt(format!("adjustment kind {kind}")))?,
+            reason: row.try_get("reason")?,
+            effective_date: NaiveDate::parse_from_str(&effective, "%Y-%m-%d").map_err(corrupt)?,
+            merged_into: row.try_get("merged_into")?,
+        },
+        author: row.try_get("author")?,
+        matter,
+    })
+}
+
+fn user_from_row<R>(row: &R) -> StoreResult<User>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let roles: String = row.try_get("roles")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        password_hash: row.try_get("password_hash")?,
+        roles: parse_roles(&roles),
+        department: row.try_get("department")?,
+        disabled: row.try_get("disabled")?,
+    })
+}
+
+const VERSION_COLUMNS: &str =
+    "version, adjustment_kind, reason, effective_date, merged_into, author, document";
+
+/// Implements [`Store`] for a backend struct with `reader` and `writer` pools.
+macro_rules! store_queries {
+    ($store:ty, $backend:literal) => {
+        impl $store {
+            async fn insert_version(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                version: &NewVersion,
+                number: u32,
+                at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let document = serde_json::to_string(&version.matter).map_err(corrupt)?;
+                sqlx::query(
+                    "INSERT INTO matter_versions (code, version, adjustment_kind, reason, effective_date, merged_into, \
+                     author, name, department, document, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(&version.matter.code)
+                .bind(i64::from(number))
+                .bind(version.adjustment.kind.code())
+                .bind(&version.adjustment.reason)
+                .bind(version.adjustment.effective_date.format("%Y-%m-%d").to_string())
+                .bind(&version.adjustment.merged_into)
+                .bind(&version.author)
+                .bind(&version.matter.name)
+                .bind(&version.matter.department)
+                .bind(document)
+                .bind(millis(at))
+                .execute(&mut **transaction)
+                .await?;
+                Ok(())
+            }
+
+            async fn upsert_departments(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                departments: &[Department],
+                at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                for department in departments {
+                    sqlx::query(
+                        "INSERT INTO departments (code, name, credit_code, updated_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (code) DO UPDATE SET name = excluded.name, credit_code = excluded.credit_code, \
+                         updated_at = excluded.updated_at",
+                    )
+                    .bind(&department.code)
+                    .bind(&department.name)
+                    .bind(department.credit_code.as_str())
+                    .bind(millis(at))
+                    .execute(&mut **transaction)
+                    .await
+                    .map_err(|error| unique_to_conflict(error, "统一社会信用代码已被另一个部门使用"))?;
+                }
+                Ok(())
+            }
+
+            /// Inserts the next version of a matter; `expected_latest` guards against concurrent edits.
+            async fn next_version(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                version: &NewVersion,
+                expected_latest: Option<Option<u32>>,
+                at: DateTime<Utc>,
+            ) -> StoreResult<u32> {
+                let code = &version.matter.code;
+                let current: Option<i64> = sqlx::query_scalar("SELECT latest_version FROM matters WHERE code = $1")
+                    .bind(code)
+                    .fetch_optional(&mut **transaction)
+                    .await?;
+                let current = current.map(|value| u32::try_from(value).unwrap_or(u32::MAX));
+                if let Some(expected) = expected_latest {
+                    if expected != current {
+                        return Err(StoreError::Conflict(match current {
+                            Some(_) if expected.is_none() => format!("事项编码 {code} 已存在"),
+                            Some(latest) => format!("事项 {code} 已被他人修改（现为第 {latest} 版），请刷新后重新编辑"),
+                            None => format!("事项 {code} 不存在"),
+                        }));
+                    }
+                }
+                let number = match current {
+                    None => {
+                        sqlx::query("INSERT INTO matters (code, latest_version, created_at) VALUES ($1, 1, $2)")
+                            .bind(code)
+                            .bind(millis(at))
+                            .execute(&mut **transaction)
+                            .await
+                            .map_err(|error| unique_to_conflict(error, &format!("事项编码 {code} 已存在")))?;
+                        1
+                    }
+                    Some(latest) => {
+                        let next = latest + 1;
+                        let updated = sqlx::query("UPDATE matters SET latest_version = $1 WHERE code = $2 AND latest_version = $3")
+                            .bind(i64::from(next))
+                            .bind(code)
+                            .bind(i64::from(latest))
+                            .execute(&mut **transaction)
+                            .await?;
+                        if updated.rows_affected() != 1 {
+                            return Err(StoreError::Conflict(format!("事项 {code} 已被他人修改，请刷新后重新编辑")));
+                        }
+                        next
+                    }
+                };
+                Self::insert_version(transaction, version, number, at).await?;
+                Ok(number)
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.reader).await?;
+                Ok(())
+            }
+
+            async fn departments(&self) -> StoreResult<Vec<Department>> {
+                let rows = sqlx::query("SELECT code, name, credit_code FROM departments ORDER BY code")
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let credit_code: String = row.try_get("credit_code")?;
+                        Ok(Department {
+                            code: row.try_get("code")?,
+                            name: row.try_get("name")?,
+                            credit_code: CreditCode::parse(&credit_code).map_err(corrupt)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn put_departments(&self, departments: &[Department], at: DateTime<Utc>) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                Self::upsert_departments(&mut transaction, departments, at).await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn add_matter_version(
+                &self,
+                version: &NewVersion,
+                expected_latest: Option<u32>,
+                at: DateTime<Utc>,
+            ) -> StoreResult<u32> {
+                let mut transaction = self.writer.begin().await?;
+                let number = Self::next_version(&mut transaction, version, Some(expected_latest), at).await?;
+                transaction.commit().await?;
+                Ok(number)
+            }
+
+            async fn import_catalog(
+                &self,
+                departments: &[Department],
+                versions: &[NewVersion],
+                at: DateTime<Utc>,
+            ) -> StoreResult<usize> {
+                let mut transaction = self.writer.begin().await?;
+                Self::upsert_departments(&mut transaction, departments, at).await?;
+                for version in versions {
+                    Self::next_version(&mut transaction, version, None, at).await?;
+                }
+                transaction.commit().await?;
+                Ok(versions.len())
+            }
+
+            async fn matter_versions(&self, code: &str) -> StoreResult<Vec<MatterVersion>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {VERSION_COLUMNS} FROM matter_versions WHERE code = $1 ORDER BY version"
+                ))
+                .bind(code)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(version_from_row).collect()
+            }
+
+            async fn versions_in_force(&self, today: NaiveDate) -> StoreResult<Vec<MatterVersion>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {VERSION_COLUMNS} FROM matter_versions v WHERE v.effective_date <= $1 AND NOT EXISTS ( \
+                     SELECT 1 FROM matter_versions w WHERE w.code = v.code AND w.effective_date <= $1 AND \
+                     (w.effective_date > v.effective_date OR (w.effective_date = v.effective_date AND w.version > v.version))) \
+                     ORDER BY v.code"
+                ))
+                .bind(today.format("%Y-%m-%d").to_string())
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(version_from_row).collect()
+            }
+
+            async fn matter_count(&self) -> StoreResult<u64> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM matters").fetch_one(&self.reader).await?;
+                Ok(u64::try_from(count).unwrap_or(0))
+            }
+
+            async fn calendar_entries(&self) -> StoreResult<Vec<CalendarEntry>> {
+                let rows = sqlx::query("SELECT day, kind, name, notice_year FROM calendar_days ORDER BY day")
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let day: String = row.try_get("day")?;
+                        let kind: String = row.try_get("kind")?;
+                        let notice_year: i64 = row.try_get("notice_year")?;
+                        Ok(CalendarEntry {
+                            date: NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(corrupt)?,
+                            kind: day_kind(&kind)?,
+                            name: row.try_get("name")?,
+                            notice_year: i32::try_from(notice_year).map_err(corrupt)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn replace_notice(&self, notice_year: i32, entries: &[CalendarEntry]) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                sqlx::query("DELETE FROM calendar_days WHERE notice_year = $1")
+                    .bind(i64::from(notice_year))
+                    .execute(&mut *transaction)
+                    .await?;
+                for entry in entries {
+                    sqlx::query(
+                        "INSERT INTO calendar_days (day, kind, name, notice_year) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name, \
+                         notice_year = excluded.notice_year",
+                    )
+                    .bind(entry.date.format("%Y-%m-%d").to_string())
+                    .bind(entry.kind.code())
+                    .bind(&entry.name)
+                    .bind(i64::from(notice_year))
+                    .execute(&mut *transaction)
+                    .await?;
+                }
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.reader)
+                    .await?)
+            }
+
+            async fn put_setting(&self, name: &str, value: &str, at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                )
+                .bind(name)
+                .bind(value)
+                .bind(millis(at))
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn create_user(&self, user: &NewUser, at: DateTime<Utc>) -> StoreResult<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO users (username, display_name, password_hash, roles, department, disabled, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, FALSE, $6) RETURNING id",
+                )
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind(roles_text(&user.roles))
+                .bind(&user.department)
+                .bind(millis(at))
+                .fetch_one(&self.writer)
+                .await
+                .map_err(|error| unique_to_conflict(error, &format!("用户名 {} 已被使用", user.username)))?;
+                Ok(id)
+            }
+
+            async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+                let row = sqlx::query(
+                    "SELECT id, username, display_name, password_hash, roles, department, disabled FROM users WHERE username = $1",
+                )
+                .bind(username)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.as_ref().map(user_from_row).transpose()
+            }
+
+            async fn set_password(&self, user_id: i64, password_hash: &str) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                let updated = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(user_id)
+                    .execute(&mut *transaction)
+                    .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                // A new password ends every session opened with the old one.
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *transaction).await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn create_session(
+                &self,
+                token_hash: &str,
+                user_id: i64,
+                csrf_token: &str,
+                at: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                    .bind(millis(at))
+                    .execute(&mut *transaction)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(csrf_token)
+                .bind(millis(at))
+                .bind(millis(expires_at))
+                .execute(&mut *transaction)
+                .await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
+                let row = sqlx::query(
+                    "SELECT u.id, u.username, u.display_name, u.password_hash, u.roles, u.department, u.disabled, \
+                     s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
+                )
+                .bind(token_hash)
+                .bind(millis(now))
+                .fetch_optional(&self.reader)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let expires_at: i64 = row.try_get("expires_at")?;
+                Ok(Some(Session {
+                    user: user_from_row(&row)?,
+                    csrf_token: row.try_get("csrf_token")?,
+                    expires_at: from_millis(expires_at),
+                }))
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.writer).await?;
+                Ok(())
+            }
+
+            async fn record_login_failure(&self, username: &str, at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query("INSERT INTO login_failures (username, failed_at) VALUES ($1, $2)")
+                    .bind(username)
+                    .bind(millis(at))
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> StoreResult<u64> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND failed_at >= $2")
+                    .bind(username)
+                    .bind(millis(since))
+                    .fetch_one(&self.reader)
+                    .await?;
+                Ok(u64::try_from(count).unwrap_or(0))
+            }
+
+            async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username).execute(&self.writer).await?;
+                Ok(())
+            }
+
+            async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()> {
+                sqlx::query("INSERT INTO audit_events (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(millis(event.at))
+                    .bind(&event.actor)
+                    .bind(&event.action)
+                    .bind(&event.subject)
+                    .bind(&event.detail)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn audit_events(&self, limit: u32) -> StoreResult<Vec<AuditEvent>> {
+                let rows = sqlx::query("SELECT at, actor, action, subject, detail FROM audit_events ORDER BY id DESC LIMIT $1")
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let at: i64 = row.try_get("at")?;
+                        Ok(AuditEvent {
+                            at: from_millis(at),
+                            actor: row.try_get("actor")?,
+                            action: row.try_get("action")?,
+                            subject: row.try_get("subject")?,
+                            detail: row.try_get("detail")?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+/// Names the sqlx database type of a backend, for the transaction types in `store_queries!`.
+trait BackendDatabase {
+    type Database: sqlx::Database;
+}
+
+impl BackendDatabase for SqliteStore {
+    type Database = sqlx::Sqlite;
+}
+
+impl BackendDatabase for PostgresStore {
+    type Database = sqlx::Postgres;
+}
+
+store_queries!(SqliteStore, "sqlite");
+store_queries!(PostgresStore, "postgres");

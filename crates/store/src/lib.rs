@@ -1,0 +1,178 @@
+//! Onetrip's storage: the [`Store`] trait in the domain's own words, and one implementation per backend
+//! (SQLite, the embedded default, and PostgreSQL, for scale). Both run the same SQL (see `backend.rs`),
+//! each with its own migrations in `migrations/<backend>/` under identical file names.
+
+mod backend;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use onetrip_domain::access::Role;
+use onetrip_domain::calendar::CalendarEntry;
+use onetrip_domain::catalog::{Adjustment, Department, Matter, MatterVersion};
+use std::sync::Arc;
+
+pub use backend::{PostgresStore, SqliteStore};
+
+/// What can go wrong in the store, in terms a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique value is taken, or someone else saved first.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Stored data that cannot be read back (a bug or a manual edit).
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A staff account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+    pub department: Option<String>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+    pub department: Option<String>,
+}
+
+/// A logged-in session and its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A new version of a matter, ready to be stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVersion {
+    pub adjustment: Adjustment,
+    pub author: String,
+    pub matter: Matter,
+}
+
+/// An entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// Everything Onetrip keeps, in the domain's words. Every method that changes several rows does so in
+/// one transaction: it happens completely or not at all.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which backend this is: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn departments(&self) -> StoreResult<Vec<Department>>;
+
+    /// Adds or replaces departments, all or none.
+    async fn put_departments(&self, departments: &[Department], at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Stores a new version of a matter. `expected_latest` is the version the editor started from
+    /// (`None` for a new matter); if someone saved in between, nothing is stored and `Conflict` returned.
+    async fn add_matter_version(
+        &self,
+        version: &NewVersion,
+        expected_latest: Option<u32>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u32>;
+
+    /// Replaces the whole catalog in one transaction, as an import does: departments are upserted and every
+    /// matter gets a new version (or its first). Returns how many matter versions were written.
+    async fn import_catalog(
+        &self,
+        departments: &[Department],
+        versions: &[NewVersion],
+        at: DateTime<Utc>,
+    ) -> StoreResult<usize>;
+
+    /// Every version of one matter, oldest first; empty when there is no such matter.
+    async fn matter_versions(&self, code: &str) -> StoreResult<Vec<MatterVersion>>;
+
+    /// For each matter, the version in force on `today` (whatever its adjustment kind).
+    async fn versions_in_force(&self, today: NaiveDate) -> StoreResult<Vec<MatterVersion>>;
+
+    async fn matter_count(&self) -> StoreResult<u64>;
+
+    async fn calendar_entries(&self) -> StoreResult<Vec<CalendarEntry>>;
+
+    /// Replaces every entry of one notice year with `entries`.
+    async fn replace_notice(&self, notice_year: i32, entries: &[CalendarEntry]) -> StoreResult<()>;
+
+    async fn setting(&self, name: &str) -> StoreResult<Option<String>>;
+
+    async fn put_setting(&self, name: &str, value: &str, at: DateTime<Utc>) -> StoreResult<()>;
+
+    async fn create_user(&self, user: &NewUser, at: DateTime<Utc>) -> StoreResult<i64>;
+
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+
+    async fn set_password(&self, user_id: i64, password_hash: &str) -> StoreResult<()>;
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// The session for a token hash, if it exists and has not expired at `now`.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>>;
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    async fn record_login_failure(&self, username: &str, at: DateTime<Utc>) -> StoreResult<()>;
+
+    async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> StoreResult<u64>;
+
+    async fn clear_login_failures(&self, username: &str) -> StoreResult<()>;
+
+    async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
+
+    /// The newest `limit` audit events, newest first.
+    async fn audit_events(&self, limit: u32) -> StoreResult<Vec<AuditEvent>>;
+}
+
+/// Opens the store a URL names (`sqlite://PATH` or `postgres://…`), creating and migrating it as needed.
+pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url, None).await?))
+    } else if let Some(path) = url.strip_prefix("sqlite://") {
+        Ok(Arc::new(SqliteStore::open(path).await?))
+    } else {
+        Err(StoreError::Conflict(format!(
+            "database URL must start with sqlite:// or postgres://, got {}",
+            url.split(':').next().unwrap_or_default()
+        )))
+    }
+}

@@ -1,0 +1,56 @@
+//! Test support shared by every suite that needs a store: a fresh SQLite file, and a fresh PostgreSQL schema
+//! when `ONETRIP_TEST_DATABASE_URL` is set. With `ONETRIP_REQUIRE_POSTGRES=1` (as CI sets it) a missing or
+//! unreachable PostgreSQL fails the test instead of being left out.
+
+use crate::{PostgresStore, SqliteStore, Store};
+use std::sync::Arc;
+
+/// A store for one test, and what to clean up afterwards.
+pub struct TestStore {
+    pub name: &'static str,
+    pub store: Arc<dyn Store>,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Directory(#[allow(dead_code)] tempfile::TempDir),
+    Schema(PostgresStore, String),
+}
+
+impl TestStore {
+    /// Drops the PostgreSQL schema; the SQLite directory goes when this value is dropped.
+    pub async fn finish(self) {
+        if let Cleanup::Schema(store, schema) = self.cleanup {
+            let _ = store.drop_schema(&schema).await;
+        }
+    }
+}
+
+fn postgres_url() -> Option<String> {
+    let url = std::env::var("ONETRIP_TEST_DATABASE_URL").ok().filter(|url| !url.is_empty());
+    if url.is_none() && std::env::var("ONETRIP_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+        panic!("ONETRIP_REQUIRE_POSTGRES=1 but ONETRIP_TEST_DATABASE_URL is not set");
+    }
+    url
+}
+
+/// One fresh store per backend available here: SQLite always, PostgreSQL when configured.
+pub async fn test_stores() -> Vec<TestStore> {
+    let mut stores = Vec::new();
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let path = directory.path().join("onetrip.sqlite");
+    let sqlite = SqliteStore::open(path.to_str().expect("utf-8 path")).await.expect("open SQLite");
+    stores.push(TestStore { name: "sqlite", store: Arc::new(sqlite), cleanup: Cleanup::Directory(directory) });
+    if let Some(url) = postgres_url() {
+        let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let postgres = PostgresStore::connect(&url, Some(&schema))
+            .await
+            .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at ONETRIP_TEST_DATABASE_URL: {error}"));
+        stores.push(TestStore {
+            name: "postgres",
+            store: Arc::new(postgres.clone()),
+            cleanup: Cleanup::Schema(postgres, schema),
+        });
+    }
+    stores
+}
