@@ -1,1 +1,444 @@
-fn main() {}
+//! The `onetrip` binary: `serve` runs the whole platform; `user create`, `calendar load` and
+//! `catalog import` do the few things an operator needs from a shell.
+//!
+//! Configuration is one typed struct, read once: defaults, then a TOML file (`--config`, `ONETRIP_CONFIG`, or
+//! `./onetrip.toml` if present), then environment variables, then flags. `onetrip serve` with nothing set
+//! starts a working system on 127.0.0.1:8080 with SQLite in `./data/` and the demo catalog.
+
+use clap::{Args, Parser, Subcommand};
+use onetrip_domain::access::parse_roles;
+use onetrip_domain::calendar::OfficeHours;
+use onetrip_store::NewUser;
+use onetrip_web::{seed, AppState, WebConfig};
+use serde::Deserialize;
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "onetrip", version, about = "Onetrip 政务服务平台：最多跑一次")]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct CommonArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "ONETRIP_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH (default sqlite://data/onetrip.sqlite) or postgres://…
+    #[arg(long, env = "ONETRIP_DATABASE_URL", global = true)]
+    database: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve(ServeArgs),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Load a year's holiday notice.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// Import or export the catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "ONETRIP_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Do not load the demo catalog into an empty database.
+    #[arg(long, env = "ONETRIP_NO_DEMO")]
+    no_demo: bool,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account. The password is asked for, or read from standard input with --password-stdin.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Comma-separated: admin, catalog_editor, window_staff, reviewer, hall_manager.
+        #[arg(long, default_value = "admin,catalog_editor")]
+        roles: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Load (or replace) one year's holidays and make-up working days from a notice file.
+    Load {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Import a catalog from .xlsx or .json: all of it, or nothing if any row is wrong.
+    Import {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Export the catalog to .xlsx or .json (by the file's extension).
+    Export {
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+/// The configuration file's shape; every key is optional.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    database_url: Option<String>,
+    centre_name: Option<String>,
+    /// e.g. "09:00-12:00,13:00-17:00"; Altay uses "10:00-14:00,15:30-19:30".
+    office_hours: Option<String>,
+    secure_cookies: Option<bool>,
+    max_body_megabytes: Option<usize>,
+    demo: Option<bool>,
+    log_format: Option<String>,
+}
+
+/// Everything the binary needs, resolved once.
+struct Config {
+    listen: SocketAddr,
+    database_url: String,
+    demo: bool,
+    json_logs: bool,
+    web: WebConfig,
+}
+
+impl std::fmt::Debug for Config {
+    /// Never prints the database URL, which may hold a password.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Config")
+            .field("listen", &self.listen)
+            .field(
+                "database",
+                &self.database_url.split(':').next().unwrap_or_default(),
+            )
+            .field("demo", &self.demo)
+            .finish()
+    }
+}
+
+fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config, String> {
+    let path = common.config.clone().or_else(|| {
+        let default = PathBuf::from("onetrip.toml");
+        default.exists().then_some(default)
+    });
+    let file: FileConfig = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+            toml::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))?
+        }
+        None => FileConfig::default(),
+    };
+    let mut web = WebConfig::default();
+    if let Some(name) = file.centre_name {
+        web.centre_name = name;
+    }
+    if let Some(hours) = std::env::var("ONETRIP_OFFICE_HOURS")
+        .ok()
+        .or(file.office_hours)
+    {
+        web.office_hours = OfficeHours::parse(&hours)?;
+    }
+    web.secure_cookies = std::env::var("ONETRIP_SECURE_COOKIES")
+        .map(|value| value == "1" || value == "true")
+        .unwrap_or(file.secure_cookies.unwrap_or(false));
+    if let Some(megabytes) = file.max_body_megabytes {
+        web.max_body_bytes = megabytes.clamp(1, 512) * 1024 * 1024;
+    }
+    let default_listen = SocketAddr::from(([127, 0, 0, 1], 8080));
+    Ok(Config {
+        listen: serve
+            .and_then(|serve| serve.listen)
+            .or(file.listen)
+            .unwrap_or(default_listen),
+        database_url: common
+            .database
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| "sqlite://data/onetrip.sqlite".to_string()),
+        demo: !serve.is_some_and(|serve| serve.no_demo) && file.demo.unwrap_or(true),
+        json_logs: file.log_format.as_deref() == Some("json")
+            || std::env::var("ONETRIP_LOG_FORMAT").as_deref() == Ok("json"),
+        web,
+    })
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_state(config: &Config) -> Result<AppState, String> {
+    let store = onetrip_store::open(&config.database_url)
+        .await
+        .map_err(|error| format!("database: {error}"))?;
+    let state = AppState::new(store, config.web.clone())
+        .await
+        .map_err(|error| format!("start-up: {}", error.message()))?;
+    let years = seed::seed_calendar(&state)
+        .await
+        .map_err(|error| format!("calendar: {error:?}"))?;
+    if !years.is_empty() {
+        tracing::info!(?years, "shipped holiday notices loaded");
+    }
+    Ok(state)
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let state = open_state(&config).await?;
+    if config.demo {
+        let count = seed::seed_demo(&state)
+            .await
+            .map_err(|error| format!("demo data: {error:?}"))?;
+        if count > 0 {
+            tracing::info!(count, "demo catalog loaded into the empty database");
+        }
+    }
+    let reloader = state.clone();
+    tokio::spawn(async move {
+        // Versions scheduled for a later date take effect, and other instances' changes are seen.
+        let mut interval = tokio::time::interval(Duration::from_secs(60));
+        interval.tick().await;
+        loop {
+            interval.tick().await;
+            if let Err(error) = reloader.reload_catalog().await {
+                tracing::warn!(error = %error.message(), "catalog reload failed");
+            }
+            if let Err(error) = reloader.reload_calendar().await {
+                tracing::warn!(error = %error.message(), "calendar reload failed");
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|error| format!("cannot listen on {}: {error}", config.listen))?;
+    tracing::info!(address = %config.listen, database = state.store.backend(), "Onetrip is serving; open http://{}/", config.listen);
+    axum::serve(listener, onetrip_web::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|error| format!("server: {error}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn read_password(from_stdin: bool) -> Result<String, String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|error| error.to_string())?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first =
+        rpassword::prompt_password("密码（至少 10 位）：").map_err(|error| error.to_string())?;
+    let second = rpassword::prompt_password("再输入一次：").map_err(|error| error.to_string())?;
+    if first != second {
+        return Err("两次输入的密码不一致".to_string());
+    }
+    Ok(first)
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = load_config(&cli.common, Some(&args))?;
+            init_logging(config.json_logs);
+            tracing::info!(?config, "configuration");
+            serve(config).await
+        }
+        Command::User(UserCommand::Create {
+            username,
+            display_name,
+            roles,
+            password_stdin,
+        }) => {
+            let config = load_config(&cli.common, None)?;
+            init_logging(config.json_logs);
+            let roles = parse_roles(&roles)?;
+            let username = username.trim().to_string();
+            if username.is_empty()
+                || username.len() > 64
+                || !username
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            {
+                return Err("用户名由字母、数字和 . _ - 组成，最长 64 位".to_string());
+            }
+            let password = read_password(password_stdin)?;
+            onetrip_web::auth::check_new_password(&password)
+                .map_err(|errors| errors.to_string())?;
+            let hash =
+                onetrip_web::auth::hash_password(&password).map_err(|error| error.message())?;
+            let store = onetrip_store::open(&config.database_url)
+                .await
+                .map_err(|error| format!("database: {error}"))?;
+            let user = NewUser {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password_hash: hash,
+                roles,
+                department: None,
+            };
+            store
+                .create_user(&user, chrono::Utc::now())
+                .await
+                .map_err(|error| format!("{error}"))?;
+            println!(
+                "已创建用户 {}（{}）",
+                user.username,
+                user.roles
+                    .iter()
+                    .map(|role| role.label())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            );
+            Ok(())
+        }
+        Command::Calendar(CalendarCommand::Load { year, file }) => {
+            let config = load_config(&cli.common, None)?;
+            init_logging(config.json_logs);
+            let text = std::fs::read_to_string(&file)
+                .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+            let state = open_state(&config).await?;
+            let count =
+                onetrip_web::actions::load_notice(&state, &seed::system_staff("cli"), year, &text)
+                    .await
+                    .map_err(|error| {
+                        error
+                            .fields()
+                            .map(|fields| fields.to_string())
+                            .unwrap_or_else(|| error.message())
+                    })?;
+            println!("已载入 {year} 年放假安排：{count} 个日期");
+            Ok(())
+        }
+        Command::Catalog(CatalogCommand::Import { file, reason }) => {
+            let config = load_config(&cli.common, None)?;
+            init_logging(config.json_logs);
+            let bytes = std::fs::read(&file)
+                .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+            let state = open_state(&config).await?;
+            let catalog = onetrip_web::staff::parse_catalog_upload(bytes).map_err(problems_text)?;
+            match onetrip_web::actions::import_catalog(
+                &state,
+                &seed::system_staff("cli"),
+                catalog,
+                &reason,
+            )
+            .await
+            {
+                Ok(report) => {
+                    println!(
+                        "导入成功：新增 {}，调整 {}，未变 {}",
+                        report.created, report.adjusted, report.unchanged
+                    );
+                    Ok(())
+                }
+                Err(onetrip_web::actions::ImportFailure::Problems(problems)) => {
+                    Err(problems_text(problems))
+                }
+                Err(onetrip_web::actions::ImportFailure::Error(error)) => Err(error.message()),
+            }
+        }
+        Command::Catalog(CatalogCommand::Export { file }) => {
+            let config = load_config(&cli.common, None)?;
+            init_logging(config.json_logs);
+            let state = open_state(&config).await?;
+            let catalog = onetrip_web::staff::catalog_file(&state)
+                .await
+                .map_err(|error| error.message())?;
+            let bytes = if file
+                .extension()
+                .is_some_and(|extension| extension == "json")
+            {
+                serde_json::to_vec_pretty(&catalog).map_err(|error| error.to_string())?
+            } else {
+                onetrip_web::catalog_io::export_xlsx(&catalog)?
+            };
+            std::fs::write(&file, bytes)
+                .map_err(|error| format!("cannot write {}: {error}", file.display()))?;
+            println!(
+                "已导出 {} 个事项到 {}",
+                catalog.matters.len(),
+                file.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn problems_text(problems: Vec<(String, String)>) -> String {
+    let mut text = format!("文件有 {} 处问题，什么都没有导入：\n", problems.len());
+    for (place, message) in problems {
+        text.push_str(&format!("  {place}：{message}\n"));
+    }
+    text
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("onetrip: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -27,7 +27,9 @@ impl TestStore {
 }
 
 fn postgres_url() -> Option<String> {
-    let url = std::env::var("ONETRIP_TEST_DATABASE_URL").ok().filter(|url| !url.is_empty());
+    let url = std::env::var("ONETRIP_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty());
     if url.is_none() && std::env::var("ONETRIP_REQUIRE_POSTGRES").as_deref() == Ok("1") {
         panic!("ONETRIP_REQUIRE_POSTGRES=1 but ONETRIP_TEST_DATABASE_URL is not set");
     }
@@ -39,13 +41,21 @@ pub async fn test_stores() -> Vec<TestStore> {
     let mut stores = Vec::new();
     let directory = tempfile::tempdir().expect("temporary directory");
     let path = directory.path().join("onetrip.sqlite");
-    let sqlite = SqliteStore::open(path.to_str().expect("utf-8 path")).await.expect("open SQLite");
-    stores.push(TestStore { name: "sqlite", store: Arc::new(sqlite), cleanup: Cleanup::Directory(directory) });
+    let sqlite = SqliteStore::open(path.to_str().expect("utf-8 path"))
+        .await
+        .expect("open SQLite");
+    stores.push(TestStore {
+        name: "sqlite",
+        store: Arc::new(sqlite),
+        cleanup: Cleanup::Directory(directory),
+    });
     if let Some(url) = postgres_url() {
         let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
         let postgres = PostgresStore::connect(&url, Some(&schema))
             .await
-            .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at ONETRIP_TEST_DATABASE_URL: {error}"));
+            .unwrap_or_else(|error| {
+                panic!("cannot reach PostgreSQL at ONETRIP_TEST_DATABASE_URL: {error}")
+            });
         stores.push(TestStore {
             name: "postgres",
             store: Arc::new(postgres.clone()),

@@ -1,1 +1,93 @@
-//! placeholder
+//! Onetrip's HTTP edge on axum: the public guide pages, the staff pages and the JSON API, all from one
+//! router over one [`AppState`]. The domain decides; this crate parses requests, checks who is asking,
+//! calls the store, and renders pages or JSON.
+
+#![recursion_limit = "512"]
+
+pub mod actions;
+pub mod api;
+pub mod auth;
+pub mod catalog_io;
+pub mod error;
+pub mod matter_form;
+pub mod metrics;
+pub mod openapi;
+pub mod pages;
+pub mod seed;
+pub mod staff;
+pub mod state;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use axum::{middleware, Json, Router};
+pub use state::{AppState, WebConfig};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    let api = Router::new()
+        .route("/matters", get(api::matters).post(api::create_matter))
+        .route("/matters/{code}", get(api::matter).put(api::update_matter))
+        .route("/matters/{code}/versions", get(api::versions))
+        .route("/departments", get(api::departments))
+        .route("/calendar/days", get(api::calendar_days))
+        .route("/calendar/due", get(api::calendar_due))
+        .route("/calendar/between", get(api::calendar_between))
+        .route("/calendar/notices/{year}", put(api::load_notice))
+        .route("/synonyms", get(api::synonyms).put(api::save_synonyms))
+        .route("/catalog/export.json", get(api::export_json))
+        .route("/catalog/export.xlsx", get(api::export_xlsx))
+        .route("/catalog/import", post(api::import))
+        .route("/sessions", post(api::create_session))
+        .route(
+            "/sessions/current",
+            axum::routing::delete(api::delete_session),
+        )
+        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .fallback(api::not_found);
+
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/search", get(pages::search))
+        .route("/matters", get(pages::matters))
+        .route("/matters/{code}", get(pages::matter))
+        .route("/matters/{code}/notice", get(pages::notice))
+        .route("/matters/{code}/history", get(pages::history))
+        .route("/matters/{code}/versions/{version}", get(pages::matter_version))
+        .route("/login", get(staff::login_form).post(staff::login))
+        .route("/logout", post(staff::logout))
+        .route("/staff", get(staff::home))
+        .route("/staff/matters", get(staff::matters))
+        .route("/staff/matters/new", get(staff::new_matter_form).post(staff::create_matter))
+        .route("/staff/matters/{code}/edit", get(staff::edit_matter_form).post(staff::update_matter))
+        .route("/staff/catalog", get(staff::catalog_io))
+        .route("/staff/catalog/export.xlsx", get(staff::export_xlsx))
+        .route("/staff/catalog/import", post(staff::import))
+        .route("/staff/calendar", get(staff::calendar).post(staff::load_calendar))
+        .route("/staff/synonyms", get(staff::synonyms).post(staff::save_synonyms))
+        .route("/staff/audit", get(staff::audit))
+        .route("/static/site.css", get(pages::stylesheet))
+        .route("/static/print.css", get(pages::print_stylesheet))
+        .route("/static/print.js", get(pages::print_script))
+        .route("/healthz", get(api::health))
+        .route("/metrics", get(api::metrics))
+        .nest("/api/v1", api)
+        .fallback(|| async { error::Error::NotFound("这个页面".to_string()).into_response() })
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+        // Refuse a body larger than the limit by its Content-Length before reading it, and stop reading
+        // one that grows past the limit without announcing its length.
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("DENY")))
+        .with_state(state)
+}

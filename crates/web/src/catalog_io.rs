@@ -1,0 +1,1239 @@
+//! The catalog as files: JSON (the API's own shape) and an Excel workbook laid out the way catalog staff
+//! keep it — one sheet of matters, one sheet per repeated element (materials, steps, fees, FAQs, results,
+//! special procedures), and one of departments, joined by the matter code.
+//!
+//! Reading either format is all-or-nothing: every bad cell or rule is reported with its sheet, row and
+//! column (or JSON line and column), and nothing is imported until the whole file is right.
+
+use chrono::NaiveDate;
+use onetrip_domain::catalog::{
+    validate_department, validate_matter, Adjustment, AdjustmentKind, CatalogLevel, Department,
+    Faq, Fee, HandleArea, HandlingForm, Material, MaterialCopyKind, MaterialForm,
+    MaterialNecessity, MaterialSource, Matter, MatterKind, MatterResult, MatterVersion,
+    OnlineDepth, ResultKind, ServiceObject, SpecialProcedure, Step, StepKind, TimeLimit, UseLevel,
+};
+use onetrip_domain::ids::CreditCode;
+use onetrip_store::NewVersion;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A whole catalog: what the JSON export holds and the JSON import reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogFile {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    pub departments: Vec<Department>,
+    pub matters: Vec<Matter>,
+}
+
+/// A problem in an imported file: where (`材料 第 5 行 受理标准`) and what to do.
+pub type Problem = (String, String);
+
+/// The most matters one import may hold; a county has a few hundred, a province a few tens of thousands.
+pub const MAX_IMPORT_MATTERS: usize = 50_000;
+
+pub fn parse_json(bytes: &[u8]) -> Result<CatalogFile, Vec<Problem>> {
+    serde_json::from_slice(bytes).map_err(|error| {
+        vec![(
+            format!("JSON 第 {} 行第 {} 列", error.line(), error.column()),
+            format!("无法读取：{error}。请检查该处的字段名和取值"),
+        )]
+    })
+}
+
+/// Checks a whole catalog file against every rule; `existing` are departments already stored.
+pub fn validate_catalog(file: &CatalogFile, existing: &[Department]) -> Result<(), Vec<Problem>> {
+    let mut problems = Vec::new();
+    if file.matters.len() > MAX_IMPORT_MATTERS {
+        problems.push((
+            "文件".to_string(),
+            format!("一次最多导入 {MAX_IMPORT_MATTERS} 个事项，请分批导入"),
+        ));
+    }
+    let mut codes = HashSet::new();
+    for department in &file.departments {
+        if let Err(errors) = validate_department(department) {
+            for (field, messages) in errors.iter() {
+                problems.push((
+                    format!("部门 {} {field}", department.code),
+                    messages.join("；"),
+                ));
+            }
+        }
+        if !codes.insert(department.code.as_str()) {
+            problems.push((
+                format!("部门 {}", department.code),
+                "部门编码重复".to_string(),
+            ));
+        }
+    }
+    let mut known: Vec<&str> = existing
+        .iter()
+        .map(|department| department.code.as_str())
+        .collect();
+    known.extend(
+        file.departments
+            .iter()
+            .map(|department| department.code.as_str()),
+    );
+    let mut matter_codes = HashSet::new();
+    for matter in &file.matters {
+        let place = format!("事项“{}”（{}）", matter.name, matter.code);
+        if !matter_codes.insert(matter.code.as_str()) {
+            problems.push((
+                place.clone(),
+                "事项编码重复，每个业务办理项只能出现一次".to_string(),
+            ));
+        }
+        if let Err(errors) = validate_matter(matter, &known) {
+            for (field, messages) in errors.iter() {
+                problems.push((
+                    format!("{place} {}", field_label(field)),
+                    messages.join("；"),
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// The versions an import writes: new matters are 新增, changed ones 调整, unchanged ones nothing.
+pub fn plan_import(
+    file: &CatalogFile,
+    current: &HashMap<String, MatterVersion>,
+    reason: &str,
+    author: &str,
+    today: NaiveDate,
+) -> Vec<NewVersion> {
+    file.matters
+        .iter()
+        .filter_map(|matter| {
+            let kind = match current.get(&matter.code) {
+                None => AdjustmentKind::Create,
+                Some(existing) if existing.matter == *matter => return None,
+                Some(_) => AdjustmentKind::Adjust,
+            };
+            Some(NewVersion {
+                adjustment: Adjustment {
+                    kind,
+                    reason: reason.to_string(),
+                    effective_date: today,
+                    merged_into: String::new(),
+                },
+                author: author.to_string(),
+                matter: matter.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The Chinese names of the elements that differ between two versions, for the history page.
+pub fn changed_elements(before: &Matter, after: &Matter) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    let pairs: [(&'static str, bool); 16] = [
+        ("事项名称", before.name != after.name),
+        (
+            "编码与层级",
+            before.catalog_code != after.catalog_code
+                || before.main_item != after.main_item
+                || before.sub_item != after.sub_item,
+        ),
+        ("事项类型", before.kind != after.kind),
+        (
+            "实施主体与联办机构",
+            before.department != after.department
+                || before.joint_departments != after.joint_departments,
+        ),
+        ("设定依据", before.legal_basis != after.legal_basis),
+        (
+            "受理条件",
+            before.acceptance_conditions != after.acceptance_conditions,
+        ),
+        (
+            "办结时限",
+            before.statutory_limit != after.statutory_limit
+                || before.promised_limit != after.promised_limit
+                || before.statutory_limit_note != after.statutory_limit_note
+                || before.promised_limit_note != after.promised_limit_note,
+        ),
+        (
+            "办理形式与服务对象",
+            before.handling_forms != after.handling_forms
+                || before.service_objects != after.service_objects
+                || before.handle_area != after.handle_area
+                || before.use_level != after.use_level,
+        ),
+        (
+            "到现场次数",
+            before.trips_required != after.trips_required
+                || before.trips_reason != after.trips_reason,
+        ),
+        (
+            "网上办理与便民服务",
+            before.online_depth != after.online_depth
+                || before.appointment_supported != after.appointment_supported
+                || before.postal_supported != after.postal_supported
+                || before.online_payment_supported != after.online_payment_supported
+                || before.self_service_supported != after.self_service_supported,
+        ),
+        ("申请材料", before.materials != after.materials),
+        (
+            "办理环节与特别程序",
+            before.steps != after.steps || before.special_procedures != after.special_procedures,
+        ),
+        ("收费", before.fees != after.fees),
+        ("常见问题", before.faqs != after.faqs),
+        ("办理结果", before.results != after.results),
+        (
+            "地点、时间与电话",
+            before.address != after.address
+                || before.office_hours != after.office_hours
+                || before.consultation_phone != after.consultation_phone
+                || before.complaint_phone != after.complaint_phone
+                || before.themes != after.themes
+                || before.life_events != after.life_events
+                || before.keywords != after.keywords,
+        ),
+    ];
+    for (label, differs) in pairs {
+        if differs {
+            changed.push(label);
+        }
+    }
+    changed
+}
+
+fn yes_no(value: bool) -> String {
+    if value { "是" } else { "否" }.to_string()
+}
+
+fn parse_yes_no(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "是" | "yes" | "true" | "1" => Ok(true),
+        "否" | "no" | "false" | "0" | "" => Ok(false),
+        other => Err(format!("“{other}”应填“是”或“否”")),
+    }
+}
+
+fn join_labels<T: Copy>(items: &[T], label: fn(T) -> &'static str) -> String {
+    items
+        .iter()
+        .map(|item| label(*item))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split(['、', ',', '，', ';', '；'])
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn parse_labels<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>, String> {
+    split_list(text)
+        .iter()
+        .map(|item| parse(item).ok_or_else(|| format!("“{item}”不是可用的{what}")))
+        .collect()
+}
+
+fn parse_label<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<T, String> {
+    parse(text).ok_or_else(|| format!("“{}”不是可用的{what}", text.trim()))
+}
+
+fn parse_number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, String> {
+    let trimmed = text.trim();
+    let whole = trimmed.strip_suffix(".0").unwrap_or(trimmed);
+    whole
+        .parse()
+        .map_err(|_| format!("{what}应为整数，现为“{trimmed}”"))
+}
+
+/// One column of a sheet: its header, the element path it holds, and how to write and read it.
+struct Column<T> {
+    header: &'static str,
+    field: &'static str,
+    get: fn(&T) -> String,
+    set: fn(&mut T, &str) -> Result<(), String>,
+}
+
+macro_rules! text_column {
+    ($header:literal, $field:ident) => {
+        Column {
+            header: $header,
+            field: stringify!($field),
+            get: |item| item.$field.clone(),
+            set: |item, value| {
+                item.$field = value.trim().to_string();
+                Ok(())
+            },
+        }
+    };
+}
+
+fn matter_columns() -> Vec<Column<Matter>> {
+    vec![
+        text_column!("事项编码", code),
+        text_column!("事项名称", name),
+        text_column!("基本编码", catalog_code),
+        Column {
+            header: "主项编码",
+            field: "main_item.code",
+            get: |m| m.main_item.code.clone(),
+            set: |m, v| {
+                m.main_item.code = v.trim().to_string();
+                Ok(())
+            },
+        },
+        Column {
+            header: "主项名称",
+            field: "main_item.name",
+            get: |m| m.main_item.name.clone(),
+            set: |m, v| {
+                m.main_item.name = v.trim().to_string();
+                Ok(())
+            },
+        },
+        Column {
+            header: "子项编码",
+            field: "sub_item.code",
+            get: |m| m.sub_item.code.clone(),
+            set: |m, v| {
+                m.sub_item.code = v.trim().to_string();
+                Ok(())
+            },
+        },
+        Column {
+            header: "子项名称",
+            field: "sub_item.name",
+            get: |m| m.sub_item.name.clone(),
+            set: |m, v| {
+                m.sub_item.name = v.trim().to_string();
+                Ok(())
+            },
+        },
+        Column {
+            header: "事项类型",
+            field: "kind",
+            get: |m| m.kind.label().to_string(),
+            set: |m, v| {
+                m.kind = parse_label(
+                    v,
+                    |t| MatterKind::from_label(t).or_else(|| MatterKind::from_code(t)),
+                    "事项类型",
+                )?;
+                Ok(())
+            },
+        },
+        text_column!("实施主体编码", department),
+        Column {
+            header: "行使层级",
+            field: "use_level",
+            get: |m| m.use_level.label().to_string(),
+            set: |m, v| {
+                m.use_level = parse_label(v, UseLevel::parse_any, "行使层级")?;
+                Ok(())
+            },
+        },
+        text_column!("设定依据", legal_basis),
+        text_column!("受理条件", acceptance_conditions),
+        Column {
+            header: "法定办结时限",
+            field: "statutory_limit",
+            get: |m| limit_text(m.statutory_limit),
+            set: |m, v| {
+                m.statutory_limit = TimeLimit::parse_text(v)?;
+                Ok(())
+            },
+        },
+        text_column!("法定时限说明", statutory_limit_note),
+        Column {
+            header: "承诺办结时限",
+            field: "promised_limit",
+            get: |m| limit_text(m.promised_limit),
+            set: |m, v| {
+                m.promised_limit = TimeLimit::parse_text(v)?;
+                Ok(())
+            },
+        },
+        text_column!("承诺时限说明", promised_limit_note),
+        Column {
+            header: "办理形式",
+            field: "handling_forms",
+            get: |m| join_labels(&m.handling_forms, HandlingForm::label),
+            set: |m, v| {
+                m.handling_forms = parse_labels(v, HandlingForm::parse_any, "办理形式")?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "服务对象",
+            field: "service_objects",
+            get: |m| join_labels(&m.service_objects, ServiceObject::label),
+            set: |m, v| {
+                m.service_objects = parse_labels(v, ServiceObject::parse_any, "服务对象")?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "到办事现场次数",
+            field: "trips_required",
+            get: |m| m.trips_required.to_string(),
+            set: |m, v| {
+                m.trips_required = parse_number(v, "到办事现场次数")?;
+                Ok(())
+            },
+        },
+        text_column!("必须现场办理原因", trips_reason),
+        Column {
+            header: "网上办理深度",
+            field: "online_depth",
+            get: |m| m.online_depth.label().to_string(),
+            set: |m, v| {
+                m.online_depth = parse_label(v, OnlineDepth::parse_any, "网上办理深度")?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "支持预约办理",
+            field: "appointment_supported",
+            get: |m| yes_no(m.appointment_supported),
+            set: |m, v| {
+                m.appointment_supported = parse_yes_no(v)?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "支持物流快递",
+            field: "postal_supported",
+            get: |m| yes_no(m.postal_supported),
+            set: |m, v| {
+                m.postal_supported = parse_yes_no(v)?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "支持网上支付",
+            field: "online_payment_supported",
+            get: |m| yes_no(m.online_payment_supported),
+            set: |m, v| {
+                m.online_payment_supported = parse_yes_no(v)?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "支持自助终端",
+            field: "self_service_supported",
+            get: |m| yes_no(m.self_service_supported),
+            set: |m, v| {
+                m.self_service_supported = parse_yes_no(v)?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "通办范围",
+            field: "handle_area",
+            get: |m| m.handle_area.label().to_string(),
+            set: |m, v| {
+                m.handle_area = parse_label(v, HandleArea::parse_any, "通办范围")?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "联办机构编码",
+            field: "joint_departments",
+            get: |m| m.joint_departments.join("、"),
+            set: |m, v| {
+                m.joint_departments = split_list(v);
+                Ok(())
+            },
+        },
+        text_column!("办理地点", address),
+        text_column!("办理时间", office_hours),
+        text_column!("咨询电话", consultation_phone),
+        text_column!("监督投诉电话", complaint_phone),
+        Column {
+            header: "主题分类",
+            field: "themes",
+            get: |m| m.themes.join("、"),
+            set: |m, v| {
+                m.themes = split_list(v);
+                Ok(())
+            },
+        },
+        Column {
+            header: "人生事件",
+            field: "life_events",
+            get: |m| m.life_events.join("、"),
+            set: |m, v| {
+                m.life_events = split_list(v);
+                Ok(())
+            },
+        },
+        Column {
+            header: "群众常用说法",
+            field: "keywords",
+            get: |m| m.keywords.join("、"),
+            set: |m, v| {
+                m.keywords = split_list(v);
+                Ok(())
+            },
+        },
+    ]
+}
+
+fn limit_text(limit: TimeLimit) -> String {
+    match limit {
+        TimeLimit::OnTheSpot => "即办".to_string(),
+        TimeLimit::HalfDays(half_days) if half_days % 2 == 0 => (half_days / 2).to_string(),
+        TimeLimit::HalfDays(half_days) => format!("{}.5", half_days / 2),
+    }
+}
+
+fn material_columns() -> Vec<Column<Material>> {
+    vec![
+        text_column!("材料名称", name),
+        Column {
+            header: "必要性",
+            field: "necessity",
+            get: |m| m.necessity.label().to_string(),
+            set: |m, v| {
+                m.necessity = parse_label(
+                    v,
+                    MaterialNecessity::parse_any,
+                    "材料必要性（必要/非必要/容缺）",
+                )?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "材料形式",
+            field: "form",
+            get: |m| m.form.label().to_string(),
+            set: |m, v| {
+                m.form = parse_label(
+                    v,
+                    MaterialForm::parse_any,
+                    "材料形式（纸质/电子/纸质或电子）",
+                )?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "材料类型",
+            field: "copy_kind",
+            get: |m| m.copy_kind.label().to_string(),
+            set: |m, v| {
+                m.copy_kind = parse_label(
+                    v,
+                    MaterialCopyKind::parse_any,
+                    "材料类型（原件/复印件/原件和复印件）",
+                )?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "来源渠道",
+            field: "source",
+            get: |m| m.source.label().to_string(),
+            set: |m, v| {
+                m.source = parse_label(v, MaterialSource::parse_any, "来源渠道")?;
+                Ok(())
+            },
+        },
+        text_column!("来源说明", source_note),
+        Column {
+            header: "纸质份数",
+            field: "copies",
+            get: |m| m.copies.to_string(),
+            set: |m, v| {
+                m.copies = parse_number(v, "纸质份数")?;
+                Ok(())
+            },
+        },
+        text_column!("纸质规格", specification),
+        text_column!("空白表格", blank_form),
+        text_column!("示例样表", sample),
+        text_column!("填报须知", filling_notes),
+        text_column!("受理标准", acceptance_standard),
+        text_column!("要求提供材料的依据", basis),
+        Column {
+            header: "可告知承诺",
+            field: "pledge_allowed",
+            get: |m| yes_no(m.pledge_allowed),
+            set: |m, v| {
+                m.pledge_allowed = parse_yes_no(v)?;
+                Ok(())
+            },
+        },
+        text_column!("备注", remarks),
+    ]
+}
+
+fn step_columns() -> Vec<Column<Step>> {
+    vec![
+        text_column!("环节名称", name),
+        Column {
+            header: "环节种类",
+            field: "kind",
+            get: |s| s.kind.label().to_string(),
+            set: |s, v| {
+                s.kind = parse_label(
+                    v,
+                    StepKind::parse_any,
+                    "环节种类（受理/审查/审核/决定/办结/送达）",
+                )?;
+                Ok(())
+            },
+        },
+        text_column!("办理部门编码", department),
+        Column {
+            header: "阶段",
+            field: "stage",
+            get: |s| s.stage.to_string(),
+            set: |s, v| {
+                s.stage = parse_number(v, "阶段")?;
+                Ok(())
+            },
+        },
+        Column {
+            header: "时限",
+            field: "limit",
+            get: |s| limit_text(s.limit),
+            set: |s, v| {
+                s.limit = TimeLimit::parse_text(v)?;
+                Ok(())
+            },
+        },
+        text_column!("审查标准", standard),
+        text_column!("办理结果", result),
+    ]
+}
+
+fn fee_columns() -> Vec<Column<Fee>> {
+    vec![
+        text_column!("项目名称", name),
+        text_column!("收费标准", standard),
+        text_column!("收费依据", basis),
+        Column {
+            header: "可减免",
+            field: "reducible",
+            get: |f| yes_no(f.reducible),
+            set: |f, v| {
+                f.reducible = parse_yes_no(v)?;
+                Ok(())
+            },
+        },
+        text_column!("减免依据", reduction_basis),
+    ]
+}
+
+fn faq_columns() -> Vec<Column<Faq>> {
+    vec![text_column!("问题", question), text_column!("答案", answer)]
+}
+
+fn result_columns() -> Vec<Column<MatterResult>> {
+    vec![
+        text_column!("结果名称", name),
+        Column {
+            header: "结果类型",
+            field: "kind",
+            get: |r| r.kind.label().to_string(),
+            set: |r, v| {
+                r.kind = parse_label(
+                    v,
+                    ResultKind::parse_any,
+                    "结果类型（出证办结/出文办结/审批办结）",
+                )?;
+                Ok(())
+            },
+        },
+        text_column!("结果样本", sample),
+    ]
+}
+
+fn procedure_columns() -> Vec<Column<SpecialProcedure>> {
+    vec![
+        text_column!("名称", name),
+        text_column!("所需时限", limit),
+        text_column!("法定依据", basis),
+        Column {
+            header: "计入办结时限",
+            field: "counts_in_limit",
+            get: |p| yes_no(p.counts_in_limit),
+            set: |p, v| {
+                p.counts_in_limit = parse_yes_no(v)?;
+                Ok(())
+            },
+        },
+    ]
+}
+
+/// Names an element path in Chinese for a report: `materials[2].name` → `材料第 3 项 材料名称`.
+pub fn field_label(path: &str) -> String {
+    let (list, rest) = match path.split_once('[') {
+        Some((list, rest)) => (list, Some(rest)),
+        None => (path, None),
+    };
+    let list_label = match list {
+        "materials" => "材料",
+        "steps" => "环节",
+        "fees" => "收费项目",
+        "faqs" => "常见问题",
+        "results" => "办理结果",
+        "special_procedures" => "特别程序",
+        _ => "",
+    };
+    let header_for = |field: &str, headers: Vec<(&'static str, &'static str)>| {
+        headers
+            .into_iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, header)| header.to_string())
+            .unwrap_or_else(|| field.to_string())
+    };
+    match rest.and_then(|rest| rest.split_once("].")) {
+        Some((index, field)) if !list_label.is_empty() => {
+            let number = index.parse::<usize>().map(|index| index + 1).unwrap_or(0);
+            let headers: Vec<(&str, &str)> = match list {
+                "materials" => material_columns()
+                    .iter()
+                    .map(|c| (c.field, c.header))
+                    .collect(),
+                "steps" => step_columns().iter().map(|c| (c.field, c.header)).collect(),
+                "fees" => fee_columns().iter().map(|c| (c.field, c.header)).collect(),
+                "faqs" => faq_columns().iter().map(|c| (c.field, c.header)).collect(),
+                "results" => result_columns()
+                    .iter()
+                    .map(|c| (c.field, c.header))
+                    .collect(),
+                _ => procedure_columns()
+                    .iter()
+                    .map(|c| (c.field, c.header))
+                    .collect(),
+            };
+            format!("{list_label}第 {number} 项 {}", header_for(field, headers))
+        }
+        _ if !list_label.is_empty() => list_label.to_string(),
+        _ => header_for(
+            path,
+            matter_columns()
+                .iter()
+                .map(|c| (c.field, c.header))
+                .collect(),
+        ),
+    }
+}
+
+pub fn blank_matter() -> Matter {
+    Matter {
+        code: String::new(),
+        catalog_code: String::new(),
+        main_item: CatalogLevel {
+            code: String::new(),
+            name: String::new(),
+        },
+        sub_item: CatalogLevel {
+            code: String::new(),
+            name: String::new(),
+        },
+        name: String::new(),
+        kind: MatterKind::AdministrativeLicence,
+        department: String::new(),
+        use_level: UseLevel::County,
+        legal_basis: String::new(),
+        acceptance_conditions: String::new(),
+        statutory_limit: TimeLimit::HalfDays(40),
+        statutory_limit_note: String::new(),
+        promised_limit: TimeLimit::HalfDays(10),
+        promised_limit_note: String::new(),
+        handling_forms: vec![HandlingForm::Window],
+        service_objects: vec![ServiceObject::NaturalPerson],
+        trips_required: 1,
+        trips_reason: String::new(),
+        special_procedures: Vec::new(),
+        online_depth: OnlineDepth::None,
+        appointment_supported: false,
+        postal_supported: false,
+        online_payment_supported: false,
+        self_service_supported: false,
+        handle_area: HandleArea::Local,
+        joint_departments: Vec::new(),
+        fees: Vec::new(),
+        faqs: Vec::new(),
+        steps: Vec::new(),
+        materials: Vec::new(),
+        results: Vec::new(),
+        address: String::new(),
+        office_hours: String::new(),
+        consultation_phone: String::new(),
+        complaint_phone: String::new(),
+        themes: Vec::new(),
+        life_events: Vec::new(),
+        keywords: Vec::new(),
+    }
+}
+
+pub fn blank_material() -> Material {
+    Material {
+        name: String::new(),
+        necessity: MaterialNecessity::Required,
+        form: MaterialForm::PaperOrElectronic,
+        copy_kind: MaterialCopyKind::Original,
+        source: MaterialSource::Applicant,
+        source_note: String::new(),
+        copies: 1,
+        specification: String::new(),
+        blank_form: String::new(),
+        sample: String::new(),
+        filling_notes: String::new(),
+        acceptance_standard: String::new(),
+        basis: String::new(),
+        pledge_allowed: false,
+        remarks: String::new(),
+    }
+}
+
+pub fn blank_step() -> Step {
+    Step {
+        name: String::new(),
+        kind: StepKind::Review,
+        department: String::new(),
+        stage: 1,
+        limit: TimeLimit::HalfDays(2),
+        standard: String::new(),
+        result: String::new(),
+    }
+}
+
+pub fn blank_fee() -> Fee {
+    Fee {
+        name: String::new(),
+        standard: String::new(),
+        basis: String::new(),
+        reducible: false,
+        reduction_basis: String::new(),
+    }
+}
+
+pub fn blank_faq() -> Faq {
+    Faq {
+        question: String::new(),
+        answer: String::new(),
+    }
+}
+
+pub fn blank_result() -> MatterResult {
+    MatterResult {
+        name: String::new(),
+        kind: ResultKind::Document,
+        sample: String::new(),
+    }
+}
+
+pub fn blank_procedure() -> SpecialProcedure {
+    SpecialProcedure {
+        name: String::new(),
+        limit: String::new(),
+        basis: String::new(),
+        counts_in_limit: false,
+    }
+}
+
+// ---- Excel ------------------------------------------------------------------------------------------------
+
+const SHEET_DEPARTMENTS: &str = "部门";
+const SHEET_MATTERS: &str = "事项";
+const SHEET_MATERIALS: &str = "材料";
+const SHEET_STEPS: &str = "环节";
+const SHEET_FEES: &str = "收费";
+const SHEET_FAQS: &str = "常见问题";
+const SHEET_RESULTS: &str = "结果";
+const SHEET_PROCEDURES: &str = "特别程序";
+const CODE_HEADER: &str = "事项编码";
+const ORDER_HEADER: &str = "序号";
+
+fn xlsx_error(error: rust_xlsxwriter::XlsxError) -> String {
+    format!("生成工作簿失败：{error}")
+}
+
+fn write_sheet<T>(
+    workbook: &mut rust_xlsxwriter::Workbook,
+    name: &str,
+    columns: &[Column<T>],
+    rows: &[(Option<&str>, &T)],
+) -> Result<(), String> {
+    let bold = rust_xlsxwriter::Format::new()
+        .set_bold()
+        .set_background_color(rust_xlsxwriter::Color::RGB(0xDDEBF7));
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(name).map_err(xlsx_error)?;
+    let child = rows.first().is_some_and(|(code, _)| code.is_some())
+        || (rows.is_empty() && name != SHEET_MATTERS && name != SHEET_DEPARTMENTS);
+    let mut headers: Vec<&str> = Vec::new();
+    if child {
+        headers.push(CODE_HEADER);
+        headers.push(ORDER_HEADER);
+    }
+    headers.extend(columns.iter().map(|column| column.header));
+    for (index, header) in headers.iter().enumerate() {
+        sheet
+            .write_with_format(0, index as u16, *header, &bold)
+            .map_err(xlsx_error)?;
+        sheet
+            .set_column_width(index as u16, if index < 2 && child { 16 } else { 22 })
+            .map_err(xlsx_error)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    let mut order: HashMap<&str, u32> = HashMap::new();
+    for (row_index, (code, item)) in rows.iter().enumerate() {
+        let row = row_index as u32 + 1;
+        let mut column_index = 0u16;
+        if let Some(code) = code {
+            let next = order.entry(code).or_insert(0);
+            *next += 1;
+            sheet.write(row, 0, *code).map_err(xlsx_error)?;
+            sheet.write(row, 1, *next).map_err(xlsx_error)?;
+            column_index = 2;
+        }
+        for column in columns {
+            sheet
+                .write(row, column_index, (column.get)(item))
+                .map_err(xlsx_error)?;
+            column_index += 1;
+        }
+    }
+    Ok(())
+}
+
+/// A department as a sheet row; the credit code is checked when the row becomes a [`Department`].
+struct DepartmentRow {
+    code: String,
+    name: String,
+    credit_code: String,
+}
+
+fn blank_department_row() -> DepartmentRow {
+    DepartmentRow {
+        code: String::new(),
+        name: String::new(),
+        credit_code: String::new(),
+    }
+}
+
+fn department_columns() -> Vec<Column<DepartmentRow>> {
+    vec![
+        text_column!("部门编码", code),
+        text_column!("部门名称", name),
+        text_column!("统一社会信用代码", credit_code),
+    ]
+}
+
+fn child_rows<'a, T>(
+    matters: &'a [Matter],
+    list: fn(&'a Matter) -> &'a [T],
+) -> Vec<(Option<&'a str>, &'a T)> {
+    matters
+        .iter()
+        .flat_map(|matter| {
+            list(matter)
+                .iter()
+                .map(move |item| (Some(matter.code.as_str()), item))
+        })
+        .collect()
+}
+
+/// The catalog as an Excel workbook.
+pub fn export_xlsx(file: &CatalogFile) -> Result<Vec<u8>, String> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let matters = &file.matters;
+    write_sheet(
+        &mut workbook,
+        SHEET_MATTERS,
+        &matter_columns(),
+        &matters.iter().map(|m| (None, m)).collect::<Vec<_>>(),
+    )?;
+    write_sheet(
+        &mut workbook,
+        SHEET_MATERIALS,
+        &material_columns(),
+        &child_rows(matters, |m| &m.materials),
+    )?;
+    write_sheet(
+        &mut workbook,
+        SHEET_STEPS,
+        &step_columns(),
+        &child_rows(matters, |m| &m.steps),
+    )?;
+    write_sheet(
+        &mut workbook,
+        SHEET_FEES,
+        &fee_columns(),
+        &child_rows(matters, |m| &m.fees),
+    )?;
+    write_sheet(
+        &mut workbook,
+        SHEET_FAQS,
+        &faq_columns(),
+        &child_rows(matters, |m| &m.faqs),
+    )?;
+    write_sheet(
+        &mut workbook,
+        SHEET_RESULTS,
+        &result_columns(),
+        &child_rows(matters, |m| &m.results),
+    )?;
+    write_sheet(
+        &mut workbook,
+        SHEET_PROCEDURES,
+        &procedure_columns(),
+        &child_rows(matters, |m| &m.special_procedures),
+    )?;
+    let departments: Vec<DepartmentRow> = file
+        .departments
+        .iter()
+        .map(|d| DepartmentRow {
+            code: d.code.clone(),
+            name: d.name.clone(),
+            credit_code: d.credit_code.to_string(),
+        })
+        .collect();
+    write_sheet(
+        &mut workbook,
+        SHEET_DEPARTMENTS,
+        &department_columns(),
+        &departments.iter().map(|d| (None, d)).collect::<Vec<_>>(),
+    )?;
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) => text.clone(),
+        Data::Float(number) if number.fract() == 0.0 && number.abs() < 1e15 => {
+            format!("{}", *number as i64)
+        }
+        Data::Float(number) => number.to_string(),
+        Data::Int(number) => number.to_string(),
+        Data::Bool(value) => yes_no(*value),
+        other => other.to_string(),
+    }
+}
+
+/// Reads one sheet into items; `child` sheets start with the matter code and an order column.
+fn read_sheet<T>(
+    workbook: &mut calamine::Xlsx<std::io::Cursor<Vec<u8>>>,
+    name: &str,
+    columns: &[Column<T>],
+    child: bool,
+    blank: fn() -> T,
+    problems: &mut Vec<Problem>,
+) -> Vec<(String, T)> {
+    use calamine::Reader;
+    let range = match workbook.worksheet_range(name) {
+        Ok(range) => range,
+        Err(_) => {
+            problems.push((
+                format!("表“{name}”"),
+                "工作簿里没有这张表。请用导出的工作簿做模板".to_string(),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut rows = range.rows();
+    let headers: Vec<String> = rows
+        .next()
+        .map(|row| {
+            row.iter()
+                .map(|cell| cell_text(cell).trim().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let position = |header: &str| headers.iter().position(|found| found == header);
+    let mut missing = Vec::new();
+    let code_position = if child { position(CODE_HEADER) } else { None };
+    if child && code_position.is_none() {
+        missing.push(CODE_HEADER);
+    }
+    let positions: Vec<Option<usize>> = columns
+        .iter()
+        .map(|column| position(column.header))
+        .collect();
+    for (column, found) in columns.iter().zip(&positions) {
+        if found.is_none() {
+            missing.push(column.header);
+        }
+    }
+    if !missing.is_empty() {
+        problems.push((
+            format!("表“{name}”"),
+            format!("缺少列：{}。请用导出的工作簿做模板", missing.join("、")),
+        ));
+        return Vec::new();
+    }
+    let mut items = Vec::new();
+    for (index, row) in rows.enumerate() {
+        let row_number = index + 2;
+        if row.iter().all(|cell| cell_text(cell).trim().is_empty()) {
+            continue;
+        }
+        let get = |position: Option<usize>| {
+            position
+                .and_then(|position| row.get(position))
+                .map(cell_text)
+                .unwrap_or_default()
+        };
+        let mut item = blank();
+        for (column, found) in columns.iter().zip(&positions) {
+            if let Err(message) = (column.set)(&mut item, &get(*found)) {
+                problems.push((
+                    format!("表“{name}”第 {row_number} 行 {}", column.header),
+                    message,
+                ));
+            }
+        }
+        let code = if child {
+            get(code_position).trim().to_string()
+        } else {
+            String::new()
+        };
+        if child && code.is_empty() {
+            problems.push((
+                format!("表“{name}”第 {row_number} 行 {CODE_HEADER}"),
+                "请填写这一行属于哪个事项".to_string(),
+            ));
+            continue;
+        }
+        items.push((code, item));
+    }
+    items
+}
+
+/// Reads a workbook made by [`export_xlsx`] (or kept by catalog staff in the same layout).
+pub fn parse_xlsx(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
+    use calamine::Reader;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| {
+        vec![(
+            "文件".to_string(),
+            "这不是有效的 Excel（.xlsx）工作簿，请另存为 .xlsx 后重试".to_string(),
+        )]
+    })?;
+    let mut problems = Vec::new();
+    let matters = read_sheet(
+        &mut workbook,
+        SHEET_MATTERS,
+        &matter_columns(),
+        false,
+        blank_matter,
+        &mut problems,
+    );
+    let mut matters: Vec<Matter> = matters.into_iter().map(|(_, matter)| matter).collect();
+    let department_rows = read_sheet(
+        &mut workbook,
+        SHEET_DEPARTMENTS,
+        &department_columns(),
+        false,
+        blank_department_row,
+        &mut problems,
+    );
+    let mut departments = Vec::new();
+    for (index, (_, row)) in department_rows.into_iter().enumerate() {
+        match CreditCode::parse(&row.credit_code) {
+            Ok(credit_code) => departments.push(Department {
+                code: row.code,
+                name: row.name,
+                credit_code,
+            }),
+            Err(error) => problems.push((
+                format!(
+                    "表“{SHEET_DEPARTMENTS}”第 {} 个部门 统一社会信用代码",
+                    index + 1
+                ),
+                format!("{error}"),
+            )),
+        }
+    }
+    let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
+    for (index, matter) in matters.iter().enumerate() {
+        by_code.insert(matter.code.clone(), index);
+    }
+    let mut attach =
+        |sheet: &str, codes: Vec<String>, mut push: Box<dyn FnMut(&mut Matter, usize) + '_>| {
+            for (row, code) in codes.iter().enumerate() {
+                match by_code.get(code) {
+                    Some(index) => push(&mut matters[*index], row),
+                    None => problems.push((
+                        format!("表“{sheet}”"),
+                        format!("事项编码“{code}”在“事项”表里没有"),
+                    )),
+                }
+            }
+        };
+    macro_rules! attach_sheet {
+        ($sheet:expr, $columns:expr, $blank:expr, $field:ident) => {{
+            let mut sheet_problems = Vec::new();
+            let rows = read_sheet(
+                &mut workbook,
+                $sheet,
+                &$columns,
+                true,
+                $blank,
+                &mut sheet_problems,
+            );
+            let codes: Vec<String> = rows.iter().map(|(code, _)| code.clone()).collect();
+            let mut items: Vec<Option<_>> = rows.into_iter().map(|(_, item)| Some(item)).collect();
+            attach(
+                $sheet,
+                codes,
+                Box::new(|matter: &mut Matter, row: usize| {
+                    if let Some(item) = items[row].take() {
+                        matter.$field.push(item);
+                    }
+                }),
+            );
+            sheet_problems
+        }};
+    }
+    let mut sheet_problems = attach_sheet!(
+        SHEET_MATERIALS,
+        material_columns(),
+        blank_material,
+        materials
+    );
+    sheet_problems.extend(attach_sheet!(
+        SHEET_STEPS,
+        step_columns(),
+        blank_step,
+        steps
+    ));
+    sheet_problems.extend(attach_sheet!(SHEET_FEES, fee_columns(), blank_fee, fees));
+    sheet_problems.extend(attach_sheet!(SHEET_FAQS, faq_columns(), blank_faq, faqs));
+    sheet_problems.extend(attach_sheet!(
+        SHEET_RESULTS,
+        result_columns(),
+        blank_result,
+        results
+    ));
+    sheet_problems.extend(attach_sheet!(
+        SHEET_PROCEDURES,
+        procedure_columns(),
+        blank_procedure,
+        special_procedures
+    ));
+    problems.extend(sheet_problems);
+    if problems.is_empty() {
+        Ok(CatalogFile {
+            source: String::new(),
+            departments,
+            matters,
+        })
+    } else {
+        Err(problems)
+    }
+}

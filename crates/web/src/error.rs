@@ -1,0 +1,170 @@
+//! One error type for the HTTP edge. It becomes a Chinese error page for a browser or
+//! `{"error": "<stable_code>", "message": "…", "fields": {…}}` for the API, with a status that fits.
+//! Internal errors are logged with the request id and never show SQL or a stack trace to the user.
+
+use crate::pages::ErrorPage;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use onetrip_domain::FieldErrors;
+use onetrip_store::StoreError;
+use serde_json::{json, Map, Value};
+
+#[derive(Debug)]
+pub enum Error {
+    NotFound(String),
+    Validation(FieldErrors),
+    Conflict(String),
+    /// Not logged in (or the session expired).
+    Unauthenticated,
+    /// Logged in, but the role does not allow this.
+    Forbidden,
+    CsrfFailed,
+    TooManyAttempts,
+    PayloadTooLarge,
+    BadRequest(String),
+    Internal(String),
+}
+
+impl Error {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "not_found",
+            Self::Validation(_) => "validation_failed",
+            Self::Conflict(_) => "conflict",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::CsrfFailed => "csrf_failed",
+            Self::TooManyAttempts => "too_many_attempts",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::BadRequest(_) => "bad_request",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
+            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message a person reads: what went wrong and what to do.
+    pub fn message(&self) -> String {
+        match self {
+            Self::NotFound(what) => format!("没有找到{what}，请检查地址或返回首页重新查找"),
+            Self::Validation(errors) => format!(
+                "有 {} 处填写不正确，请按提示修改后再提交",
+                errors.fields().count()
+            ),
+            Self::Conflict(message) => message.clone(),
+            Self::Unauthenticated => "请先登录".to_string(),
+            Self::Forbidden => "您的账号没有这项操作的权限，如需办理请联系中心管理员".to_string(),
+            Self::CsrfFailed => "页面已过期，请刷新页面后重新提交".to_string(),
+            Self::TooManyAttempts => "登录失败次数过多，请 15 分钟后再试".to_string(),
+            Self::PayloadTooLarge => "提交的内容太大，请缩小文件后重试".to_string(),
+            Self::BadRequest(message) => message.clone(),
+            Self::Internal(_) => "系统出了点问题，您的操作没有保存，请稍后重试".to_string(),
+        }
+    }
+
+    pub fn fields(&self) -> Option<&FieldErrors> {
+        match self {
+            Self::Validation(errors) => Some(errors),
+            _ => None,
+        }
+    }
+
+    pub fn json_body(&self) -> Value {
+        let mut body = json!({ "error": self.code(), "message": self.message() });
+        if let Some(errors) = self.fields() {
+            let mut fields = Map::new();
+            for (field, messages) in errors.iter() {
+                fields.insert(field.to_string(), Value::from(messages.join("；")));
+            }
+            body["fields"] = Value::Object(fields);
+        }
+        body
+    }
+
+    fn log(&self) {
+        if let Self::Internal(detail) = self {
+            tracing::error!(error = %detail, "internal error");
+        }
+    }
+
+    /// The error as JSON, for API routes.
+    pub fn into_json_response(self) -> Response {
+        self.log();
+        (self.status(), axum::Json(self.json_body())).into_response()
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound("该记录".to_string()),
+            StoreError::Conflict(message) => Self::Conflict(message),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<FieldErrors> for Error {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Validation(errors)
+    }
+}
+
+impl From<askama::Error> for Error {
+    fn from(error: askama::Error) -> Self {
+        Self::Internal(format!("template: {error}"))
+    }
+}
+
+/// Pages answer with an HTML error page; the API wraps its handlers in [`ApiError`].
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let page = ErrorPage::new(&self);
+        let mut response = (status, page).into_response();
+        if matches!(self, Self::Unauthenticated) {
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
+        }
+        response
+    }
+}
+
+/// An error from an API handler: always JSON.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl<E: Into<Error>> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        Self(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.into_json_response()
+    }
+}
+
+/// Whether a request prefers JSON (API clients) to HTML.
+pub fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/json") && !accept.contains("text/html"))
+}

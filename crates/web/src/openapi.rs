@@ -1,0 +1,207 @@
+//! The OpenAPI 3.1 document of `/api/v1/`, served at `GET /api/v1/openapi.json`. A test checks that every
+//! API route of the router is described here, so the two cannot drift apart.
+
+use serde_json::{json, Value};
+
+fn error_response(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn query(name: &str, description: &str, required: bool) -> Value {
+    json!({ "name": name, "in": "query", "required": required, "description": description, "schema": { "type": "string" } })
+}
+
+fn path(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
+fn body(schema: Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+/// Every documented operation: (method, path).
+pub fn operations() -> Vec<(String, String)> {
+    let document = document();
+    let mut operations = Vec::new();
+    if let Some(paths) = document["paths"].as_object() {
+        for (path, item) in paths {
+            if let Some(methods) = item.as_object() {
+                for method in methods.keys() {
+                    operations.push((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+    }
+    operations
+}
+
+pub fn document() -> Value {
+    let secured = json!([{ "bearer": [] }, { "cookie": [] }]);
+    let write_errors = |extra: Value| {
+        let mut responses = json!({
+            "401": error_response("未登录（unauthenticated）"),
+            "403": error_response("角色无权限（forbidden）或 CSRF 校验失败（csrf_failed）"),
+            "422": error_response("字段校验失败（validation_failed），fields 中逐项说明"),
+        });
+        if let (Some(target), Some(more)) = (responses.as_object_mut(), extra.as_object()) {
+            target.extend(more.clone());
+        }
+        responses
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Onetrip 政务服务 API",
+            "version": "1",
+            "description": "事项目录、工作日历与办事指南的接口。写操作需要工作人员会话：POST /api/v1/sessions 取得 Bearer 令牌；浏览器会话另需 X-CSRF-Token 请求头。错误统一为 {\"error\": 代码, \"message\": 说明, \"fields\": {字段: 说明}}。"
+        },
+        "paths": {
+            "/api/v1/matters": {
+                "get": {
+                    "summary": "现行事项列表；带 q 时按相关度排序（支持群众常用说法）",
+                    "parameters": [query("q", "搜索词，例如 开公司、社保", false), query("department", "部门编码", false), query("theme", "主题分类", false), query("life_event", "人生事件", false), query("limit", "最多返回条数，1–1000，默认 100", false)],
+                    "responses": { "200": ok("事项摘要", json!({ "type": "object", "properties": { "count": { "type": "integer" }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/MatterSummary" } } } })) }
+                },
+                "post": {
+                    "summary": "新增事项（第一个版本，调整类型为 create 或 take_over）",
+                    "security": secured,
+                    "requestBody": body(json!({ "type": "object", "required": ["adjustment", "matter"], "properties": { "adjustment": { "$ref": "#/components/schemas/Adjustment" }, "matter": { "$ref": "#/components/schemas/Matter" } } })),
+                    "responses": write_errors(json!({ "201": ok("已保存", json!({ "type": "object", "properties": { "code": { "type": "string" }, "version": { "type": "integer" } } })), "409": error_response("事项编码已存在（conflict）") }))
+                }
+            },
+            "/api/v1/matters/{code}": {
+                "get": {
+                    "summary": "一个事项的现行版本，含全部要素",
+                    "parameters": [path("code", "业务办理项编码")],
+                    "responses": { "200": ok("现行版本", json!({ "$ref": "#/components/schemas/MatterVersion" })), "404": error_response("没有这个事项") }
+                },
+                "put": {
+                    "summary": "调整事项：生成新版本，原版本保留；expected_version 须为最新版本号",
+                    "security": secured,
+                    "parameters": [path("code", "业务办理项编码")],
+                    "requestBody": body(json!({ "type": "object", "required": ["expected_version", "adjustment", "matter"], "properties": { "expected_version": { "type": "integer" }, "adjustment": { "$ref": "#/components/schemas/Adjustment" }, "matter": { "$ref": "#/components/schemas/Matter" } } })),
+                    "responses": write_errors(json!({ "200": ok("已保存", json!({ "type": "object", "properties": { "code": { "type": "string" }, "version": { "type": "integer" } } })), "409": error_response("他人已先保存了新版本（conflict）") }))
+                }
+            },
+            "/api/v1/matters/{code}/versions": {
+                "get": {
+                    "summary": "事项的全部版本（修订记录），旧的在前",
+                    "parameters": [path("code", "业务办理项编码")],
+                    "responses": { "200": ok("版本列表", json!({ "type": "object", "properties": { "code": { "type": "string" }, "versions": { "type": "array", "items": { "$ref": "#/components/schemas/MatterVersion" } } } })), "404": error_response("没有这个事项") }
+                }
+            },
+            "/api/v1/departments": {
+                "get": { "summary": "实施部门", "responses": { "200": ok("部门列表", json!({ "type": "object" })) } }
+            },
+            "/api/v1/calendar/days": {
+                "get": {
+                    "summary": "逐日列出日期类型：workday / weekend / holiday / makeup_workday",
+                    "parameters": [query("from", "开始日期 YYYY-MM-DD", true), query("to", "结束日期 YYYY-MM-DD，区间不超过 3 年", true)],
+                    "responses": { "200": ok("日期列表", json!({ "type": "object", "properties": { "days": { "type": "array", "items": { "type": "object", "properties": { "date": { "type": "string", "format": "date" }, "kind": { "type": "string", "enum": ["workday", "weekend", "holiday", "makeup_workday"] }, "working": { "type": "boolean" }, "confirmed": { "type": "boolean", "description": "该年的放假通知已载入" } } } } } })), "422": error_response("日期格式或区间不对") }
+                }
+            },
+            "/api/v1/calendar/due": {
+                "get": {
+                    "summary": "期限届满时刻：受理当日不计入，半个工作日从下一个办公时段起算",
+                    "parameters": [query("start", "起算时刻，RFC 3339，例如 2026-03-02T09:30:00+08:00", true), query("working_days", "工作日数，可为 0.5 的倍数；0 或“即办”表示当日办结", true)],
+                    "responses": { "200": ok("届满时刻", json!({ "type": "object", "properties": { "start": { "type": "string" }, "working_days": { "type": "number" }, "due": { "type": "string", "format": "date-time" } } })), "422": error_response("参数不对") }
+                }
+            },
+            "/api/v1/calendar/between": {
+                "get": {
+                    "summary": "两个时刻之间的办公时间（工作日数）",
+                    "parameters": [query("from", "RFC 3339", true), query("to", "RFC 3339", true)],
+                    "responses": { "200": ok("办公时间", json!({ "type": "object", "properties": { "office_minutes": { "type": "integer" }, "working_days": { "type": "number" } } })), "422": error_response("参数不对") }
+                }
+            },
+            "/api/v1/calendar/notices/{year}": {
+                "put": {
+                    "summary": "载入某年的放假安排（替换该年已有内容），需中心管理员",
+                    "security": secured,
+                    "parameters": [path("year", "通知年份")],
+                    "requestBody": body(json!({ "type": "object", "required": ["text"], "properties": { "text": { "type": "string", "description": "每行：日期或“起..止” 种类 节日名称，例如 2027-02-06..2027-02-12 holiday 春节" } } })),
+                    "responses": write_errors(json!({ "200": ok("已载入", json!({ "type": "object", "properties": { "year": { "type": "integer" }, "dates": { "type": "integer" } } })) }))
+                }
+            },
+            "/api/v1/synonyms": {
+                "get": { "summary": "搜索同义词表", "responses": { "200": ok("同义词表", json!({ "type": "object", "properties": { "text": { "type": "string" }, "count": { "type": "integer" } } })) } },
+                "put": {
+                    "summary": "替换同义词表，需中心管理员",
+                    "security": secured,
+                    "requestBody": body(json!({ "type": "object", "required": ["text"], "properties": { "text": { "type": "string", "description": "每行：群众说法 = 事项用词, 事项用词" } } })),
+                    "responses": write_errors(json!({ "200": ok("已保存", json!({ "type": "object", "properties": { "count": { "type": "integer" } } })) }))
+                }
+            },
+            "/api/v1/catalog/export.json": {
+                "get": { "summary": "导出整个目录（JSON）", "responses": { "200": ok("目录", json!({ "$ref": "#/components/schemas/CatalogFile" })) } }
+            },
+            "/api/v1/catalog/export.xlsx": {
+                "get": { "summary": "导出整个目录（Excel 工作簿）", "responses": { "200": { "description": "工作簿", "content": { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {} } } } }
+            },
+            "/api/v1/catalog/import": {
+                "post": {
+                    "summary": "导入目录：请求体即 .xlsx 或 .json 文件；全部正确才导入，否则逐行列出问题",
+                    "security": secured,
+                    "parameters": [query("reason", "导入原因", true)],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CatalogFile" } }, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {} } },
+                    "responses": write_errors(json!({ "200": ok("导入结果", json!({ "type": "object", "properties": { "imported": { "type": "object", "properties": { "created": { "type": "integer" }, "adjusted": { "type": "integer" }, "unchanged": { "type": "integer" }, "departments": { "type": "integer" } } } } })) }))
+                }
+            },
+            "/api/v1/sessions": {
+                "post": {
+                    "summary": "工作人员登录，取得 Bearer 令牌（8 小时有效）；连续失败 5 次锁定 15 分钟",
+                    "requestBody": body(json!({ "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } })),
+                    "responses": { "201": ok("令牌", json!({ "type": "object", "properties": { "token": { "type": "string" }, "token_type": { "type": "string" }, "expires_in": { "type": "integer" } } })), "422": error_response("用户名或密码不对"), "429": error_response("失败次数过多（too_many_attempts）") }
+                }
+            },
+            "/api/v1/sessions/current": {
+                "delete": { "summary": "退出登录", "security": secured, "responses": { "204": { "description": "已退出" }, "401": error_response("未登录") } }
+            },
+            "/api/v1/openapi.json": {
+                "get": { "summary": "本文档", "responses": { "200": { "description": "OpenAPI 文档" } } }
+            }
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer" },
+                "cookie": { "type": "apiKey", "in": "cookie", "name": "onetrip_session", "description": "浏览器会话；写操作另需 X-CSRF-Token 请求头" }
+            },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error", "message"], "properties": {
+                    "error": { "type": "string", "enum": ["not_found", "validation_failed", "conflict", "unauthenticated", "forbidden", "csrf_failed", "too_many_attempts", "payload_too_large", "bad_request", "internal_error"] },
+                    "message": { "type": "string" },
+                    "fields": { "type": "object", "additionalProperties": { "type": "string" } } } },
+                "MatterSummary": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" }, "department": { "type": "string" }, "department_name": { "type": "string" }, "kind": { "type": "string" }, "promised_limit": { "type": "string" }, "statutory_limit": { "type": "string" }, "trips_required": { "type": "integer" }, "online_depth": { "type": "string" } } },
+                "Adjustment": { "type": "object", "required": ["kind", "reason", "effective_date"], "properties": {
+                    "kind": { "type": "string", "enum": ["create", "merge", "cancel", "take_over", "adjust", "confirm"] },
+                    "reason": { "type": "string" }, "effective_date": { "type": "string", "format": "date" }, "merged_into": { "type": "string" } } },
+                "TimeLimit": { "oneOf": [{ "type": "number", "multipleOf": 0.5, "exclusiveMinimum": 0 }, { "type": "string", "enum": ["on_the_spot"] }] },
+                "Matter": { "type": "object", "description": "事项的全部要素（见 shared/domain/standards.md §1.4）",
+                    "required": ["code", "catalog_code", "main_item", "sub_item", "name", "kind", "department", "use_level", "legal_basis", "acceptance_conditions", "statutory_limit", "promised_limit", "handling_forms", "service_objects", "trips_required", "online_depth", "appointment_supported", "postal_supported", "online_payment_supported", "self_service_supported", "handle_area", "steps", "materials", "results", "address", "office_hours", "consultation_phone", "complaint_phone"],
+                    "properties": {
+                        "code": { "type": "string" }, "catalog_code": { "type": "string", "minLength": 12, "maxLength": 12 },
+                        "main_item": { "type": "object" }, "sub_item": { "type": "object" }, "name": { "type": "string" },
+                        "kind": { "type": "string", "enum": ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"] },
+                        "department": { "type": "string" }, "use_level": { "type": "string", "enum": ["national", "provincial", "municipal", "county", "township", "village"] },
+                        "legal_basis": { "type": "string" }, "acceptance_conditions": { "type": "string" },
+                        "statutory_limit": { "$ref": "#/components/schemas/TimeLimit" }, "promised_limit": { "$ref": "#/components/schemas/TimeLimit" },
+                        "handling_forms": { "type": "array", "items": { "type": "string", "enum": ["window", "online", "post"] } },
+                        "service_objects": { "type": "array", "items": { "type": "string" } },
+                        "trips_required": { "type": "integer", "minimum": 0, "maximum": 5 }, "trips_reason": { "type": "string" },
+                        "online_depth": { "type": "string", "enum": ["none", "consult", "receive", "pre_review", "accept", "handle", "full"] },
+                        "handle_area": { "type": "string", "enum": ["local", "county", "city", "province", "cross_province", "national"] },
+                        "materials": { "type": "array", "items": { "type": "object" } }, "steps": { "type": "array", "items": { "type": "object" } },
+                        "fees": { "type": "array", "items": { "type": "object" } }, "faqs": { "type": "array", "items": { "type": "object" } },
+                        "results": { "type": "array", "items": { "type": "object" } }, "special_procedures": { "type": "array", "items": { "type": "object" } },
+                        "themes": { "type": "array", "items": { "type": "string" } }, "life_events": { "type": "array", "items": { "type": "string" } }, "keywords": { "type": "array", "items": { "type": "string" } }
+                    } },
+                "MatterVersion": { "type": "object", "properties": { "version": { "type": "integer" }, "in_force": { "type": "boolean" }, "adjustment": { "$ref": "#/components/schemas/Adjustment" }, "author": { "type": "string" }, "case_kind": { "type": "string" }, "matter": { "$ref": "#/components/schemas/Matter" } } },
+                "CatalogFile": { "type": "object", "required": ["departments", "matters"], "properties": { "departments": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" }, "credit_code": { "type": "string" } } } }, "matters": { "type": "array", "items": { "$ref": "#/components/schemas/Matter" } } } }
+            }
+        }
+    })
+}

@@ -1,0 +1,276 @@
+//! Shared state of the web edge: the store, the configuration, and two read-mostly snapshots built from the
+//! store — the catalog in force with its search index, and the working-day calendar. Writers rebuild a
+//! snapshot after they commit; readers take an `Arc` and never wait for a rebuild.
+
+use crate::error::Error;
+use crate::metrics::Metrics;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use onetrip_domain::calendar::{Calendar, OfficeHours};
+use onetrip_domain::catalog::{Department, Matter, MatterVersion};
+use onetrip_domain::search::{Field, SearchIndex, Synonyms};
+use onetrip_store::Store;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+
+/// The name of the setting that holds the synonym list.
+pub const SYNONYMS_SETTING: &str = "search.synonyms";
+
+/// UTC+08:00, the time of every service centre in China (Xinjiang's offices keep it too, with later hours).
+pub fn china_standard_time() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Offset::fix(&Utc))
+}
+
+/// What the web edge needs to know, read once at start-up.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The centre's offset from UTC (China: +08:00). Local dates and office hours are in this offset.
+    pub utc_offset: FixedOffset,
+    pub office_hours: OfficeHours,
+    /// Mark cookies `Secure` (set when the site is served over HTTPS).
+    pub secure_cookies: bool,
+    /// The largest request body accepted, in bytes (catalog imports are the largest).
+    pub max_body_bytes: usize,
+    /// The name shown in page headers, e.g. 阿勒泰市政务服务中心.
+    pub centre_name: String,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            utc_offset: china_standard_time(),
+            office_hours: OfficeHours::default(),
+            secure_cookies: false,
+            max_body_bytes: 8 * 1024 * 1024,
+            centre_name: "阿勒泰市政务服务中心".to_string(),
+        }
+    }
+}
+
+/// The catalog as the public sees it today.
+pub struct CatalogSnapshot {
+    /// The version in force of every matter, including cancelled and merged ones.
+    pub versions: Vec<MatterVersion>,
+    by_code: HashMap<String, usize>,
+    /// Positions in `versions` of matters still handled, in the order the search index knows them.
+    active: Vec<usize>,
+    pub departments: Vec<Department>,
+    department_names: HashMap<String, String>,
+    pub index: SearchIndex,
+    pub synonyms: Synonyms,
+    pub today: NaiveDate,
+}
+
+impl CatalogSnapshot {
+    pub fn build(
+        versions: Vec<MatterVersion>,
+        departments: Vec<Department>,
+        synonyms: Synonyms,
+        today: NaiveDate,
+    ) -> Self {
+        let department_names: HashMap<String, String> = departments
+            .iter()
+            .map(|department| (department.code.clone(), department.name.clone()))
+            .collect();
+        let by_code = versions
+            .iter()
+            .enumerate()
+            .map(|(position, version)| (version.matter.code.clone(), position))
+            .collect();
+        let active: Vec<usize> = versions
+            .iter()
+            .enumerate()
+            .filter(|(_, version)| !version.adjustment.kind.ends_the_matter())
+            .map(|(position, _)| position)
+            .collect();
+        let joined: Vec<[String; 3]> = active
+            .iter()
+            .map(|position| {
+                let matter = &versions[*position].matter;
+                [
+                    matter.keywords.join(" "),
+                    format!(
+                        "{} {} {}",
+                        matter.themes.join(" "),
+                        matter.life_events.join(" "),
+                        matter.sub_item.name
+                    ),
+                    format!(
+                        "{} {}",
+                        department_names
+                            .get(&matter.department)
+                            .map(String::as_str)
+                            .unwrap_or_default(),
+                        matter.code
+                    ),
+                ]
+            })
+            .collect();
+        let documents =
+            active
+                .iter()
+                .zip(&joined)
+                .map(|(position, [keywords, themes, department])| {
+                    vec![
+                        Field {
+                            text: &versions[*position].matter.name,
+                            weight: 3.0,
+                        },
+                        Field {
+                            text: keywords,
+                            weight: 2.0,
+                        },
+                        Field {
+                            text: themes,
+                            weight: 1.0,
+                        },
+                        Field {
+                            text: department,
+                            weight: 0.5,
+                        },
+                    ]
+                });
+        let index = SearchIndex::build(documents, synonyms.clone());
+        Self {
+            versions,
+            by_code,
+            active,
+            departments,
+            department_names,
+            index,
+            synonyms,
+            today,
+        }
+    }
+
+    pub fn version(&self, code: &str) -> Option<&MatterVersion> {
+        self.by_code
+            .get(code)
+            .map(|position| &self.versions[*position])
+    }
+
+    /// Matters still handled, in catalog order.
+    pub fn active_matters(&self) -> impl Iterator<Item = &Matter> {
+        self.active
+            .iter()
+            .map(|position| &self.versions[*position].matter)
+    }
+
+    pub fn department_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.department_names
+            .get(code)
+            .map(String::as_str)
+            .unwrap_or(code)
+    }
+
+    /// Ranked search over the matters still handled.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<&Matter> {
+        self.index
+            .search(query, limit)
+            .into_iter()
+            .map(|hit| &self.versions[self.active[hit.document as usize]].matter)
+            .collect()
+    }
+
+    /// Active matters grouped by a key (theme, life event), keys in order.
+    pub fn grouped<'a>(
+        &'a self,
+        keys: impl Fn(&'a Matter) -> Vec<&'a str>,
+    ) -> BTreeMap<&'a str, Vec<&'a Matter>> {
+        let mut groups: BTreeMap<&str, Vec<&Matter>> = BTreeMap::new();
+        for matter in self.active_matters() {
+            for key in keys(matter) {
+                groups.entry(key).or_default().push(matter);
+            }
+        }
+        groups
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<WebConfig>,
+    catalog: Arc<RwLock<Arc<CatalogSnapshot>>>,
+    calendar: Arc<RwLock<Arc<Calendar>>>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// Builds the state and loads both snapshots from the store.
+    pub async fn new(store: Arc<dyn Store>, config: WebConfig) -> Result<Self, Error> {
+        let today = Utc::now().with_timezone(&config.utc_offset).date_naive();
+        let empty = CatalogSnapshot::build(Vec::new(), Vec::new(), Synonyms::default(), today);
+        let state = Self {
+            catalog: Arc::new(RwLock::new(Arc::new(empty))),
+            calendar: Arc::new(RwLock::new(Arc::new(Calendar::new(
+                &[],
+                config.office_hours,
+            )))),
+            store,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+        };
+        state.reload_catalog().await?;
+        state.reload_calendar().await?;
+        Ok(state)
+    }
+
+    pub fn catalog(&self) -> Arc<CatalogSnapshot> {
+        self.catalog
+            .read()
+            .map(|guard| guard.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.calendar
+            .read()
+            .map(|guard| guard.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Today's date at the centre.
+    pub fn today(&self) -> NaiveDate {
+        self.local(Utc::now()).date_naive()
+    }
+
+    pub fn local(&self, instant: DateTime<Utc>) -> DateTime<FixedOffset> {
+        instant.with_timezone(&self.config.utc_offset)
+    }
+
+    /// Rebuilds the catalog snapshot from the store (after a change, and periodically so that versions
+    /// scheduled for a later date take effect and other instances' changes are seen).
+    pub async fn reload_catalog(&self) -> Result<(), Error> {
+        let today = self.today();
+        let versions = self.store.versions_in_force(today).await?;
+        let departments = self.store.departments().await?;
+        let synonyms = match self.store.setting(SYNONYMS_SETTING).await? {
+            Some(text) => Synonyms::parse(&text).unwrap_or_else(|errors| {
+                tracing::warn!(%errors, "stored synonym list does not parse; search runs without synonyms");
+                Synonyms::default()
+            }),
+            None => Synonyms::default(),
+        };
+        let snapshot = Arc::new(CatalogSnapshot::build(
+            versions,
+            departments,
+            synonyms,
+            today,
+        ));
+        match self.catalog.write() {
+            Ok(mut guard) => *guard = snapshot,
+            Err(poisoned) => *poisoned.into_inner() = snapshot,
+        }
+        Ok(())
+    }
+
+    pub async fn reload_calendar(&self) -> Result<(), Error> {
+        let entries = self.store.calendar_entries().await?;
+        let calendar = Arc::new(Calendar::new(&entries, self.config.office_hours));
+        match self.calendar.write() {
+            Ok(mut guard) => *guard = calendar,
+            Err(poisoned) => *poisoned.into_inner() = calendar,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,256 @@
+//! Shared set-up for the request and browser suites: an application on a fresh store of each backend, with
+//! the shipped calendar, the demo catalog, and two staff accounts.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use onetrip_domain::access::Role;
+use onetrip_store::testing::{test_stores, TestStore};
+use onetrip_store::NewUser;
+use onetrip_web::{router, seed, AppState, WebConfig};
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const ADMIN: (&str, &str) = ("admin", "admin-password-2026");
+pub const EDITOR: (&str, &str) = ("editor", "editor-password-2026");
+pub const REVIEWER: (&str, &str) = ("reviewer", "reviewer-password-2026");
+
+pub struct TestApp {
+    pub backend: &'static str,
+    pub state: AppState,
+    store: TestStore,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.text()))
+    }
+
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// `name=value` of each Set-Cookie header.
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .filter_map(|value| value.split(';').next())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden_input(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no input {name} in page"))
+        + marker.len();
+    let end = html[start..].find('"').expect("closing quote") + start;
+    html[start..end].to_string()
+}
+
+pub fn form_body(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| format!("{}={}", urlencode(key), urlencode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+impl TestApp {
+    /// One seeded application per backend available here.
+    pub async fn all() -> Vec<TestApp> {
+        let mut apps = Vec::new();
+        for store in test_stores().await {
+            let state = AppState::new(store.store.clone(), WebConfig::default())
+                .await
+                .expect("state");
+            seed::seed_calendar(&state).await.expect("calendar");
+            seed::seed_demo(&state).await.expect("demo catalog");
+            for ((username, password), roles) in [
+                (ADMIN, vec![Role::Admin, Role::CatalogEditor]),
+                (EDITOR, vec![Role::CatalogEditor]),
+                (REVIEWER, vec![Role::Reviewer]),
+            ] {
+                let user = NewUser {
+                    username: username.to_string(),
+                    display_name: format!("{username} 测试"),
+                    password_hash: onetrip_web::auth::hash_password(password).expect("hash"),
+                    roles,
+                    department: None,
+                };
+                state
+                    .store
+                    .create_user(&user, chrono::Utc::now())
+                    .await
+                    .expect("user");
+            }
+            apps.push(TestApp {
+                backend: store.name,
+                state,
+                store,
+            });
+        }
+        apps
+    }
+
+    pub async fn finish(self) {
+        self.store.finish().await;
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = router(self.state.clone())
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Reply {
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
+    pub async fn post_form(&self, path: &str, cookie: &str, pairs: &[(&str, &str)]) -> Reply {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(form_body(pairs)))
+            .expect("request");
+        self.send(request).await
+    }
+
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(body) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => builder.body(Body::empty()),
+        };
+        self.send(request.expect("request")).await
+    }
+
+    /// A bearer token for a staff account.
+    pub async fn token(&self, (username, password): (&str, &str)) -> String {
+        let reply = self
+            .json(
+                Method::POST,
+                "/api/v1/sessions",
+                None,
+                Some(serde_json::json!({ "username": username, "password": password })),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            self.backend,
+            reply.text()
+        );
+        reply.json()["token"].as_str().expect("token").to_string()
+    }
+
+    /// Logs in through the log-in page; returns the session cookie and the page's CSRF token.
+    pub async fn login_page(&self, (username, password): (&str, &str)) -> (String, String) {
+        let form = self.get("/login?next=/staff").await;
+        let csrf = hidden_input(&form.text(), "csrf_token");
+        let login_cookie = form
+            .cookies()
+            .into_iter()
+            .find(|c| c.starts_with("onetrip_login_csrf="))
+            .expect("login cookie");
+        let reply = self
+            .post_form(
+                "/login",
+                &login_cookie,
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("csrf_token", &csrf),
+                    ("next", "/staff"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            self.backend,
+            reply.text()
+        );
+        assert_eq!(reply.location(), "/staff");
+        let session = reply
+            .cookies()
+            .into_iter()
+            .find(|c| c.starts_with("onetrip_session="))
+            .expect("session cookie");
+        let staff_page = self.get_with_cookie("/staff", &session).await;
+        assert_eq!(staff_page.status, StatusCode::OK);
+        let csrf = hidden_input(&staff_page.text(), "csrf_token");
+        (session, csrf)
+    }
+}
