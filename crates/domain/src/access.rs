@@ -19,13 +19,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::CatalogEditor,
-        Role::WindowStaff,
-        Role::Reviewer,
-        Role::HallManager,
-    ];
+    pub const ALL: [Role; 5] = [Role::Admin, Role::CatalogEditor, Role::WindowStaff, Role::Reviewer, Role::HallManager];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -48,9 +42,7 @@ impl Role {
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.code() == code.trim())
+        Self::ALL.into_iter().find(|role| role.code() == code.trim())
     }
 }
 
@@ -76,11 +68,7 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
 /// Parses a comma-separated role list such as `admin,catalog_editor`.
 pub fn parse_roles(text: &str) -> Result<Vec<Role>, String> {
     let mut roles = Vec::new();
-    for part in text
-        .split(',')
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-    {
+    for part in text.split(',').map(str::trim).filter(|part| !part.is_empty()) {
         let role = Role::from_code(part).ok_or_else(|| {
             format!("没有“{part}”这个角色；可用：admin、catalog_editor、window_staff、reviewer、hall_manager")
         })?;
@@ -104,18 +92,12 @@ mod tests {
         assert!(!allows(&[Role::CatalogEditor], Permission::ManageUsers));
         assert!(!allows(&[Role::CatalogEditor], Permission::LoadCalendar));
         assert!(allows(&[Role::Admin], Permission::LoadCalendar));
-        assert!(!allows(
-            &[Role::WindowStaff, Role::Reviewer],
-            Permission::EditCatalog
-        ));
+        assert!(!allows(&[Role::WindowStaff, Role::Reviewer], Permission::EditCatalog));
     }
 
     #[test]
     fn role_lists_parse_and_refuse_unknown_roles() {
-        assert_eq!(
-            parse_roles("admin, catalog_editor,admin"),
-            Ok(vec![Role::Admin, Role::CatalogEditor])
-        );
+        assert_eq!(parse_roles("admin, catalog_editor,admin"), Ok(vec![Role::Admin, Role::CatalogEditor]));
         assert!(parse_roles("root").is_err());
         assert!(parse_roles(" , ").is_err());
     }

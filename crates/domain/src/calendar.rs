@@ -83,7 +83,8 @@ pub fn parse_notice(notice_year: i32, text: &str) -> Result<Vec<CalendarEntry>, 
         let field = format!("line {}", index + 1);
         let parts: Vec<&str> = line.split_whitespace().collect();
         if parts.len() != 3 {
-            errors.add(&field, "每行应为“日期 种类 节日名称”三项，用空格分开，例如：2026-02-15..2026-02-23 holiday 春节");
+            errors
+                .add(&field, "每行应为“日期 种类 节日名称”三项，用空格分开，例如：2026-02-15..2026-02-23 holiday 春节");
             continue;
         }
         let (first, last) = match parts[0].split_once("..") {
@@ -92,25 +93,14 @@ pub fn parse_notice(notice_year: i32, text: &str) -> Result<Vec<CalendarEntry>, 
         };
         let parse = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d");
         let (Ok(first), Ok(last)) = (parse(first), parse(last)) else {
-            errors.add(
-                &field,
-                format!(
-                    "“{}”不是日期，应写作 2026-02-15 或 2026-02-15..2026-02-23",
-                    parts[0]
-                ),
-            );
+            errors.add(&field, format!("“{}”不是日期，应写作 2026-02-15 或 2026-02-15..2026-02-23", parts[0]));
             continue;
         };
         let kind = match parts[1] {
             "holiday" | "放假" => DayKind::Holiday,
             "makeup_workday" | "上班" | "调休上班" => DayKind::MakeupWorkday,
             other => {
-                errors.add(
-                    &field,
-                    format!(
-                        "种类“{other}”不对，只能是 holiday（放假）或 makeup_workday（调休上班）"
-                    ),
-                );
+                errors.add(&field, format!("种类“{other}”不对，只能是 holiday（放假）或 makeup_workday（调休上班）"));
                 continue;
             }
         };
@@ -123,14 +113,10 @@ pub fn parse_notice(notice_year: i32, text: &str) -> Result<Vec<CalendarEntry>, 
             errors.add(&field, "日期区间应从早到晚，且不超过 31 天");
             continue;
         }
-        let in_notice_period = |date: NaiveDate| {
-            date.year() == notice_year || (date.year() == notice_year - 1 && date.month() == 12)
-        };
+        let in_notice_period =
+            |date: NaiveDate| date.year() == notice_year || (date.year() == notice_year - 1 && date.month() == 12);
         if !in_notice_period(first) || !in_notice_period(last) {
-            errors.add(
-                &field,
-                format!("{notice_year} 年的通知只能含 {notice_year} 年及上一年 12 月的日期"),
-            );
+            errors.add(&field, format!("{notice_year} 年的通知只能含 {notice_year} 年及上一年 12 月的日期"));
             continue;
         }
         let mut date = first;
@@ -140,21 +126,13 @@ pub fn parse_notice(notice_year: i32, text: &str) -> Result<Vec<CalendarEntry>, 
             } else if !seen.insert(date) {
                 errors.add(&field, format!("{date} 重复出现"));
             } else {
-                entries.push(CalendarEntry {
-                    date,
-                    kind,
-                    name: name.to_string(),
-                    notice_year,
-                });
+                entries.push(CalendarEntry { date, kind, name: name.to_string(), notice_year });
             }
             date += Duration::days(1);
         }
     }
     if entries.is_empty() && errors.is_empty() {
-        errors.add(
-            "text",
-            "没有读到任何日期，请按“日期 种类 节日名称”每行一条填写",
-        );
+        errors.add("text", "没有读到任何日期，请按“日期 种类 节日名称”每行一条填写");
     }
     errors.into_result().map(|()| entries)
 }
@@ -173,10 +151,7 @@ pub struct OfficeHours {
 }
 
 impl OfficeHours {
-    pub fn new(
-        morning: (NaiveTime, NaiveTime),
-        afternoon: (NaiveTime, NaiveTime),
-    ) -> Result<Self, String> {
+    pub fn new(morning: (NaiveTime, NaiveTime), afternoon: (NaiveTime, NaiveTime)) -> Result<Self, String> {
         if !(morning.0 < morning.1 && morning.1 <= afternoon.0 && afternoon.0 < afternoon.1) {
             return Err("办公时间应为：上午开始 < 上午结束 ≤ 下午开始 < 下午结束".to_string());
         }
@@ -191,15 +166,11 @@ impl OfficeHours {
     /// Reads `09:00-12:00,13:00-17:00`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let message = || format!("办公时间“{text}”应写作 09:00-12:00,13:00-17:00");
-        let time =
-            |value: &str| NaiveTime::parse_from_str(value.trim(), "%H:%M").map_err(|_| message());
+        let time = |value: &str| NaiveTime::parse_from_str(value.trim(), "%H:%M").map_err(|_| message());
         let (morning, afternoon) = text.split_once(',').ok_or_else(message)?;
         let (morning_start, morning_end) = morning.split_once('-').ok_or_else(message)?;
         let (afternoon_start, afternoon_end) = afternoon.split_once('-').ok_or_else(message)?;
-        Self::new(
-            (time(morning_start)?, time(morning_end)?),
-            (time(afternoon_start)?, time(afternoon_end)?),
-        )
+        Self::new((time(morning_start)?, time(morning_end)?), (time(afternoon_start)?, time(afternoon_end)?))
     }
 
     fn minutes_per_day(&self) -> i64 {
@@ -209,18 +180,15 @@ impl OfficeHours {
 
     /// Office minutes of a working day that lie before `time`.
     fn minutes_before(&self, time: NaiveTime) -> i64 {
-        let within =
-            |start: NaiveTime, end: NaiveTime| (time.clamp(start, end) - start).num_minutes();
-        within(self.morning_start, self.morning_end)
-            + within(self.afternoon_start, self.afternoon_end)
+        let within = |start: NaiveTime, end: NaiveTime| (time.clamp(start, end) - start).num_minutes();
+        within(self.morning_start, self.morning_end) + within(self.afternoon_start, self.afternoon_end)
     }
 }
 
 impl Default for OfficeHours {
     /// 09:00–12:00 and 13:00–17:00, the most common hours of a Chinese service centre.
     fn default() -> Self {
-        let time =
-            |hour, minute| NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN);
+        let time = |hour, minute| NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN);
         Self {
             morning_start: time(9, 0),
             morning_end: time(12, 0),
@@ -270,21 +238,14 @@ impl Calendar {
         let mut kinds = Vec::with_capacity(length);
         let mut date = first_day;
         for _ in 0..length {
-            kinds.push(if is_weekend(date) {
-                DayKind::Weekend
-            } else {
-                DayKind::Workday
-            });
+            kinds.push(if is_weekend(date) { DayKind::Weekend } else { DayKind::Workday });
             date += Duration::days(1);
         }
         let mut loaded_years = BTreeSet::new();
         for entry in entries {
             loaded_years.insert(entry.notice_year);
             let index = (entry.date - first_day).num_days();
-            if let Some(kind) = usize::try_from(index)
-                .ok()
-                .and_then(|index| kinds.get_mut(index))
-            {
+            if let Some(kind) = usize::try_from(index).ok().and_then(|index| kinds.get_mut(index)) {
                 *kind = entry.kind;
             }
         }
@@ -296,14 +257,7 @@ impl Calendar {
                 working_days.push(index as u32);
             }
         }
-        Self {
-            first_day,
-            kinds,
-            working_before,
-            working_days,
-            loaded_years,
-            hours,
-        }
+        Self { first_day, kinds, working_before, working_days, loaded_years, hours }
     }
 
     pub fn hours(&self) -> OfficeHours {
@@ -335,22 +289,14 @@ impl Calendar {
     }
 
     /// The N-th working day after `date` (N ≥ 1); `date` itself is not counted.
-    pub fn nth_working_day_after(
-        &self,
-        date: NaiveDate,
-        n: u32,
-    ) -> Result<NaiveDate, CalendarError> {
+    pub fn nth_working_day_after(&self, date: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
         let index = self.index(date)?;
-        let ordinal = self.working_before[index] as usize
-            + usize::from(self.kinds[index].is_working())
-            + n as usize
-            - 1;
+        let ordinal =
+            self.working_before[index] as usize + usize::from(self.kinds[index].is_working()) + n as usize - 1;
         self.working_days
             .get(ordinal)
             .map(|index| self.date_at(*index))
-            .ok_or(CalendarError::OutOfRange(
-                date + Duration::days(i64::from(n) * 2),
-            ))
+            .ok_or(CalendarError::OutOfRange(date + Duration::days(i64::from(n) * 2)))
     }
 
     /// The end of the first office session that begins at or after `instant`.
@@ -364,17 +310,11 @@ impl Calendar {
                 return Ok(date.and_time(self.hours.afternoon_end));
             }
         }
-        Ok(self
-            .nth_working_day_after(date, 1)?
-            .and_time(self.hours.morning_end))
+        Ok(self.nth_working_day_after(date, 1)?.and_time(self.hours.morning_end))
     }
 
     /// When a limit of `half_days` half working days that starts at `start` runs out.
-    pub fn due(
-        &self,
-        start: NaiveDateTime,
-        half_days: u32,
-    ) -> Result<NaiveDateTime, CalendarError> {
+    pub fn due(&self, start: NaiveDateTime, half_days: u32) -> Result<NaiveDateTime, CalendarError> {
         let whole_days = half_days / 2;
         if half_days == 0 {
             let date = start.date();
@@ -388,8 +328,7 @@ impl Calendar {
         let base = if whole_days == 0 {
             start
         } else {
-            self.nth_working_day_after(start.date(), whole_days)?
-                .and_time(self.hours.afternoon_end)
+            self.nth_working_day_after(start.date(), whole_days)?.and_time(self.hours.afternoon_end)
         };
         if half_days % 2 == 1 {
             self.end_of_next_session(base)
@@ -418,10 +357,7 @@ impl Calendar {
     ) -> Result<WorkingTime, CalendarError> {
         let minutes_per_day = self.hours.minutes_per_day();
         if to <= from {
-            return Ok(WorkingTime {
-                minutes: 0,
-                minutes_per_day,
-            });
+            return Ok(WorkingTime { minutes: 0, minutes_per_day });
         }
         let mut clipped: Vec<(NaiveDateTime, NaiveDateTime)> = paused
             .iter()
@@ -438,22 +374,13 @@ impl Calendar {
                 covered_until = end;
             }
         }
-        Ok(WorkingTime {
-            minutes,
-            minutes_per_day,
-        })
+        Ok(WorkingTime { minutes, minutes_per_day })
     }
 
     /// Each date from `from` to `to` with its kind.
-    pub fn days(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<(NaiveDate, DayKind)>, CalendarError> {
+    pub fn days(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(NaiveDate, DayKind)>, CalendarError> {
         let (first, last) = (self.index(from)?, self.index(to)?);
-        Ok((first..=last)
-            .map(|index| (self.date_at(index as u32), self.kinds[index]))
-            .collect())
+        Ok((first..=last).map(|index| (self.date_at(index as u32), self.kinds[index])).collect())
     }
 }
 
@@ -490,10 +417,7 @@ mod tests {
     use super::*;
 
     fn calendar() -> Calendar {
-        Calendar::new(
-            &shipped_entries().expect("shipped notices parse"),
-            OfficeHours::default(),
-        )
+        Calendar::new(&shipped_entries().expect("shipped notices parse"), OfficeHours::default())
     }
 
     fn date(text: &str) -> NaiveDate {
@@ -507,44 +431,23 @@ mod tests {
     #[test]
     fn one_working_day_from_monday_morning_ends_at_close_on_tuesday() {
         // 2026-03-02 is an ordinary Monday.
-        assert_eq!(
-            calendar().due(at("2026-03-02 09:30"), 2),
-            Ok(at("2026-03-03 17:00"))
-        );
+        assert_eq!(calendar().due(at("2026-03-02 09:30"), 2), Ok(at("2026-03-03 17:00")));
     }
 
     #[test]
     fn half_days_count_from_the_next_session() {
         let calendar = calendar();
-        assert_eq!(
-            calendar.due(at("2026-03-02 10:00"), 1),
-            Ok(at("2026-03-02 17:00"))
-        );
-        assert_eq!(
-            calendar.due(at("2026-03-02 08:00"), 1),
-            Ok(at("2026-03-02 12:00"))
-        );
-        assert_eq!(
-            calendar.due(at("2026-03-02 15:00"), 1),
-            Ok(at("2026-03-03 12:00"))
-        );
-        assert_eq!(
-            calendar.due(at("2026-03-02 10:00"), 3),
-            Ok(at("2026-03-04 12:00"))
-        );
+        assert_eq!(calendar.due(at("2026-03-02 10:00"), 1), Ok(at("2026-03-02 17:00")));
+        assert_eq!(calendar.due(at("2026-03-02 08:00"), 1), Ok(at("2026-03-02 12:00")));
+        assert_eq!(calendar.due(at("2026-03-02 15:00"), 1), Ok(at("2026-03-03 12:00")));
+        assert_eq!(calendar.due(at("2026-03-02 10:00"), 3), Ok(at("2026-03-04 12:00")));
     }
 
     #[test]
     fn on_the_spot_ends_at_close_of_the_day() {
         let calendar = calendar();
-        assert_eq!(
-            calendar.due(at("2026-03-02 10:00"), 0),
-            Ok(at("2026-03-02 17:00"))
-        );
-        assert_eq!(
-            calendar.due(at("2026-03-02 18:00"), 0),
-            Ok(at("2026-03-03 17:00"))
-        );
+        assert_eq!(calendar.due(at("2026-03-02 10:00"), 0), Ok(at("2026-03-02 17:00")));
+        assert_eq!(calendar.due(at("2026-03-02 18:00"), 0), Ok(at("2026-03-03 17:00")));
     }
 
     /// Totals per year counted from the notices' own “共N天” figures and make-up days (checked against the
@@ -564,30 +467,11 @@ mod tests {
             (2026, 248, 33, 6),
         ];
         for (year, working, holidays, makeups) in expected {
-            let days = calendar
-                .days(
-                    date(&format!("{year}-01-01")),
-                    date(&format!("{year}-12-31")),
-                )
-                .expect("in range");
-            let count = |wanted: &dyn Fn(DayKind) -> bool| {
-                days.iter().filter(|(_, kind)| wanted(*kind)).count()
-            };
-            assert_eq!(
-                count(&|kind| kind.is_working()),
-                working,
-                "working days in {year}"
-            );
-            assert_eq!(
-                count(&|kind| kind == DayKind::Holiday),
-                holidays,
-                "holidays in {year}"
-            );
-            assert_eq!(
-                count(&|kind| kind == DayKind::MakeupWorkday),
-                makeups,
-                "make-up days in {year}"
-            );
+            let days = calendar.days(date(&format!("{year}-01-01")), date(&format!("{year}-12-31"))).expect("in range");
+            let count = |wanted: &dyn Fn(DayKind) -> bool| days.iter().filter(|(_, kind)| wanted(*kind)).count();
+            assert_eq!(count(&|kind| kind.is_working()), working, "working days in {year}");
+            assert_eq!(count(&|kind| kind == DayKind::Holiday), holidays, "holidays in {year}");
+            assert_eq!(count(&|kind| kind == DayKind::MakeupWorkday), makeups, "make-up days in {year}");
         }
         // A few days read straight from the notices.
         for (day, kind) in [
@@ -612,45 +496,30 @@ mod tests {
     fn spring_festival_and_make_up_days_are_respected() {
         let calendar = calendar();
         // 2026: 2月15日至23日放假, 2月14日（周六）、2月28日（周六）上班.
-        assert_eq!(
-            calendar.kind(date("2026-02-14")),
-            Ok(DayKind::MakeupWorkday)
-        );
+        assert_eq!(calendar.kind(date("2026-02-14")), Ok(DayKind::MakeupWorkday));
         assert_eq!(calendar.kind(date("2026-02-16")), Ok(DayKind::Holiday));
         assert_eq!(calendar.kind(date("2026-02-24")), Ok(DayKind::Workday));
         assert_eq!(calendar.kind(date("2026-02-22")), Ok(DayKind::Holiday));
         assert_eq!(calendar.kind(date("2026-03-07")), Ok(DayKind::Weekend));
         // Accepted Friday 13 Feb: 1 day → Saturday 14th (make-up day); 2 days → Tuesday 24th.
-        assert_eq!(
-            calendar.due(at("2026-02-13 10:00"), 2),
-            Ok(at("2026-02-14 17:00"))
-        );
-        assert_eq!(
-            calendar.due(at("2026-02-13 10:00"), 4),
-            Ok(at("2026-02-24 17:00"))
-        );
+        assert_eq!(calendar.due(at("2026-02-13 10:00"), 2), Ok(at("2026-02-14 17:00")));
+        assert_eq!(calendar.due(at("2026-02-13 10:00"), 4), Ok(at("2026-02-24 17:00")));
     }
 
     #[test]
     fn working_time_between_excludes_nights_weekends_and_pauses() {
         let calendar = calendar();
         let full_day = 7 * 60;
-        let time = calendar
-            .working_time_between(at("2026-03-06 09:00"), at("2026-03-09 17:00"), &[])
-            .expect("in range");
+        let time =
+            calendar.working_time_between(at("2026-03-06 09:00"), at("2026-03-09 17:00"), &[]).expect("in range");
         assert_eq!(time.minutes, 2 * full_day);
-        let paused = [
-            (at("2026-03-06 08:00"), at("2026-03-06 12:00")),
-            (at("2026-03-06 11:00"), at("2026-03-06 14:00")),
-        ];
-        let time = calendar
-            .working_time_between(at("2026-03-06 09:00"), at("2026-03-09 17:00"), &paused)
-            .expect("in range");
+        let paused =
+            [(at("2026-03-06 08:00"), at("2026-03-06 12:00")), (at("2026-03-06 11:00"), at("2026-03-06 14:00"))];
+        let time =
+            calendar.working_time_between(at("2026-03-06 09:00"), at("2026-03-09 17:00"), &paused).expect("in range");
         assert_eq!(time.minutes, 2 * full_day - 4 * 60);
         assert_eq!(
-            calendar
-                .working_time_between(at("2026-03-09 17:00"), at("2026-03-06 09:00"), &[])
-                .map(|t| t.minutes),
+            calendar.working_time_between(at("2026-03-09 17:00"), at("2026-03-06 09:00"), &[]).map(|t| t.minutes),
             Ok(0)
         );
     }
@@ -662,24 +531,15 @@ mod tests {
         for half_days in (2..60).step_by(2) {
             let due = calendar.due(start, half_days).expect("in range");
             let elapsed = calendar
-                .working_time_between(
-                    start.date().and_time(calendar.hours().afternoon_end),
-                    due,
-                    &[],
-                )
+                .working_time_between(start.date().and_time(calendar.hours().afternoon_end), due, &[])
                 .expect("in range");
-            assert_eq!(
-                elapsed.minutes,
-                i64::from(half_days / 2) * 7 * 60,
-                "{half_days} half days"
-            );
+            assert_eq!(elapsed.minutes, i64::from(half_days / 2) * 7 * 60, "{half_days} half days");
         }
     }
 
     #[test]
     fn notice_errors_name_the_line_and_keep_nothing() {
-        let text =
-            "2027-02-06..2027-02-12 holiday 春节\n2027-02-15 makeup_workday 春节\nbad line\n";
+        let text = "2027-02-06..2027-02-12 holiday 春节\n2027-02-15 makeup_workday 春节\nbad line\n";
         let errors = parse_notice(2027, text).expect_err("two bad lines");
         let fields: Vec<&str> = errors.fields().collect();
         assert_eq!(fields, vec!["line 2", "line 3"]);
@@ -690,13 +550,8 @@ mod tests {
     fn a_new_year_can_be_loaded_as_data() {
         let mut entries = shipped_entries().expect("parse");
         assert!(!calendar().loaded_years().contains(&2027));
-        entries.extend(
-            parse_notice(
-                2027,
-                "2027-01-01 holiday 元旦\n2027-02-06..2027-02-12 holiday 春节",
-            )
-            .expect("valid"),
-        );
+        entries
+            .extend(parse_notice(2027, "2027-01-01 holiday 元旦\n2027-02-06..2027-02-12 holiday 春节").expect("valid"));
         let calendar = Calendar::new(&entries, OfficeHours::default());
         assert_eq!(calendar.kind(date("2027-02-08")), Ok(DayKind::Holiday));
         assert!(calendar.loaded_years().contains(&2027));

@@ -84,15 +84,11 @@ impl MatterKind {
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.code() == code.trim())
+        Self::ALL.into_iter().find(|kind| kind.code() == code.trim())
     }
 
     pub fn from_label(label: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.label() == label.trim())
+        Self::ALL.into_iter().find(|kind| kind.label() == label.trim())
     }
 }
 
@@ -111,10 +107,7 @@ impl TimeLimit {
     pub fn working_days(days: f64) -> Result<Self, String> {
         let half_days = days * 2.0;
         if !days.is_finite() || days <= 0.0 || half_days.fract() != 0.0 {
-            return Err(
-                "工作日数应为 0.5 的整数倍且大于 0，例如 0.5、3、10；当场办结请填“即办”"
-                    .to_string(),
-            );
+            return Err("工作日数应为 0.5 的整数倍且大于 0，例如 0.5、3、10；当场办结请填“即办”".to_string());
         }
         if half_days > f64::from(MAX_LIMIT_HALF_DAYS) {
             return Err("时限超过 500 个工作日，请核对".to_string());
@@ -124,17 +117,12 @@ impl TimeLimit {
 
     /// Reads the forms catalog staff type: "即办", "10", "0.5", "10个工作日".
     pub fn parse_text(text: &str) -> Result<Self, String> {
-        let trimmed = text
-            .trim()
-            .trim_end_matches("个工作日")
-            .trim_end_matches("工作日")
-            .trim();
+        let trimmed = text.trim().trim_end_matches("个工作日").trim_end_matches("工作日").trim();
         if trimmed == "即办" || trimmed == "on_the_spot" {
             return Ok(Self::OnTheSpot);
         }
-        let days: f64 = trimmed
-            .parse()
-            .map_err(|_| format!("“{text}”不是时限，请填“即办”或工作日数，例如 5 或 0.5"))?;
+        let days: f64 =
+            trimmed.parse().map_err(|_| format!("“{text}”不是时限，请填“即办”或工作日数，例如 5 或 0.5"))?;
         Self::working_days(days)
     }
 
@@ -166,9 +154,7 @@ impl Serialize for TimeLimit {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::OnTheSpot => serializer.serialize_str("on_the_spot"),
-            Self::HalfDays(half_days) if half_days % 2 == 0 => {
-                serializer.serialize_u32(half_days / 2)
-            }
+            Self::HalfDays(half_days) if half_days % 2 == 0 => serializer.serialize_u32(half_days / 2),
             Self::HalfDays(half_days) => serializer.serialize_f64(f64::from(*half_days) / 2.0),
         }
     }
@@ -555,41 +541,24 @@ const SHORT_MAX: usize = 200;
 fn check_code(errors: &mut FieldErrors, field: &str, value: &str, label: &str) {
     if value.trim().is_empty() {
         errors.add(field, format!("请填写{label}"));
-    } else if value.len() > CODE_MAX
-        || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
-        errors.add(
-            field,
-            format!("{label}只能由字母、数字和“-”组成，最长 {CODE_MAX} 位"),
-        );
+    } else if value.len() > CODE_MAX || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        errors.add(field, format!("{label}只能由字母、数字和“-”组成，最长 {CODE_MAX} 位"));
     }
 }
 
-fn check_text(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: &str,
-    label: &str,
-    required: bool,
-    max: usize,
-) {
+fn check_text(errors: &mut FieldErrors, field: &str, value: &str, label: &str, required: bool, max: usize) {
     let length = value.chars().count();
     if required && value.trim().is_empty() {
         errors.add(field, format!("请填写{label}"));
     } else if length > max {
-        errors.add(
-            field,
-            format!("{label}最长 {max} 个字，现有 {length} 个，请精简"),
-        );
+        errors.add(field, format!("{label}最长 {max} 个字，现有 {length} 个，请精简"));
     }
 }
 
 /// Whether a phone number carries an area code: `0906-2123456`, `09062123456`, or a hotline like 12345.
 fn phone_has_area_code(phone: &str) -> bool {
     let digits: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
-    let only_phone_chars = phone
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
+    let only_phone_chars = phone.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
     only_phone_chars
         && ((digits.starts_with('0') && (10..=12).contains(&digits.len()))
             || digits.len() == 5 && digits.starts_with("123"))
@@ -600,98 +569,25 @@ fn phone_has_area_code(phone: &str) -> bool {
 pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::default();
     check_code(&mut errors, "code", &matter.code, "业务办理项编码");
-    if matter.catalog_code.chars().count() != 12
-        || !matter
-            .catalog_code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric())
-    {
+    if matter.catalog_code.chars().count() != 12 || !matter.catalog_code.chars().all(|c| c.is_ascii_alphanumeric()) {
         errors.add("catalog_code", "基本编码应为 12 位字母或数字");
     }
-    check_code(
-        &mut errors,
-        "main_item.code",
-        &matter.main_item.code,
-        "主项编码",
-    );
-    check_text(
-        &mut errors,
-        "main_item.name",
-        &matter.main_item.name,
-        "主项名称",
-        true,
-        NAME_MAX,
-    );
-    check_code(
-        &mut errors,
-        "sub_item.code",
-        &matter.sub_item.code,
-        "子项编码",
-    );
-    check_text(
-        &mut errors,
-        "sub_item.name",
-        &matter.sub_item.name,
-        "子项名称",
-        true,
-        NAME_MAX,
-    );
-    check_text(
-        &mut errors,
-        "name",
-        &matter.name,
-        "事项名称",
-        true,
-        NAME_MAX,
-    );
+    check_code(&mut errors, "main_item.code", &matter.main_item.code, "主项编码");
+    check_text(&mut errors, "main_item.name", &matter.main_item.name, "主项名称", true, NAME_MAX);
+    check_code(&mut errors, "sub_item.code", &matter.sub_item.code, "子项编码");
+    check_text(&mut errors, "sub_item.name", &matter.sub_item.name, "子项名称", true, NAME_MAX);
+    check_text(&mut errors, "name", &matter.name, "事项名称", true, NAME_MAX);
     if !departments.contains(&matter.department.as_str()) {
-        errors.add(
-            "department",
-            format!(
-                "实施主体“{}”不存在，请先在部门中添加或选择已有部门",
-                matter.department
-            ),
-        );
+        errors.add("department", format!("实施主体“{}”不存在，请先在部门中添加或选择已有部门", matter.department));
     }
-    check_text(
-        &mut errors,
-        "legal_basis",
-        &matter.legal_basis,
-        "设定依据",
-        true,
-        TEXT_MAX,
-    );
-    check_text(
-        &mut errors,
-        "acceptance_conditions",
-        &matter.acceptance_conditions,
-        "受理条件",
-        true,
-        TEXT_MAX,
-    );
-    check_text(
-        &mut errors,
-        "statutory_limit_note",
-        &matter.statutory_limit_note,
-        "法定时限说明",
-        false,
-        SHORT_MAX,
-    );
-    check_text(
-        &mut errors,
-        "promised_limit_note",
-        &matter.promised_limit_note,
-        "承诺时限说明",
-        false,
-        SHORT_MAX,
-    );
+    check_text(&mut errors, "legal_basis", &matter.legal_basis, "设定依据", true, TEXT_MAX);
+    check_text(&mut errors, "acceptance_conditions", &matter.acceptance_conditions, "受理条件", true, TEXT_MAX);
+    check_text(&mut errors, "statutory_limit_note", &matter.statutory_limit_note, "法定时限说明", false, SHORT_MAX);
+    check_text(&mut errors, "promised_limit_note", &matter.promised_limit_note, "承诺时限说明", false, SHORT_MAX);
     if matter.promised_limit.half_days() > matter.statutory_limit.half_days() {
         errors.add(
             "promised_limit",
-            format!(
-                "承诺办结时限（{}）不能长于法定办结时限（{}）",
-                matter.promised_limit, matter.statutory_limit
-            ),
+            format!("承诺办结时限（{}）不能长于法定办结时限（{}）", matter.promised_limit, matter.statutory_limit),
         );
     }
     if matter.handling_forms.is_empty() {
@@ -701,25 +597,12 @@ pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), Fiel
         errors.add("service_objects", "请至少选择一种服务对象");
     }
     if matter.trips_required > 5 {
-        errors.add(
-            "trips_required",
-            "到办事现场次数最多 5 次；超过的请拆分环节或说明",
-        );
+        errors.add("trips_required", "到办事现场次数最多 5 次；超过的请拆分环节或说明");
     }
     if matter.trips_required > 0 && matter.trips_reason.trim().is_empty() {
-        errors.add(
-            "trips_reason",
-            "到办事现场次数不为 0 时，必须说明必须到现场办理的原因",
-        );
+        errors.add("trips_reason", "到办事现场次数不为 0 时，必须说明必须到现场办理的原因");
     }
-    check_text(
-        &mut errors,
-        "trips_reason",
-        &matter.trips_reason,
-        "到现场原因",
-        false,
-        SHORT_MAX,
-    );
+    check_text(&mut errors, "trips_reason", &matter.trips_reason, "到现场原因", false, SHORT_MAX);
     if matter.online_depth == OnlineDepth::Full && matter.trips_required != 0 {
         errors.add("trips_required", "全程网办的事项，到办事现场次数应为 0");
     }
@@ -727,18 +610,10 @@ pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), Fiel
         && matter.online_depth == OnlineDepth::None
         && !matter.handling_forms.contains(&HandlingForm::Post)
     {
-        errors.add(
-            "handling_forms",
-            "到办事现场次数为 0 且不能网办时，办理形式须包括快递申请",
-        );
+        errors.add("handling_forms", "到办事现场次数为 0 且不能网办时，办理形式须包括快递申请");
     }
-    if matter.handling_forms.contains(&HandlingForm::Online)
-        && matter.online_depth < OnlineDepth::Receive
-    {
-        errors.add(
-            "online_depth",
-            "办理形式含网上办理时，网上办理深度至少应为互联网收件",
-        );
+    if matter.handling_forms.contains(&HandlingForm::Online) && matter.online_depth < OnlineDepth::Receive {
+        errors.add("online_depth", "办理形式含网上办理时，网上办理深度至少应为互联网收件");
     }
     for (index, procedure) in matter.special_procedures.iter().enumerate() {
         check_text(
@@ -759,67 +634,23 @@ pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), Fiel
         );
     }
     if !matter.charges_fees() && matter.online_payment_supported {
-        errors.add(
-            "online_payment_supported",
-            "不收费的事项不能标为支持网上支付",
-        );
+        errors.add("online_payment_supported", "不收费的事项不能标为支持网上支付");
     }
     for (index, fee) in matter.fees.iter().enumerate() {
-        check_text(
-            &mut errors,
-            &format!("fees[{index}].name"),
-            &fee.name,
-            "收费项目名称",
-            true,
-            NAME_MAX,
-        );
-        check_text(
-            &mut errors,
-            &format!("fees[{index}].standard"),
-            &fee.standard,
-            "收费标准",
-            true,
-            SHORT_MAX,
-        );
-        check_text(
-            &mut errors,
-            &format!("fees[{index}].basis"),
-            &fee.basis,
-            "收费依据",
-            true,
-            TEXT_MAX,
-        );
+        check_text(&mut errors, &format!("fees[{index}].name"), &fee.name, "收费项目名称", true, NAME_MAX);
+        check_text(&mut errors, &format!("fees[{index}].standard"), &fee.standard, "收费标准", true, SHORT_MAX);
+        check_text(&mut errors, &format!("fees[{index}].basis"), &fee.basis, "收费依据", true, TEXT_MAX);
         if fee.reducible && fee.reduction_basis.trim().is_empty() {
-            errors.add(
-                format!("fees[{index}].reduction_basis"),
-                "允许减免时须填写减免依据",
-            );
+            errors.add(format!("fees[{index}].reduction_basis"), "允许减免时须填写减免依据");
         }
     }
     for (index, faq) in matter.faqs.iter().enumerate() {
-        check_text(
-            &mut errors,
-            &format!("faqs[{index}].question"),
-            &faq.question,
-            "问题",
-            true,
-            SHORT_MAX,
-        );
-        check_text(
-            &mut errors,
-            &format!("faqs[{index}].answer"),
-            &faq.answer,
-            "答案",
-            true,
-            TEXT_MAX,
-        );
+        check_text(&mut errors, &format!("faqs[{index}].question"), &faq.question, "问题", true, SHORT_MAX);
+        check_text(&mut errors, &format!("faqs[{index}].answer"), &faq.answer, "答案", true, TEXT_MAX);
     }
     if matter.kind == MatterKind::AdministrativeLicence {
         if matter.steps.len() < 5 {
-            errors.add(
-                "steps",
-                "行政许可事项至少应有 5 个办理环节（受理、审核、审批、办结、送达）",
-            );
+            errors.add("steps", "行政许可事项至少应有 5 个办理环节（受理、审核、审批、办结、送达）");
         }
         if matter.faqs.is_empty() {
             errors.add("faqs", "行政许可事项至少应有 1 条常见问题解答");
@@ -830,46 +661,23 @@ pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), Fiel
     }
     let mut previous_stage = 0;
     for (index, step) in matter.steps.iter().enumerate() {
-        check_text(
-            &mut errors,
-            &format!("steps[{index}].name"),
-            &step.name,
-            "环节名称",
-            true,
-            NAME_MAX,
-        );
+        check_text(&mut errors, &format!("steps[{index}].name"), &step.name, "环节名称", true, NAME_MAX);
         if step.stage < previous_stage {
-            errors.add(
-                format!("steps[{index}].stage"),
-                "环节应按阶段顺序排列，同一阶段的环节并联办理",
-            );
+            errors.add(format!("steps[{index}].stage"), "环节应按阶段顺序排列，同一阶段的环节并联办理");
         }
         previous_stage = step.stage;
         if !step.department.is_empty() && !departments.contains(&step.department.as_str()) {
-            errors.add(
-                format!("steps[{index}].department"),
-                format!("办理部门“{}”不存在", step.department),
-            );
+            errors.add(format!("steps[{index}].department"), format!("办理部门“{}”不存在", step.department));
         }
         if step.limit.half_days() > matter.statutory_limit.half_days() {
-            errors.add(
-                format!("steps[{index}].limit"),
-                "环节时限不能长于事项的法定办结时限",
-            );
+            errors.add(format!("steps[{index}].limit"), "环节时限不能长于事项的法定办结时限");
         }
     }
     if matter.materials.is_empty() && matter.kind == MatterKind::AdministrativeLicence {
         errors.add("materials", "行政许可事项至少应有一项申请材料");
     }
     for (index, material) in matter.materials.iter().enumerate() {
-        check_text(
-            &mut errors,
-            &format!("materials[{index}].name"),
-            &material.name,
-            "材料名称",
-            true,
-            NAME_MAX,
-        );
+        check_text(&mut errors, &format!("materials[{index}].name"), &material.name, "材料名称", true, NAME_MAX);
         check_text(
             &mut errors,
             &format!("materials[{index}].acceptance_standard"),
@@ -893,21 +701,11 @@ pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), Fiel
             );
         }
         if material.copies > 20 {
-            errors.add(
-                format!("materials[{index}].copies"),
-                "纸质材料份数最多 20 份",
-            );
+            errors.add(format!("materials[{index}].copies"), "纸质材料份数最多 20 份");
         }
     }
     for (index, result) in matter.results.iter().enumerate() {
-        check_text(
-            &mut errors,
-            &format!("results[{index}].name"),
-            &result.name,
-            "结果名称",
-            true,
-            NAME_MAX,
-        );
+        check_text(&mut errors, &format!("results[{index}].name"), &result.name, "结果名称", true, NAME_MAX);
         let expected = if result.name.ends_with('证') || result.name.ends_with("执照") {
             Some(ResultKind::Certificate)
         } else if result.name.ends_with("批复") {
@@ -919,63 +717,34 @@ pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), Fiel
             if expected != result.kind {
                 errors.add(
                     format!("results[{index}].kind"),
-                    format!(
-                        "结果名称“{}”应对应结果类型“{}”",
-                        result.name,
-                        expected.label()
-                    ),
+                    format!("结果名称“{}”应对应结果类型“{}”", result.name, expected.label()),
                 );
             }
         }
     }
     for (index, department) in matter.joint_departments.iter().enumerate() {
         if !departments.contains(&department.as_str()) {
-            errors.add(
-                format!("joint_departments[{index}]"),
-                format!("联办机构“{department}”不存在"),
-            );
+            errors.add(format!("joint_departments[{index}]"), format!("联办机构“{department}”不存在"));
         }
     }
-    check_text(
-        &mut errors,
-        "address",
-        &matter.address,
-        "办理地点",
-        true,
-        SHORT_MAX,
-    );
-    check_text(
-        &mut errors,
-        "office_hours",
-        &matter.office_hours,
-        "办理时间",
-        true,
-        SHORT_MAX,
-    );
+    check_text(&mut errors, "address", &matter.address, "办理地点", true, SHORT_MAX);
+    check_text(&mut errors, "office_hours", &matter.office_hours, "办理时间", true, SHORT_MAX);
     if !phone_has_area_code(&matter.consultation_phone) {
         errors.add("consultation_phone", "咨询电话须带区号，例如 0906-2123456");
     }
     if !phone_has_area_code(&matter.complaint_phone) {
-        errors.add(
-            "complaint_phone",
-            "监督投诉电话须带区号，例如 0906-2123456，或填 12345",
-        );
+        errors.add("complaint_phone", "监督投诉电话须带区号，例如 0906-2123456，或填 12345");
     }
     if matter.consultation_phone.trim() == matter.complaint_phone.trim() {
         errors.add("complaint_phone", "监督投诉电话应与咨询电话不同");
     }
-    for (field, list) in [
-        ("themes", &matter.themes),
-        ("life_events", &matter.life_events),
-        ("keywords", &matter.keywords),
-    ] {
+    for (field, list) in
+        [("themes", &matter.themes), ("life_events", &matter.life_events), ("keywords", &matter.keywords)]
+    {
         if list.len() > 20 {
             errors.add(field, "最多 20 项");
         }
-        if list
-            .iter()
-            .any(|item| item.trim().is_empty() || item.chars().count() > 20)
-        {
+        if list.iter().any(|item| item.trim().is_empty() || item.chars().count() > 20) {
             errors.add(field, "每项 1 到 20 个字");
         }
     }
@@ -986,38 +755,17 @@ pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), Fiel
 }
 
 /// Checks an adjustment before it is stored as a new version.
-pub fn validate_adjustment(
-    adjustment: &Adjustment,
-    is_first_version: bool,
-) -> Result<(), FieldErrors> {
+pub fn validate_adjustment(adjustment: &Adjustment, is_first_version: bool) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::default();
-    check_text(
-        &mut errors,
-        "reason",
-        &adjustment.reason,
-        "调整原因",
-        true,
-        SHORT_MAX,
-    );
-    if is_first_version
-        && !matches!(
-            adjustment.kind,
-            AdjustmentKind::Create | AdjustmentKind::TakeOver
-        )
-    {
+    check_text(&mut errors, "reason", &adjustment.reason, "调整原因", true, SHORT_MAX);
+    if is_first_version && !matches!(adjustment.kind, AdjustmentKind::Create | AdjustmentKind::TakeOver) {
         errors.add("adjustment_kind", "新事项的第一个版本只能是“新增”或“承接”");
     }
     if !is_first_version && matches!(adjustment.kind, AdjustmentKind::Create) {
-        errors.add(
-            "adjustment_kind",
-            "已有事项不能再“新增”，请选择调整、确认、合并、取消等",
-        );
+        errors.add("adjustment_kind", "已有事项不能再“新增”，请选择调整、确认、合并、取消等");
     }
     if adjustment.kind == AdjustmentKind::Merge && adjustment.merged_into.trim().is_empty() {
-        errors.add(
-            "merged_into",
-            "合并时须填写合并到哪个事项（业务办理项编码）",
-        );
+        errors.add("merged_into", "合并时须填写合并到哪个事项（业务办理项编码）");
     }
     errors.into_result()
 }
@@ -1025,14 +773,7 @@ pub fn validate_adjustment(
 pub fn validate_department(department: &Department) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::default();
     check_code(&mut errors, "code", &department.code, "部门编码");
-    check_text(
-        &mut errors,
-        "name",
-        &department.name,
-        "部门名称",
-        true,
-        NAME_MAX,
-    );
+    check_text(&mut errors, "name", &department.name, "部门名称", true, NAME_MAX);
     errors.into_result()
 }
 
@@ -1053,14 +794,8 @@ pub(crate) mod tests {
         Matter {
             code: "00013112700401".to_string(),
             catalog_code: "00013112700Y".to_string(),
-            main_item: CatalogLevel {
-                code: "00013112700Y".to_string(),
-                name: "企业登记注册".to_string(),
-            },
-            sub_item: CatalogLevel {
-                code: "000131127004".to_string(),
-                name: "公司登记注册(县级)".to_string(),
-            },
+            main_item: CatalogLevel { code: "00013112700Y".to_string(), name: "企业登记注册".to_string() },
+            sub_item: CatalogLevel { code: "000131127004".to_string(), name: "公司登记注册(县级)".to_string() },
             name: "公司设立登记".to_string(),
             kind: MatterKind::AdministrativeLicence,
             department: "scjgj".to_string(),
@@ -1084,10 +819,7 @@ pub(crate) mod tests {
             handle_area: HandleArea::City,
             joint_departments: vec![],
             fees: vec![],
-            faqs: vec![Faq {
-                question: "要多久？".to_string(),
-                answer: "材料齐全当场办结。".to_string(),
-            }],
+            faqs: vec![Faq { question: "要多久？".to_string(), answer: "材料齐全当场办结。".to_string() }],
             steps: vec![
                 step("受理", StepKind::Accept, 1),
                 step("审核", StepKind::Check, 2),
@@ -1128,18 +860,12 @@ pub(crate) mod tests {
     }
 
     fn fields(result: Result<(), FieldErrors>) -> Vec<String> {
-        result
-            .err()
-            .map(|errors| errors.fields().map(str::to_string).collect())
-            .unwrap_or_default()
+        result.err().map(|errors| errors.fields().map(str::to_string).collect()).unwrap_or_default()
     }
 
     #[test]
     fn a_complete_matter_is_valid() {
-        assert_eq!(
-            fields(validate_matter(&sample_matter(), &["scjgj"])),
-            Vec::<String>::new()
-        );
+        assert_eq!(fields(validate_matter(&sample_matter(), &["scjgj"])), Vec::<String>::new());
     }
 
     #[test]
@@ -1155,9 +881,7 @@ pub(crate) mod tests {
     fn promised_limit_cannot_exceed_statutory_limit() {
         let mut matter = sample_matter();
         matter.promised_limit = TimeLimit::HalfDays(20);
-        assert!(
-            fields(validate_matter(&matter, &["scjgj"])).contains(&"promised_limit".to_string())
-        );
+        assert!(fields(validate_matter(&matter, &["scjgj"])).contains(&"promised_limit".to_string()));
     }
 
     #[test]
@@ -1175,8 +899,7 @@ pub(crate) mod tests {
         assert!(errors.contains(&"fees[0].basis".to_string()));
         assert!(!errors.contains(&"online_payment_supported".to_string()));
         matter.fees.clear();
-        assert!(fields(validate_matter(&matter, &["scjgj"]))
-            .contains(&"online_payment_supported".to_string()));
+        assert!(fields(validate_matter(&matter, &["scjgj"])).contains(&"online_payment_supported".to_string()));
     }
 
     #[test]
@@ -1202,28 +925,20 @@ pub(crate) mod tests {
     fn result_kind_must_match_the_result_name() {
         let mut matter = sample_matter();
         matter.results[0].kind = ResultKind::Document;
-        assert!(
-            fields(validate_matter(&matter, &["scjgj"])).contains(&"results[0].kind".to_string())
-        );
+        assert!(fields(validate_matter(&matter, &["scjgj"])).contains(&"results[0].kind".to_string()));
     }
 
     #[test]
     fn time_limits_read_half_days_and_on_the_spot() {
         assert_eq!(TimeLimit::parse_text("即办"), Ok(TimeLimit::OnTheSpot));
         assert_eq!(TimeLimit::parse_text("0.5"), Ok(TimeLimit::HalfDays(1)));
-        assert_eq!(
-            TimeLimit::parse_text("10个工作日"),
-            Ok(TimeLimit::HalfDays(20))
-        );
+        assert_eq!(TimeLimit::parse_text("10个工作日"), Ok(TimeLimit::HalfDays(20)));
         assert!(TimeLimit::parse_text("0.3").is_err());
         assert!(TimeLimit::parse_text("-1").is_err());
         assert_eq!(TimeLimit::HalfDays(1).to_string(), "0.5个工作日");
         let json = serde_json::to_string(&TimeLimit::HalfDays(1)).expect("serialises");
         assert_eq!(json, "0.5");
-        assert_eq!(
-            serde_json::from_str::<TimeLimit>("\"on_the_spot\"").expect("parses"),
-            TimeLimit::OnTheSpot
-        );
+        assert_eq!(serde_json::from_str::<TimeLimit>("\"on_the_spot\"").expect("parses"), TimeLimit::OnTheSpot);
     }
 
     #[test]
@@ -1241,19 +956,9 @@ pub(crate) mod tests {
             matter: sample_matter(),
         };
         let versions = vec![version(1, day(1)), version(2, day(10)), version(3, day(20))];
-        assert_eq!(
-            version_in_force(&versions, day(15)).map(|v| v.version),
-            Some(2)
-        );
-        assert_eq!(
-            version_in_force(&versions, day(25)).map(|v| v.version),
-            Some(3)
-        );
-        assert!(version_in_force(
-            &versions,
-            NaiveDate::from_ymd_opt(2025, 12, 31).expect("date")
-        )
-        .is_none());
+        assert_eq!(version_in_force(&versions, day(15)).map(|v| v.version), Some(2));
+        assert_eq!(version_in_force(&versions, day(25)).map(|v| v.version), Some(3));
+        assert!(version_in_force(&versions, NaiveDate::from_ymd_opt(2025, 12, 31).expect("date")).is_none());
     }
 
     #[test]

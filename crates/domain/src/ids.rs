@@ -19,9 +19,7 @@ pub enum IdError {
 
 /// The 31 characters a credit code may use, in the order of their values (GB 32100-2015 §4.2: no I, O, S, V, Z).
 const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const CREDIT_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// 统一社会信用代码: 18 characters, the last a check character computed modulo 31.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -40,17 +38,10 @@ impl CreditCode {
             let value = CREDIT_ALPHABET
                 .iter()
                 .position(|allowed| char::from(*allowed) == *character)
-                .ok_or(IdError::Character {
-                    position: index + 1,
-                    found: *character,
-                })?;
+                .ok_or(IdError::Character { position: index + 1, found: *character })?;
             values[index] = value as u32;
         }
-        let sum: u32 = CREDIT_WEIGHTS
-            .iter()
-            .zip(values.iter())
-            .map(|(weight, value)| weight * value)
-            .sum();
+        let sum: u32 = CREDIT_WEIGHTS.iter().zip(values.iter()).map(|(weight, value)| weight * value).sum();
         let expected = (31 - sum % 31) % 31;
         if values[17] != expected {
             return Err(IdError::CheckCharacter);
@@ -65,10 +56,7 @@ impl CreditCode {
             let value = CREDIT_ALPHABET
                 .iter()
                 .position(|allowed| char::from(*allowed) == character)
-                .ok_or(IdError::Character {
-                    position: index + 1,
-                    found: character,
-                })?;
+                .ok_or(IdError::Character { position: index + 1, found: character })?;
             sum += CREDIT_WEIGHTS[index] * value as u32;
         }
         let check = CREDIT_ALPHABET[((31 - sum % 31) % 31) as usize];
@@ -117,24 +105,17 @@ impl ResidentId {
         }
         let mut sum = 0u32;
         for (index, character) in chars.iter().take(17).enumerate() {
-            let digit = character.to_digit(10).ok_or(IdError::Character {
-                position: index + 1,
-                found: *character,
-            })?;
+            let digit = character.to_digit(10).ok_or(IdError::Character { position: index + 1, found: *character })?;
             sum += RESIDENT_WEIGHTS[index] * digit;
         }
         let last = chars[17];
         if !(last.is_ascii_digit() || last == 'X') {
-            return Err(IdError::Character {
-                position: 18,
-                found: last,
-            });
+            return Err(IdError::Character { position: 18, found: last });
         }
         if char::from(RESIDENT_CHECK[(sum % 11) as usize]) != last {
             return Err(IdError::CheckCharacter);
         }
-        chrono::NaiveDate::parse_from_str(&text[6..14], "%Y%m%d")
-            .map_err(|_| IdError::BirthDate)?;
+        chrono::NaiveDate::parse_from_str(&text[6..14], "%Y%m%d").map_err(|_| IdError::BirthDate)?;
         Ok(Self(text))
     }
 
@@ -186,18 +167,9 @@ mod tests {
     fn credit_code_accepts_a_published_code_and_rejects_a_changed_one() {
         // 国家市场监督管理总局's published code.
         assert!(CreditCode::parse("11100000MB0143028R").is_ok());
-        assert_eq!(
-            CreditCode::parse("11100000MB0143028A"),
-            Err(IdError::CheckCharacter)
-        );
-        assert_eq!(
-            CreditCode::parse("11100000MB014302"),
-            Err(IdError::Length(16))
-        );
-        assert!(matches!(
-            CreditCode::parse("11100000MB0143028O"),
-            Err(IdError::Character { position: 18, .. })
-        ));
+        assert_eq!(CreditCode::parse("11100000MB0143028A"), Err(IdError::CheckCharacter));
+        assert_eq!(CreditCode::parse("11100000MB014302"), Err(IdError::Length(16)));
+        assert!(matches!(CreditCode::parse("11100000MB0143028O"), Err(IdError::Character { position: 18, .. })));
     }
 
     #[test]
@@ -211,20 +183,10 @@ mod tests {
     fn resident_id_checks_the_check_digit_and_the_birth_date() {
         // The sample number from GB 11643-1999's annex.
         assert!(ResidentId::parse("11010519491231002X").is_ok());
-        assert_eq!(
-            ResidentId::parse("110105194912310021"),
-            Err(IdError::CheckCharacter)
-        );
+        assert_eq!(ResidentId::parse("110105194912310021"), Err(IdError::CheckCharacter));
         let month_13 = "11010519491331002";
-        let sum: u32 = month_13
-            .chars()
-            .zip(RESIDENT_WEIGHTS)
-            .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
-            .sum();
-        let with_check = format!(
-            "{month_13}{}",
-            char::from(RESIDENT_CHECK[(sum % 11) as usize])
-        );
+        let sum: u32 = month_13.chars().zip(RESIDENT_WEIGHTS).map(|(c, w)| c.to_digit(10).unwrap_or(0) * w).sum();
+        let with_check = format!("{month_13}{}", char::from(RESIDENT_CHECK[(sum % 11) as usize]));
         assert_eq!(ResidentId::parse(&with_check), Err(IdError::BirthDate));
     }
 

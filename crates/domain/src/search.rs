@@ -45,10 +45,7 @@ impl Synonyms {
             }
             let field = format!("line {}", index + 1);
             let Some((phrase, expansions)) = line.split_once('=') else {
-                errors.add(
-                    field,
-                    "每行应写作“群众说法 = 事项用词, 事项用词”，例如：开公司 = 企业设立登记",
-                );
+                errors.add(field, "每行应写作“群众说法 = 事项用词, 事项用词”，例如：开公司 = 企业设立登记");
                 continue;
             };
             let phrase = normalize(phrase.trim());
@@ -59,9 +56,7 @@ impl Synonyms {
                 .collect();
             if phrase.chars().count() < 2 || phrase.chars().count() > 20 {
                 errors.add(field, "群众说法应为 2 到 20 个字");
-            } else if expansions.is_empty()
-                || expansions.iter().any(|word| word.chars().count() > 30)
-            {
+            } else if expansions.is_empty() || expansions.iter().any(|word| word.chars().count() > 30) {
                 errors.add(field, "等号后至少写一个事项用词，每个最长 30 个字");
             } else if entries.iter().any(|(existing, _)| *existing == phrase) {
                 errors.add(field, format!("“{phrase}”重复出现，请合并为一行"));
@@ -85,10 +80,7 @@ impl Synonyms {
 
     /// The list written back in the form `parse` reads.
     pub fn to_text(&self) -> String {
-        self.entries
-            .iter()
-            .map(|(phrase, words)| format!("{phrase} = {}\n", words.join(", ")))
-            .collect()
+        self.entries.iter().map(|(phrase, words)| format!("{phrase} = {}\n", words.join(", "))).collect()
     }
 
     fn expansions_of<'a>(&'a self, query: &'a str) -> impl Iterator<Item = &'a str> {
@@ -104,9 +96,7 @@ pub fn normalize(text: &str) -> String {
     text.chars()
         .map(|character| {
             let folded = match character {
-                '\u{FF01}'..='\u{FF5E}' => {
-                    char::from_u32(character as u32 - 0xFEE0).unwrap_or(character)
-                }
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(character as u32 - 0xFEE0).unwrap_or(character),
                 '\u{3000}' => ' ',
                 other => other,
             };
@@ -188,10 +178,7 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     /// Builds the index; each document is a list of weighted fields, the first being its name.
-    pub fn build<'a>(
-        documents: impl IntoIterator<Item = Vec<Field<'a>>>,
-        synonyms: Synonyms,
-    ) -> Self {
+    pub fn build<'a>(documents: impl IntoIterator<Item = Vec<Field<'a>>>, synonyms: Synonyms) -> Self {
         let mut postings: HashMap<u64, Vec<Posting>> = HashMap::new();
         let mut lengths = Vec::new();
         let mut names = Vec::new();
@@ -205,33 +192,15 @@ impl SearchIndex {
                     length += field.weight;
                 });
             }
-            names.push(
-                fields
-                    .first()
-                    .map(|field| normalize(field.text))
-                    .unwrap_or_default(),
-            );
+            names.push(fields.first().map(|field| normalize(field.text)).unwrap_or_default());
             lengths.push(length);
             for (token, weight) in weights.drain() {
-                postings.entry(token).or_default().push(Posting {
-                    document: document as u32,
-                    weight,
-                });
+                postings.entry(token).or_default().push(Posting { document: document as u32, weight });
             }
         }
-        let average_length = if lengths.is_empty() {
-            1.0
-        } else {
-            lengths.iter().sum::<f32>() / lengths.len() as f32
-        };
+        let average_length = if lengths.is_empty() { 1.0 } else { lengths.iter().sum::<f32>() / lengths.len() as f32 };
         postings.shrink_to_fit();
-        Self {
-            postings,
-            lengths,
-            average_length: average_length.max(1.0),
-            names,
-            synonyms,
-        }
+        Self { postings, lengths, average_length: average_length.max(1.0), names, synonyms }
     }
 
     pub fn len(&self) -> usize {
@@ -266,8 +235,7 @@ impl SearchIndex {
                 let Some(list) = self.postings.get(token) else {
                     continue;
                 };
-                let idf =
-                    ((count - list.len() as f32 + 0.5) / (list.len() as f32 + 0.5) + 1.0).ln();
+                let idf = ((count - list.len() as f32 + 0.5) / (list.len() as f32 + 0.5) + 1.0).ln();
                 for posting in list {
                     let length = self.lengths[posting.document as usize];
                     let term = posting.weight * (K1 + 1.0)
@@ -293,15 +261,8 @@ impl SearchIndex {
                 *slot = slot.max(score);
             }
         }
-        let mut hits: Vec<Hit> = best
-            .into_iter()
-            .map(|(document, score)| Hit { document, score })
-            .collect();
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.document.cmp(&b.document))
-        });
+        let mut hits: Vec<Hit> = best.into_iter().map(|(document, score)| Hit { document, score }).collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.document.cmp(&b.document)));
         hits.truncate(limit);
         hits
     }
@@ -313,28 +274,14 @@ mod tests {
 
     fn index(names: &[&str], synonyms: &str) -> SearchIndex {
         let synonyms = Synonyms::parse(synonyms).expect("valid synonyms");
-        SearchIndex::build(
-            names.iter().map(|name| {
-                vec![Field {
-                    text: name,
-                    weight: 3.0,
-                }]
-            }),
-            synonyms,
-        )
+        SearchIndex::build(names.iter().map(|name| vec![Field { text: name, weight: 3.0 }]), synonyms)
     }
 
     fn first(index: &SearchIndex, query: &str) -> Option<u32> {
         index.search(query, 5).first().map(|hit| hit.document)
     }
 
-    const NAMES: [&str; 5] = [
-        "企业设立登记（公司）",
-        "不动产转移登记",
-        "出生登记",
-        "个人参保登记 社保",
-        "户口迁移",
-    ];
+    const NAMES: [&str; 5] = ["企业设立登记（公司）", "不动产转移登记", "出生登记", "个人参保登记 社保", "户口迁移"];
 
     #[test]
     fn two_character_words_are_found() {
@@ -346,10 +293,7 @@ mod tests {
 
     #[test]
     fn everyday_phrases_find_matters_through_synonyms() {
-        let index = index(
-            &NAMES,
-            "开公司 = 企业设立登记\n过户 = 不动产转移登记\n生孩子 = 出生登记\n",
-        );
+        let index = index(&NAMES, "开公司 = 企业设立登记\n过户 = 不动产转移登记\n生孩子 = 出生登记\n");
         assert_eq!(first(&index, "开公司"), Some(0));
         assert_eq!(first(&index, "我想开公司"), Some(0));
         assert_eq!(first(&index, "房子过户"), Some(1));
@@ -366,16 +310,7 @@ mod tests {
     #[test]
     fn full_width_and_codes_are_normalised() {
         let index = SearchIndex::build(
-            vec![vec![
-                Field {
-                    text: "公司设立登记",
-                    weight: 3.0,
-                },
-                Field {
-                    text: "00013112700401",
-                    weight: 1.0,
-                },
-            ]],
+            vec![vec![Field { text: "公司设立登记", weight: 3.0 }, Field { text: "00013112700401", weight: 1.0 }]],
             Synonyms::default(),
         );
         assert_eq!(first(&index, "００013112700401"), Some(0));
@@ -383,12 +318,8 @@ mod tests {
 
     #[test]
     fn synonym_errors_name_the_line() {
-        let errors = Synonyms::parse("开公司 = 企业设立登记\n没有等号\n开公司 = 公司")
-            .expect_err("two bad lines");
-        assert_eq!(
-            errors.fields().collect::<Vec<_>>(),
-            vec!["line 2", "line 3"]
-        );
+        let errors = Synonyms::parse("开公司 = 企业设立登记\n没有等号\n开公司 = 公司").expect_err("two bad lines");
+        assert_eq!(errors.fields().collect::<Vec<_>>(), vec!["line 2", "line 3"]);
         let parsed = Synonyms::parse("开公司 = 企业设立登记，公司设立登记").expect("valid");
         assert_eq!(Synonyms::parse(&parsed.to_text()), Ok(parsed));
     }

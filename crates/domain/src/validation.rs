@@ -12,10 +12,7 @@ pub struct FieldErrors {
 
 impl FieldErrors {
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.messages
-            .entry(field.into())
-            .or_default()
-            .push(message.into());
+        self.messages.entry(field.into()).or_default().push(message.into());
     }
 
     pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -34,17 +31,12 @@ impl FieldErrors {
 
     /// Each field with its messages, in field order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.messages
-            .iter()
-            .map(|(field, messages)| (field.as_str(), messages.as_slice()))
+        self.messages.iter().map(|(field, messages)| (field.as_str(), messages.as_slice()))
     }
 
     /// The first message for a field, for showing next to a form input.
     pub fn first(&self, field: &str) -> Option<&str> {
-        self.messages
-            .get(field)
-            .and_then(|messages| messages.first())
-            .map(String::as_str)
+        self.messages.get(field).and_then(|messages| messages.first()).map(String::as_str)
     }
 
     /// Adds every error of `other` with `prefix` before its field path.

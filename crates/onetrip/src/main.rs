@@ -134,10 +134,7 @@ impl std::fmt::Debug for Config {
         formatter
             .debug_struct("Config")
             .field("listen", &self.listen)
-            .field(
-                "database",
-                &self.database_url.split(':').next().unwrap_or_default(),
-            )
+            .field("database", &self.database_url.split(':').next().unwrap_or_default())
             .field("demo", &self.demo)
             .finish()
     }
@@ -150,8 +147,8 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
     });
     let file: FileConfig = match path {
         Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
             toml::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))?
         }
         None => FileConfig::default(),
@@ -160,10 +157,7 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
     if let Some(name) = file.centre_name {
         web.centre_name = name;
     }
-    if let Some(hours) = std::env::var("ONETRIP_OFFICE_HOURS")
-        .ok()
-        .or(file.office_hours)
-    {
+    if let Some(hours) = std::env::var("ONETRIP_OFFICE_HOURS").ok().or(file.office_hours) {
         web.office_hours = OfficeHours::parse(&hours)?;
     }
     web.secure_cookies = std::env::var("ONETRIP_SECURE_COOKIES")
@@ -174,10 +168,7 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
     }
     let default_listen = SocketAddr::from(([127, 0, 0, 1], 8080));
     Ok(Config {
-        listen: serve
-            .and_then(|serve| serve.listen)
-            .or(file.listen)
-            .unwrap_or(default_listen),
+        listen: serve.and_then(|serve| serve.listen).or(file.listen).unwrap_or(default_listen),
         database_url: common
             .database
             .clone()
@@ -193,9 +184,7 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -204,15 +193,10 @@ fn init_logging(json: bool) {
 }
 
 async fn open_state(config: &Config) -> Result<AppState, String> {
-    let store = onetrip_store::open(&config.database_url)
-        .await
-        .map_err(|error| format!("database: {error}"))?;
-    let state = AppState::new(store, config.web.clone())
-        .await
-        .map_err(|error| format!("start-up: {}", error.message()))?;
-    let years = seed::seed_calendar(&state)
-        .await
-        .map_err(|error| format!("calendar: {error:?}"))?;
+    let store = onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))?;
+    let state =
+        AppState::new(store, config.web.clone()).await.map_err(|error| format!("start-up: {}", error.message()))?;
+    let years = seed::seed_calendar(&state).await.map_err(|error| format!("calendar: {error:?}"))?;
     if !years.is_empty() {
         tracing::info!(?years, "shipped holiday notices loaded");
     }
@@ -222,9 +206,7 @@ async fn open_state(config: &Config) -> Result<AppState, String> {
 async fn serve(config: Config) -> Result<(), String> {
     let state = open_state(&config).await?;
     if config.demo {
-        let count = seed::seed_demo(&state)
-            .await
-            .map_err(|error| format!("demo data: {error:?}"))?;
+        let count = seed::seed_demo(&state).await.map_err(|error| format!("demo data: {error:?}"))?;
         if count > 0 {
             tracing::info!(count, "demo catalog loaded into the empty database");
         }
@@ -279,14 +261,10 @@ async fn shutdown_signal() {
 fn read_password(from_stdin: bool) -> Result<String, String> {
     if from_stdin || !std::io::stdin().is_terminal() {
         let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|error| error.to_string())?;
+        std::io::stdin().lock().read_line(&mut line).map_err(|error| error.to_string())?;
         return Ok(line.trim_end_matches(['\r', '\n']).to_string());
     }
-    let first =
-        rpassword::prompt_password("密码（至少 10 位）：").map_err(|error| error.to_string())?;
+    let first = rpassword::prompt_password("密码（至少 10 位）：").map_err(|error| error.to_string())?;
     let second = rpassword::prompt_password("再输入一次：").map_err(|error| error.to_string())?;
     if first != second {
         return Err("两次输入的密码不一致".to_string());
@@ -302,32 +280,22 @@ async fn run(cli: Cli) -> Result<(), String> {
             tracing::info!(?config, "configuration");
             serve(config).await
         }
-        Command::User(UserCommand::Create {
-            username,
-            display_name,
-            roles,
-            password_stdin,
-        }) => {
+        Command::User(UserCommand::Create { username, display_name, roles, password_stdin }) => {
             let config = load_config(&cli.common, None)?;
             init_logging(config.json_logs);
             let roles = parse_roles(&roles)?;
             let username = username.trim().to_string();
             if username.is_empty()
                 || username.len() > 64
-                || !username
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
             {
                 return Err("用户名由字母、数字和 . _ - 组成，最长 64 位".to_string());
             }
             let password = read_password(password_stdin)?;
-            onetrip_web::auth::check_new_password(&password)
-                .map_err(|errors| errors.to_string())?;
-            let hash =
-                onetrip_web::auth::hash_password(&password).map_err(|error| error.message())?;
-            let store = onetrip_store::open(&config.database_url)
-                .await
-                .map_err(|error| format!("database: {error}"))?;
+            onetrip_web::auth::check_new_password(&password).map_err(|errors| errors.to_string())?;
+            let hash = onetrip_web::auth::hash_password(&password).map_err(|error| error.message())?;
+            let store =
+                onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))?;
             let user = NewUser {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
                 username,
@@ -335,64 +303,38 @@ async fn run(cli: Cli) -> Result<(), String> {
                 roles,
                 department: None,
             };
-            store
-                .create_user(&user, chrono::Utc::now())
-                .await
-                .map_err(|error| format!("{error}"))?;
+            store.create_user(&user, chrono::Utc::now()).await.map_err(|error| format!("{error}"))?;
             println!(
                 "已创建用户 {}（{}）",
                 user.username,
-                user.roles
-                    .iter()
-                    .map(|role| role.label())
-                    .collect::<Vec<_>>()
-                    .join("、")
+                user.roles.iter().map(|role| role.label()).collect::<Vec<_>>().join("、")
             );
             Ok(())
         }
         Command::Calendar(CalendarCommand::Load { year, file }) => {
             let config = load_config(&cli.common, None)?;
             init_logging(config.json_logs);
-            let text = std::fs::read_to_string(&file)
-                .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+            let text =
+                std::fs::read_to_string(&file).map_err(|error| format!("cannot read {}: {error}", file.display()))?;
             let state = open_state(&config).await?;
-            let count =
-                onetrip_web::actions::load_notice(&state, &seed::system_staff("cli"), year, &text)
-                    .await
-                    .map_err(|error| {
-                        error
-                            .fields()
-                            .map(|fields| fields.to_string())
-                            .unwrap_or_else(|| error.message())
-                    })?;
+            let count = onetrip_web::actions::load_notice(&state, &seed::system_staff("cli"), year, &text)
+                .await
+                .map_err(|error| error.fields().map(|fields| fields.to_string()).unwrap_or_else(|| error.message()))?;
             println!("已载入 {year} 年放假安排：{count} 个日期");
             Ok(())
         }
         Command::Catalog(CatalogCommand::Import { file, reason }) => {
             let config = load_config(&cli.common, None)?;
             init_logging(config.json_logs);
-            let bytes = std::fs::read(&file)
-                .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+            let bytes = std::fs::read(&file).map_err(|error| format!("cannot read {}: {error}", file.display()))?;
             let state = open_state(&config).await?;
             let catalog = onetrip_web::staff::parse_catalog_upload(bytes).map_err(problems_text)?;
-            match onetrip_web::actions::import_catalog(
-                &state,
-                &seed::system_staff("cli"),
-                catalog,
-                &reason,
-            )
-            .await
-            {
+            match onetrip_web::actions::import_catalog(&state, &seed::system_staff("cli"), catalog, &reason).await {
                 Ok(report) => {
-                    println!(
-                        "导入成功：新增 {}，调整 {}，未变 {}",
-                        report.created, report.adjusted, report.unchanged
-                    );
+                    println!("导入成功：新增 {}，调整 {}，未变 {}", report.created, report.adjusted, report.unchanged);
                     Ok(())
                 }
-                Err(onetrip_web::actions::ImportFailure::Problems(problems)) => {
-                    Err(problems_text(problems))
-                }
+                Err(onetrip_web::actions::ImportFailure::Problems(problems)) => Err(problems_text(problems)),
                 Err(onetrip_web::actions::ImportFailure::Error(error)) => Err(error.message()),
             }
         }
@@ -400,24 +342,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             let config = load_config(&cli.common, None)?;
             init_logging(config.json_logs);
             let state = open_state(&config).await?;
-            let catalog = onetrip_web::staff::catalog_file(&state)
-                .await
-                .map_err(|error| error.message())?;
-            let bytes = if file
-                .extension()
-                .is_some_and(|extension| extension == "json")
-            {
+            let catalog = onetrip_web::staff::catalog_file(&state).await.map_err(|error| error.message())?;
+            let bytes = if file.extension().is_some_and(|extension| extension == "json") {
                 serde_json::to_vec_pretty(&catalog).map_err(|error| error.to_string())?
             } else {
                 onetrip_web::catalog_io::export_xlsx(&catalog)?
             };
-            std::fs::write(&file, bytes)
-                .map_err(|error| format!("cannot write {}: {error}", file.display()))?;
-            println!(
-                "已导出 {} 个事项到 {}",
-                catalog.matters.len(),
-                file.display()
-            );
+            std::fs::write(&file, bytes).map_err(|error| format!("cannot write {}: {error}", file.display()))?;
+            println!("已导出 {} 个事项到 {}", catalog.matters.len(), file.display());
             Ok(())
         }
     }

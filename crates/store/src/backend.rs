@@ -13,9 +13,7 @@ use onetrip_domain::calendar::{CalendarEntry, DayKind};
 use onetrip_domain::catalog::{Adjustment, AdjustmentKind, Department, Matter, MatterVersion};
 use onetrip_domain::ids::CreditCode;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Row};
 use std::str::FromStr;
 use std::time::Duration;
@@ -33,9 +31,8 @@ impl SqliteStore {
     pub async fn open(path: &str) -> StoreResult<Self> {
         if let Some(parent) = std::path::Path::new(path).parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|error| {
-                    StoreError::Conflict(format!("cannot create {}: {error}", parent.display()))
-                })?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|error| StoreError::Conflict(format!("cannot create {}: {error}", parent.display())))?;
             }
         }
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
@@ -45,15 +42,9 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .disable_statement_logging();
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.read_only(true))
-            .await?;
+        let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         Ok(Self { reader, writer })
     }
 }
@@ -71,44 +62,23 @@ impl PostgresStore {
     pub async fn connect(url: &str, schema: Option<&str>) -> StoreResult<Self> {
         let mut options = PgConnectOptions::from_str(url)?.disable_statement_logging();
         if let Some(schema) = schema {
-            if !schema
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                return Err(StoreError::Conflict(
-                    "schema names are letters, digits and _".to_string(),
-                ));
+            if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(StoreError::Conflict("schema names are letters, digits and _".to_string()));
             }
-            let admin = PgPoolOptions::new()
-                .max_connections(1)
-                .connect_with(options.clone())
-                .await?;
-            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-                .execute(&admin)
-                .await?;
+            let admin = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&admin).await?;
             admin.close().await;
             options = options.options([("search_path", schema)]);
         }
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .connect_with(options)
-            .await?;
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self {
-            reader: pool.clone(),
-            writer: pool,
-        })
+        Ok(Self { reader: pool.clone(), writer: pool })
     }
 
     /// Drops a schema made by `connect` (test clean-up).
     pub async fn drop_schema(&self, schema: &str) -> StoreResult<()> {
-        if schema
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                .execute(&self.writer)
-                .await?;
+        if schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&self.writer).await?;
         }
         Ok(())
     }
@@ -128,19 +98,13 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
 
 fn unique_to_conflict(error: sqlx::Error, what: &str) -> StoreError {
     match &error {
-        sqlx::Error::Database(database) if database.is_unique_violation() => {
-            StoreError::Conflict(what.to_string())
-        }
+        sqlx::Error::Database(database) if database.is_unique_violation() => StoreError::Conflict(what.to_string()),
         _ => StoreError::Database(error),
     }
 }
 
 fn roles_text(roles: &[Role]) -> String {
-    roles
-        .iter()
-        .map(|role| role.code())
-        .collect::<Vec<_>>()
-        .join(",")
+    roles.iter().map(|role| role.code()).collect::<Vec<_>>().join(",")
 }
 
 fn parse_roles(text: &str) -> Vec<Role> {
@@ -170,8 +134,7 @@ where
     Ok(MatterVersion {
         version: u32::try_from(version).map_err(corrupt)?,
         adjustment: Adjustment {
-            kind: AdjustmentKind::from_code(&kind)
-                .ok_or_else(|| corrupt(format!("adjustment kind {kind}")))?,
+            kind: AdjustmentKind::from_code(&kind).ok_or_else(|| corrupt(format!("adjustment kind {kind}")))?,
             reason: row.try_get("reason")?,
             effective_date: NaiveDate::parse_from_str(&effective, "%Y-%m-%d").map_err(corrupt)?,
             merged_into: row.try_get("merged_into")?,
@@ -202,8 +165,7 @@ where
     })
 }
 
-const VERSION_COLUMNS: &str =
-    "version, adjustment_kind, reason, effective_date, merged_into, author, document";
+const VERSION_COLUMNS: &str = "version, adjustment_kind, reason, effective_date, merged_into, author, document";
 
 /// Implements [`Store`] for a backend struct with `reader` and `writer` pools.
 macro_rules! store_queries {

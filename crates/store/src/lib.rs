@@ -94,11 +94,7 @@ pub trait Store: Send + Sync {
     async fn departments(&self) -> StoreResult<Vec<Department>>;
 
     /// Adds or replaces departments, all or none.
-    async fn put_departments(
-        &self,
-        departments: &[Department],
-        at: DateTime<Utc>,
-    ) -> StoreResult<()>;
+    async fn put_departments(&self, departments: &[Department], at: DateTime<Utc>) -> StoreResult<()>;
 
     /// Stores a new version of a matter. `expected_latest` is the version the editor started from
     /// (`None` for a new matter); if someone saved in between, nothing is stored and `Conflict` returned.

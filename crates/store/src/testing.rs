@@ -2,6 +2,8 @@
 //! when `ONETRIP_TEST_DATABASE_URL` is set. With `ONETRIP_REQUIRE_POSTGRES=1` (as CI sets it) a missing or
 //! unreachable PostgreSQL fails the test instead of being left out.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use crate::{PostgresStore, SqliteStore, Store};
 use std::sync::Arc;
 
@@ -27,9 +29,7 @@ impl TestStore {
 }
 
 fn postgres_url() -> Option<String> {
-    let url = std::env::var("ONETRIP_TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty());
+    let url = std::env::var("ONETRIP_TEST_DATABASE_URL").ok().filter(|url| !url.is_empty());
     if url.is_none() && std::env::var("ONETRIP_REQUIRE_POSTGRES").as_deref() == Ok("1") {
         panic!("ONETRIP_REQUIRE_POSTGRES=1 but ONETRIP_TEST_DATABASE_URL is not set");
     }
@@ -41,21 +41,13 @@ pub async fn test_stores() -> Vec<TestStore> {
     let mut stores = Vec::new();
     let directory = tempfile::tempdir().expect("temporary directory");
     let path = directory.path().join("onetrip.sqlite");
-    let sqlite = SqliteStore::open(path.to_str().expect("utf-8 path"))
-        .await
-        .expect("open SQLite");
-    stores.push(TestStore {
-        name: "sqlite",
-        store: Arc::new(sqlite),
-        cleanup: Cleanup::Directory(directory),
-    });
+    let sqlite = SqliteStore::open(path.to_str().expect("utf-8 path")).await.expect("open SQLite");
+    stores.push(TestStore { name: "sqlite", store: Arc::new(sqlite), cleanup: Cleanup::Directory(directory) });
     if let Some(url) = postgres_url() {
         let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
         let postgres = PostgresStore::connect(&url, Some(&schema))
             .await
-            .unwrap_or_else(|error| {
-                panic!("cannot reach PostgreSQL at ONETRIP_TEST_DATABASE_URL: {error}")
-            });
+            .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at ONETRIP_TEST_DATABASE_URL: {error}"));
         stores.push(TestStore {
             name: "postgres",
             store: Arc::new(postgres.clone()),

@@ -1,5 +1,7 @@
 //! The store contract: every behaviour the rest of Onetrip relies on, run against every backend.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
+
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use onetrip_domain::access::Role;
 use onetrip_domain::calendar::{parse_notice, DayKind};
@@ -17,8 +19,7 @@ fn department(code: &str, prefix: &str) -> Department {
 }
 
 fn matter(code: &str, name: &str) -> Matter {
-    let mut matter: Matter =
-        serde_json::from_str(include_str!("fixtures/matter.json")).expect("fixture parses");
+    let mut matter: Matter = serde_json::from_str(include_str!("fixtures/matter.json")).expect("fixture parses");
     matter.code = code.to_string();
     matter.name = name.to_string();
     matter
@@ -38,93 +39,45 @@ fn version(matter: Matter, kind: AdjustmentKind, effective: &str) -> NewVersion 
 }
 
 fn at(seconds: i64) -> chrono::DateTime<Utc> {
-    Utc.timestamp_opt(1_790_000_000 + seconds, 0)
-        .single()
-        .expect("instant")
+    Utc.timestamp_opt(1_790_000_000 + seconds, 0).single().expect("instant")
 }
 
 #[tokio::test]
 async fn matters_are_versioned_never_edited_in_place() {
     for test in test_stores().await {
         let store = &test.store;
-        store
-            .put_departments(&[department("scjgj", "11654301MB0000001")], at(0))
-            .await
-            .expect("departments");
-        let first = version(
-            matter("M1", "公司设立登记"),
-            AdjustmentKind::Create,
-            "2026-01-01",
-        );
-        assert_eq!(
-            store
-                .add_matter_version(&first, None, at(1))
-                .await
-                .expect("create"),
-            1,
-            "{}",
-            test.name
-        );
-        let second = version(
-            matter("M1", "公司设立登记（新）"),
-            AdjustmentKind::Adjust,
-            "2026-06-01",
-        );
-        assert_eq!(
-            store
-                .add_matter_version(&second, Some(1), at(2))
-                .await
-                .expect("adjust"),
-            2
-        );
+        store.put_departments(&[department("scjgj", "11654301MB0000001")], at(0)).await.expect("departments");
+        let first = version(matter("M1", "公司设立登记"), AdjustmentKind::Create, "2026-01-01");
+        assert_eq!(store.add_matter_version(&first, None, at(1)).await.expect("create"), 1, "{}", test.name);
+        let second = version(matter("M1", "公司设立登记（新）"), AdjustmentKind::Adjust, "2026-06-01");
+        assert_eq!(store.add_matter_version(&second, Some(1), at(2)).await.expect("adjust"), 2);
 
         // Saving from a stale version, or creating an existing code, changes nothing.
         let stale = version(matter("M1", "冲突"), AdjustmentKind::Adjust, "2026-07-01");
-        assert!(matches!(
-            store.add_matter_version(&stale, Some(1), at(3)).await,
-            Err(StoreError::Conflict(_))
-        ));
-        assert!(matches!(
-            store.add_matter_version(&first, None, at(3)).await,
-            Err(StoreError::Conflict(_))
-        ));
+        assert!(matches!(store.add_matter_version(&stale, Some(1), at(3)).await, Err(StoreError::Conflict(_))));
+        assert!(matches!(store.add_matter_version(&first, None, at(3)).await, Err(StoreError::Conflict(_))));
 
         let history = store.matter_versions("M1").await.expect("history");
         assert_eq!(
-            history
-                .iter()
-                .map(|v| v.matter.name.as_str())
-                .collect::<Vec<_>>(),
+            history.iter().map(|v| v.matter.name.as_str()).collect::<Vec<_>>(),
             ["公司设立登记", "公司设立登记（新）"]
         );
         assert_eq!(history[1].adjustment.kind, AdjustmentKind::Adjust);
         assert_eq!(history[1].author, "editor");
 
-        let in_march = store
-            .versions_in_force(NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"))
-            .await
-            .expect("in force");
+        let in_march =
+            store.versions_in_force(NaiveDate::from_ymd_opt(2026, 3, 1).expect("date")).await.expect("in force");
         assert_eq!(in_march.len(), 1);
-        assert_eq!(
-            in_march[0].version, 1,
-            "{}: the June version is not yet in force in March",
-            test.name
-        );
-        let in_july = store
-            .versions_in_force(NaiveDate::from_ymd_opt(2026, 7, 1).expect("date"))
-            .await
-            .expect("in force");
+        assert_eq!(in_march[0].version, 1, "{}: the June version is not yet in force in March", test.name);
+        let in_july =
+            store.versions_in_force(NaiveDate::from_ymd_opt(2026, 7, 1).expect("date")).await.expect("in force");
         assert_eq!(in_july[0].version, 2);
         assert!(store
             .versions_in_force(NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"))
             .await
             .expect("q")
             .is_empty());
-        assert!(store
-            .matter_versions("nope")
-            .await
-            .expect("empty")
-            .is_empty());
+        assert!(store.matter_versions("nope").await.expect("empty").is_empty());
         test.finish().await;
     }
 }
@@ -139,30 +92,18 @@ async fn an_import_is_all_or_nothing() {
         let result = store
             .import_catalog(
                 &[department("d1", "11654301MB0000001"), duplicate_department],
-                &[good.clone()],
+                std::slice::from_ref(&good),
                 at(0),
             )
             .await;
-        assert!(
-            matches!(result, Err(StoreError::Conflict(_))),
-            "{}: {result:?}",
-            test.name
-        );
-        assert_eq!(
-            store.matter_count().await.expect("count"),
-            0,
-            "{}: nothing half-saved",
-            test.name
-        );
+        assert!(matches!(result, Err(StoreError::Conflict(_))), "{}: {result:?}", test.name);
+        assert_eq!(store.matter_count().await.expect("count"), 0, "{}: nothing half-saved", test.name);
         assert!(store.departments().await.expect("departments").is_empty());
 
         let written = store
             .import_catalog(
                 &[department("d1", "11654301MB0000001")],
-                &[
-                    good.clone(),
-                    version(matter("A2", "乙"), AdjustmentKind::Create, "2026-01-01"),
-                ],
+                &[good.clone(), version(matter("A2", "乙"), AdjustmentKind::Create, "2026-01-01")],
                 at(1),
             )
             .await
@@ -170,15 +111,7 @@ async fn an_import_is_all_or_nothing() {
         assert_eq!(written, 2);
         // Importing again adds versions; it never overwrites.
         store
-            .import_catalog(
-                &[],
-                &[version(
-                    matter("A1", "甲"),
-                    AdjustmentKind::Confirm,
-                    "2026-02-01",
-                )],
-                at(2),
-            )
+            .import_catalog(&[], &[version(matter("A1", "甲"), AdjustmentKind::Confirm, "2026-02-01")], at(2))
             .await
             .expect("again");
         assert_eq!(store.matter_versions("A1").await.expect("history").len(), 2);
@@ -190,21 +123,10 @@ async fn an_import_is_all_or_nothing() {
 async fn a_notice_year_is_replaced_as_a_whole() {
     for test in test_stores().await {
         let store = &test.store;
-        let first = parse_notice(
-            2027,
-            "2027-01-01 holiday 元旦\n2027-02-06..2027-02-08 holiday 春节",
-        )
-        .expect("valid");
+        let first = parse_notice(2027, "2027-01-01 holiday 元旦\n2027-02-06..2027-02-08 holiday 春节").expect("valid");
         store.replace_notice(2027, &first).await.expect("load");
-        let corrected = parse_notice(
-            2027,
-            "2027-01-01 holiday 元旦\n2027-02-07 makeup_workday 春节",
-        )
-        .expect("valid");
-        store
-            .replace_notice(2027, &corrected)
-            .await
-            .expect("reload");
+        let corrected = parse_notice(2027, "2027-01-01 holiday 元旦\n2027-02-07 makeup_workday 春节").expect("valid");
+        store.replace_notice(2027, &corrected).await.expect("reload");
         let entries = store.calendar_entries().await.expect("entries");
         assert_eq!(entries.len(), 2, "{}", test.name);
         assert_eq!(entries[1].kind, DayKind::MakeupWorkday);
@@ -225,72 +147,25 @@ async fn users_sessions_and_login_failures() {
             department: None,
         };
         let id = store.create_user(&new_user, at(0)).await.expect("create");
-        assert!(
-            matches!(
-                store.create_user(&new_user, at(0)).await,
-                Err(StoreError::Conflict(_))
-            ),
-            "{}",
-            test.name
-        );
-        let user = store
-            .user_by_username("admin")
-            .await
-            .expect("query")
-            .expect("exists");
+        assert!(matches!(store.create_user(&new_user, at(0)).await, Err(StoreError::Conflict(_))), "{}", test.name);
+        let user = store.user_by_username("admin").await.expect("query").expect("exists");
         assert_eq!(user.roles, vec![Role::Admin, Role::CatalogEditor]);
-        assert!(store
-            .user_by_username("nobody")
-            .await
-            .expect("query")
-            .is_none());
+        assert!(store.user_by_username("nobody").await.expect("query").is_none());
 
-        store
-            .create_session("t1", id, "csrf", at(0), at(0) + Duration::hours(8))
-            .await
-            .expect("session");
-        let session = store
-            .session("t1", at(60))
-            .await
-            .expect("query")
-            .expect("live");
+        store.create_session("t1", id, "csrf", at(0), at(0) + Duration::hours(8)).await.expect("session");
+        let session = store.session("t1", at(60)).await.expect("query").expect("live");
         assert_eq!(session.user.username, "admin");
         assert_eq!(session.csrf_token, "csrf");
-        assert!(
-            store
-                .session("t1", at(0) + Duration::hours(9))
-                .await
-                .expect("query")
-                .is_none(),
-            "expired"
-        );
+        assert!(store.session("t1", at(0) + Duration::hours(9)).await.expect("query").is_none(), "expired");
         store.set_password(id, "new-hash").await.expect("password");
-        assert!(
-            store.session("t1", at(60)).await.expect("query").is_none(),
-            "a new password ends sessions"
-        );
+        assert!(store.session("t1", at(60)).await.expect("query").is_none(), "a new password ends sessions");
 
         for second in 0..3 {
-            store
-                .record_login_failure("admin", at(second))
-                .await
-                .expect("failure");
+            store.record_login_failure("admin", at(second)).await.expect("failure");
         }
-        assert_eq!(
-            store
-                .login_failures_since("admin", at(1))
-                .await
-                .expect("count"),
-            2
-        );
+        assert_eq!(store.login_failures_since("admin", at(1)).await.expect("count"), 2);
         store.clear_login_failures("admin").await.expect("clear");
-        assert_eq!(
-            store
-                .login_failures_since("admin", at(0))
-                .await
-                .expect("count"),
-            0
-        );
+        assert_eq!(store.login_failures_since("admin", at(0)).await.expect("count"), 0);
         test.finish().await;
     }
 }
@@ -300,18 +175,9 @@ async fn settings_and_audit_events() {
     for test in test_stores().await {
         let store = &test.store;
         assert_eq!(store.setting("synonyms").await.expect("query"), None);
-        store
-            .put_setting("synonyms", "开公司 = 企业设立登记", at(0))
-            .await
-            .expect("put");
-        store
-            .put_setting("synonyms", "过户 = 不动产转移登记", at(1))
-            .await
-            .expect("put");
-        assert_eq!(
-            store.setting("synonyms").await.expect("query").as_deref(),
-            Some("过户 = 不动产转移登记")
-        );
+        store.put_setting("synonyms", "开公司 = 企业设立登记", at(0)).await.expect("put");
+        store.put_setting("synonyms", "过户 = 不动产转移登记", at(1)).await.expect("put");
+        assert_eq!(store.setting("synonyms").await.expect("query").as_deref(), Some("过户 = 不动产转移登记"));
         for index in 0..3 {
             let event = AuditEvent {
                 at: at(index),
@@ -323,15 +189,7 @@ async fn settings_and_audit_events() {
             store.record_audit(&event).await.expect("audit");
         }
         let events = store.audit_events(2).await.expect("events");
-        assert_eq!(
-            events
-                .iter()
-                .map(|e| e.subject.as_str())
-                .collect::<Vec<_>>(),
-            ["2", "1"],
-            "{}",
-            test.name
-        );
+        assert_eq!(events.iter().map(|e| e.subject.as_str()).collect::<Vec<_>>(), ["2", "1"], "{}", test.name);
         test.finish().await;
     }
 }
@@ -343,13 +201,7 @@ fn migrations_are_kept_in_step() {
         let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/");
         let mut names: Vec<String> = std::fs::read_dir(format!("{directory}{backend}"))
             .expect("migrations directory")
-            .map(|entry| {
-                entry
-                    .expect("entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
+            .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
         names

@@ -8,9 +8,7 @@ use crate::state::{AppState, SYNONYMS_SETTING};
 use chrono::Utc;
 use onetrip_domain::access::Permission;
 use onetrip_domain::calendar::parse_notice;
-use onetrip_domain::catalog::{
-    validate_adjustment, validate_matter, Adjustment, AdjustmentKind, Matter,
-};
+use onetrip_domain::catalog::{validate_adjustment, validate_matter, Adjustment, AdjustmentKind, Matter};
 use onetrip_domain::search::Synonyms;
 use onetrip_domain::FieldErrors;
 use onetrip_store::{AuditEvent, NewVersion};
@@ -20,13 +18,7 @@ fn actor(staff: &Staff) -> String {
     staff.user.username.clone()
 }
 
-async fn audit(
-    state: &AppState,
-    staff: &Staff,
-    action: &str,
-    subject: &str,
-    detail: String,
-) -> Result<(), Error> {
+async fn audit(state: &AppState, staff: &Staff, action: &str, subject: &str, detail: String) -> Result<(), Error> {
     let event = AuditEvent {
         at: Utc::now(),
         actor: actor(staff),
@@ -49,11 +41,7 @@ pub async fn save_matter_version(
 ) -> Result<u32, Error> {
     staff.require(Permission::EditCatalog)?;
     let catalog = state.catalog();
-    let departments: Vec<&str> = catalog
-        .departments
-        .iter()
-        .map(|department| department.code.as_str())
-        .collect();
+    let departments: Vec<&str> = catalog.departments.iter().map(|department| department.code.as_str()).collect();
     let mut errors = FieldErrors::default();
     if let Err(found) = validate_matter(&matter, &departments) {
         errors.merge_prefixed("", found);
@@ -62,8 +50,7 @@ pub async fn save_matter_version(
         errors.merge_prefixed("", found);
     }
     if adjustment.kind == AdjustmentKind::Merge
-        && (adjustment.merged_into == matter.code
-            || catalog.version(&adjustment.merged_into).is_none())
+        && (adjustment.merged_into == matter.code || catalog.version(&adjustment.merged_into).is_none())
     {
         errors.add("merged_into", "合并到的事项编码不存在，或与本事项相同");
     }
@@ -71,25 +58,15 @@ pub async fn save_matter_version(
         if adjustment.effective_date < latest.adjustment.effective_date {
             errors.add(
                 "effective_date",
-                format!(
-                    "施行日期不能早于第 {} 版的施行日期 {}",
-                    latest.version, latest.adjustment.effective_date
-                ),
+                format!("施行日期不能早于第 {} 版的施行日期 {}", latest.version, latest.adjustment.effective_date),
             );
         }
     }
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
     }
-    let version = NewVersion {
-        adjustment,
-        author: actor(staff),
-        matter,
-    };
-    let number = state
-        .store
-        .add_matter_version(&version, expected_version, Utc::now())
-        .await?;
+    let version = NewVersion { adjustment, author: actor(staff), matter };
+    let number = state.store.add_matter_version(&version, expected_version, Utc::now()).await?;
     tracing::info!(code = %version.matter.code, version = number, kind = version.adjustment.kind.code(), "matter version saved");
     state.reload_catalog().await?;
     Ok(number)
@@ -146,29 +123,20 @@ pub async fn import_catalog(
         }
     }
     let versions = plan_import(&file, &current, reason, &actor(staff), today);
-    let created = versions
-        .iter()
-        .filter(|version| version.adjustment.kind == AdjustmentKind::Create)
-        .count();
+    let created = versions.iter().filter(|version| version.adjustment.kind == AdjustmentKind::Create).count();
     let report = ImportReport {
         created,
         adjusted: versions.len() - created,
         unchanged: file.matters.len() - versions.len(),
         departments: file.departments.len(),
     };
-    state
-        .store
-        .import_catalog(&file.departments, &versions, Utc::now())
-        .await?;
+    state.store.import_catalog(&file.departments, &versions, Utc::now()).await?;
     audit(
         state,
         staff,
         "catalog.import",
         "catalog",
-        format!(
-            "新增 {created}，调整 {}，未变 {}",
-            report.adjusted, report.unchanged
-        ),
+        format!("新增 {created}，调整 {}，未变 {}", report.adjusted, report.unchanged),
     )
     .await?;
     state.reload_catalog().await?;
@@ -176,29 +144,14 @@ pub async fn import_catalog(
 }
 
 /// Loads (or reloads) one year's holiday notice.
-pub async fn load_notice(
-    state: &AppState,
-    staff: &Staff,
-    year: i32,
-    text: &str,
-) -> Result<usize, Error> {
+pub async fn load_notice(state: &AppState, staff: &Staff, year: i32, text: &str) -> Result<usize, Error> {
     staff.require(Permission::LoadCalendar)?;
     if text.len() > 64 * 1024 {
-        return Err(Error::Validation(FieldErrors::single(
-            "text",
-            "内容太长，一年的放假安排不会超过 64 KB",
-        )));
+        return Err(Error::Validation(FieldErrors::single("text", "内容太长，一年的放假安排不会超过 64 KB")));
     }
     let entries = parse_notice(year, text)?;
     state.store.replace_notice(year, &entries).await?;
-    audit(
-        state,
-        staff,
-        "calendar.load",
-        &year.to_string(),
-        format!("{} 个日期", entries.len()),
-    )
-    .await?;
+    audit(state, staff, "calendar.load", &year.to_string(), format!("{} 个日期", entries.len())).await?;
     state.reload_calendar().await?;
     Ok(entries.len())
 }
@@ -207,24 +160,11 @@ pub async fn load_notice(
 pub async fn save_synonyms(state: &AppState, staff: &Staff, text: &str) -> Result<usize, Error> {
     staff.require(Permission::EditSynonyms)?;
     if text.len() > 256 * 1024 {
-        return Err(Error::Validation(FieldErrors::single(
-            "text",
-            "同义词表太长，最多 256 KB",
-        )));
+        return Err(Error::Validation(FieldErrors::single("text", "同义词表太长，最多 256 KB")));
     }
     let synonyms = Synonyms::parse(text)?;
-    state
-        .store
-        .put_setting(SYNONYMS_SETTING, &synonyms.to_text(), Utc::now())
-        .await?;
-    audit(
-        state,
-        staff,
-        "synonyms.save",
-        "synonyms",
-        format!("{} 行", synonyms.len()),
-    )
-    .await?;
+    state.store.put_setting(SYNONYMS_SETTING, &synonyms.to_text(), Utc::now()).await?;
+    audit(state, staff, "synonyms.save", "synonyms", format!("{} 行", synonyms.len())).await?;
     state.reload_catalog().await?;
     Ok(synonyms.len())
 }

@@ -9,7 +9,7 @@ use crate::pages::clip_query;
 use crate::staff::{catalog_file, parse_catalog_upload, xlsx_response};
 use crate::state::{AppState, SYNONYMS_SETTING};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -36,27 +36,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.starts_with("application/json"));
         if !is_json {
-            return Err(Error::BadRequest(
-                "请求体应为 JSON，并带 Content-Type: application/json".to_string(),
-            )
-            .into());
+            return Err(Error::BadRequest("请求体应为 JSON，并带 Content-Type: application/json".to_string()).into());
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|_| Error::PayloadTooLarge)?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|_| Error::PayloadTooLarge)?;
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(deserializer)
-            .map(ApiJson)
-            .map_err(|error| {
-                let path = error.path().to_string();
-                let message = error.inner().to_string();
-                if path == "." || path.is_empty() {
-                    Error::BadRequest(format!("JSON 无法解析：{message}")).into()
-                } else {
-                    Error::Validation(FieldErrors::single(path, format!("取值不对：{message}")))
-                        .into()
-                }
-            })
+        serde_path_to_error::deserialize(deserializer).map(ApiJson).map_err(|error| {
+            let path = error.path().to_string();
+            let message = error.inner().to_string();
+            if path == "." || path.is_empty() {
+                Error::BadRequest(format!("JSON 无法解析：{message}")).into()
+            } else {
+                Error::Validation(FieldErrors::single(path, format!("取值不对：{message}"))).into()
+            }
+        })
     }
 }
 
@@ -70,17 +62,12 @@ impl axum::extract::FromRequestParts<AppState> for ApiStaff {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Staff::from_request_parts(parts, state)
-            .await
-            .map(ApiStaff)
-            .map_err(ApiError)
+        Staff::from_request_parts(parts, state).await.map(ApiStaff).map_err(ApiError)
     }
 }
 
 fn csrf_header(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get("x-csrf-token")
-        .and_then(|value| value.to_str().ok())
+    headers.get("x-csrf-token").and_then(|value| value.to_str().ok())
 }
 
 #[derive(Serialize)]
@@ -111,31 +98,13 @@ pub async fn matters(State(state): State<AppState>, Query(query): Query<MatterQu
     let catalog = state.catalog();
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let text = clip_query(&query.q);
-    let candidates: Vec<&Matter> = if text.is_empty() {
-        catalog.active_matters().collect()
-    } else {
-        catalog.search(&text, usize::MAX)
-    };
+    let candidates: Vec<&Matter> =
+        if text.is_empty() { catalog.active_matters().collect() } else { catalog.search(&text, usize::MAX) };
     let items: Vec<MatterSummary> = candidates
         .into_iter()
-        .filter(|m| {
-            query
-                .department
-                .as_ref()
-                .is_none_or(|code| &m.department == code)
-        })
-        .filter(|m| {
-            query
-                .theme
-                .as_ref()
-                .is_none_or(|theme| m.themes.contains(theme))
-        })
-        .filter(|m| {
-            query
-                .life_event
-                .as_ref()
-                .is_none_or(|event| m.life_events.contains(event))
-        })
+        .filter(|m| query.department.as_ref().is_none_or(|code| &m.department == code))
+        .filter(|m| query.theme.as_ref().is_none_or(|theme| m.themes.contains(theme)))
+        .filter(|m| query.life_event.as_ref().is_none_or(|event| m.life_events.contains(event)))
         .take(limit)
         .map(|m| MatterSummary {
             code: &m.code,
@@ -166,9 +135,7 @@ fn version_json(version: &MatterVersion, in_force: bool) -> Value {
 /// `GET /api/v1/matters/{code}`: the version in force, with every element.
 pub async fn matter(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult {
     let catalog = state.catalog();
-    let version = catalog
-        .version(&code)
-        .ok_or_else(|| Error::NotFound(format!("事项 {code}")))?;
+    let version = catalog.version(&code).ok_or_else(|| Error::NotFound(format!("事项 {code}")))?;
     Ok(Json(version_json(version, true)).into_response())
 }
 
@@ -178,14 +145,9 @@ pub async fn versions(State(state): State<AppState>, Path(code): Path<String>) -
     if versions.is_empty() {
         return Err(Error::NotFound(format!("事项 {code}")).into());
     }
-    let in_force = state
-        .catalog()
-        .version(&code)
-        .map(|version| version.version);
-    let items: Vec<Value> = versions
-        .iter()
-        .map(|version| version_json(version, Some(version.version) == in_force))
-        .collect();
+    let in_force = state.catalog().version(&code).map(|version| version.version);
+    let items: Vec<Value> =
+        versions.iter().map(|version| version_json(version, Some(version.version) == in_force)).collect();
     Ok(Json(json!({ "code": code, "versions": items })).into_response())
 }
 
@@ -204,13 +166,8 @@ pub async fn create_matter(
 ) -> ApiResult {
     staff.check_csrf(csrf_header(&headers))?;
     let code = body.matter.code.clone();
-    let version =
-        actions::save_matter_version(&state, &staff, body.matter, body.adjustment, None).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "code": code, "version": version })),
-    )
-        .into_response())
+    let version = actions::save_matter_version(&state, &staff, body.matter, body.adjustment, None).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "code": code, "version": version }))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -236,14 +193,8 @@ pub async fn update_matter(
         ))
         .into());
     }
-    let version = actions::save_matter_version(
-        &state,
-        &staff,
-        body.matter,
-        body.adjustment,
-        Some(body.expected_version),
-    )
-    .await?;
+    let version =
+        actions::save_matter_version(&state, &staff, body.matter, body.adjustment, Some(body.expected_version)).await?;
     Ok(Json(json!({ "code": code, "version": version })).into_response())
 }
 
@@ -258,35 +209,21 @@ pub struct DaysQuery {
 }
 
 fn parse_date(field: &str, value: Option<&str>) -> Result<NaiveDate, Error> {
-    let value = value.ok_or_else(|| {
-        Error::Validation(FieldErrors::single(field, "请提供日期，格式 2026-01-31"))
-    })?;
-    NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
-        Error::Validation(FieldErrors::single(
-            field,
-            format!("“{value}”不是日期，格式应为 2026-01-31"),
-        ))
-    })
+    let value = value.ok_or_else(|| Error::Validation(FieldErrors::single(field, "请提供日期，格式 2026-01-31")))?;
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| Error::Validation(FieldErrors::single(field, format!("“{value}”不是日期，格式应为 2026-01-31"))))
 }
 
 /// `GET /api/v1/calendar/days?from=&to=`: each date with its kind; at most 3 years at a time.
-pub async fn calendar_days(
-    State(state): State<AppState>,
-    Query(query): Query<DaysQuery>,
-) -> ApiResult {
+pub async fn calendar_days(State(state): State<AppState>, Query(query): Query<DaysQuery>) -> ApiResult {
     let from = parse_date("from", query.from.as_deref())?;
     let to = parse_date("to", query.to.as_deref())?;
     if to < from || (to - from).num_days() > 3 * 366 {
-        return Err(Error::Validation(FieldErrors::single(
-            "to",
-            "结束日期应不早于开始日期，且区间不超过 3 年",
-        ))
-        .into());
+        return Err(Error::Validation(FieldErrors::single("to", "结束日期应不早于开始日期，且区间不超过 3 年")).into());
     }
     let calendar = state.calendar();
-    let days = calendar
-        .days(from, to)
-        .map_err(|error| Error::Validation(FieldErrors::single("from", error.to_string())))?;
+    let days =
+        calendar.days(from, to).map_err(|error| Error::Validation(FieldErrors::single("from", error.to_string())))?;
     let items: Vec<Value> = days
         .into_iter()
         .map(|(date, kind)| {
@@ -299,10 +236,7 @@ pub async fn calendar_days(
             })
         })
         .collect();
-    Ok(
-        Json(json!({ "from": from.to_string(), "to": to.to_string(), "days": items }))
-            .into_response(),
-    )
+    Ok(Json(json!({ "from": from.to_string(), "to": to.to_string(), "days": items })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -311,42 +245,31 @@ pub struct DueQuery {
     working_days: Option<String>,
 }
 
-fn parse_instant(
-    state: &AppState,
-    field: &str,
-    value: Option<&str>,
-) -> Result<DateTime<chrono::FixedOffset>, Error> {
-    let value = value.ok_or_else(|| {
+fn parse_instant(state: &AppState, field: &str, value: Option<&str>) -> Result<DateTime<chrono::FixedOffset>, Error> {
+    let value = value
+        .ok_or_else(|| Error::Validation(FieldErrors::single(field, "请提供时间，格式如 2026-03-02T09:30:00+08:00")))?;
+    DateTime::parse_from_rfc3339(value).map(|instant| instant.with_timezone(&state.config.utc_offset)).map_err(|_| {
         Error::Validation(FieldErrors::single(
             field,
-            "请提供时间，格式如 2026-03-02T09:30:00+08:00",
+            format!("“{value}”不是 RFC 3339 时间，格式如 2026-03-02T09:30:00+08:00"),
         ))
-    })?;
-    DateTime::parse_from_rfc3339(value)
-        .map(|instant| instant.with_timezone(&state.config.utc_offset))
-        .map_err(|_| {
-            Error::Validation(FieldErrors::single(
-                field,
-                format!("“{value}”不是 RFC 3339 时间，格式如 2026-03-02T09:30:00+08:00"),
-            ))
-        })
+    })
 }
 
 /// `GET /api/v1/calendar/due?start=&working_days=`: when a limit that starts at `start` runs out.
-pub async fn calendar_due(
-    State(state): State<AppState>,
-    Query(query): Query<DueQuery>,
-) -> ApiResult {
+pub async fn calendar_due(State(state): State<AppState>, Query(query): Query<DueQuery>) -> ApiResult {
     let start = parse_instant(&state, "start", query.start.as_deref())?;
     let text = query.working_days.unwrap_or_default();
     let limit = onetrip_domain::catalog::TimeLimit::parse_text(&text)
-        .or_else(|error| {
-            if text.trim() == "0" {
-                Ok(onetrip_domain::catalog::TimeLimit::OnTheSpot)
-            } else {
-                Err(error)
-            }
-        })
+        .or_else(
+            |error| {
+                if text.trim() == "0" {
+                    Ok(onetrip_domain::catalog::TimeLimit::OnTheSpot)
+                } else {
+                    Err(error)
+                }
+            },
+        )
         .map_err(|message| Error::Validation(FieldErrors::single("working_days", message)))?;
     let calendar = state.calendar();
     let due = calendar
@@ -372,10 +295,7 @@ pub struct BetweenQuery {
 }
 
 /// `GET /api/v1/calendar/between?from=&to=`: office time between two instants, in working days.
-pub async fn calendar_between(
-    State(state): State<AppState>,
-    Query(query): Query<BetweenQuery>,
-) -> ApiResult {
+pub async fn calendar_between(State(state): State<AppState>, Query(query): Query<BetweenQuery>) -> ApiResult {
     let from = parse_instant(&state, "from", query.from.as_deref())?;
     let to = parse_instant(&state, "to", query.to.as_deref())?;
     let time = state
@@ -404,11 +324,7 @@ pub async fn load_notice(
 }
 
 pub async fn synonyms(State(state): State<AppState>) -> ApiResult {
-    let text = state
-        .store
-        .setting(SYNONYMS_SETTING)
-        .await?
-        .unwrap_or_default();
+    let text = state.store.setting(SYNONYMS_SETTING).await?.unwrap_or_default();
     Ok(Json(json!({ "text": text, "count": state.catalog().synonyms.len() })).into_response())
 }
 
@@ -447,10 +363,8 @@ pub async fn import(
 ) -> ApiResult {
     staff.check_csrf(csrf_header(&headers))?;
     let problems_response = |problems: Vec<(String, String)>| {
-        let fields: serde_json::Map<String, Value> = problems
-            .into_iter()
-            .map(|(place, message)| (place, Value::from(message)))
-            .collect();
+        let fields: serde_json::Map<String, Value> =
+            problems.into_iter().map(|(place, message)| (place, Value::from(message))).collect();
         (
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({ "error": "validation_failed", "message": "文件有问题，什么都没有导入；请按 fields 中的提示修改后重试", "fields": fields })),
@@ -475,10 +389,7 @@ pub struct LoginBody {
 }
 
 /// `POST /api/v1/sessions`: a bearer token for a staff account.
-pub async fn create_session(
-    State(state): State<AppState>,
-    ApiJson(body): ApiJson<LoginBody>,
-) -> ApiResult {
+pub async fn create_session(State(state): State<AppState>, ApiJson(body): ApiJson<LoginBody>) -> ApiResult {
     let user = auth::authenticate(&state, body.username.trim(), &body.password).await?;
     let token = auth::open_session(&state, &user).await?;
     Ok((
@@ -489,11 +400,7 @@ pub async fn create_session(
 }
 
 /// `DELETE /api/v1/sessions/current`: ends the session.
-pub async fn delete_session(
-    State(state): State<AppState>,
-    ApiStaff(staff): ApiStaff,
-    headers: HeaderMap,
-) -> ApiResult {
+pub async fn delete_session(State(state): State<AppState>, ApiStaff(staff): ApiStaff, headers: HeaderMap) -> ApiResult {
     staff.check_csrf(csrf_header(&headers))?;
     state.store.delete_session(&staff.token_hash).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -505,7 +412,8 @@ pub async fn not_found() -> ApiError {
 
 pub async fn health(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "database": state.store.backend(), "at": Utc::now().to_rfc3339() })).into_response(),
+        Ok(()) => Json(json!({ "status": "ok", "database": state.store.backend(), "at": Utc::now().to_rfc3339() }))
+            .into_response(),
         Err(error) => {
             tracing::error!(%error, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable" }))).into_response()
@@ -515,12 +423,5 @@ pub async fn health(State(state): State<AppState>) -> Response {
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let body = state.metrics.render(state.catalog().versions.len());
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        body,
-    )
-        .into_response()
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

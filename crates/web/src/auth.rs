@@ -7,9 +7,7 @@
 
 use crate::error::Error;
 use crate::state::AppState;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -40,11 +38,7 @@ pub fn hash_password(password: &str) -> Result<String, Error> {
 
 fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|hash| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &hash)
-                .is_ok()
-        })
+        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
         .unwrap_or(false)
 }
 
@@ -52,10 +46,7 @@ fn verify_password(password: &str, stored: &str) -> bool {
 pub fn check_new_password(password: &str) -> Result<(), FieldErrors> {
     let length = password.chars().count();
     if length < 10 {
-        return Err(FieldErrors::single(
-            "password",
-            "密码至少 10 位，建议用一句容易记住的话",
-        ));
+        return Err(FieldErrors::single("password", "密码至少 10 位，建议用一句容易记住的话"));
     }
     if length > 128 {
         return Err(FieldErrors::single("password", "密码最长 128 位"));
@@ -79,23 +70,17 @@ pub fn token_hash(token: &str) -> String {
 
 /// Compares two secrets in time that does not depend on where they differ.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A dummy hash verified when the user does not exist, so that timing does not reveal which names exist.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$hB2j2Gq0lGJ3bqQ1S5dQ5b0k4m4s0Qx1m1dC8J2bC0A";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$hB2j2Gq0lGJ3bqQ1S5dQ5b0k4m4s0Qx1m1dC8J2bC0A";
 
 /// Checks a username and password, with throttling. On success returns the user.
 pub async fn authenticate(state: &AppState, username: &str, password: &str) -> Result<User, Error> {
     let now = Utc::now();
-    let failures = state
-        .store
-        .login_failures_since(username, now - Duration::minutes(THROTTLE_MINUTES))
-        .await?;
+    let failures = state.store.login_failures_since(username, now - Duration::minutes(THROTTLE_MINUTES)).await?;
     if failures >= MAX_FAILURES {
         tracing::warn!("log-in refused: too many failures for one account");
         return Err(Error::TooManyAttempts);
@@ -115,10 +100,7 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str) -> R
         }
         _ => {
             state.store.record_login_failure(username, now).await?;
-            Err(Error::Validation(FieldErrors::single(
-                "password",
-                "用户名或密码不对，请重新输入",
-            )))
+            Err(Error::Validation(FieldErrors::single("password", "用户名或密码不对，请重新输入")))
         }
     }
 }
@@ -129,47 +111,24 @@ pub async fn open_session(state: &AppState, user: &User) -> Result<String, Error
     let now = Utc::now();
     state
         .store
-        .create_session(
-            &token_hash(&token),
-            user.id,
-            &random_token(),
-            now,
-            now + Duration::hours(SESSION_HOURS),
-        )
+        .create_session(&token_hash(&token), user.id, &random_token(), now, now + Duration::hours(SESSION_HOURS))
         .await?;
     Ok(token)
 }
 
 pub fn session_cookie(state: &AppState, token: &str) -> String {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        SESSION_HOURS * 3600
-    )
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", SESSION_HOURS * 3600)
 }
 
 pub fn clear_session_cookie(state: &AppState) -> String {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
 pub fn login_csrf_cookie(state: &AppState, token: &str) -> String {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
-    )
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
 }
 
 pub fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
@@ -254,13 +213,8 @@ async fn staff_from_parts(parts: &Parts, state: &AppState) -> Result<Option<Staf
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Error;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        staff_from_parts(parts, state)
-            .await?
-            .ok_or(Error::Unauthenticated)
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        staff_from_parts(parts, state).await?.ok_or(Error::Unauthenticated)
     }
 }
 
@@ -270,10 +224,7 @@ pub struct MaybeStaff(pub Option<Staff>);
 impl FromRequestParts<AppState> for MaybeStaff {
     type Rejection = Error;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         Ok(Self(staff_from_parts(parts, state).await?))
     }
 }

@@ -7,10 +7,10 @@
 
 use chrono::NaiveDate;
 use onetrip_domain::catalog::{
-    validate_department, validate_matter, Adjustment, AdjustmentKind, CatalogLevel, Department,
-    Faq, Fee, HandleArea, HandlingForm, Material, MaterialCopyKind, MaterialForm,
-    MaterialNecessity, MaterialSource, Matter, MatterKind, MatterResult, MatterVersion,
-    OnlineDepth, ResultKind, ServiceObject, SpecialProcedure, Step, StepKind, TimeLimit, UseLevel,
+    validate_department, validate_matter, Adjustment, AdjustmentKind, CatalogLevel, Department, Faq, Fee, HandleArea,
+    HandlingForm, Material, MaterialCopyKind, MaterialForm, MaterialNecessity, MaterialSource, Matter, MatterKind,
+    MatterResult, MatterVersion, OnlineDepth, ResultKind, ServiceObject, SpecialProcedure, Step, StepKind, TimeLimit,
+    UseLevel,
 };
 use onetrip_domain::ids::CreditCode;
 use onetrip_store::NewVersion;
@@ -45,52 +45,30 @@ pub fn parse_json(bytes: &[u8]) -> Result<CatalogFile, Vec<Problem>> {
 pub fn validate_catalog(file: &CatalogFile, existing: &[Department]) -> Result<(), Vec<Problem>> {
     let mut problems = Vec::new();
     if file.matters.len() > MAX_IMPORT_MATTERS {
-        problems.push((
-            "文件".to_string(),
-            format!("一次最多导入 {MAX_IMPORT_MATTERS} 个事项，请分批导入"),
-        ));
+        problems.push(("文件".to_string(), format!("一次最多导入 {MAX_IMPORT_MATTERS} 个事项，请分批导入")));
     }
     let mut codes = HashSet::new();
     for department in &file.departments {
         if let Err(errors) = validate_department(department) {
             for (field, messages) in errors.iter() {
-                problems.push((
-                    format!("部门 {} {field}", department.code),
-                    messages.join("；"),
-                ));
+                problems.push((format!("部门 {} {field}", department.code), messages.join("；")));
             }
         }
         if !codes.insert(department.code.as_str()) {
-            problems.push((
-                format!("部门 {}", department.code),
-                "部门编码重复".to_string(),
-            ));
+            problems.push((format!("部门 {}", department.code), "部门编码重复".to_string()));
         }
     }
-    let mut known: Vec<&str> = existing
-        .iter()
-        .map(|department| department.code.as_str())
-        .collect();
-    known.extend(
-        file.departments
-            .iter()
-            .map(|department| department.code.as_str()),
-    );
+    let mut known: Vec<&str> = existing.iter().map(|department| department.code.as_str()).collect();
+    known.extend(file.departments.iter().map(|department| department.code.as_str()));
     let mut matter_codes = HashSet::new();
     for matter in &file.matters {
         let place = format!("事项“{}”（{}）", matter.name, matter.code);
         if !matter_codes.insert(matter.code.as_str()) {
-            problems.push((
-                place.clone(),
-                "事项编码重复，每个业务办理项只能出现一次".to_string(),
-            ));
+            problems.push((place.clone(), "事项编码重复，每个业务办理项只能出现一次".to_string()));
         }
         if let Err(errors) = validate_matter(matter, &known) {
             for (field, messages) in errors.iter() {
-                problems.push((
-                    format!("{place} {}", field_label(field)),
-                    messages.join("；"),
-                ));
+                problems.push((format!("{place} {}", field_label(field)), messages.join("；")));
             }
         }
     }
@@ -145,14 +123,10 @@ pub fn changed_elements(before: &Matter, after: &Matter) -> Vec<&'static str> {
         ("事项类型", before.kind != after.kind),
         (
             "实施主体与联办机构",
-            before.department != after.department
-                || before.joint_departments != after.joint_departments,
+            before.department != after.department || before.joint_departments != after.joint_departments,
         ),
         ("设定依据", before.legal_basis != after.legal_basis),
-        (
-            "受理条件",
-            before.acceptance_conditions != after.acceptance_conditions,
-        ),
+        ("受理条件", before.acceptance_conditions != after.acceptance_conditions),
         (
             "办结时限",
             before.statutory_limit != after.statutory_limit
@@ -167,11 +141,7 @@ pub fn changed_elements(before: &Matter, after: &Matter) -> Vec<&'static str> {
                 || before.handle_area != after.handle_area
                 || before.use_level != after.use_level,
         ),
-        (
-            "到现场次数",
-            before.trips_required != after.trips_required
-                || before.trips_reason != after.trips_reason,
-        ),
+        ("到现场次数", before.trips_required != after.trips_required || before.trips_reason != after.trips_reason),
         (
             "网上办理与便民服务",
             before.online_depth != after.online_depth
@@ -181,10 +151,7 @@ pub fn changed_elements(before: &Matter, after: &Matter) -> Vec<&'static str> {
                 || before.self_service_supported != after.self_service_supported,
         ),
         ("申请材料", before.materials != after.materials),
-        (
-            "办理环节与特别程序",
-            before.steps != after.steps || before.special_procedures != after.special_procedures,
-        ),
+        ("办理环节与特别程序", before.steps != after.steps || before.special_procedures != after.special_procedures),
         ("收费", before.fees != after.fees),
         ("常见问题", before.faqs != after.faqs),
         ("办理结果", before.results != after.results),
@@ -220,11 +187,7 @@ fn parse_yes_no(text: &str) -> Result<bool, String> {
 }
 
 fn join_labels<T: Copy>(items: &[T], label: fn(T) -> &'static str) -> String {
-    items
-        .iter()
-        .map(|item| label(*item))
-        .collect::<Vec<_>>()
-        .join("、")
+    items.iter().map(|item| label(*item)).collect::<Vec<_>>().join("、")
 }
 
 fn split_list(text: &str) -> Vec<String> {
@@ -236,10 +199,7 @@ fn split_list(text: &str) -> Vec<String> {
 }
 
 fn parse_labels<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>, String> {
-    split_list(text)
-        .iter()
-        .map(|item| parse(item).ok_or_else(|| format!("“{item}”不是可用的{what}")))
-        .collect()
+    split_list(text).iter().map(|item| parse(item).ok_or_else(|| format!("“{item}”不是可用的{what}"))).collect()
 }
 
 fn parse_label<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<T, String> {
@@ -249,9 +209,7 @@ fn parse_label<T>(text: &str, parse: fn(&str) -> Option<T>, what: &str) -> Resul
 fn parse_number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, String> {
     let trimmed = text.trim();
     let whole = trimmed.strip_suffix(".0").unwrap_or(trimmed);
-    whole
-        .parse()
-        .map_err(|_| format!("{what}应为整数，现为“{trimmed}”"))
+    whole.parse().map_err(|_| format!("{what}应为整数，现为“{trimmed}”"))
 }
 
 /// One column of a sheet: its header, the element path it holds, and how to write and read it.
@@ -322,11 +280,8 @@ fn matter_columns() -> Vec<Column<Matter>> {
             field: "kind",
             get: |m| m.kind.label().to_string(),
             set: |m, v| {
-                m.kind = parse_label(
-                    v,
-                    |t| MatterKind::from_label(t).or_else(|| MatterKind::from_code(t)),
-                    "事项类型",
-                )?;
+                m.kind =
+                    parse_label(v, |t| MatterKind::from_label(t).or_else(|| MatterKind::from_code(t)), "事项类型")?;
                 Ok(())
             },
         },
@@ -503,11 +458,7 @@ fn material_columns() -> Vec<Column<Material>> {
             field: "necessity",
             get: |m| m.necessity.label().to_string(),
             set: |m, v| {
-                m.necessity = parse_label(
-                    v,
-                    MaterialNecessity::parse_any,
-                    "材料必要性（必要/非必要/容缺）",
-                )?;
+                m.necessity = parse_label(v, MaterialNecessity::parse_any, "材料必要性（必要/非必要/容缺）")?;
                 Ok(())
             },
         },
@@ -516,11 +467,7 @@ fn material_columns() -> Vec<Column<Material>> {
             field: "form",
             get: |m| m.form.label().to_string(),
             set: |m, v| {
-                m.form = parse_label(
-                    v,
-                    MaterialForm::parse_any,
-                    "材料形式（纸质/电子/纸质或电子）",
-                )?;
+                m.form = parse_label(v, MaterialForm::parse_any, "材料形式（纸质/电子/纸质或电子）")?;
                 Ok(())
             },
         },
@@ -529,11 +476,7 @@ fn material_columns() -> Vec<Column<Material>> {
             field: "copy_kind",
             get: |m| m.copy_kind.label().to_string(),
             set: |m, v| {
-                m.copy_kind = parse_label(
-                    v,
-                    MaterialCopyKind::parse_any,
-                    "材料类型（原件/复印件/原件和复印件）",
-                )?;
+                m.copy_kind = parse_label(v, MaterialCopyKind::parse_any, "材料类型（原件/复印件/原件和复印件）")?;
                 Ok(())
             },
         },
@@ -583,11 +526,7 @@ fn step_columns() -> Vec<Column<Step>> {
             field: "kind",
             get: |s| s.kind.label().to_string(),
             set: |s, v| {
-                s.kind = parse_label(
-                    v,
-                    StepKind::parse_any,
-                    "环节种类（受理/审查/审核/决定/办结/送达）",
-                )?;
+                s.kind = parse_label(v, StepKind::parse_any, "环节种类（受理/审查/审核/决定/办结/送达）")?;
                 Ok(())
             },
         },
@@ -645,11 +584,7 @@ fn result_columns() -> Vec<Column<MatterResult>> {
             field: "kind",
             get: |r| r.kind.label().to_string(),
             set: |r, v| {
-                r.kind = parse_label(
-                    v,
-                    ResultKind::parse_any,
-                    "结果类型（出证办结/出文办结/审批办结）",
-                )?;
+                r.kind = parse_label(v, ResultKind::parse_any, "结果类型（出证办结/出文办结/审批办结）")?;
                 Ok(())
             },
         },
@@ -700,32 +635,17 @@ pub fn field_label(path: &str) -> String {
         Some((index, field)) if !list_label.is_empty() => {
             let number = index.parse::<usize>().map(|index| index + 1).unwrap_or(0);
             let headers: Vec<(&str, &str)> = match list {
-                "materials" => material_columns()
-                    .iter()
-                    .map(|c| (c.field, c.header))
-                    .collect(),
+                "materials" => material_columns().iter().map(|c| (c.field, c.header)).collect(),
                 "steps" => step_columns().iter().map(|c| (c.field, c.header)).collect(),
                 "fees" => fee_columns().iter().map(|c| (c.field, c.header)).collect(),
                 "faqs" => faq_columns().iter().map(|c| (c.field, c.header)).collect(),
-                "results" => result_columns()
-                    .iter()
-                    .map(|c| (c.field, c.header))
-                    .collect(),
-                _ => procedure_columns()
-                    .iter()
-                    .map(|c| (c.field, c.header))
-                    .collect(),
+                "results" => result_columns().iter().map(|c| (c.field, c.header)).collect(),
+                _ => procedure_columns().iter().map(|c| (c.field, c.header)).collect(),
             };
             format!("{list_label}第 {number} 项 {}", header_for(field, headers))
         }
         _ if !list_label.is_empty() => list_label.to_string(),
-        _ => header_for(
-            path,
-            matter_columns()
-                .iter()
-                .map(|c| (c.field, c.header))
-                .collect(),
-        ),
+        _ => header_for(path, matter_columns().iter().map(|c| (c.field, c.header)).collect()),
     }
 }
 
@@ -733,14 +653,8 @@ pub fn blank_matter() -> Matter {
     Matter {
         code: String::new(),
         catalog_code: String::new(),
-        main_item: CatalogLevel {
-            code: String::new(),
-            name: String::new(),
-        },
-        sub_item: CatalogLevel {
-            code: String::new(),
-            name: String::new(),
-        },
+        main_item: CatalogLevel { code: String::new(), name: String::new() },
+        sub_item: CatalogLevel { code: String::new(), name: String::new() },
         name: String::new(),
         kind: MatterKind::AdministrativeLicence,
         department: String::new(),
@@ -821,27 +735,15 @@ pub fn blank_fee() -> Fee {
 }
 
 pub fn blank_faq() -> Faq {
-    Faq {
-        question: String::new(),
-        answer: String::new(),
-    }
+    Faq { question: String::new(), answer: String::new() }
 }
 
 pub fn blank_result() -> MatterResult {
-    MatterResult {
-        name: String::new(),
-        kind: ResultKind::Document,
-        sample: String::new(),
-    }
+    MatterResult { name: String::new(), kind: ResultKind::Document, sample: String::new() }
 }
 
 pub fn blank_procedure() -> SpecialProcedure {
-    SpecialProcedure {
-        name: String::new(),
-        limit: String::new(),
-        basis: String::new(),
-        counts_in_limit: false,
-    }
+    SpecialProcedure { name: String::new(), limit: String::new(), basis: String::new(), counts_in_limit: false }
 }
 
 // ---- Excel ------------------------------------------------------------------------------------------------
@@ -867,9 +769,7 @@ fn write_sheet<T>(
     columns: &[Column<T>],
     rows: &[(Option<&str>, &T)],
 ) -> Result<(), String> {
-    let bold = rust_xlsxwriter::Format::new()
-        .set_bold()
-        .set_background_color(rust_xlsxwriter::Color::RGB(0xDDEBF7));
+    let bold = rust_xlsxwriter::Format::new().set_bold().set_background_color(rust_xlsxwriter::Color::RGB(0xDDEBF7));
     let sheet = workbook.add_worksheet();
     sheet.set_name(name).map_err(xlsx_error)?;
     let child = rows.first().is_some_and(|(code, _)| code.is_some())
@@ -881,12 +781,8 @@ fn write_sheet<T>(
     }
     headers.extend(columns.iter().map(|column| column.header));
     for (index, header) in headers.iter().enumerate() {
-        sheet
-            .write_with_format(0, index as u16, *header, &bold)
-            .map_err(xlsx_error)?;
-        sheet
-            .set_column_width(index as u16, if index < 2 && child { 16 } else { 22 })
-            .map_err(xlsx_error)?;
+        sheet.write_with_format(0, index as u16, *header, &bold).map_err(xlsx_error)?;
+        sheet.set_column_width(index as u16, if index < 2 && child { 16 } else { 22 }).map_err(xlsx_error)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
     let mut order: HashMap<&str, u32> = HashMap::new();
@@ -901,9 +797,7 @@ fn write_sheet<T>(
             column_index = 2;
         }
         for column in columns {
-            sheet
-                .write(row, column_index, (column.get)(item))
-                .map_err(xlsx_error)?;
+            sheet.write(row, column_index, (column.get)(item)).map_err(xlsx_error)?;
             column_index += 1;
         }
     }
@@ -918,33 +812,15 @@ struct DepartmentRow {
 }
 
 fn blank_department_row() -> DepartmentRow {
-    DepartmentRow {
-        code: String::new(),
-        name: String::new(),
-        credit_code: String::new(),
-    }
+    DepartmentRow { code: String::new(), name: String::new(), credit_code: String::new() }
 }
 
 fn department_columns() -> Vec<Column<DepartmentRow>> {
-    vec![
-        text_column!("部门编码", code),
-        text_column!("部门名称", name),
-        text_column!("统一社会信用代码", credit_code),
-    ]
+    vec![text_column!("部门编码", code), text_column!("部门名称", name), text_column!("统一社会信用代码", credit_code)]
 }
 
-fn child_rows<'a, T>(
-    matters: &'a [Matter],
-    list: fn(&'a Matter) -> &'a [T],
-) -> Vec<(Option<&'a str>, &'a T)> {
-    matters
-        .iter()
-        .flat_map(|matter| {
-            list(matter)
-                .iter()
-                .map(move |item| (Some(matter.code.as_str()), item))
-        })
-        .collect()
+fn child_rows<'a, T>(matters: &'a [Matter], list: fn(&'a Matter) -> &'a [T]) -> Vec<(Option<&'a str>, &'a T)> {
+    matters.iter().flat_map(|matter| list(matter).iter().map(move |item| (Some(matter.code.as_str()), item))).collect()
 }
 
 /// The catalog as an Excel workbook.
@@ -957,36 +833,11 @@ pub fn export_xlsx(file: &CatalogFile) -> Result<Vec<u8>, String> {
         &matter_columns(),
         &matters.iter().map(|m| (None, m)).collect::<Vec<_>>(),
     )?;
-    write_sheet(
-        &mut workbook,
-        SHEET_MATERIALS,
-        &material_columns(),
-        &child_rows(matters, |m| &m.materials),
-    )?;
-    write_sheet(
-        &mut workbook,
-        SHEET_STEPS,
-        &step_columns(),
-        &child_rows(matters, |m| &m.steps),
-    )?;
-    write_sheet(
-        &mut workbook,
-        SHEET_FEES,
-        &fee_columns(),
-        &child_rows(matters, |m| &m.fees),
-    )?;
-    write_sheet(
-        &mut workbook,
-        SHEET_FAQS,
-        &faq_columns(),
-        &child_rows(matters, |m| &m.faqs),
-    )?;
-    write_sheet(
-        &mut workbook,
-        SHEET_RESULTS,
-        &result_columns(),
-        &child_rows(matters, |m| &m.results),
-    )?;
+    write_sheet(&mut workbook, SHEET_MATERIALS, &material_columns(), &child_rows(matters, |m| &m.materials))?;
+    write_sheet(&mut workbook, SHEET_STEPS, &step_columns(), &child_rows(matters, |m| &m.steps))?;
+    write_sheet(&mut workbook, SHEET_FEES, &fee_columns(), &child_rows(matters, |m| &m.fees))?;
+    write_sheet(&mut workbook, SHEET_FAQS, &faq_columns(), &child_rows(matters, |m| &m.faqs))?;
+    write_sheet(&mut workbook, SHEET_RESULTS, &result_columns(), &child_rows(matters, |m| &m.results))?;
     write_sheet(
         &mut workbook,
         SHEET_PROCEDURES,
@@ -996,11 +847,7 @@ pub fn export_xlsx(file: &CatalogFile) -> Result<Vec<u8>, String> {
     let departments: Vec<DepartmentRow> = file
         .departments
         .iter()
-        .map(|d| DepartmentRow {
-            code: d.code.clone(),
-            name: d.name.clone(),
-            credit_code: d.credit_code.to_string(),
-        })
+        .map(|d| DepartmentRow { code: d.code.clone(), name: d.name.clone(), credit_code: d.credit_code.to_string() })
         .collect();
     write_sheet(
         &mut workbook,
@@ -1039,42 +886,27 @@ fn read_sheet<T>(
     let range = match workbook.worksheet_range(name) {
         Ok(range) => range,
         Err(_) => {
-            problems.push((
-                format!("表“{name}”"),
-                "工作簿里没有这张表。请用导出的工作簿做模板".to_string(),
-            ));
+            problems.push((format!("表“{name}”"), "工作簿里没有这张表。请用导出的工作簿做模板".to_string()));
             return Vec::new();
         }
     };
     let mut rows = range.rows();
-    let headers: Vec<String> = rows
-        .next()
-        .map(|row| {
-            row.iter()
-                .map(|cell| cell_text(cell).trim().to_string())
-                .collect()
-        })
-        .unwrap_or_default();
+    let headers: Vec<String> =
+        rows.next().map(|row| row.iter().map(|cell| cell_text(cell).trim().to_string()).collect()).unwrap_or_default();
     let position = |header: &str| headers.iter().position(|found| found == header);
     let mut missing = Vec::new();
     let code_position = if child { position(CODE_HEADER) } else { None };
     if child && code_position.is_none() {
         missing.push(CODE_HEADER);
     }
-    let positions: Vec<Option<usize>> = columns
-        .iter()
-        .map(|column| position(column.header))
-        .collect();
+    let positions: Vec<Option<usize>> = columns.iter().map(|column| position(column.header)).collect();
     for (column, found) in columns.iter().zip(&positions) {
         if found.is_none() {
             missing.push(column.header);
         }
     }
     if !missing.is_empty() {
-        problems.push((
-            format!("表“{name}”"),
-            format!("缺少列：{}。请用导出的工作簿做模板", missing.join("、")),
-        ));
+        problems.push((format!("表“{name}”"), format!("缺少列：{}。请用导出的工作簿做模板", missing.join("、"))));
         return Vec::new();
     }
     let mut items = Vec::new();
@@ -1084,30 +916,18 @@ fn read_sheet<T>(
             continue;
         }
         let get = |position: Option<usize>| {
-            position
-                .and_then(|position| row.get(position))
-                .map(cell_text)
-                .unwrap_or_default()
+            position.and_then(|position| row.get(position)).map(cell_text).unwrap_or_default()
         };
         let mut item = blank();
         for (column, found) in columns.iter().zip(&positions) {
             if let Err(message) = (column.set)(&mut item, &get(*found)) {
-                problems.push((
-                    format!("表“{name}”第 {row_number} 行 {}", column.header),
-                    message,
-                ));
+                problems.push((format!("表“{name}”第 {row_number} 行 {}", column.header), message));
             }
         }
-        let code = if child {
-            get(code_position).trim().to_string()
-        } else {
-            String::new()
-        };
+        let code = if child { get(code_position).trim().to_string() } else { String::new() };
         if child && code.is_empty() {
-            problems.push((
-                format!("表“{name}”第 {row_number} 行 {CODE_HEADER}"),
-                "请填写这一行属于哪个事项".to_string(),
-            ));
+            problems
+                .push((format!("表“{name}”第 {row_number} 行 {CODE_HEADER}"), "请填写这一行属于哪个事项".to_string()));
             continue;
         }
         items.push((code, item));
@@ -1115,124 +935,71 @@ fn read_sheet<T>(
     items
 }
 
+/// Appends each child row to the matter its code names, in sheet order.
+fn attach_rows<T>(
+    matters: &mut [Matter],
+    by_code: &BTreeMap<String, usize>,
+    sheet: &str,
+    rows: Vec<(String, T)>,
+    list: fn(&mut Matter) -> &mut Vec<T>,
+    problems: &mut Vec<Problem>,
+) {
+    for (code, item) in rows {
+        match by_code.get(&code) {
+            Some(index) => list(&mut matters[*index]).push(item),
+            None => problems.push((format!("表“{sheet}”"), format!("事项编码“{code}”在“事项”表里没有"))),
+        }
+    }
+}
+
 /// Reads a workbook made by [`export_xlsx`] (or kept by catalog staff in the same layout).
 pub fn parse_xlsx(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
     use calamine::Reader;
     let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| {
-        vec![(
-            "文件".to_string(),
-            "这不是有效的 Excel（.xlsx）工作簿，请另存为 .xlsx 后重试".to_string(),
-        )]
+        vec![("文件".to_string(), "这不是有效的 Excel（.xlsx）工作簿，请另存为 .xlsx 后重试".to_string())]
     })?;
     let mut problems = Vec::new();
-    let matters = read_sheet(
-        &mut workbook,
-        SHEET_MATTERS,
-        &matter_columns(),
-        false,
-        blank_matter,
-        &mut problems,
-    );
+    let matters = read_sheet(&mut workbook, SHEET_MATTERS, &matter_columns(), false, blank_matter, &mut problems);
     let mut matters: Vec<Matter> = matters.into_iter().map(|(_, matter)| matter).collect();
-    let department_rows = read_sheet(
-        &mut workbook,
-        SHEET_DEPARTMENTS,
-        &department_columns(),
-        false,
-        blank_department_row,
-        &mut problems,
-    );
+    let department_rows =
+        read_sheet(&mut workbook, SHEET_DEPARTMENTS, &department_columns(), false, blank_department_row, &mut problems);
     let mut departments = Vec::new();
     for (index, (_, row)) in department_rows.into_iter().enumerate() {
         match CreditCode::parse(&row.credit_code) {
-            Ok(credit_code) => departments.push(Department {
-                code: row.code,
-                name: row.name,
-                credit_code,
-            }),
-            Err(error) => problems.push((
-                format!(
-                    "表“{SHEET_DEPARTMENTS}”第 {} 个部门 统一社会信用代码",
-                    index + 1
-                ),
-                format!("{error}"),
-            )),
+            Ok(credit_code) => departments.push(Department { code: row.code, name: row.name, credit_code }),
+            Err(error) => problems
+                .push((format!("表“{SHEET_DEPARTMENTS}”第 {} 个部门 统一社会信用代码", index + 1), format!("{error}"))),
         }
     }
     let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
     for (index, matter) in matters.iter().enumerate() {
         by_code.insert(matter.code.clone(), index);
     }
-    let mut attach =
-        |sheet: &str, codes: Vec<String>, mut push: Box<dyn FnMut(&mut Matter, usize) + '_>| {
-            for (row, code) in codes.iter().enumerate() {
-                match by_code.get(code) {
-                    Some(index) => push(&mut matters[*index], row),
-                    None => problems.push((
-                        format!("表“{sheet}”"),
-                        format!("事项编码“{code}”在“事项”表里没有"),
-                    )),
-                }
-            }
-        };
-    macro_rules! attach_sheet {
-        ($sheet:expr, $columns:expr, $blank:expr, $field:ident) => {{
-            let mut sheet_problems = Vec::new();
-            let rows = read_sheet(
-                &mut workbook,
-                $sheet,
-                &$columns,
-                true,
-                $blank,
-                &mut sheet_problems,
-            );
-            let codes: Vec<String> = rows.iter().map(|(code, _)| code.clone()).collect();
-            let mut items: Vec<Option<_>> = rows.into_iter().map(|(_, item)| Some(item)).collect();
-            attach(
-                $sheet,
-                codes,
-                Box::new(|matter: &mut Matter, row: usize| {
-                    if let Some(item) = items[row].take() {
-                        matter.$field.push(item);
-                    }
-                }),
-            );
-            sheet_problems
-        }};
-    }
-    let mut sheet_problems = attach_sheet!(
-        SHEET_MATERIALS,
-        material_columns(),
-        blank_material,
-        materials
-    );
-    sheet_problems.extend(attach_sheet!(
-        SHEET_STEPS,
-        step_columns(),
-        blank_step,
-        steps
-    ));
-    sheet_problems.extend(attach_sheet!(SHEET_FEES, fee_columns(), blank_fee, fees));
-    sheet_problems.extend(attach_sheet!(SHEET_FAQS, faq_columns(), blank_faq, faqs));
-    sheet_problems.extend(attach_sheet!(
-        SHEET_RESULTS,
-        result_columns(),
-        blank_result,
-        results
-    ));
-    sheet_problems.extend(attach_sheet!(
+    let mut sheet_problems = Vec::new();
+    let materials =
+        read_sheet(&mut workbook, SHEET_MATERIALS, &material_columns(), true, blank_material, &mut sheet_problems);
+    attach_rows(&mut matters, &by_code, SHEET_MATERIALS, materials, |m| &mut m.materials, &mut sheet_problems);
+    let steps = read_sheet(&mut workbook, SHEET_STEPS, &step_columns(), true, blank_step, &mut sheet_problems);
+    attach_rows(&mut matters, &by_code, SHEET_STEPS, steps, |m| &mut m.steps, &mut sheet_problems);
+    let fees = read_sheet(&mut workbook, SHEET_FEES, &fee_columns(), true, blank_fee, &mut sheet_problems);
+    attach_rows(&mut matters, &by_code, SHEET_FEES, fees, |m| &mut m.fees, &mut sheet_problems);
+    let faqs = read_sheet(&mut workbook, SHEET_FAQS, &faq_columns(), true, blank_faq, &mut sheet_problems);
+    attach_rows(&mut matters, &by_code, SHEET_FAQS, faqs, |m| &mut m.faqs, &mut sheet_problems);
+    let results = read_sheet(&mut workbook, SHEET_RESULTS, &result_columns(), true, blank_result, &mut sheet_problems);
+    attach_rows(&mut matters, &by_code, SHEET_RESULTS, results, |m| &mut m.results, &mut sheet_problems);
+    let procedures =
+        read_sheet(&mut workbook, SHEET_PROCEDURES, &procedure_columns(), true, blank_procedure, &mut sheet_problems);
+    attach_rows(
+        &mut matters,
+        &by_code,
         SHEET_PROCEDURES,
-        procedure_columns(),
-        blank_procedure,
-        special_procedures
-    ));
+        procedures,
+        |m| &mut m.special_procedures,
+        &mut sheet_problems,
+    );
     problems.extend(sheet_problems);
     if problems.is_empty() {
-        Ok(CatalogFile {
-            source: String::new(),
-            departments,
-            matters,
-        })
+        Ok(CatalogFile { source: String::new(), departments, matters })
     } else {
         Err(problems)
     }

@@ -59,10 +59,7 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Self::NotFound(what) => format!("没有找到{what}，请检查地址或返回首页重新查找"),
-            Self::Validation(errors) => format!(
-                "有 {} 处填写不正确，请按提示修改后再提交",
-                errors.fields().count()
-            ),
+            Self::Validation(errors) => format!("有 {} 处填写不正确，请按提示修改后再提交", errors.fields().count()),
             Self::Conflict(message) => message.clone(),
             Self::Unauthenticated => "请先登录".to_string(),
             Self::Forbidden => "您的账号没有这项操作的权限，如需办理请联系中心管理员".to_string(),
@@ -136,10 +133,7 @@ impl IntoResponse for Error {
         let page = ErrorPage::new(&self);
         let mut response = (status, page).into_response();
         if matches!(self, Self::Unauthenticated) {
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
+            response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
         }
         response
     }

@@ -43,10 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog/export.xlsx", get(api::export_xlsx))
         .route("/catalog/import", post(api::import))
         .route("/sessions", post(api::create_session))
-        .route(
-            "/sessions/current",
-            axum::routing::delete(api::delete_session),
-        )
+        .route("/sessions/current", axum::routing::delete(api::delete_session))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .fallback(api::not_found);
 

@@ -3,15 +3,13 @@
 //! a row whose name is empty is dropped. Errors keep every value the editor typed.
 
 use crate::catalog_io::{
-    blank_faq, blank_fee, blank_material, blank_matter, blank_procedure, blank_result, blank_step,
-    field_label,
+    blank_faq, blank_fee, blank_material, blank_matter, blank_procedure, blank_result, blank_step, field_label,
 };
 use chrono::NaiveDate;
 use onetrip_domain::catalog::{
-    validate_adjustment, validate_matter, Adjustment, AdjustmentKind, CatalogLevel, Faq, Fee,
-    HandleArea, HandlingForm, Material, MaterialCopyKind, MaterialForm, MaterialNecessity,
-    MaterialSource, Matter, MatterKind, MatterResult, OnlineDepth, ResultKind, ServiceObject,
-    SpecialProcedure, Step, StepKind, TimeLimit, UseLevel,
+    validate_adjustment, validate_matter, Adjustment, AdjustmentKind, CatalogLevel, Faq, Fee, HandleArea, HandlingForm,
+    Material, MaterialCopyKind, MaterialForm, MaterialNecessity, MaterialSource, Matter, MatterKind, MatterResult,
+    OnlineDepth, ResultKind, ServiceObject, SpecialProcedure, Step, StepKind, TimeLimit, UseLevel,
 };
 use onetrip_domain::FieldErrors;
 use std::collections::HashMap;
@@ -26,10 +24,7 @@ pub struct FormValues {
 
 impl FormValues {
     pub fn get(&self, name: &str) -> &str {
-        self.scalars
-            .get(name)
-            .map(String::as_str)
-            .unwrap_or_default()
+        self.scalars.get(name).map(String::as_str).unwrap_or_default()
     }
 
     pub fn is(&self, name: &str, code: &str) -> bool {
@@ -37,9 +32,7 @@ impl FormValues {
     }
 
     pub fn has(&self, name: &str, code: &str) -> bool {
-        self.multi
-            .get(name)
-            .is_some_and(|values| values.iter().any(|value| value == code))
+        self.multi.get(name).is_some_and(|values| values.iter().any(|value| value == code))
     }
 
     pub fn error(&self, name: &str) -> &str {
@@ -60,10 +53,7 @@ pub struct RowValues {
 
 impl RowValues {
     pub fn get(&self, name: &str) -> &str {
-        self.values
-            .get(name)
-            .map(String::as_str)
-            .unwrap_or_default()
+        self.values.get(name).map(String::as_str).unwrap_or_default()
     }
 
     pub fn is(&self, name: &str, code: &str) -> bool {
@@ -72,10 +62,7 @@ impl RowValues {
 
     fn from_pairs(pairs: &[(&str, String)]) -> Self {
         Self {
-            values: pairs
-                .iter()
-                .map(|(key, value)| (key.to_string(), value.clone()))
-                .collect(),
+            values: pairs.iter().map(|(key, value)| (key.to_string(), value.clone())).collect(),
             errors: String::new(),
         }
     }
@@ -93,12 +80,8 @@ pub struct MatterForm {
     pub faqs: Vec<RowValues>,
 }
 
-const SUPPORTS: [(&str, &str); 4] = [
-    ("appointment", "预约办理"),
-    ("postal", "物流快递"),
-    ("online_payment", "网上支付"),
-    ("self_service", "自助终端"),
-];
+const SUPPORTS: [(&str, &str); 4] =
+    [("appointment", "预约办理"), ("postal", "物流快递"), ("online_payment", "网上支付"), ("self_service", "自助终端")];
 
 pub fn support_options() -> Vec<(&'static str, &'static str)> {
     SUPPORTS.to_vec()
@@ -176,19 +159,11 @@ fn procedure_row(p: &SpecialProcedure) -> RowValues {
 }
 
 fn faq_row(f: &Faq) -> RowValues {
-    RowValues::from_pairs(&[
-        ("question", f.question.clone()),
-        ("answer", f.answer.clone()),
-    ])
+    RowValues::from_pairs(&[("question", f.question.clone()), ("answer", f.answer.clone())])
 }
 
 /// Rows for the items plus `blank` empty rows to add new ones.
-fn rows<T>(
-    items: &[T],
-    to_row: fn(&T) -> RowValues,
-    blank: fn() -> T,
-    extra: usize,
-) -> Vec<RowValues> {
+fn rows<T>(items: &[T], to_row: fn(&T) -> RowValues, blank: fn() -> T, extra: usize) -> Vec<RowValues> {
     let mut rows: Vec<RowValues> = items.iter().map(to_row).collect();
     let mut empty = to_row(&blank());
     empty.values.insert("name".to_string(), String::new());
@@ -231,22 +206,12 @@ impl MatterForm {
         values.set("themes", matter.themes.join(","));
         values.set("life_events", matter.life_events.join(","));
         values.set("keywords", matter.keywords.join(","));
-        values.multi.insert(
-            "handling_forms".into(),
-            matter
-                .handling_forms
-                .iter()
-                .map(|f| f.code().to_string())
-                .collect(),
-        );
-        values.multi.insert(
-            "service_objects".into(),
-            matter
-                .service_objects
-                .iter()
-                .map(|o| o.code().to_string())
-                .collect(),
-        );
+        values
+            .multi
+            .insert("handling_forms".into(), matter.handling_forms.iter().map(|f| f.code().to_string()).collect());
+        values
+            .multi
+            .insert("service_objects".into(), matter.service_objects.iter().map(|o| o.code().to_string()).collect());
         let supports = [
             matter.appointment_supported,
             matter.postal_supported,
@@ -255,12 +220,7 @@ impl MatterForm {
         ];
         values.multi.insert(
             "supports".into(),
-            SUPPORTS
-                .iter()
-                .zip(supports)
-                .filter(|(_, on)| *on)
-                .map(|((code, _), _)| code.to_string())
-                .collect(),
+            SUPPORTS.iter().zip(supports).filter(|(_, on)| *on).map(|((code, _), _)| code.to_string()).collect(),
         );
         Self {
             values,
@@ -268,12 +228,7 @@ impl MatterForm {
             steps: rows(&matter.steps, step_row, blank_step, 2),
             results: rows(&matter.results, result_row, blank_result, 1),
             fees: rows(&matter.fees, fee_row, blank_fee, 1),
-            special_procedures: rows(
-                &matter.special_procedures,
-                procedure_row,
-                blank_procedure,
-                1,
-            ),
+            special_procedures: rows(&matter.special_procedures, procedure_row, blank_procedure, 1),
             faqs: rows(&matter.faqs, faq_row, blank_faq, 1),
         }
     }
@@ -289,12 +244,7 @@ impl MatterForm {
         self.values
             .errors
             .iter()
-            .map(|(field, messages)| {
-                (
-                    field.to_string(),
-                    format!("{}：{}", field_label(field), messages.join("；")),
-                )
-            })
+            .map(|(field, messages)| (field.to_string(), format!("{}：{}", field_label(field), messages.join("；"))))
             .collect()
     }
 }
@@ -320,26 +270,14 @@ impl<'a> Reader<'a> {
             scalars.entry(key.as_str()).or_insert(value.as_str());
             multi.entry(key.as_str()).or_default().push(value.as_str());
         }
-        Self {
-            scalars,
-            multi,
-            errors: FieldErrors::default(),
-        }
+        Self { scalars, multi, errors: FieldErrors::default() }
     }
 
     fn text(&self, name: &str) -> String {
-        self.scalars
-            .get(name)
-            .map(|value| value.trim().to_string())
-            .unwrap_or_default()
+        self.scalars.get(name).map(|value| value.trim().to_string()).unwrap_or_default()
     }
 
-    fn parse<T>(
-        &mut self,
-        name: &str,
-        parse: impl Fn(&str) -> Result<T, String>,
-        fallback: T,
-    ) -> T {
+    fn parse<T>(&mut self, name: &str, parse: impl Fn(&str) -> Result<T, String>, fallback: T) -> T {
         match parse(&self.text(name)) {
             Ok(value) => value,
             Err(message) => {
@@ -365,10 +303,7 @@ impl<'a> Reader<'a> {
     /// The submitted rows of a repeated element, as maps from field to value; rows with an empty first
     /// field are dropped.
     fn rows(&self, prefix: &str, fields: &[&str]) -> Vec<HashMap<String, String>> {
-        let columns: Vec<Vec<&str>> = fields
-            .iter()
-            .map(|field| self.all(&format!("{prefix}.{field}")))
-            .collect();
+        let columns: Vec<Vec<&str>> = fields.iter().map(|field| self.all(&format!("{prefix}.{field}"))).collect();
         let count = columns.first().map(Vec::len).unwrap_or(0);
         (0..count)
             .map(|index| {
@@ -376,13 +311,7 @@ impl<'a> Reader<'a> {
                     .iter()
                     .zip(&columns)
                     .map(|(field, values)| {
-                        (
-                            field.to_string(),
-                            values
-                                .get(index)
-                                .map(|v| v.trim().to_string())
-                                .unwrap_or_default(),
-                        )
+                        (field.to_string(), values.get(index).map(|v| v.trim().to_string()).unwrap_or_default())
                     })
                     .collect::<HashMap<String, String>>()
             })
@@ -416,15 +345,7 @@ const MATERIAL_FIELDS: [&str; 15] = [
     "pledge_allowed",
     "remarks",
 ];
-const STEP_FIELDS: [&str; 7] = [
-    "name",
-    "kind",
-    "department",
-    "stage",
-    "limit",
-    "standard",
-    "result",
-];
+const STEP_FIELDS: [&str; 7] = ["name", "kind", "department", "stage", "limit", "standard", "result"];
 const RESULT_FIELDS: [&str; 3] = ["name", "kind", "sample"];
 const FEE_FIELDS: [&str; 5] = ["name", "standard", "basis", "reducible", "reduction_basis"];
 const PROCEDURE_FIELDS: [&str; 4] = ["name", "limit", "basis", "counts_in_limit"];
@@ -435,72 +356,31 @@ pub fn parse_submission(
     pairs: &[(String, String)],
     departments: &[&str],
     is_first_version: bool,
-) -> Result<Submission, MatterForm> {
+) -> Result<Submission, Box<MatterForm>> {
     let mut reader = Reader::new(pairs);
     let mut matter = blank_matter();
     matter.code = reader.text("code");
     matter.name = reader.text("name");
     matter.catalog_code = reader.text("catalog_code");
-    matter.main_item = CatalogLevel {
-        code: reader.text("main_item.code"),
-        name: reader.text("main_item.name"),
-    };
-    matter.sub_item = CatalogLevel {
-        code: reader.text("sub_item.code"),
-        name: reader.text("sub_item.name"),
-    };
-    matter.kind = reader.parse(
-        "kind",
-        |t| choice(t, MatterKind::from_code),
-        MatterKind::AdministrativeLicence,
-    );
+    matter.main_item = CatalogLevel { code: reader.text("main_item.code"), name: reader.text("main_item.name") };
+    matter.sub_item = CatalogLevel { code: reader.text("sub_item.code"), name: reader.text("sub_item.name") };
+    matter.kind = reader.parse("kind", |t| choice(t, MatterKind::from_code), MatterKind::AdministrativeLicence);
     matter.department = reader.text("department");
     matter.joint_departments = reader.list("joint_departments");
-    matter.use_level = reader.parse(
-        "use_level",
-        |t| choice(t, UseLevel::from_code),
-        UseLevel::County,
-    );
+    matter.use_level = reader.parse("use_level", |t| choice(t, UseLevel::from_code), UseLevel::County);
     matter.legal_basis = reader.text("legal_basis");
     matter.acceptance_conditions = reader.text("acceptance_conditions");
-    matter.statutory_limit = reader.parse(
-        "statutory_limit",
-        TimeLimit::parse_text,
-        TimeLimit::OnTheSpot,
-    );
+    matter.statutory_limit = reader.parse("statutory_limit", TimeLimit::parse_text, TimeLimit::OnTheSpot);
     matter.statutory_limit_note = reader.text("statutory_limit_note");
-    matter.promised_limit = reader.parse(
-        "promised_limit",
-        TimeLimit::parse_text,
-        TimeLimit::OnTheSpot,
-    );
+    matter.promised_limit = reader.parse("promised_limit", TimeLimit::parse_text, TimeLimit::OnTheSpot);
     matter.promised_limit_note = reader.text("promised_limit_note");
-    matter.handling_forms = reader
-        .all("handling_forms")
-        .into_iter()
-        .filter_map(HandlingForm::from_code)
-        .collect();
-    matter.service_objects = reader
-        .all("service_objects")
-        .into_iter()
-        .filter_map(ServiceObject::from_code)
-        .collect();
-    matter.trips_required = reader.parse(
-        "trips_required",
-        |t| number(t).map_err(|_| "到办事现场次数应为 0 到 5 的整数".to_string()),
-        0,
-    );
+    matter.handling_forms = reader.all("handling_forms").into_iter().filter_map(HandlingForm::from_code).collect();
+    matter.service_objects = reader.all("service_objects").into_iter().filter_map(ServiceObject::from_code).collect();
+    matter.trips_required =
+        reader.parse("trips_required", |t| number(t).map_err(|_| "到办事现场次数应为 0 到 5 的整数".to_string()), 0);
     matter.trips_reason = reader.text("trips_reason");
-    matter.online_depth = reader.parse(
-        "online_depth",
-        |t| choice(t, OnlineDepth::from_code),
-        OnlineDepth::None,
-    );
-    matter.handle_area = reader.parse(
-        "handle_area",
-        |t| choice(t, HandleArea::from_code),
-        HandleArea::Local,
-    );
+    matter.online_depth = reader.parse("online_depth", |t| choice(t, OnlineDepth::from_code), OnlineDepth::None);
+    matter.handle_area = reader.parse("handle_area", |t| choice(t, HandleArea::from_code), HandleArea::Local);
     let supports = reader.all("supports");
     matter.appointment_supported = supports.contains(&"appointment");
     matter.postal_supported = supports.contains(&"postal");
@@ -528,22 +408,13 @@ pub fn parse_submission(
             path("necessity"),
             choice(&row["necessity"], MaterialNecessity::from_code).map(|v| material.necessity = v),
         );
-        row_parse(
-            path("form"),
-            choice(&row["form"], MaterialForm::from_code).map(|v| material.form = v),
-        );
+        row_parse(path("form"), choice(&row["form"], MaterialForm::from_code).map(|v| material.form = v));
         row_parse(
             path("copy_kind"),
             choice(&row["copy_kind"], MaterialCopyKind::from_code).map(|v| material.copy_kind = v),
         );
-        row_parse(
-            path("source"),
-            choice(&row["source"], MaterialSource::from_code).map(|v| material.source = v),
-        );
-        row_parse(
-            path("copies"),
-            number(&row["copies"]).map(|v| material.copies = v),
-        );
+        row_parse(path("source"), choice(&row["source"], MaterialSource::from_code).map(|v| material.source = v));
+        row_parse(path("copies"), number(&row["copies"]).map(|v| material.copies = v));
         material.source_note = row["source_note"].clone();
         material.specification = row["specification"].clone();
         material.blank_form = row["blank_form"].clone();
@@ -559,16 +430,10 @@ pub fn parse_submission(
         let mut step = blank_step();
         let path = |field: &str| format!("steps[{index}].{field}");
         step.name = row["name"].clone();
-        row_parse(
-            path("kind"),
-            choice(&row["kind"], StepKind::from_code).map(|v| step.kind = v),
-        );
+        row_parse(path("kind"), choice(&row["kind"], StepKind::from_code).map(|v| step.kind = v));
         step.department = row["department"].clone();
         row_parse(path("stage"), number(&row["stage"]).map(|v| step.stage = v));
-        row_parse(
-            path("limit"),
-            TimeLimit::parse_text(&row["limit"]).map(|v| step.limit = v),
-        );
+        row_parse(path("limit"), TimeLimit::parse_text(&row["limit"]).map(|v| step.limit = v));
         step.standard = row["standard"].clone();
         step.result = row["result"].clone();
         matter.steps.push(step);
@@ -601,25 +466,15 @@ pub fn parse_submission(
         });
     }
     for row in reader.rows("faq", &FAQ_FIELDS) {
-        matter.faqs.push(Faq {
-            question: row["question"].clone(),
-            answer: row["answer"].clone(),
-        });
+        matter.faqs.push(Faq { question: row["question"].clone(), answer: row["answer"].clone() });
     }
 
     let adjustment = Adjustment {
-        kind: reader.parse(
-            "adjustment_kind",
-            |t| choice(t, AdjustmentKind::from_code),
-            AdjustmentKind::Adjust,
-        ),
+        kind: reader.parse("adjustment_kind", |t| choice(t, AdjustmentKind::from_code), AdjustmentKind::Adjust),
         reason: reader.text("reason"),
         effective_date: reader.parse(
             "effective_date",
-            |t| {
-                NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                    .map_err(|_| "施行日期应写作 2026-12-01".to_string())
-            },
+            |t| NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| "施行日期应写作 2026-12-01".to_string()),
             NaiveDate::MIN,
         ),
         merged_into: reader.text("merged_into"),
@@ -645,11 +500,7 @@ pub fn parse_submission(
         errors.merge_prefixed("", found);
     }
     if errors.is_empty() {
-        return Ok(Submission {
-            matter,
-            adjustment,
-            expected_version,
-        });
+        return Ok(Submission { matter, adjustment, expected_version });
     }
     let mut form = MatterForm::from_matter(&matter, adjustment.kind, adjustment.effective_date);
     for (key, value) in &reader.scalars {
@@ -657,7 +508,7 @@ pub fn parse_submission(
     }
     attach_row_errors(&mut form, &errors);
     form.values.errors = errors;
-    Err(form)
+    Err(Box::new(form))
 }
 
 /// Copies `materials[2].name`-style errors onto the rows they belong to.
@@ -683,11 +534,7 @@ fn attach_row_errors(form: &mut MatterForm, errors: &FieldErrors) {
         };
         if let Some(row) = rows.get_mut(index) {
             let text = format!("{}：{}", field_label(field), messages.join("；"));
-            row.errors = if row.errors.is_empty() {
-                text
-            } else {
-                format!("{}；{text}", row.errors)
-            };
+            row.errors = if row.errors.is_empty() { text } else { format!("{}；{text}", row.errors) };
         }
     }
 }

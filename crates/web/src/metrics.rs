@@ -31,8 +31,7 @@ impl Metrics {
             }
         }
         self.count.fetch_add(1, Ordering::Relaxed);
-        self.micros
-            .fetch_add((seconds * 1_000_000.0) as u64, Ordering::Relaxed);
+        self.micros.fetch_add((seconds * 1_000_000.0) as u64, Ordering::Relaxed);
     }
 
     pub fn render(&self, matters: usize) -> String {
@@ -42,7 +41,9 @@ impl Metrics {
         if let Ok(requests) = self.requests.lock() {
             for ((route, status), count) in requests.iter() {
                 let route = route.replace('\\', "\\\\").replace('"', "\\\"");
-                text.push_str(&format!("onetrip_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}\n"));
+                text.push_str(&format!(
+                    "onetrip_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}\n"
+                ));
             }
         }
         text.push_str("# HELP onetrip_http_request_duration_seconds Time to answer a request.\n");
@@ -54,16 +55,12 @@ impl Metrics {
             ));
         }
         let count = self.count.load(Ordering::Relaxed);
-        text.push_str(&format!(
-            "onetrip_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"
-        ));
+        text.push_str(&format!("onetrip_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"));
         text.push_str(&format!(
             "onetrip_http_request_duration_seconds_sum {}\n",
             self.micros.load(Ordering::Relaxed) as f64 / 1_000_000.0
         ));
-        text.push_str(&format!(
-            "onetrip_http_request_duration_seconds_count {count}\n"
-        ));
+        text.push_str(&format!("onetrip_http_request_duration_seconds_count {count}\n"));
         text.push_str("# HELP onetrip_catalog_matters Matters in force in the catalog.\n");
         text.push_str("# TYPE onetrip_catalog_matters gauge\n");
         text.push_str(&format!("onetrip_catalog_matters {matters}\n"));
@@ -72,11 +69,7 @@ impl Metrics {
 }
 
 /// Middleware: counts every request under its route pattern (never the raw path, which may hold data).
-pub async fn track(
-    State(metrics): State<std::sync::Arc<Metrics>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn track(State(metrics): State<std::sync::Arc<Metrics>>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()

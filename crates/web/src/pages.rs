@@ -62,18 +62,10 @@ impl ErrorPage {
         };
         let fields = error
             .fields()
-            .map(|errors| {
-                errors
-                    .iter()
-                    .map(|(field, messages)| (field.to_string(), messages.join("；")))
-                    .collect()
-            })
+            .map(|errors| errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect())
             .unwrap_or_default();
         Self {
-            layout: Layout {
-                centre_name: crate::state::WebConfig::default().centre_name,
-                staff: None,
-            },
+            layout: Layout { centre_name: crate::state::WebConfig::default().centre_name, staff: None },
             title: title.to_string(),
             message: error.message(),
             fields,
@@ -124,53 +116,30 @@ struct HomePage {
 }
 
 /// Searches people often make, shown as links on the home page.
-const POPULAR: [&str; 8] = [
-    "开公司",
-    "社保",
-    "过户",
-    "生孩子",
-    "身份证",
-    "结婚",
-    "公积金",
-    "交暖气费",
-];
+const POPULAR: [&str; 8] = ["开公司", "社保", "过户", "生孩子", "身份证", "结婚", "公积金", "交暖气费"];
 
 fn counts(groups: BTreeMap<&str, Vec<&Matter>>) -> Vec<(String, usize)> {
-    groups
-        .into_iter()
-        .map(|(key, matters)| (key.to_string(), matters.len()))
-        .collect()
+    groups.into_iter().map(|(key, matters)| (key.to_string(), matters.len())).collect()
 }
 
-pub async fn home(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-) -> Result<Response, Error> {
+pub async fn home(State(state): State<AppState>, MaybeStaff(staff): MaybeStaff) -> Result<Response, Error> {
     let catalog = state.catalog();
     let by_department = catalog.grouped(|matter| vec![matter.department.as_str()]);
     let departments = catalog
         .departments
         .iter()
         .filter_map(|department| {
-            by_department.get(department.code.as_str()).map(|matters| {
-                (
-                    department.code.clone(),
-                    department.name.clone(),
-                    matters.len(),
-                )
-            })
+            by_department
+                .get(department.code.as_str())
+                .map(|matters| (department.code.clone(), department.name.clone(), matters.len()))
         })
         .collect();
     render(&HomePage {
         layout: Layout::new(&state, staff.as_ref()),
         query: String::new(),
         popular: POPULAR.to_vec(),
-        life_events: counts(
-            catalog.grouped(|matter| matter.life_events.iter().map(String::as_str).collect()),
-        ),
-        themes: counts(
-            catalog.grouped(|matter| matter.themes.iter().map(String::as_str).collect()),
-        ),
+        life_events: counts(catalog.grouped(|matter| matter.life_events.iter().map(String::as_str).collect())),
+        themes: counts(catalog.grouped(|matter| matter.themes.iter().map(String::as_str).collect())),
         departments,
     })
 }
@@ -203,16 +172,8 @@ pub async fn search(
 ) -> Result<Response, Error> {
     let catalog = state.catalog();
     let text = clip_query(&query.q);
-    let items = catalog
-        .search(&text, 50)
-        .into_iter()
-        .map(|matter| list_item(&catalog, matter))
-        .collect();
-    render(&SearchPage {
-        layout: Layout::new(&state, staff.as_ref()),
-        query: text,
-        items,
-    })
+    let items = catalog.search(&text, 50).into_iter().map(|matter| list_item(&catalog, matter)).collect();
+    render(&SearchPage { layout: Layout::new(&state, staff.as_ref()), query: text, items })
 }
 
 #[derive(Deserialize)]
@@ -236,40 +197,23 @@ pub async fn matters(
     Query(filter): Query<ListFilter>,
 ) -> Result<Response, Error> {
     let catalog = state.catalog();
-    let (heading, selected): (String, Vec<&Matter>) =
-        match (&filter.department, &filter.theme, &filter.life_event) {
-            (Some(code), _, _) => (
-                format!("{} 的事项", catalog.department_name(code)),
-                catalog
-                    .active_matters()
-                    .filter(|matter| &matter.department == code)
-                    .collect(),
-            ),
-            (_, Some(theme), _) => (
-                format!("主题：{theme}"),
-                catalog
-                    .active_matters()
-                    .filter(|matter| matter.themes.contains(theme))
-                    .collect(),
-            ),
-            (_, _, Some(event)) => (
-                format!("人生事件：{event}"),
-                catalog
-                    .active_matters()
-                    .filter(|matter| matter.life_events.contains(event))
-                    .collect(),
-            ),
-            _ => ("全部事项".to_string(), catalog.active_matters().collect()),
-        };
-    let items = selected
-        .into_iter()
-        .map(|matter| list_item(&catalog, matter))
-        .collect();
-    render(&MattersPage {
-        layout: Layout::new(&state, staff.as_ref()),
-        heading,
-        items,
-    })
+    let (heading, selected): (String, Vec<&Matter>) = match (&filter.department, &filter.theme, &filter.life_event) {
+        (Some(code), _, _) => (
+            format!("{} 的事项", catalog.department_name(code)),
+            catalog.active_matters().filter(|matter| &matter.department == code).collect(),
+        ),
+        (_, Some(theme), _) => (
+            format!("主题：{theme}"),
+            catalog.active_matters().filter(|matter| matter.themes.contains(theme)).collect(),
+        ),
+        (_, _, Some(event)) => (
+            format!("人生事件：{event}"),
+            catalog.active_matters().filter(|matter| matter.life_events.contains(event)).collect(),
+        ),
+        _ => ("全部事项".to_string(), catalog.active_matters().collect()),
+    };
+    let items = selected.into_iter().map(|matter| list_item(&catalog, matter)).collect();
+    render(&MattersPage { layout: Layout::new(&state, staff.as_ref()), heading, items })
 }
 
 /// A step as the guide shows it.
@@ -299,18 +243,14 @@ struct MatterPage<'a> {
 }
 
 fn labels<T: Copy>(items: &[T], label: impl Fn(T) -> &'static str) -> String {
-    items
-        .iter()
-        .map(|item| label(*item))
-        .collect::<Vec<_>>()
-        .join("、")
+    items.iter().map(|item| label(*item)).collect::<Vec<_>>().join("、")
 }
 
-fn matter_page<'a>(
+fn matter_page(
     state: &AppState,
     catalog: &CatalogSnapshot,
     staff: Option<&Staff>,
-    version: &'a MatterVersion,
+    version: &MatterVersion,
     is_current: bool,
 ) -> Result<Response, Error> {
     let matter = &version.matter;
@@ -321,19 +261,10 @@ fn matter_page<'a>(
             name: step.name.clone(),
             kind: step.kind.label(),
             department: catalog
-                .department_name(if step.department.is_empty() {
-                    &matter.department
-                } else {
-                    &step.department
-                })
+                .department_name(if step.department.is_empty() { &matter.department } else { &step.department })
                 .to_string(),
             limit: step.limit.to_string(),
-            parallel: matter
-                .steps
-                .iter()
-                .filter(|other| other.stage == step.stage)
-                .count()
-                > 1,
+            parallel: matter.steps.iter().filter(|other| other.stage == step.stage).count() > 1,
             standard: step.standard.clone(),
             result: step.result.clone(),
         })
@@ -363,9 +294,7 @@ pub async fn matter(
     Path(code): Path<String>,
 ) -> Result<Response, Error> {
     let catalog = state.catalog();
-    let version = catalog
-        .version(&code)
-        .ok_or_else(|| Error::NotFound("这个事项".to_string()))?;
+    let version = catalog.version(&code).ok_or_else(|| Error::NotFound("这个事项".to_string()))?;
     matter_page(&state, &catalog, staff.as_ref(), version, true)
 }
 
@@ -380,9 +309,7 @@ pub async fn matter_version(
         .iter()
         .find(|version| version.version == number)
         .ok_or_else(|| Error::NotFound("这个版本".to_string()))?;
-    let is_current = catalog
-        .version(&code)
-        .is_some_and(|current| current.version == number);
+    let is_current = catalog.version(&code).is_some_and(|current| current.version == number);
     matter_page(&state, &catalog, staff.as_ref(), version, is_current)
 }
 
@@ -396,10 +323,7 @@ struct NoticePage<'a> {
     today: String,
 }
 
-pub async fn notice(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-) -> Result<Response, Error> {
+pub async fn notice(State(state): State<AppState>, Path(code): Path<String>) -> Result<Response, Error> {
     let catalog = state.catalog();
     let version = catalog
         .version(&code)
@@ -409,9 +333,7 @@ pub async fn notice(
         centre_name: state.config.centre_name.clone(),
         m: &version.matter,
         version: version.version,
-        department_name: catalog
-            .department_name(&version.matter.department)
-            .to_string(),
+        department_name: catalog.department_name(&version.matter.department).to_string(),
         today: state.today().format("%Y年%m月%d日").to_string(),
     })
 }
@@ -441,11 +363,8 @@ pub async fn history(
     Path(code): Path<String>,
 ) -> Result<Response, Error> {
     let versions = state.store.matter_versions(&code).await?;
-    let latest = versions
-        .last()
-        .ok_or_else(|| Error::NotFound("这个事项".to_string()))?;
-    let in_force = onetrip_domain::catalog::version_in_force(&versions, state.today())
-        .map(|version| version.version);
+    let latest = versions.last().ok_or_else(|| Error::NotFound("这个事项".to_string()))?;
+    let in_force = onetrip_domain::catalog::version_in_force(&versions, state.today()).map(|version| version.version);
     let mut rows: Vec<HistoryRow> = versions
         .iter()
         .enumerate()
@@ -457,9 +376,7 @@ pub async fn history(
             author: version.author.clone(),
             changes: index
                 .checked_sub(1)
-                .map(|previous| {
-                    crate::catalog_io::changed_elements(&versions[previous].matter, &version.matter)
-                })
+                .map(|previous| crate::catalog_io::changed_elements(&versions[previous].matter, &version.matter))
                 .unwrap_or_default(),
             in_force: in_force == Some(version.version),
         })
@@ -474,32 +391,17 @@ pub async fn history(
 }
 
 pub async fn stylesheet() -> impl IntoResponse {
-    static_file(
-        "text/css; charset=utf-8",
-        include_str!("../static/site.css"),
-    )
+    static_file("text/css; charset=utf-8", include_str!("../static/site.css"))
 }
 
 pub async fn print_stylesheet() -> impl IntoResponse {
-    static_file(
-        "text/css; charset=utf-8",
-        include_str!("../static/print.css"),
-    )
+    static_file("text/css; charset=utf-8", include_str!("../static/print.css"))
 }
 
 pub async fn print_script() -> impl IntoResponse {
-    static_file(
-        "text/javascript; charset=utf-8",
-        include_str!("../static/print.js"),
-    )
+    static_file("text/javascript; charset=utf-8", include_str!("../static/print.js"))
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        body,
-    )
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body)
 }

@@ -35,13 +35,7 @@ pub fn system_staff(name: &str) -> Staff {
 
 /// Loads each shipped notice whose year has nothing loaded yet; returns the years loaded.
 pub async fn seed_calendar(state: &AppState) -> Result<Vec<i32>, Error> {
-    let loaded: BTreeSet<i32> = state
-        .store
-        .calendar_entries()
-        .await?
-        .iter()
-        .map(|entry| entry.notice_year)
-        .collect();
+    let loaded: BTreeSet<i32> = state.store.calendar_entries().await?.iter().map(|entry| entry.notice_year).collect();
     let staff = system_staff("system");
     let mut years = Vec::new();
     for (year, text) in SHIPPED_NOTICES {
@@ -58,25 +52,18 @@ pub async fn seed_demo(state: &AppState) -> Result<usize, Error> {
     if state.store.matter_count().await? > 0 {
         return Ok(0);
     }
-    let file: CatalogFile = serde_json::from_str(DEMO_CATALOG)
-        .map_err(|error| Error::Internal(format!("demo catalog: {error}")))?;
+    let file: CatalogFile =
+        serde_json::from_str(DEMO_CATALOG).map_err(|error| Error::Internal(format!("demo catalog: {error}")))?;
     let count = file.matters.len();
     let staff = system_staff("system");
     match crate::actions::import_catalog(state, &staff, file, "演示数据").await {
         Ok(_) => {}
         Err(crate::actions::ImportFailure::Problems(problems)) => {
-            return Err(Error::Internal(format!(
-                "demo catalog does not validate: {problems:?}"
-            )));
+            return Err(Error::Internal(format!("demo catalog does not validate: {problems:?}")));
         }
         Err(crate::actions::ImportFailure::Error(error)) => return Err(error),
     }
-    if state
-        .store
-        .setting(crate::state::SYNONYMS_SETTING)
-        .await?
-        .is_none()
-    {
+    if state.store.setting(crate::state::SYNONYMS_SETTING).await?.is_none() {
         crate::actions::save_synonyms(state, &staff, DEMO_SYNONYMS).await?;
     }
     tracing::info!(matters = count, at = %Utc::now(), "demo catalog loaded");

@@ -17,8 +17,8 @@ use axum::Form;
 use chrono::Datelike;
 use onetrip_domain::access::Permission;
 use onetrip_domain::catalog::{
-    AdjustmentKind, HandleArea, HandlingForm, MaterialCopyKind, MaterialForm, MaterialNecessity,
-    MaterialSource, MatterKind, OnlineDepth, ResultKind, ServiceObject, StepKind, UseLevel,
+    AdjustmentKind, HandleArea, HandlingForm, MaterialCopyKind, MaterialForm, MaterialNecessity, MaterialSource,
+    MatterKind, OnlineDepth, ResultKind, ServiceObject, StepKind, UseLevel,
 };
 use serde::Deserialize;
 
@@ -28,18 +28,11 @@ pub struct StaffPage(pub Staff);
 impl FromRequestParts<AppState> for StaffPage {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match Staff::from_request_parts(parts, state).await {
             Ok(staff) => Ok(Self(staff)),
             Err(Error::Unauthenticated) => {
-                let next = parts
-                    .uri
-                    .path_and_query()
-                    .map(|value| value.as_str())
-                    .unwrap_or("/staff");
+                let next = parts.uri.path_and_query().map(|value| value.as_str()).unwrap_or("/staff");
                 Err(Redirect::to(&format!("/login?next={}", urlencode(next))).into_response())
             }
             Err(other) => Err(other.into_response()),
@@ -50,9 +43,7 @@ impl FromRequestParts<AppState> for StaffPage {
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                char::from(byte).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => char::from(byte).to_string(),
             other => format!("%{other:02X}"),
         })
         .collect()
@@ -72,10 +63,7 @@ fn see_other(location: &str) -> Response {
 }
 
 fn form_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str())
+    pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
 }
 
 #[derive(Template)]
@@ -94,12 +82,7 @@ pub struct NextQuery {
     next: String,
 }
 
-fn login_page(
-    state: &AppState,
-    next: &str,
-    username: &str,
-    error: String,
-) -> Result<Response, Error> {
+fn login_page(state: &AppState, next: &str, username: &str, error: String) -> Result<Response, Error> {
     let token = auth::random_token();
     let mut response = render(&LoginPage {
         layout: Layout::new(state, None),
@@ -108,19 +91,14 @@ fn login_page(
         username: username.to_string(),
         error,
     })?;
-    let cookie = HeaderValue::from_str(&auth::login_csrf_cookie(state, &token))
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let cookie =
+        HeaderValue::from_str(&auth::login_csrf_cookie(state, &token)).map_err(|e| Error::Internal(e.to_string()))?;
     response.headers_mut().append(header::SET_COOKIE, cookie);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
-pub async fn login_form(
-    State(state): State<AppState>,
-    Query(query): Query<NextQuery>,
-) -> Result<Response, Error> {
+pub async fn login_form(State(state): State<AppState>, Query(query): Query<NextQuery>) -> Result<Response, Error> {
     login_page(&state, &query.next, "", String::new())
 }
 
@@ -143,25 +121,11 @@ pub async fn login(
 ) -> Result<Response, Error> {
     let cookie = auth::cookie_value(&parts, auth::LOGIN_CSRF_COOKIE).unwrap_or_default();
     if cookie.is_empty() || !auth::same_secret(cookie, &form.csrf_token) {
-        return login_page(
-            &state,
-            &form.next,
-            &form.username,
-            Error::CsrfFailed.message(),
-        );
+        return login_page(&state, &form.next, &form.username, Error::CsrfFailed.message());
     }
     let username = form.username.trim();
-    if username.is_empty()
-        || form.password.is_empty()
-        || username.len() > 64
-        || form.password.len() > 128
-    {
-        return login_page(
-            &state,
-            &form.next,
-            username,
-            "请输入用户名和密码".to_string(),
-        );
+    if username.is_empty() || form.password.is_empty() || username.len() > 64 || form.password.len() > 128 {
+        return login_page(&state, &form.next, username, "请输入用户名和密码".to_string());
     }
     match auth::authenticate(&state, username, &form.password).await {
         Ok(user) => {
@@ -195,8 +159,8 @@ pub async fn logout(
     staff.check_csrf(form_value(&form, "csrf_token"))?;
     state.store.delete_session(&staff.token_hash).await?;
     let mut response = see_other("/");
-    let cookie = HeaderValue::from_str(&auth::clear_session_cookie(&state))
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let cookie =
+        HeaderValue::from_str(&auth::clear_session_cookie(&state)).map_err(|e| Error::Internal(e.to_string()))?;
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }
@@ -212,19 +176,11 @@ struct StaffHome {
     matter_count: usize,
 }
 
-pub async fn home(
-    State(state): State<AppState>,
-    StaffPage(staff): StaffPage,
-) -> Result<Response, Error> {
+pub async fn home(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
     render(&StaffHome {
         layout: Layout::new(&state, Some(&staff)),
         display_name: staff.user.display_name.clone(),
-        roles: staff
-            .roles()
-            .iter()
-            .map(|role| role.label())
-            .collect::<Vec<_>>()
-            .join("、"),
+        roles: staff.roles().iter().map(|role| role.label()).collect::<Vec<_>>().join("、"),
         can_edit: staff.may(Permission::EditCatalog),
         is_admin: staff.may(Permission::ManageUsers),
         matter_count: state.catalog().versions.len(),
@@ -269,9 +225,7 @@ pub async fn matters(
         .map(|version| MatterRow {
             code: version.matter.code.clone(),
             name: version.matter.name.clone(),
-            department: catalog
-                .department_name(&version.matter.department)
-                .to_string(),
+            department: catalog.department_name(&version.matter.department).to_string(),
             version: version.version,
             ended: version.adjustment.kind.ends_the_matter(),
             status: version.adjustment.kind.label(),
@@ -286,20 +240,12 @@ pub async fn matters(
         }
         _ => String::new(),
     };
-    render(&StaffMatters {
-        layout: Layout::new(&state, Some(&staff)),
-        rows,
-        flash,
-    })
+    render(&StaffMatters { layout: Layout::new(&state, Some(&staff)), rows, flash })
 }
 
 type Options = Vec<(&'static str, &'static str)>;
 
-fn options<T: Copy>(
-    all: &[T],
-    code: fn(T) -> &'static str,
-    label: fn(T) -> &'static str,
-) -> Options {
+fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Options {
     all.iter().map(|item| (code(*item), label(*item))).collect()
 }
 
@@ -348,12 +294,7 @@ fn form_page(
     let adjustment_kinds = if code.is_none() {
         vec![AdjustmentKind::Create, AdjustmentKind::TakeOver]
     } else {
-        vec![
-            AdjustmentKind::Adjust,
-            AdjustmentKind::Confirm,
-            AdjustmentKind::Merge,
-            AdjustmentKind::Cancel,
-        ]
+        vec![AdjustmentKind::Adjust, AdjustmentKind::Confirm, AdjustmentKind::Merge, AdjustmentKind::Cancel]
     };
     let error_list = form.error_list();
     let mut page = MatterFormPage {
@@ -363,9 +304,7 @@ fn form_page(
             .map(|code| format!("/staff/matters/{}/edit", urlencode(code)))
             .unwrap_or_else(|| "/staff/matters/new".to_string()),
         csrf_token: staff.csrf_token.clone(),
-        expected_version: expected
-            .map(|version| version.to_string())
-            .unwrap_or_default(),
+        expected_version: expected.map(|version| version.to_string()).unwrap_or_default(),
         next_version: expected.unwrap_or(0) + 1,
         v: form.values,
         error_list,
@@ -375,43 +314,19 @@ fn form_page(
         fees: form.fees,
         special_procedures: form.special_procedures,
         faqs: form.faqs,
-        adjustment_kinds: options(
-            &adjustment_kinds,
-            AdjustmentKind::code,
-            AdjustmentKind::label,
-        ),
+        adjustment_kinds: options(&adjustment_kinds, AdjustmentKind::code, AdjustmentKind::label),
         kinds: options(&MatterKind::ALL, MatterKind::code, MatterKind::label),
-        departments: catalog
-            .departments
-            .iter()
-            .map(|d| (d.code.clone(), d.name.clone()))
-            .collect(),
+        departments: catalog.departments.iter().map(|d| (d.code.clone(), d.name.clone())).collect(),
         use_levels: options(UseLevel::ALL, UseLevel::code, UseLevel::label),
         handling_forms: options(HandlingForm::ALL, HandlingForm::code, HandlingForm::label),
-        service_objects: options(
-            ServiceObject::ALL,
-            ServiceObject::code,
-            ServiceObject::label,
-        ),
+        service_objects: options(ServiceObject::ALL, ServiceObject::code, ServiceObject::label),
         online_depths: options(OnlineDepth::ALL, OnlineDepth::code, OnlineDepth::label),
         handle_areas: options(HandleArea::ALL, HandleArea::code, HandleArea::label),
         supports: support_options(),
-        necessities: options(
-            MaterialNecessity::ALL,
-            MaterialNecessity::code,
-            MaterialNecessity::label,
-        ),
+        necessities: options(MaterialNecessity::ALL, MaterialNecessity::code, MaterialNecessity::label),
         material_forms: options(MaterialForm::ALL, MaterialForm::code, MaterialForm::label),
-        copy_kinds: options(
-            MaterialCopyKind::ALL,
-            MaterialCopyKind::code,
-            MaterialCopyKind::label,
-        ),
-        sources: options(
-            MaterialSource::ALL,
-            MaterialSource::code,
-            MaterialSource::label,
-        ),
+        copy_kinds: options(MaterialCopyKind::ALL, MaterialCopyKind::code, MaterialCopyKind::label),
+        sources: options(MaterialSource::ALL, MaterialSource::code, MaterialSource::label),
         step_kinds: options(StepKind::ALL, StepKind::code, StepKind::label),
         result_kinds: options(ResultKind::ALL, ResultKind::code, ResultKind::label),
     };
@@ -424,18 +339,9 @@ fn form_page(
     render(&page)
 }
 
-pub async fn new_matter_form(
-    State(state): State<AppState>,
-    StaffPage(staff): StaffPage,
-) -> Result<Response, Error> {
+pub async fn new_matter_form(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
     staff.require(Permission::EditCatalog)?;
-    form_page(
-        &state,
-        &staff,
-        MatterForm::new_matter(state.today()),
-        None,
-        None,
-    )
+    form_page(&state, &staff, MatterForm::new_matter(state.today()), None, None)
 }
 
 pub async fn edit_matter_form(
@@ -445,9 +351,7 @@ pub async fn edit_matter_form(
 ) -> Result<Response, Error> {
     staff.require(Permission::EditCatalog)?;
     let versions = state.store.matter_versions(&code).await?;
-    let latest = versions
-        .last()
-        .ok_or_else(|| Error::NotFound("这个事项".to_string()))?;
+    let latest = versions.last().ok_or_else(|| Error::NotFound("这个事项".to_string()))?;
     let form = MatterForm::from_matter(&latest.matter, AdjustmentKind::Adjust, state.today());
     form_page(&state, &staff, form, Some(&code), Some(latest.version))
 }
@@ -461,41 +365,24 @@ async fn save_form(
     staff.require(Permission::EditCatalog)?;
     staff.check_csrf(form_value(&pairs, "csrf_token"))?;
     let catalog = state.catalog();
-    let departments: Vec<&str> = catalog
-        .departments
-        .iter()
-        .map(|d| d.code.as_str())
-        .collect();
+    let departments: Vec<&str> = catalog.departments.iter().map(|d| d.code.as_str()).collect();
     let mut pairs = pairs;
     if let Some(code) = &code {
         // The code of an existing matter comes from the address, never from the form.
         pairs.retain(|(key, _)| key != "code");
         pairs.push(("code".to_string(), code.clone()));
     }
-    let expected =
-        form_value(&pairs, "expected_version").and_then(|value| value.parse::<u32>().ok());
+    let expected = form_value(&pairs, "expected_version").and_then(|value| value.parse::<u32>().ok());
     match parse_submission(&pairs, &departments, code.is_none()) {
-        Err(form) => form_page(&state, &staff, form, code.as_deref(), expected),
+        Err(form) => form_page(&state, &staff, *form, code.as_deref(), expected),
         Ok(submission) => {
             let saved_code = submission.matter.code.clone();
-            let expected = if code.is_none() {
-                None
-            } else {
-                submission.expected_version
-            };
-            match actions::save_matter_version(
-                &state,
-                &staff,
-                submission.matter,
-                submission.adjustment,
-                expected,
-            )
-            .await
+            let expected = if code.is_none() { None } else { submission.expected_version };
+            match actions::save_matter_version(&state, &staff, submission.matter, submission.adjustment, expected).await
             {
-                Ok(version) => Ok(see_other(&format!(
-                    "/staff/matters?saved={}&version={version}",
-                    urlencode(&saved_code)
-                ))),
+                Ok(version) => {
+                    Ok(see_other(&format!("/staff/matters?saved={}&version={version}", urlencode(&saved_code))))
+                }
                 Err(Error::Validation(errors)) => {
                     let mut form = match parse_submission(&pairs, &departments, code.is_none()) {
                         Ok(submission) => MatterForm::from_matter(
@@ -503,7 +390,7 @@ async fn save_form(
                             submission.adjustment.kind,
                             submission.adjustment.effective_date,
                         ),
-                        Err(form) => form,
+                        Err(form) => *form,
                     };
                     form.values.errors = errors;
                     form_page(&state, &staff, form, code.as_deref(), expected)
@@ -515,11 +402,9 @@ async fn save_form(
                             submission.adjustment.kind,
                             submission.adjustment.effective_date,
                         ),
-                        Err(form) => form,
+                        Err(form) => *form,
                     };
-                    form.values
-                        .errors
-                        .add(if code.is_none() { "code" } else { "reason" }, message);
+                    form.values.errors.add(if code.is_none() { "code" } else { "reason" }, message);
                     form_page(&state, &staff, form, code.as_deref(), expected)
                 }
                 Err(other) => Err(other),
@@ -578,18 +463,9 @@ fn catalog_io_page(
     Ok(response)
 }
 
-pub async fn catalog_io(
-    State(state): State<AppState>,
-    StaffPage(staff): StaffPage,
-) -> Result<Response, Error> {
+pub async fn catalog_io(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
     staff.require(Permission::EditCatalog)?;
-    catalog_io_page(
-        &state,
-        &staff,
-        String::new(),
-        Vec::new(),
-        "目录年度调整".to_string(),
-    )
+    catalog_io_page(&state, &staff, String::new(), Vec::new(), "目录年度调整".to_string())
 }
 
 /// The catalog as the export formats hold it: every matter's latest version, including future ones.
@@ -600,17 +476,10 @@ pub async fn catalog_file(state: &AppState) -> Result<CatalogFile, Error> {
     for version in &catalog.versions {
         matters.push(version.matter.clone());
     }
-    Ok(CatalogFile {
-        source: String::new(),
-        departments,
-        matters,
-    })
+    Ok(CatalogFile { source: String::new(), departments, matters })
 }
 
-pub async fn export_xlsx(
-    State(state): State<AppState>,
-    StaffPage(staff): StaffPage,
-) -> Result<Response, Error> {
+pub async fn export_xlsx(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
     staff.require(Permission::EditCatalog)?;
     xlsx_response(&state).await
 }
@@ -621,14 +490,8 @@ pub async fn xlsx_response(state: &AppState) -> Result<Response, Error> {
     let name = format!("onetrip-catalog-{}.xlsx", state.today());
     Ok((
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
         ],
         bytes,
     )
@@ -637,17 +500,11 @@ pub async fn xlsx_response(state: &AppState) -> Result<Response, Error> {
 
 /// Reads an uploaded catalog file, by its content: a ZIP (xlsx) starts with `PK`, JSON with `{`.
 pub fn parse_catalog_upload(bytes: Vec<u8>) -> Result<CatalogFile, Vec<(String, String)>> {
-    let first = bytes
-        .iter()
-        .find(|byte| !byte.is_ascii_whitespace())
-        .copied();
+    let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace()).copied();
     match (bytes.get(..2), first) {
         (Some(b"PK"), _) => catalog_io::parse_xlsx(bytes),
         (_, Some(b'{')) => catalog_io::parse_json(&bytes),
-        _ => Err(vec![(
-            "文件".to_string(),
-            "只能导入 Excel（.xlsx）或 JSON 文件".to_string(),
-        )]),
+        _ => Err(vec![("文件".to_string(), "只能导入 Excel（.xlsx）或 JSON 文件".to_string())]),
     }
 }
 
@@ -660,21 +517,13 @@ pub async fn import(
     let mut csrf = String::new();
     let mut reason = String::new();
     let mut bytes = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| Error::BadRequest("上传中断或文件太大，请重试".to_string()))?
+    while let Some(field) =
+        multipart.next_field().await.map_err(|_| Error::BadRequest("上传中断或文件太大，请重试".to_string()))?
     {
         match field.name().unwrap_or_default() {
             "csrf_token" => csrf = field.text().await.unwrap_or_default(),
             "reason" => reason = field.text().await.unwrap_or_default(),
-            "file" => {
-                bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| Error::PayloadTooLarge)?
-                    .to_vec()
-            }
+            "file" => bytes = field.bytes().await.map_err(|_| Error::PayloadTooLarge)?.to_vec(),
             _ => {}
         }
     }
@@ -703,9 +552,7 @@ pub async fn import(
             Vec::new(),
             reason,
         ),
-        Err(ImportFailure::Problems(problems)) => {
-            catalog_io_page(&state, &staff, String::new(), problems, reason)
-        }
+        Err(ImportFailure::Problems(problems)) => catalog_io_page(&state, &staff, String::new(), problems, reason),
         Err(ImportFailure::Error(error)) => Err(error),
     }
 }
@@ -735,21 +582,13 @@ fn calendar_page(
     let calendar = state.calendar();
     let today = state.today();
     let first = today.with_day(1).unwrap_or(today);
-    let last = (first + chrono::Duration::days(40))
-        .with_day(1)
-        .map(|next| next - chrono::Duration::days(1))
-        .unwrap_or(today);
+    let last =
+        (first + chrono::Duration::days(40)).with_day(1).map(|next| next - chrono::Duration::days(1)).unwrap_or(today);
     let month = calendar
         .days(first, last)
         .unwrap_or_default()
         .into_iter()
-        .map(|(date, kind)| {
-            (
-                date.format("%m月%d日").to_string(),
-                kind.code(),
-                kind.label(),
-            )
-        })
+        .map(|(date, kind)| (date.format("%m月%d日").to_string(), kind.code(), kind.label()))
         .collect();
     let failed = !errors.is_empty();
     let mut response = render(&CalendarPage {
@@ -769,20 +608,10 @@ fn calendar_page(
     Ok(response)
 }
 
-pub async fn calendar(
-    State(state): State<AppState>,
-    StaffPage(staff): StaffPage,
-) -> Result<Response, Error> {
+pub async fn calendar(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
     staff.require(Permission::LoadCalendar)?;
     let next_year = (state.today().year() + 1).to_string();
-    calendar_page(
-        &state,
-        &staff,
-        String::new(),
-        Vec::new(),
-        next_year,
-        String::new(),
-    )
+    calendar_page(&state, &staff, String::new(), Vec::new(), next_year, String::new())
 }
 
 #[derive(Deserialize)]
@@ -799,15 +628,7 @@ fn listed(errors: &onetrip_domain::FieldErrors) -> Vec<(String, String)> {
     errors
         .iter()
         .map(|(field, messages)| {
-            (
-                field.replace("line ", "第 ")
-                    + if field.starts_with("line ") {
-                        " 行"
-                    } else {
-                        ""
-                    },
-                messages.join("；"),
-            )
+            (field.replace("line ", "第 ") + if field.starts_with("line ") { " 行" } else { "" }, messages.join("；"))
         })
         .collect()
 }
@@ -824,10 +645,7 @@ pub async fn load_calendar(
             &state,
             &staff,
             String::new(),
-            vec![(
-                "年份".to_string(),
-                "请填写四位数的年份，例如 2027".to_string(),
-            )],
+            vec![("年份".to_string(), "请填写四位数的年份，例如 2027".to_string())],
             form.year,
             form.text,
         );
@@ -841,14 +659,9 @@ pub async fn load_calendar(
             form.year,
             String::new(),
         ),
-        Err(Error::Validation(errors)) => calendar_page(
-            &state,
-            &staff,
-            String::new(),
-            listed(&errors),
-            form.year,
-            form.text,
-        ),
+        Err(Error::Validation(errors)) => {
+            calendar_page(&state, &staff, String::new(), listed(&errors), form.year, form.text)
+        }
         Err(other) => Err(other),
     }
 }
@@ -863,16 +676,9 @@ struct SynonymsPage {
     text: String,
 }
 
-pub async fn synonyms(
-    State(state): State<AppState>,
-    StaffPage(staff): StaffPage,
-) -> Result<Response, Error> {
+pub async fn synonyms(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
     staff.require(Permission::EditSynonyms)?;
-    let text = state
-        .store
-        .setting(SYNONYMS_SETTING)
-        .await?
-        .unwrap_or_default();
+    let text = state.store.setting(SYNONYMS_SETTING).await?.unwrap_or_default();
     render(&SynonymsPage {
         layout: Layout::new(&state, Some(&staff)),
         csrf_token: staff.csrf_token.clone(),
@@ -949,8 +755,5 @@ pub async fn audit(
             )
         })
         .collect();
-    render(&AuditPage {
-        layout: Layout::new(&state, Some(&staff)),
-        rows,
-    })
+    render(&AuditPage { layout: Layout::new(&state, Some(&staff)), rows })
 }

@@ -67,15 +67,10 @@ impl CatalogSnapshot {
         synonyms: Synonyms,
         today: NaiveDate,
     ) -> Self {
-        let department_names: HashMap<String, String> = departments
-            .iter()
-            .map(|department| (department.code.clone(), department.name.clone()))
-            .collect();
-        let by_code = versions
-            .iter()
-            .enumerate()
-            .map(|(position, version)| (version.matter.code.clone(), position))
-            .collect();
+        let department_names: HashMap<String, String> =
+            departments.iter().map(|department| (department.code.clone(), department.name.clone())).collect();
+        let by_code =
+            versions.iter().enumerate().map(|(position, version)| (version.matter.code.clone(), position)).collect();
         let active: Vec<usize> = versions
             .iter()
             .enumerate()
@@ -88,78 +83,38 @@ impl CatalogSnapshot {
                 let matter = &versions[*position].matter;
                 [
                     matter.keywords.join(" "),
-                    format!(
-                        "{} {} {}",
-                        matter.themes.join(" "),
-                        matter.life_events.join(" "),
-                        matter.sub_item.name
-                    ),
+                    format!("{} {} {}", matter.themes.join(" "), matter.life_events.join(" "), matter.sub_item.name),
                     format!(
                         "{} {}",
-                        department_names
-                            .get(&matter.department)
-                            .map(String::as_str)
-                            .unwrap_or_default(),
+                        department_names.get(&matter.department).map(String::as_str).unwrap_or_default(),
                         matter.code
                     ),
                 ]
             })
             .collect();
-        let documents =
-            active
-                .iter()
-                .zip(&joined)
-                .map(|(position, [keywords, themes, department])| {
-                    vec![
-                        Field {
-                            text: &versions[*position].matter.name,
-                            weight: 3.0,
-                        },
-                        Field {
-                            text: keywords,
-                            weight: 2.0,
-                        },
-                        Field {
-                            text: themes,
-                            weight: 1.0,
-                        },
-                        Field {
-                            text: department,
-                            weight: 0.5,
-                        },
-                    ]
-                });
+        let documents = active.iter().zip(&joined).map(|(position, [keywords, themes, department])| {
+            vec![
+                Field { text: &versions[*position].matter.name, weight: 3.0 },
+                Field { text: keywords, weight: 2.0 },
+                Field { text: themes, weight: 1.0 },
+                Field { text: department, weight: 0.5 },
+            ]
+        });
         let index = SearchIndex::build(documents, synonyms.clone());
-        Self {
-            versions,
-            by_code,
-            active,
-            departments,
-            department_names,
-            index,
-            synonyms,
-            today,
-        }
+        Self { versions, by_code, active, departments, department_names, index, synonyms, today }
     }
 
     pub fn version(&self, code: &str) -> Option<&MatterVersion> {
-        self.by_code
-            .get(code)
-            .map(|position| &self.versions[*position])
+        self.by_code.get(code).map(|position| &self.versions[*position])
     }
 
     /// Matters still handled, in catalog order.
     pub fn active_matters(&self) -> impl Iterator<Item = &Matter> {
-        self.active
-            .iter()
-            .map(|position| &self.versions[*position].matter)
+        self.active.iter().map(|position| &self.versions[*position].matter)
     }
 
     pub fn department_name<'a>(&'a self, code: &'a str) -> &'a str {
-        self.department_names
-            .get(code)
-            .map(String::as_str)
-            .unwrap_or(code)
+        self.department_names.get(code).map(String::as_str).unwrap_or(code)
     }
 
     /// Ranked search over the matters still handled.
@@ -172,10 +127,7 @@ impl CatalogSnapshot {
     }
 
     /// Active matters grouped by a key (theme, life event), keys in order.
-    pub fn grouped<'a>(
-        &'a self,
-        keys: impl Fn(&'a Matter) -> Vec<&'a str>,
-    ) -> BTreeMap<&'a str, Vec<&'a Matter>> {
+    pub fn grouped<'a>(&'a self, keys: impl Fn(&'a Matter) -> Vec<&'a str>) -> BTreeMap<&'a str, Vec<&'a Matter>> {
         let mut groups: BTreeMap<&str, Vec<&Matter>> = BTreeMap::new();
         for matter in self.active_matters() {
             for key in keys(matter) {
@@ -202,10 +154,7 @@ impl AppState {
         let empty = CatalogSnapshot::build(Vec::new(), Vec::new(), Synonyms::default(), today);
         let state = Self {
             catalog: Arc::new(RwLock::new(Arc::new(empty))),
-            calendar: Arc::new(RwLock::new(Arc::new(Calendar::new(
-                &[],
-                config.office_hours,
-            )))),
+            calendar: Arc::new(RwLock::new(Arc::new(Calendar::new(&[], config.office_hours)))),
             store,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
@@ -216,17 +165,11 @@ impl AppState {
     }
 
     pub fn catalog(&self) -> Arc<CatalogSnapshot> {
-        self.catalog
-            .read()
-            .map(|guard| guard.clone())
-            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+        self.catalog.read().map(|guard| guard.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
     pub fn calendar(&self) -> Arc<Calendar> {
-        self.calendar
-            .read()
-            .map(|guard| guard.clone())
-            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+        self.calendar.read().map(|guard| guard.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
     /// Today's date at the centre.
@@ -251,12 +194,7 @@ impl AppState {
             }),
             None => Synonyms::default(),
         };
-        let snapshot = Arc::new(CatalogSnapshot::build(
-            versions,
-            departments,
-            synonyms,
-            today,
-        ));
+        let snapshot = Arc::new(CatalogSnapshot::build(versions, departments, synonyms, today));
         match self.catalog.write() {
             Ok(mut guard) => *guard = snapshot,
             Err(poisoned) => *poisoned.into_inner() = snapshot,

@@ -1,6 +1,8 @@
 //! Request tests: the whole router, over a real store of each backend (SQLite always, PostgreSQL when
 //! `ONETRIP_TEST_DATABASE_URL` is set), through HTTP requests as a browser or an API client sends them.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
+
 mod support;
 
 use axum::http::{Method, StatusCode};
@@ -17,27 +19,12 @@ async fn health_metrics_and_security_headers() {
         assert_eq!(health.json()["database"], app.backend);
         app.get("/").await;
         let metrics = app.get("/metrics").await.text();
-        assert!(
-            metrics.contains("onetrip_http_requests_total{route=\"/\",status=\"200\"} 1"),
-            "{metrics}"
-        );
-        assert!(
-            metrics.contains("onetrip_catalog_matters 6"),
-            "the demo catalog has 60+ matters: {metrics}"
-        );
+        assert!(metrics.contains("onetrip_http_requests_total{route=\"/\",status=\"200\"} 1"), "{metrics}");
+        assert!(metrics.contains("onetrip_catalog_matters 6"), "the demo catalog has 60+ matters: {metrics}");
         let home = app.get("/").await;
-        let policy = home
-            .headers
-            .get("content-security-policy")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let policy = home.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
         assert!(policy.contains("script-src 'self'"));
-        assert_eq!(
-            home.headers
-                .get("x-frame-options")
-                .and_then(|v| v.to_str().ok()),
-            Some("DENY")
-        );
+        assert_eq!(home.headers.get("x-frame-options").and_then(|v| v.to_str().ok()), Some("DENY"));
         app.finish().await;
     }
 }
@@ -57,20 +44,10 @@ async fn the_home_page_offers_search_and_the_catalog_by_department_theme_and_lif
             "阿勒泰市市场监督管理局",
             "开办企业",
         ] {
-            assert!(
-                html.contains(expected),
-                "{}: home page lacks {expected}",
-                app.backend
-            );
+            assert!(html.contains(expected), "{}: home page lacks {expected}", app.backend);
         }
-        let departments = app
-            .json(Method::GET, "/api/v1/departments", None, None)
-            .await
-            .json();
-        assert!(
-            departments["items"].as_array().map_or(0, Vec::len) >= 13,
-            "13+ departments"
-        );
+        let departments = app.json(Method::GET, "/api/v1/departments", None, None).await.json();
+        assert!(departments["items"].as_array().map_or(0, Vec::len) >= 13, "13+ departments");
         let by_department = app.get("/matters?department=zrzyj").await.text();
         assert!(by_department.contains("不动产转移登记"));
         assert!(!by_department.contains("出生登记"));
@@ -79,52 +56,27 @@ async fn the_home_page_offers_search_and_the_catalog_by_department_theme_and_lif
 }
 
 async fn first_result(app: &TestApp, query: &str) -> String {
-    let reply = app
-        .json(
-            Method::GET,
-            &format!("/api/v1/matters?q={}", support::urlencode(query)),
-            None,
-            None,
-        )
-        .await;
+    let reply = app.json(Method::GET, &format!("/api/v1/matters?q={}", support::urlencode(query)), None, None).await;
     assert_eq!(reply.status, StatusCode::OK);
-    reply.json()["items"][0]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+    reply.json()["items"][0]["name"].as_str().unwrap_or_default().to_string()
 }
 
 #[tokio::test]
 async fn search_understands_how_people_speak() {
     for app in TestApp::all().await {
-        assert_eq!(
-            first_result(&app, "开公司").await,
-            "企业设立登记（公司）",
-            "{}",
-            app.backend
-        );
+        assert_eq!(first_result(&app, "开公司").await, "企业设立登记（公司）", "{}", app.backend);
         assert_eq!(first_result(&app, "过户").await, "不动产转移登记");
         assert_eq!(first_result(&app, "生孩子").await, "出生登记");
         assert!(
-            first_result(&app, "社保").await.contains("参保")
-                || first_result(&app, "社保").await.contains("社会保")
+            first_result(&app, "社保").await.contains("参保") || first_result(&app, "社保").await.contains("社会保")
         );
         assert!(first_result(&app, "户口").await.contains("户口"));
         assert!(first_result(&app, "交暖气费").await.contains("供暖"));
-        let none = app
-            .json(Method::GET, "/api/v1/matters?q=火箭发射", None, None)
-            .await
-            .json();
+        let none = app.json(Method::GET, "/api/v1/matters?q=火箭发射", None, None).await.json();
         assert_eq!(none["count"], 0);
 
-        let page = app
-            .get("/search?q=%3Cscript%3Ealert(1)%3C/script%3E")
-            .await
-            .text();
-        assert!(
-            !page.contains("<script>alert(1)</script>"),
-            "queries are escaped"
-        );
+        let page = app.get("/search?q=%3Cscript%3Ealert(1)%3C/script%3E").await.text();
+        assert!(!page.contains("<script>alert(1)</script>"), "queries are escaped");
         assert!(page.contains("&#60;script&#62;"), "shown escaped");
         app.finish().await;
     }
@@ -133,15 +85,7 @@ async fn search_understands_how_people_speak() {
 #[tokio::test]
 async fn the_guide_shows_every_element_and_the_notice_lists_every_material() {
     for app in TestApp::all().await {
-        let api = app
-            .json(
-                Method::GET,
-                &format!("/api/v1/matters/{COMPANY}"),
-                None,
-                None,
-            )
-            .await
-            .json();
+        let api = app.json(Method::GET, &format!("/api/v1/matters/{COMPANY}"), None, None).await.json();
         let matter = &api["matter"];
         let guide = app.get(&format!("/matters/{COMPANY}")).await;
         assert_eq!(guide.status, StatusCode::OK);
@@ -172,18 +116,13 @@ async fn the_guide_shows_every_element_and_the_notice_lists_every_material() {
                 .replace('>', "&gt;")
                 .replace('"', "&quot;")
                 .replace('\'', "&#x27;");
-            assert!(
-                notice.contains(&escaped) || notice.contains(name),
-                "notice lacks material {name}"
-            );
+            assert!(notice.contains(&escaped) || notice.contains(name), "notice lacks material {name}");
             assert!(html.contains(&escaped) || html.contains(name));
         }
         let missing = app.get("/matters/NOPE").await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         assert!(missing.text().contains("没有找到"));
-        let missing_api = app
-            .json(Method::GET, "/api/v1/matters/NOPE", None, None)
-            .await;
+        let missing_api = app.json(Method::GET, "/api/v1/matters/NOPE", None, None).await;
         assert_eq!(missing_api.status, StatusCode::NOT_FOUND);
         assert_eq!(missing_api.json()["error"], "not_found");
         app.finish().await;
@@ -193,68 +132,27 @@ async fn the_guide_shows_every_element_and_the_notice_lists_every_material() {
 #[tokio::test]
 async fn the_calendar_api_lists_days_and_answers_due_instants() {
     for app in TestApp::all().await {
-        let days = app
-            .json(
-                Method::GET,
-                "/api/v1/calendar/days?from=2026-02-13&to=2026-02-16",
-                None,
-                None,
-            )
-            .await
-            .json();
-        let kinds: Vec<&str> = days["days"]
-            .as_array()
-            .expect("days")
-            .iter()
-            .map(|d| d["kind"].as_str().unwrap_or_default())
-            .collect();
-        assert_eq!(
-            kinds,
-            ["workday", "makeup_workday", "holiday", "holiday"],
-            "{}",
-            app.backend
-        );
+        let days =
+            app.json(Method::GET, "/api/v1/calendar/days?from=2026-02-13&to=2026-02-16", None, None).await.json();
+        let kinds: Vec<&str> =
+            days["days"].as_array().expect("days").iter().map(|d| d["kind"].as_str().unwrap_or_default()).collect();
+        assert_eq!(kinds, ["workday", "makeup_workday", "holiday", "holiday"], "{}", app.backend);
         let due = app
-            .json(
-                Method::GET,
-                "/api/v1/calendar/due?start=2026-03-02T09:30:00%2B08:00&working_days=1",
-                None,
-                None,
-            )
+            .json(Method::GET, "/api/v1/calendar/due?start=2026-03-02T09:30:00%2B08:00&working_days=1", None, None)
             .await
             .json();
         assert_eq!(due["due"], "2026-03-03T17:00:00+08:00");
         let half = app
-            .json(
-                Method::GET,
-                "/api/v1/calendar/due?start=2026-03-02T10:00:00%2B08:00&working_days=0.5",
-                None,
-                None,
-            )
+            .json(Method::GET, "/api/v1/calendar/due?start=2026-03-02T10:00:00%2B08:00&working_days=0.5", None, None)
             .await
             .json();
         assert_eq!(half["due"], "2026-03-02T17:00:00+08:00");
-        let bad = app
-            .json(
-                Method::GET,
-                "/api/v1/calendar/days?from=2026-13-01&to=2026-12-31",
-                None,
-                None,
-            )
-            .await;
+        let bad = app.json(Method::GET, "/api/v1/calendar/days?from=2026-13-01&to=2026-12-31", None, None).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(bad.json()["error"], "validation_failed");
-        assert!(bad.json()["fields"]["from"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("不是日期"));
+        assert!(bad.json()["fields"]["from"].as_str().unwrap_or_default().contains("不是日期"));
         let bad_days = app
-            .json(
-                Method::GET,
-                "/api/v1/calendar/due?start=2026-03-02T09:30:00%2B08:00&working_days=0.3",
-                None,
-                None,
-            )
+            .json(Method::GET, "/api/v1/calendar/due?start=2026-03-02T09:30:00%2B08:00&working_days=0.3", None, None)
             .await;
         assert!(bad_days.json()["fields"]["working_days"].is_string());
         app.finish().await;
@@ -264,20 +162,8 @@ async fn the_calendar_api_lists_days_and_answers_due_instants() {
 #[tokio::test]
 async fn writes_need_a_session_the_right_role_and_a_csrf_token() {
     for app in TestApp::all().await {
-        let anonymous = app
-            .json(
-                Method::PUT,
-                "/api/v1/synonyms",
-                None,
-                Some(json!({ "text": "a = b" })),
-            )
-            .await;
-        assert_eq!(
-            anonymous.status,
-            StatusCode::UNAUTHORIZED,
-            "{}",
-            app.backend
-        );
+        let anonymous = app.json(Method::PUT, "/api/v1/synonyms", None, Some(json!({ "text": "a = b" }))).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{}", app.backend);
         assert_eq!(anonymous.json()["error"], "unauthenticated");
         let page = app.get("/staff/matters").await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -295,35 +181,14 @@ async fn writes_need_a_session_the_right_role_and_a_csrf_token() {
         assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
         assert_eq!(forbidden.json()["error"], "forbidden");
         let reviewer = app.token(REVIEWER).await;
-        let matter = app
-            .json(
-                Method::GET,
-                &format!("/api/v1/matters/{COMPANY}"),
-                None,
-                None,
-            )
-            .await
-            .json();
+        let matter = app.json(Method::GET, &format!("/api/v1/matters/{COMPANY}"), None, None).await.json();
         let body = json!({ "expected_version": 1, "adjustment": { "kind": "adjust", "reason": "x", "effective_date": app.state.today().to_string() }, "matter": matter["matter"] });
-        let denied = app
-            .json(
-                Method::PUT,
-                &format!("/api/v1/matters/{COMPANY}"),
-                Some(&reviewer),
-                Some(body),
-            )
-            .await;
+        let denied = app.json(Method::PUT, &format!("/api/v1/matters/{COMPANY}"), Some(&reviewer), Some(body)).await;
         assert_eq!(denied.status, StatusCode::FORBIDDEN);
 
         // A form posted with the session cookie but without its CSRF token changes nothing.
         let (cookie, _csrf) = app.login_page(ADMIN).await;
-        let no_token = app
-            .post_form(
-                "/staff/synonyms",
-                &cookie,
-                &[("text", "开公司 = 企业设立登记")],
-            )
-            .await;
+        let no_token = app.post_form("/staff/synonyms", &cookie, &[("text", "开公司 = 企业设立登记")]).await;
         assert_eq!(no_token.status, StatusCode::FORBIDDEN);
         assert!(no_token.text().contains("页面已过期"));
         let cookie_api = app
@@ -331,17 +196,11 @@ async fn writes_need_a_session_the_right_role_and_a_csrf_token() {
                 axum::http::Request::put("/api/v1/synonyms")
                     .header("cookie", &cookie)
                     .header("content-type", "application/json")
-                    .body(axum::body::Body::from(
-                        json!({ "text": "a = b" }).to_string(),
-                    ))
+                    .body(axum::body::Body::from(json!({ "text": "a = b" }).to_string()))
                     .expect("request"),
             )
             .await;
-        assert_eq!(
-            cookie_api.status,
-            StatusCode::FORBIDDEN,
-            "cookie-authenticated API writes need X-CSRF-Token"
-        );
+        assert_eq!(cookie_api.status, StatusCode::FORBIDDEN, "cookie-authenticated API writes need X-CSRF-Token");
         app.finish().await;
     }
 }
@@ -358,20 +217,10 @@ async fn log_in_is_throttled_after_five_failures() {
                     Some(json!({ "username": "admin", "password": "wrong-password" })),
                 )
                 .await;
-            assert_eq!(
-                reply.status,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "{}",
-                app.backend
-            );
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
         }
         let locked = app
-            .json(
-                Method::POST,
-                "/api/v1/sessions",
-                None,
-                Some(json!({ "username": ADMIN.0, "password": ADMIN.1 })),
-            )
+            .json(Method::POST, "/api/v1/sessions", None, Some(json!({ "username": ADMIN.0, "password": ADMIN.1 })))
             .await;
         assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(locked.json()["error"], "too_many_attempts");
@@ -392,34 +241,16 @@ fn adjusted(matter: &Value, name: &str, promised: f64) -> Value {
 async fn a_matter_is_changed_by_new_versions_and_bad_input_changes_nothing() {
     for app in TestApp::all().await {
         let token = app.token(EDITOR).await;
-        let current = app
-            .json(
-                Method::GET,
-                &format!("/api/v1/matters/{COMPANY}"),
-                None,
-                None,
-            )
-            .await
-            .json();
+        let current = app.json(Method::GET, &format!("/api/v1/matters/{COMPANY}"), None, None).await.json();
         let matter = current["matter"].clone();
         let today = app.state.today().to_string();
-        let adjustment =
-            json!({ "kind": "adjust", "reason": "压缩承诺时限", "effective_date": today });
+        let adjustment = json!({ "kind": "adjust", "reason": "压缩承诺时限", "effective_date": today });
 
         let invalid = app
             .json(Method::PUT, &format!("/api/v1/matters/{COMPANY}"), Some(&token), Some(json!({ "expected_version": 1, "adjustment": adjustment, "matter": adjusted(&matter, "公司设立", 10.0) })))
             .await;
-        assert_eq!(
-            invalid.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{}: {}",
-            app.backend,
-            invalid.text()
-        );
-        assert!(invalid.json()["fields"]["promised_limit"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("不能长于"));
+        assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: {}", app.backend, invalid.text());
+        assert!(invalid.json()["fields"]["promised_limit"].as_str().unwrap_or_default().contains("不能长于"));
 
         let wrong_type = app
             .json(Method::PUT, &format!("/api/v1/matters/{COMPANY}"), Some(&token), Some(json!({ "expected_version": 1, "adjustment": adjustment, "matter": { "code": COMPANY, "kind": "99" } })))
@@ -441,29 +272,23 @@ async fn a_matter_is_changed_by_new_versions_and_bad_input_changes_nothing() {
         assert_eq!(stale.status, StatusCode::CONFLICT);
         assert_eq!(stale.json()["error"], "conflict");
 
-        let backdated =
-            json!({ "kind": "adjust", "reason": "倒签", "effective_date": "2020-01-01" });
+        let backdated = json!({ "kind": "adjust", "reason": "倒签", "effective_date": "2020-01-01" });
         let refused = app
-            .json(Method::PUT, &format!("/api/v1/matters/{COMPANY}"), Some(&token), Some(json!({ "expected_version": 2, "adjustment": backdated, "matter": adjusted(&matter, "倒签", 0.5) })))
+            .json(
+                Method::PUT,
+                &format!("/api/v1/matters/{COMPANY}"),
+                Some(&token),
+                Some(
+                    json!({ "expected_version": 2, "adjustment": backdated, "matter": adjusted(&matter, "倒签", 0.5) }),
+                ),
+            )
             .await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(refused.json()["fields"]["effective_date"].is_string());
 
-        let history = app
-            .json(
-                Method::GET,
-                &format!("/api/v1/matters/{COMPANY}/versions"),
-                None,
-                None,
-            )
-            .await
-            .json();
+        let history = app.json(Method::GET, &format!("/api/v1/matters/{COMPANY}/versions"), None, None).await.json();
         let versions = history["versions"].as_array().expect("versions");
-        assert_eq!(
-            versions.len(),
-            2,
-            "the invalid and the stale request saved nothing"
-        );
+        assert_eq!(versions.len(), 2, "the invalid and the stale request saved nothing");
         assert_eq!(versions[0]["matter"]["promised_limit"], 1);
         assert_eq!(versions[1]["matter"]["promised_limit"], 0.5);
         assert_eq!(versions[1]["author"], "editor");
@@ -472,32 +297,18 @@ async fn a_matter_is_changed_by_new_versions_and_bad_input_changes_nothing() {
         assert!(guide.contains("0.5个工作日"));
         let history_page = app.get(&format!("/matters/{COMPANY}/history")).await.text();
         assert!(
-            history_page.contains("第 1 版")
-                && history_page.contains("第 2 版")
-                && history_page.contains("办结时限")
+            history_page.contains("第 1 版") && history_page.contains("第 2 版") && history_page.contains("办结时限")
         );
-        let old = app
-            .get(&format!("/matters/{COMPANY}/versions/1"))
-            .await
-            .text();
+        let old = app.get(&format!("/matters/{COMPANY}/versions/1")).await.text();
         assert!(old.contains("不是现行版本") && old.contains("1个工作日"));
 
         // A version dated in the future is stored but not yet in force.
-        let future =
-            json!({ "kind": "adjust", "reason": "明年施行", "effective_date": "2099-01-01" });
+        let future = json!({ "kind": "adjust", "reason": "明年施行", "effective_date": "2099-01-01" });
         let scheduled = app
             .json(Method::PUT, &format!("/api/v1/matters/{COMPANY}"), Some(&token), Some(json!({ "expected_version": 2, "adjustment": future, "matter": adjusted(&matter, "企业设立登记（公司，新）", 0.5) })))
             .await;
         assert_eq!(scheduled.status, StatusCode::OK);
-        let in_force = app
-            .json(
-                Method::GET,
-                &format!("/api/v1/matters/{COMPANY}"),
-                None,
-                None,
-            )
-            .await
-            .json();
+        let in_force = app.json(Method::GET, &format!("/api/v1/matters/{COMPANY}"), None, None).await.json();
         assert_eq!(in_force["version"], 2);
         app.finish().await;
     }
@@ -507,9 +318,7 @@ async fn a_matter_is_changed_by_new_versions_and_bad_input_changes_nothing() {
 async fn the_editor_page_saves_a_new_version_and_keeps_input_on_error() {
     for app in TestApp::all().await {
         let (cookie, _) = app.login_page(EDITOR).await;
-        let form = app
-            .get_with_cookie(&format!("/staff/matters/{COMPANY}/edit"), &cookie)
-            .await;
+        let form = app.get_with_cookie(&format!("/staff/matters/{COMPANY}/edit"), &cookie).await;
         assert_eq!(form.status, StatusCode::OK, "{}", app.backend);
         let html = form.text();
         let csrf = hidden_input(&html, "csrf_token");
@@ -523,47 +332,26 @@ async fn the_editor_page_saves_a_new_version_and_keeps_input_on_error() {
                 _ => (key, value),
             })
             .collect();
-        let refs: Vec<(&str, &str)> = changed
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let rejected = app
-            .post_form(&format!("/staff/matters/{COMPANY}/edit"), &cookie, &refs)
-            .await;
+        let refs: Vec<(&str, &str)> = changed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let rejected = app.post_form(&format!("/staff/matters/{COMPANY}/edit"), &cookie, &refs).await;
         assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
         let page = rejected.text();
         assert!(page.contains("error-summary") && page.contains("承诺办结时限"));
-        assert!(
-            page.contains("value=\"按新条例调整\""),
-            "typed values are kept"
-        );
+        assert!(page.contains("value=\"按新条例调整\""), "typed values are kept");
 
         for (key, value) in changed.iter_mut() {
             if key == "promised_limit" {
                 *value = "0.5".to_string();
             }
         }
-        let refs: Vec<(&str, &str)> = changed
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let saved = app
-            .post_form(&format!("/staff/matters/{COMPANY}/edit"), &cookie, &refs)
-            .await;
+        let refs: Vec<(&str, &str)> = changed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let saved = app.post_form(&format!("/staff/matters/{COMPANY}/edit"), &cookie, &refs).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
         assert!(saved.location().contains("version=2"));
-        let versions = app
-            .state
-            .store
-            .matter_versions(COMPANY)
-            .await
-            .expect("history");
+        let versions = app.state.store.matter_versions(COMPANY).await.expect("history");
         assert_eq!(versions.len(), 2);
         assert_eq!(versions[1].adjustment.reason, "按新条例调整");
-        assert_eq!(
-            versions[1].matter.materials, versions[0].matter.materials,
-            "the form round-trips every material"
-        );
+        assert_eq!(versions[1].matter.materials, versions[0].matter.materials, "the form round-trips every material");
         assert_eq!(versions[1].matter.steps, versions[0].matter.steps);
         assert_eq!(versions[1].matter.faqs, versions[0].matter.faqs);
         assert!(!csrf.is_empty());
@@ -574,9 +362,7 @@ async fn the_editor_page_saves_a_new_version_and_keeps_input_on_error() {
 /// Every named input, textarea and selected option of a form page, in document order (checked boxes only).
 fn support_form_pairs(html: &str) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
-    let form_start = html
-        .find("<form method=\"post\" action=\"/staff/matters")
-        .expect("editor form");
+    let form_start = html.find("<form method=\"post\" action=\"/staff/matters").expect("editor form");
     let form = &html[form_start..];
     let mut rest = form;
     let unescape = |text: &str| {
@@ -637,30 +423,20 @@ fn support_form_pairs(html: &str) -> Vec<(String, String)> {
 async fn export_and_import_give_back_the_same_catalog_and_bad_files_import_nothing() {
     for app in TestApp::all().await {
         let token = app.token(EDITOR).await;
-        let exported = app
-            .json(Method::GET, "/api/v1/catalog/export.xlsx", None, None)
-            .await;
+        let exported = app.json(Method::GET, "/api/v1/catalog/export.xlsx", None, None).await;
         assert_eq!(exported.status, StatusCode::OK, "{}", app.backend);
-        let request = axum::http::Request::post(
-            "/api/v1/catalog/import?reason=%E5%B9%B4%E5%BA%A6%E7%A1%AE%E8%AE%A4",
-        )
-        .header("authorization", format!("Bearer {token}"))
-        .body(axum::body::Body::from(exported.body.clone()))
-        .expect("request");
+        let request = axum::http::Request::post("/api/v1/catalog/import?reason=%E5%B9%B4%E5%BA%A6%E7%A1%AE%E8%AE%A4")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::from(exported.body.clone()))
+            .expect("request");
         let reimported = app.send(request).await;
         assert_eq!(reimported.status, StatusCode::OK, "{}", reimported.text());
         let report = &reimported.json()["imported"];
         assert_eq!(report["created"], 0);
-        assert_eq!(
-            report["adjusted"], 0,
-            "the workbook round-trips every element: {report}"
-        );
+        assert_eq!(report["adjusted"], 0, "the workbook round-trips every element: {report}");
         assert!(report["unchanged"].as_u64().unwrap_or(0) >= 60);
 
-        let mut catalog = app
-            .json(Method::GET, "/api/v1/catalog/export.json", None, None)
-            .await
-            .json();
+        let mut catalog = app.json(Method::GET, "/api/v1/catalog/export.json", None, None).await.json();
         catalog["matters"][0]["trips_required"] = json!(2);
         catalog["matters"][0]["trips_reason"] = json!("");
         catalog["matters"][3]["consultation_phone"] = json!("12");
@@ -670,25 +446,11 @@ async fn export_and_import_give_back_the_same_catalog_and_bad_files_import_nothi
             .expect("request");
         let refused = app.send(request).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let fields = refused.json()["fields"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        assert!(
-            fields
-                .keys()
-                .any(|place| place.contains("必须现场办理原因")),
-            "{fields:?}"
-        );
-        assert!(
-            fields.keys().any(|place| place.contains("咨询电话")),
-            "{fields:?}"
-        );
+        let fields = refused.json()["fields"].as_object().cloned().unwrap_or_default();
+        assert!(fields.keys().any(|place| place.contains("必须现场办理原因")), "{fields:?}");
+        assert!(fields.keys().any(|place| place.contains("咨询电话")), "{fields:?}");
         let total: usize = futures_count(&app).await;
-        assert_eq!(
-            total, 0,
-            "nothing was half-imported: no matter has a second version"
-        );
+        assert_eq!(total, 0, "nothing was half-imported: no matter has a second version");
         app.finish().await;
     }
 }
@@ -715,48 +477,37 @@ async fn a_new_years_holidays_are_loaded_by_an_administrator() {
                 Some(json!({ "text": "2027-01-01 holiday 元旦\n2027-02-10 makeup_workday 春节" })),
             )
             .await;
-        assert_eq!(
-            bad.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{}",
-            app.backend
-        );
-        assert!(bad.json()["fields"]["line 2"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("不是周末"));
-        let before = app
-            .json(
-                Method::GET,
-                "/api/v1/calendar/days?from=2027-02-08&to=2027-02-08",
-                None,
-                None,
-            )
-            .await
-            .json();
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert!(bad.json()["fields"]["line 2"].as_str().unwrap_or_default().contains("不是周末"));
+        let before =
+            app.json(Method::GET, "/api/v1/calendar/days?from=2027-02-08&to=2027-02-08", None, None).await.json();
         assert_eq!(before["days"][0]["kind"], "workday");
         assert_eq!(before["days"][0]["confirmed"], false);
 
         let (cookie, csrf) = app.login_page(ADMIN).await;
         let page = app
-            .post_form("/staff/calendar", &cookie, &[("csrf_token", &csrf), ("year", "2027"), ("text", "2027-01-01 holiday 元旦\n2027-02-06..2027-02-12 holiday 春节\n2027-02-14 makeup_workday 春节")])
+            .post_form(
+                "/staff/calendar",
+                &cookie,
+                &[
+                    ("csrf_token", &csrf),
+                    ("year", "2027"),
+                    (
+                        "text",
+                        "2027-01-01 holiday 元旦\n2027-02-06..2027-02-12 holiday 春节\n2027-02-14 makeup_workday 春节",
+                    ),
+                ],
+            )
             .await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.text().contains("已载入 2027 年"));
-        let after = app
-            .json(
-                Method::GET,
-                "/api/v1/calendar/days?from=2027-02-08&to=2027-02-08",
-                None,
-                None,
-            )
-            .await
-            .json();
+        let after =
+            app.json(Method::GET, "/api/v1/calendar/days?from=2027-02-08&to=2027-02-08", None, None).await.json();
         assert_eq!(after["days"][0]["kind"], "holiday");
         let events = app.state.store.audit_events(10).await.expect("audit");
-        assert!(events.iter().any(|event| event.action == "calendar.load"
-            && event.subject == "2027"
-            && event.actor == "admin"));
+        assert!(events
+            .iter()
+            .any(|event| event.action == "calendar.load" && event.subject == "2027" && event.actor == "admin"));
         app.finish().await;
     }
 }
@@ -765,44 +516,15 @@ async fn a_new_years_holidays_are_loaded_by_an_administrator() {
 async fn synonyms_edited_by_an_administrator_change_search_at_once() {
     for app in TestApp::all().await {
         let token = app.token(ADMIN).await;
-        assert_ne!(
-            first_result(&app, "拿驾照").await,
-            "道路运输经营许可",
-            "{}",
-            app.backend
-        );
-        let current = app
-            .json(Method::GET, "/api/v1/synonyms", None, None)
-            .await
-            .json();
-        let text = format!(
-            "{}\n拿驾照 = 道路运输经营许可\n",
-            current["text"].as_str().unwrap_or_default()
-        );
-        let saved = app
-            .json(
-                Method::PUT,
-                "/api/v1/synonyms",
-                Some(&token),
-                Some(json!({ "text": text })),
-            )
-            .await;
+        assert_ne!(first_result(&app, "拿驾照").await, "道路运输经营许可", "{}", app.backend);
+        let current = app.json(Method::GET, "/api/v1/synonyms", None, None).await.json();
+        let text = format!("{}\n拿驾照 = 道路运输经营许可\n", current["text"].as_str().unwrap_or_default());
+        let saved = app.json(Method::PUT, "/api/v1/synonyms", Some(&token), Some(json!({ "text": text }))).await;
         assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
         assert_eq!(first_result(&app, "拿驾照").await, "道路运输经营许可");
-        let bad = app
-            .json(
-                Method::PUT,
-                "/api/v1/synonyms",
-                Some(&token),
-                Some(json!({ "text": "没有等号" })),
-            )
-            .await;
+        let bad = app.json(Method::PUT, "/api/v1/synonyms", Some(&token), Some(json!({ "text": "没有等号" }))).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(
-            first_result(&app, "拿驾照").await,
-            "道路运输经营许可",
-            "a refused list changes nothing"
-        );
+        assert_eq!(first_result(&app, "拿驾照").await, "道路运输经营许可", "a refused list changes nothing");
         app.finish().await;
     }
 }
@@ -818,12 +540,7 @@ async fn oversized_bodies_are_refused_before_they_are_read() {
             .body(axum::body::Body::from(vec![b'{'; limit + 1]))
             .expect("request");
         let reply = app.send(request).await;
-        assert_eq!(
-            reply.status,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "{}",
-            app.backend
-        );
+        assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", app.backend);
         app.finish().await;
     }
 }
@@ -831,10 +548,7 @@ async fn oversized_bodies_are_refused_before_they_are_read() {
 #[tokio::test]
 async fn every_documented_operation_exists() {
     for app in TestApp::all().await {
-        let document = app
-            .json(Method::GET, "/api/v1/openapi.json", None, None)
-            .await
-            .json();
+        let document = app.json(Method::GET, "/api/v1/openapi.json", None, None).await.json();
         assert_eq!(document["openapi"], "3.1.0");
         for (method, path) in onetrip_web::openapi::operations() {
             let concrete = path.replace("{code}", COMPANY).replace("{year}", "2027");
@@ -845,14 +559,9 @@ async fn every_documented_operation_exists() {
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("application/json"));
-            let code = if is_json {
-                reply.json().get("error").cloned()
-            } else {
-                None
-            };
+            let code = if is_json { reply.json().get("error").cloned() } else { None };
             assert!(
-                reply.status != StatusCode::METHOD_NOT_ALLOWED
-                    && code != Some(Value::from("not_found"))
+                reply.status != StatusCode::METHOD_NOT_ALLOWED && code != Some(Value::from("not_found"))
                     || concrete.contains("NOPE"),
                 "{method} {path} is documented but not routed: {} {}",
                 reply.status,

@@ -35,15 +35,11 @@ impl Reply {
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.text()))
     }
 
     pub fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
+        self.headers.get(header::LOCATION).and_then(|value| value.to_str().ok()).unwrap_or_default()
     }
 
     /// `name=value` of each Set-Cookie header.
@@ -61,28 +57,19 @@ impl Reply {
 /// The value of a hidden input in a page.
 pub fn hidden_input(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no input {name} in page"))
-        + marker.len();
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no input {name} in page")) + marker.len();
     let end = html[start..].find('"').expect("closing quote") + start;
     html[start..end].to_string()
 }
 
 pub fn form_body(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(key, value)| format!("{}={}", urlencode(key), urlencode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(key, value)| format!("{}={}", urlencode(key), urlencode(value))).collect::<Vec<_>>().join("&")
 }
 
 pub fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(byte).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(byte).to_string(),
             other => format!("%{other:02X}"),
         })
         .collect()
@@ -93,9 +80,7 @@ impl TestApp {
     pub async fn all() -> Vec<TestApp> {
         let mut apps = Vec::new();
         for store in test_stores().await {
-            let state = AppState::new(store.store.clone(), WebConfig::default())
-                .await
-                .expect("state");
+            let state = AppState::new(store.store.clone(), WebConfig::default()).await.expect("state");
             seed::seed_calendar(&state).await.expect("calendar");
             seed::seed_demo(&state).await.expect("demo catalog");
             for ((username, password), roles) in [
@@ -110,17 +95,9 @@ impl TestApp {
                     roles,
                     department: None,
                 };
-                state
-                    .store
-                    .create_user(&user, chrono::Utc::now())
-                    .await
-                    .expect("user");
+                state.store.create_user(&user, chrono::Utc::now()).await.expect("user");
             }
-            apps.push(TestApp {
-                backend: store.name,
-                state,
-                store,
-            });
+            apps.push(TestApp { backend: store.name, state, store });
         }
         apps
     }
@@ -130,39 +107,19 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = router(self.state.clone())
-            .oneshot(request)
-            .await
-            .expect("infallible");
+        let response = router(self.state.clone()).oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec();
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+        Reply { status, headers, body }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
-        self.send(Request::get(path).body(Body::empty()).expect("request"))
-            .await
+        self.send(Request::get(path).body(Body::empty()).expect("request")).await
     }
 
     pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Reply {
-        self.send(
-            Request::get(path)
-                .header(header::COOKIE, cookie)
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
+        self.send(Request::get(path).header(header::COOKIE, cookie).body(Body::empty()).expect("request")).await
     }
 
     pub async fn post_form(&self, path: &str, cookie: &str, pairs: &[(&str, &str)]) -> Reply {
@@ -174,21 +131,13 @@ impl TestApp {
         self.send(request).await
     }
 
-    pub async fn json(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Reply {
+    pub async fn json(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         let mut builder = Request::builder().method(method).uri(path);
         if let Some(token) = token {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
         let request = match body {
-            Some(body) => builder
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string())),
+            Some(body) => builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())),
             None => builder.body(Body::empty()),
         };
         self.send(request.expect("request")).await
@@ -204,13 +153,7 @@ impl TestApp {
                 Some(serde_json::json!({ "username": username, "password": password })),
             )
             .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::CREATED,
-            "{}: {}",
-            self.backend,
-            reply.text()
-        );
+        assert_eq!(reply.status, StatusCode::CREATED, "{}: {}", self.backend, reply.text());
         reply.json()["token"].as_str().expect("token").to_string()
     }
 
@@ -218,36 +161,18 @@ impl TestApp {
     pub async fn login_page(&self, (username, password): (&str, &str)) -> (String, String) {
         let form = self.get("/login?next=/staff").await;
         let csrf = hidden_input(&form.text(), "csrf_token");
-        let login_cookie = form
-            .cookies()
-            .into_iter()
-            .find(|c| c.starts_with("onetrip_login_csrf="))
-            .expect("login cookie");
+        let login_cookie =
+            form.cookies().into_iter().find(|c| c.starts_with("onetrip_login_csrf=")).expect("login cookie");
         let reply = self
             .post_form(
                 "/login",
                 &login_cookie,
-                &[
-                    ("username", username),
-                    ("password", password),
-                    ("csrf_token", &csrf),
-                    ("next", "/staff"),
-                ],
+                &[("username", username), ("password", password), ("csrf_token", &csrf), ("next", "/staff")],
             )
             .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::SEE_OTHER,
-            "{}: {}",
-            self.backend,
-            reply.text()
-        );
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}: {}", self.backend, reply.text());
         assert_eq!(reply.location(), "/staff");
-        let session = reply
-            .cookies()
-            .into_iter()
-            .find(|c| c.starts_with("onetrip_session="))
-            .expect("session cookie");
+        let session = reply.cookies().into_iter().find(|c| c.starts_with("onetrip_session=")).expect("session cookie");
         let staff_page = self.get_with_cookie("/staff", &session).await;
         assert_eq!(staff_page.status, StatusCode::OK);
         let csrf = hidden_input(&staff_page.text(), "csrf_token");

@@ -1,0 +1,273 @@
+//! Journeys in a real browser: Debian's Chromium driven through chromedriver (WebDriver), against the real
+//! server listening on a random port, on each backend.
+//!
+//! The suite runs when chromedriver is found (`ONETRIP_CHROMEDRIVER`, or `/usr/bin/chromedriver`). With
+//! `ONETRIP_REQUIRE_BROWSER=1`, as CI sets it, a missing browser fails the suite instead of leaving it out.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
+
+mod support;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::net::TcpListener as StdListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{TestApp, ADMIN};
+
+const COMPANY: &str = "00013112700401";
+
+struct Driver {
+    process: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("free port")
+}
+
+fn chromedriver_path() -> Option<String> {
+    let path = std::env::var("ONETRIP_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_string());
+    if std::path::Path::new(&path).exists() {
+        Some(path)
+    } else if std::env::var("ONETRIP_REQUIRE_BROWSER").as_deref() == Ok("1") {
+        panic!("ONETRIP_REQUIRE_BROWSER=1 but chromedriver is not at {path}: install chromium and chromium-driver");
+    } else {
+        eprintln!(
+            "browser suite left out: no chromedriver at {path} (set ONETRIP_REQUIRE_BROWSER=1 to make this an error)"
+        );
+        None
+    }
+}
+
+/// Starts chromedriver and waits until it accepts connections.
+fn start_driver(path: &str) -> Driver {
+    let port = free_port();
+    let process = Command::new(path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Driver { process, port, _profile: tempfile::tempdir().expect("profile directory") }
+}
+
+async fn browser(driver: &Driver, width: u32, height: u32) -> Client {
+    let binary = std::env::var("ONETRIP_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".to_string(),
+        json!({
+            "binary": binary,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                format!("--window-size={width},{height}"),
+                format!("--user-data-dir={}", driver._profile.path().join(format!("{width}")).display()),
+            ]
+        }),
+    );
+    ClientBuilder::rustls()
+        .expect("TLS set-up")
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("connect to chromedriver")
+}
+
+/// Serves the application on a random port; the server ends with the test's runtime.
+async fn serve(app: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let router = onetrip_web::router(app.state.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{address}")
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    // Waits for the element: after a click the browser may still be loading the next page.
+    match client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await {
+        Ok(element) => element.text().await.expect("text"),
+        Err(_) => {
+            let url = client.current_url().await.map(|url| url.to_string()).unwrap_or_default();
+            let main = match client.find(Locator::Css("main")).await {
+                Ok(main) => main.text().await.unwrap_or_default(),
+                Err(_) => client.source().await.unwrap_or_default(),
+            };
+            panic!("no {css} on {url}:\n{main}")
+        }
+    }
+}
+
+/// Waits until the browser has arrived at a page whose address ends with `suffix`.
+async fn wait_for_url(client: &Client, suffix: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = client.current_url().await.expect("url").to_string();
+        if url.ends_with(suffix) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "expected to arrive at …{suffix}, still at {url}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn fill(client: &Client, css: &str, value: &str) {
+    let element = client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
+    element.clear().await.expect("clear");
+    element.send_keys(value).await.expect("type");
+}
+
+/// Checks a page for things a screen reader and a phone need: a main landmark, a language, one h1,
+/// a label for every visible control, and no sideways scrolling.
+async fn check_accessible(client: &Client, page: &str) {
+    let report: Value = client
+        .execute(
+            r#"
+            const controls = [...document.querySelectorAll('input, select, textarea')]
+                .filter(e => e.type !== 'hidden' && e.type !== 'submit');
+            const unlabelled = controls.filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.name || e.id);
+            return {
+                lang: document.documentElement.lang,
+                main: document.querySelectorAll('main').length,
+                h1: document.querySelectorAll('h1').length,
+                unlabelled: unlabelled,
+                overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+            };
+            "#,
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(report["lang"], "zh-CN", "{page}");
+    assert_eq!(report["main"], 1, "{page}: one main landmark");
+    assert_eq!(report["h1"], 1, "{page}: one h1");
+    assert_eq!(report["unlabelled"], json!([]), "{page}: every control has a label");
+    assert!(report["overflow"].as_i64().unwrap_or(1) <= 0, "{page}: no sideways scrolling: {report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_finds_a_matter_in_everyday_words_and_prints_its_notice_on_a_phone() {
+    let Some(path) = chromedriver_path() else { return };
+    let driver = start_driver(&path);
+    for app in TestApp::all().await {
+        let base = serve(&app).await;
+        let client = browser(&driver, 390, 844).await;
+        client.goto(&format!("{base}/")).await.expect("home");
+        check_accessible(&client, "home").await;
+        fill(&client, "#q", "开公司").await;
+        client.find(Locator::Css("form[role=search] button")).await.expect("button").click().await.expect("search");
+        wait_for_url(&client, "/search?q=%E5%BC%80%E5%85%AC%E5%8F%B8").await;
+        check_accessible(&client, "search").await;
+        let first = client.find(Locator::Css(".matter-list a")).await.expect("a result");
+        assert_eq!(first.text().await.expect("text"), "企业设立登记（公司）");
+        first.click().await.expect("open guide");
+        wait_for_url(&client, &format!("/matters/{COMPANY}")).await;
+        assert_eq!(text_of(&client, "h1").await, "企业设立登记（公司）");
+        check_accessible(&client, "guide").await;
+        client
+            .find(Locator::LinkText("打印一次性告知单"))
+            .await
+            .expect("notice link")
+            .click()
+            .await
+            .expect("open notice");
+        wait_for_url(&client, "/notice").await;
+        let heading = text_of(&client, "h1").await;
+        assert!(heading.contains("一次性告知单"), "{heading}");
+        let rows = client.find_all(Locator::Css("table.checklist tbody tr")).await.expect("rows");
+        let materials = app.state.catalog().version(COMPANY).map(|v| v.matter.materials.len()).unwrap_or(0);
+        assert_eq!(rows.len(), materials, "every material is on the notice");
+        let print_button = client.find(Locator::Id("print-button")).await.expect("print button");
+        assert!(print_button.is_displayed().await.expect("displayed"), "the print button appears when scripts run");
+        client.close().await.expect("close");
+        app.finish().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_edits_a_matter_and_loads_next_years_holidays() {
+    let Some(path) = chromedriver_path() else { return };
+    let driver = start_driver(&path);
+    for app in TestApp::all().await {
+        let base = serve(&app).await;
+        let client = browser(&driver, 1280, 900).await;
+        client.goto(&format!("{base}/staff/matters")).await.expect("staff page");
+        assert!(client.current_url().await.expect("url").as_str().contains("/login"), "{}: log-in first", app.backend);
+        check_accessible(&client, "login").await;
+        fill(&client, "#username", ADMIN.0).await;
+        fill(&client, "#password", "wrong-password").await;
+        client.find(Locator::Css("form button[type=submit]")).await.expect("button").click().await.expect("submit");
+        assert!(text_of(&client, "#error-summary").await.contains("用户名或密码不对"));
+        fill(&client, "#password", ADMIN.1).await;
+        client
+            .find(Locator::Css("main form button[type=submit]"))
+            .await
+            .expect("button")
+            .click()
+            .await
+            .expect("submit");
+        wait_for_url(&client, "/staff/matters").await;
+
+        client.goto(&format!("{base}/staff/matters/{COMPANY}/edit")).await.expect("editor");
+        check_accessible(&client, "editor").await;
+        fill(&client, "[id='promised_limit']", "9").await;
+        fill(&client, "[id='reason']", "浏览器测试：调整承诺时限").await;
+        client
+            .find(Locator::Css("form.matter-form button[type=submit]"))
+            .await
+            .expect("save")
+            .click()
+            .await
+            .expect("submit");
+        let summary = text_of(&client, "#error-summary").await;
+        assert!(summary.contains("承诺办结时限"), "an invalid limit is refused with a reason: {summary}");
+        fill(&client, "[id='promised_limit']", "0.5").await;
+        client
+            .find(Locator::Css("form.matter-form button[type=submit]"))
+            .await
+            .expect("save")
+            .click()
+            .await
+            .expect("submit");
+        assert!(text_of(&client, ".notice.success").await.contains("第 2 版"));
+
+        client.goto(&format!("{base}/matters/{COMPANY}/history")).await.expect("history");
+        let history = text_of(&client, "main").await;
+        assert!(
+            history.contains("第 1 版") && history.contains("第 2 版") && history.contains("浏览器测试：调整承诺时限")
+        );
+        client.find(Locator::LinkText("第 1 版")).await.expect("old version").click().await.expect("open");
+        wait_for_url(&client, "/versions/1").await;
+        assert!(text_of(&client, "main").await.contains("不是现行版本"));
+
+        client.goto(&format!("{base}/staff/calendar")).await.expect("calendar");
+        check_accessible(&client, "calendar").await;
+        fill(&client, "#year", "2027").await;
+        fill(&client, "#text", "2027-01-01 holiday 元旦\n2027-02-06..2027-02-12 holiday 春节").await;
+        client.find(Locator::Css("main form button[type=submit]")).await.expect("load").click().await.expect("submit");
+        assert!(text_of(&client, ".notice.success").await.contains("2027"));
+        let days = app.state.calendar().kind(chrono::NaiveDate::from_ymd_opt(2027, 2, 8).expect("date"));
+        assert_eq!(days, Ok(onetrip_domain::calendar::DayKind::Holiday));
+        client.close().await.expect("close");
+        app.finish().await;
+    }
+}
