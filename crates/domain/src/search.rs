@@ -220,8 +220,14 @@ impl SearchIndex {
         }
         let mut alternatives: Vec<String> = vec![normalized.clone()];
         alternatives.extend(self.synonyms.expansions_of(&compact).map(str::to_string));
-        let mut best: HashMap<u32, f32> = HashMap::new();
-        let count = self.lengths.len() as f32;
+        let count = self.lengths.len();
+        // Dense accumulators: one slot per document, and the list of slots touched, so that a common token
+        // with tens of thousands of postings costs additions, not hash-map insertions.
+        let mut best = vec![0f32; count];
+        let mut best_touched: Vec<u32> = Vec::new();
+        let mut scores = vec![0f32; count];
+        let mut matched = vec![0u16; count];
+        let mut touched: Vec<u32> = Vec::new();
         for (position, alternative) in alternatives.iter().enumerate() {
             let mut query_tokens = Vec::new();
             tokens(alternative, |token| {
@@ -230,40 +236,54 @@ impl SearchIndex {
                 }
             });
             let needed = query_tokens.len().div_ceil(2).max(1);
-            let mut scores: HashMap<u32, (f32, usize)> = HashMap::new();
             for token in &query_tokens {
                 let Some(list) = self.postings.get(token) else {
                     continue;
                 };
-                let idf = ((count - list.len() as f32 + 0.5) / (list.len() as f32 + 0.5) + 1.0).ln();
+                let idf = ((count as f32 - list.len() as f32 + 0.5) / (list.len() as f32 + 0.5) + 1.0).ln();
                 for posting in list {
-                    let length = self.lengths[posting.document as usize];
+                    let document = posting.document as usize;
+                    let length = self.lengths[document];
                     let term = posting.weight * (K1 + 1.0)
                         / (posting.weight + K1 * (1.0 - B + B * length / self.average_length));
-                    let entry = scores.entry(posting.document).or_default();
-                    entry.0 += idf * term;
-                    entry.1 += 1;
+                    if matched[document] == 0 {
+                        touched.push(posting.document);
+                    }
+                    scores[document] += idf * term;
+                    matched[document] += 1;
                 }
             }
             let phrase: String = alternative.split_whitespace().collect();
-            for (document, (mut score, matched)) in scores {
-                if matched < needed {
+            for document in touched.drain(..) {
+                let slot = document as usize;
+                let (mut score, hits) = (scores[slot], usize::from(matched[slot]));
+                scores[slot] = 0.0;
+                matched[slot] = 0;
+                if hits < needed {
                     continue;
                 }
-                if self.names[document as usize].contains(&phrase) {
+                // Only a document with every token can contain the whole phrase; check no others.
+                if hits == query_tokens.len() && self.names[slot].contains(&phrase) {
                     score *= 2.0;
                 }
                 if position > 0 {
                     // A synonym answers the question the person meant: rank it with the direct matches.
                     score *= 1.5;
                 }
-                let slot = best.entry(document).or_default();
-                *slot = slot.max(score);
+                if best[slot] == 0.0 {
+                    best_touched.push(document);
+                }
+                best[slot] = best[slot].max(score);
             }
         }
-        let mut hits: Vec<Hit> = best.into_iter().map(|(document, score)| Hit { document, score }).collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.document.cmp(&b.document)));
-        hits.truncate(limit);
+        let mut hits: Vec<Hit> =
+            best_touched.into_iter().map(|document| Hit { document, score: best[document as usize] }).collect();
+        let order = |a: &Hit, b: &Hit| b.score.total_cmp(&a.score).then(a.document.cmp(&b.document));
+        if hits.len() > limit {
+            hits.select_nth_unstable_by(limit - 1, order);
+            hits.truncate(limit);
+        }
+        hits.sort_by(order);
         hits
     }
 }

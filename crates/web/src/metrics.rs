@@ -3,9 +3,9 @@
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::time::Instant;
 
 /// Upper bounds of the latency histogram, in seconds.
@@ -13,8 +13,8 @@ const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 #[derive(Default)]
 pub struct Metrics {
-    /// (route, status) → count.
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    /// route → status → count. Counting an already seen pair takes a read lock and an atomic add.
+    requests: RwLock<HashMap<String, HashMap<u16, AtomicU64>>>,
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     micros: AtomicU64,
@@ -22,8 +22,26 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn record(&self, route: &str, status: u16, seconds: f64) {
-        if let Ok(mut requests) = self.requests.lock() {
-            *requests.entry((route.to_string(), status)).or_default() += 1;
+        let counted = self
+            .requests
+            .read()
+            .ok()
+            .and_then(|requests| {
+                requests
+                    .get(route)
+                    .and_then(|statuses| statuses.get(&status))
+                    .map(|count| count.fetch_add(1, Ordering::Relaxed))
+            })
+            .is_some();
+        if !counted {
+            if let Ok(mut requests) = self.requests.write() {
+                requests
+                    .entry(route.to_string())
+                    .or_default()
+                    .entry(status)
+                    .or_default()
+                    .fetch_add(1, Ordering::Relaxed);
+            }
         }
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
             if seconds <= *bound {
@@ -38,8 +56,20 @@ impl Metrics {
         let mut text = String::new();
         text.push_str("# HELP onetrip_http_requests_total HTTP requests by route and status.\n");
         text.push_str("# TYPE onetrip_http_requests_total counter\n");
-        if let Ok(requests) = self.requests.lock() {
-            for ((route, status), count) in requests.iter() {
+        let sorted: BTreeMap<(String, u16), u64> = self
+            .requests
+            .read()
+            .map(|requests| {
+                requests
+                    .iter()
+                    .flat_map(|(route, statuses)| {
+                        statuses.iter().map(|(status, count)| ((route.clone(), *status), count.load(Ordering::Relaxed)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        {
+            for ((route, status), count) in sorted.iter() {
                 let route = route.replace('\\', "\\\\").replace('"', "\\\"");
                 text.push_str(&format!(
                     "onetrip_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}\n"
@@ -70,16 +100,13 @@ impl Metrics {
 
 /// Middleware: counts every request under its route pattern (never the raw path, which may hold data).
 pub async fn track(State(metrics): State<std::sync::Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map(MatchedPath::as_str).unwrap_or("unmatched");
     let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
     let seconds = started.elapsed().as_secs_f64();
-    metrics.record(&route, response.status().as_u16(), seconds);
-    tracing::debug!(%method, %route, status = response.status().as_u16(), ms = seconds * 1000.0, "request");
+    metrics.record(route, response.status().as_u16(), seconds);
+    tracing::debug!(%method, route, status = response.status().as_u16(), ms = seconds * 1000.0, "request");
     response
 }

@@ -4,8 +4,9 @@
 
 use crate::auth::{MaybeStaff, Staff};
 use crate::error::Error;
-use crate::state::{AppState, CatalogSnapshot};
+use crate::state::{AppState, CachedPage, CatalogSnapshot};
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -252,7 +253,7 @@ fn matter_page(
     staff: Option<&Staff>,
     version: &MatterVersion,
     is_current: bool,
-) -> Result<Response, Error> {
+) -> Result<String, Error> {
     let matter = &version.matter;
     let steps = matter
         .steps
@@ -269,7 +270,7 @@ fn matter_page(
             result: step.result.clone(),
         })
         .collect();
-    render(&MatterPage {
+    Ok(MatterPage {
         layout: Layout::new(state, staff),
         m: matter,
         version,
@@ -285,17 +286,58 @@ fn matter_page(
         handling_forms: labels(&matter.handling_forms, HandlingForm::label),
         service_objects: labels(&matter.service_objects, ServiceObject::label),
         steps,
-    })
+    }
+    .render()?)
 }
 
+/// Whether the client accepts a gzip-compressed body (every browser does).
+pub struct AcceptsGzip(pub bool);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AcceptsGzip {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .headers
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|value| value.split(',').any(|coding| coding.trim().starts_with("gzip"))),
+        ))
+    }
+}
+
+/// A cached page as the response, compressed when the client accepts it.
+fn cached_response(page: CachedPage, AcceptsGzip(accepts_gzip): AcceptsGzip) -> Response {
+    if accepts_gzip && !page.gzip.is_empty() {
+        ([(header::CONTENT_ENCODING, "gzip"), (header::VARY, "accept-encoding")], Html(page.gzip)).into_response()
+    } else {
+        ([(header::VARY, "accept-encoding")], Html(page.plain)).into_response()
+    }
+}
+
+/// The guide page. For visitors who are not logged in it is rendered once per catalog snapshot.
 pub async fn matter(
     State(state): State<AppState>,
     MaybeStaff(staff): MaybeStaff,
+    gzip: AcceptsGzip,
     Path(code): Path<String>,
 ) -> Result<Response, Error> {
     let catalog = state.catalog();
+    let path = format!("/matters/{code}");
+    if staff.is_none() {
+        if let Some(page) = catalog.cached_page(&path) {
+            return Ok(cached_response(page, gzip));
+        }
+    }
     let version = catalog.version(&code).ok_or_else(|| Error::NotFound("这个事项".to_string()))?;
-    matter_page(&state, &catalog, staff.as_ref(), version, true)
+    let page = Bytes::from(matter_page(&state, &catalog, staff.as_ref(), version, true)?);
+    if staff.is_some() {
+        return Ok(Html(page).into_response());
+    }
+    let cached = CachedPage::new(page);
+    catalog.cache_page(&path, cached.clone());
+    Ok(cached_response(cached, gzip))
 }
 
 pub async fn matter_version(
@@ -310,7 +352,7 @@ pub async fn matter_version(
         .find(|version| version.version == number)
         .ok_or_else(|| Error::NotFound("这个版本".to_string()))?;
     let is_current = catalog.version(&code).is_some_and(|current| current.version == number);
-    matter_page(&state, &catalog, staff.as_ref(), version, is_current)
+    Ok(Html(matter_page(&state, &catalog, staff.as_ref(), version, is_current)?).into_response())
 }
 
 #[derive(Template)]

@@ -4,13 +4,15 @@
 
 use crate::error::Error;
 use crate::metrics::Metrics;
+use axum::body::Bytes;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use onetrip_domain::calendar::{Calendar, OfficeHours};
 use onetrip_domain::catalog::{Department, Matter, MatterVersion};
 use onetrip_domain::search::{Field, SearchIndex, Synonyms};
 use onetrip_store::Store;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// The name of the setting that holds the synonym list.
 pub const SYNONYMS_SETTING: &str = "search.synonyms";
@@ -58,7 +60,29 @@ pub struct CatalogSnapshot {
     pub index: SearchIndex,
     pub synonyms: Synonyms,
     pub today: NaiveDate,
+    /// Public pages rendered from this snapshot for visitors who are not logged in, by path. A new snapshot
+    /// starts empty, so a cached page never outlives the catalog it was rendered from.
+    pages: Mutex<HashMap<String, CachedPage>>,
 }
+
+/// A rendered page, and the same page gzip-compressed once for the browsers that accept it.
+#[derive(Clone)]
+pub struct CachedPage {
+    pub plain: Bytes,
+    pub gzip: Bytes,
+}
+
+impl CachedPage {
+    pub fn new(plain: Bytes) -> Self {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let gzip = encoder.write_all(&plain).and_then(|()| encoder.finish()).map(Bytes::from).unwrap_or_default();
+        Self { plain, gzip }
+    }
+}
+
+/// How many rendered pages one snapshot keeps (a guide page is about 13 KB, so at most about 13 MB).
+const PAGE_CACHE_LIMIT: usize = 1024;
 
 impl CatalogSnapshot {
     pub fn build(
@@ -101,7 +125,29 @@ impl CatalogSnapshot {
             ]
         });
         let index = SearchIndex::build(documents, synonyms.clone());
-        Self { versions, by_code, active, departments, department_names, index, synonyms, today }
+        Self {
+            versions,
+            by_code,
+            active,
+            departments,
+            department_names,
+            index,
+            synonyms,
+            today,
+            pages: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn cached_page(&self, path: &str) -> Option<CachedPage> {
+        self.pages.lock().ok().and_then(|pages| pages.get(path).cloned())
+    }
+
+    pub fn cache_page(&self, path: &str, page: CachedPage) {
+        if let Ok(mut pages) = self.pages.lock() {
+            if pages.len() < PAGE_CACHE_LIMIT {
+                pages.insert(path.to_string(), page);
+            }
+        }
     }
 
     pub fn version(&self, code: &str) -> Option<&MatterVersion> {
@@ -138,13 +184,38 @@ impl CatalogSnapshot {
     }
 }
 
+/// The state every handler shares: one `Arc`, so that handing it to a request costs one reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub store: Arc<dyn Store>,
-    pub config: Arc<WebConfig>,
-    catalog: Arc<RwLock<Arc<CatalogSnapshot>>>,
-    calendar: Arc<RwLock<Arc<Calendar>>>,
+    pub config: WebConfig,
+    /// The snapshot and the number of the reload that built it: a slower, older reload never replaces a
+    /// newer snapshot.
+    catalog: RwLock<(u64, Arc<CatalogSnapshot>)>,
+    calendar: RwLock<(u64, Arc<Calendar>)>,
+    reloads: AtomicU64,
     pub metrics: Arc<Metrics>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// Replaces the value if `generation` is newer than the stored one.
+fn replace_if_newer<T>(lock: &RwLock<(u64, Arc<T>)>, generation: u64, value: Arc<T>) {
+    let mut guard = match lock.write() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if generation > guard.0 {
+        *guard = (generation, value);
+    }
 }
 
 impl AppState {
@@ -152,24 +223,26 @@ impl AppState {
     pub async fn new(store: Arc<dyn Store>, config: WebConfig) -> Result<Self, Error> {
         let today = Utc::now().with_timezone(&config.utc_offset).date_naive();
         let empty = CatalogSnapshot::build(Vec::new(), Vec::new(), Synonyms::default(), today);
-        let state = Self {
-            catalog: Arc::new(RwLock::new(Arc::new(empty))),
-            calendar: Arc::new(RwLock::new(Arc::new(Calendar::new(&[], config.office_hours)))),
+        let calendar = Calendar::new(&[], config.office_hours);
+        let state = Self(Arc::new(Shared {
+            catalog: RwLock::new((0, Arc::new(empty))),
+            calendar: RwLock::new((0, Arc::new(calendar))),
+            reloads: AtomicU64::new(0),
             store,
-            config: Arc::new(config),
+            config,
             metrics: Arc::new(Metrics::default()),
-        };
+        }));
         state.reload_catalog().await?;
         state.reload_calendar().await?;
         Ok(state)
     }
 
     pub fn catalog(&self) -> Arc<CatalogSnapshot> {
-        self.catalog.read().map(|guard| guard.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+        self.catalog.read().map(|guard| guard.1.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().1.clone())
     }
 
     pub fn calendar(&self) -> Arc<Calendar> {
-        self.calendar.read().map(|guard| guard.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+        self.calendar.read().map(|guard| guard.1.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().1.clone())
     }
 
     /// Today's date at the centre.
@@ -184,6 +257,7 @@ impl AppState {
     /// Rebuilds the catalog snapshot from the store (after a change, and periodically so that versions
     /// scheduled for a later date take effect and other instances' changes are seen).
     pub async fn reload_catalog(&self) -> Result<(), Error> {
+        let generation = self.reloads.fetch_add(1, Ordering::SeqCst) + 1;
         let today = self.today();
         let versions = self.store.versions_in_force(today).await?;
         let departments = self.store.departments().await?;
@@ -195,20 +269,15 @@ impl AppState {
             None => Synonyms::default(),
         };
         let snapshot = Arc::new(CatalogSnapshot::build(versions, departments, synonyms, today));
-        match self.catalog.write() {
-            Ok(mut guard) => *guard = snapshot,
-            Err(poisoned) => *poisoned.into_inner() = snapshot,
-        }
+        replace_if_newer(&self.catalog, generation, snapshot);
         Ok(())
     }
 
     pub async fn reload_calendar(&self) -> Result<(), Error> {
+        let generation = self.reloads.fetch_add(1, Ordering::SeqCst) + 1;
         let entries = self.store.calendar_entries().await?;
         let calendar = Arc::new(Calendar::new(&entries, self.config.office_hours));
-        match self.calendar.write() {
-            Ok(mut guard) => *guard = calendar,
-            Err(poisoned) => *poisoned.into_inner() = calendar,
-        }
+        replace_if_newer(&self.calendar, generation, calendar);
         Ok(())
     }
 }
