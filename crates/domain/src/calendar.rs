@@ -288,8 +288,11 @@ impl Calendar {
         Ok(self.kind(date)?.is_working())
     }
 
-    /// The N-th working day after `date` (N ≥ 1); `date` itself is not counted.
+    /// The N-th working day after `date`; `date` itself is not counted. N = 0 gives `date` back.
     pub fn nth_working_day_after(&self, date: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        if n == 0 {
+            return Ok(date);
+        }
         let index = self.index(date)?;
         let ordinal =
             self.working_before[index] as usize + usize::from(self.kinds[index].is_working()) + n as usize - 1;

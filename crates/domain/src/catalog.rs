@@ -754,9 +754,23 @@ pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), Fiel
     errors.into_result()
 }
 
-/// Checks an adjustment before it is stored as a new version.
-pub fn validate_adjustment(adjustment: &Adjustment, is_first_version: bool) -> Result<(), FieldErrors> {
+/// How far ahead a version may be scheduled: enough for next year's catalog, short enough to catch typos.
+pub const MAX_SCHEDULE_DAYS: i64 = 2 * 366;
+
+/// Checks an adjustment before it is stored as a new version; `today` is the centre's date.
+pub fn validate_adjustment(
+    adjustment: &Adjustment,
+    is_first_version: bool,
+    today: NaiveDate,
+) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::default();
+    let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN);
+    if adjustment.effective_date < earliest || (adjustment.effective_date - today).num_days() > MAX_SCHEDULE_DAYS {
+        errors.add(
+            "effective_date",
+            format!("施行日期应在 2000-01-01 到 {} 之间", today + chrono::Duration::days(MAX_SCHEDULE_DAYS)),
+        );
+    }
     check_text(&mut errors, "reason", &adjustment.reason, "调整原因", true, SHORT_MAX);
     if is_first_version && !matches!(adjustment.kind, AdjustmentKind::Create | AdjustmentKind::TakeOver) {
         errors.add("adjustment_kind", "新事项的第一个版本只能是“新增”或“承接”");
@@ -962,14 +976,20 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn first_version_must_be_a_creation() {
+    fn first_version_must_be_a_creation_and_dates_are_bounded() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
         let adjustment = Adjustment {
             kind: AdjustmentKind::Adjust,
             reason: "r".into(),
-            effective_date: NaiveDate::MIN,
+            effective_date: today,
             merged_into: String::new(),
         };
-        assert!(validate_adjustment(&adjustment, true).is_err());
-        assert!(validate_adjustment(&adjustment, false).is_ok());
+        assert!(validate_adjustment(&adjustment, true, today).is_err());
+        assert!(validate_adjustment(&adjustment, false, today).is_ok());
+        let typo =
+            Adjustment { effective_date: NaiveDate::from_ymd_opt(2206, 1, 1).expect("date"), ..adjustment.clone() };
+        assert!(validate_adjustment(&typo, false, today).is_err(), "a year typed wrong is caught");
+        let ancient = Adjustment { effective_date: NaiveDate::from_ymd_opt(1999, 12, 31).expect("date"), ..adjustment };
+        assert!(validate_adjustment(&ancient, false, today).is_err());
     }
 }

@@ -75,6 +75,20 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Set a new password; the account's sessions end.
+    Password {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account (its sessions end), or enable it again with --enable.
+    Disable {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        enable: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -278,6 +292,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let config = load_config(&cli.common, Some(&args))?;
             init_logging(config.json_logs);
             tracing::info!(?config, "configuration");
+            if !config.listen.ip().is_loopback() && !config.web.secure_cookies {
+                tracing::warn!(
+                    "listening beyond this machine without secure cookies: serve over HTTPS and set ONETRIP_SECURE_COOKIES=1"
+                );
+            }
             serve(config).await
         }
         Command::User(UserCommand::Create { username, display_name, roles, password_stdin }) => {
@@ -309,6 +328,29 @@ async fn run(cli: Cli) -> Result<(), String> {
                 user.username,
                 user.roles.iter().map(|role| role.label()).collect::<Vec<_>>().join("、")
             );
+            Ok(())
+        }
+        Command::User(UserCommand::Password { username, password_stdin }) => {
+            let config = load_config(&cli.common, None)?;
+            init_logging(config.json_logs);
+            let store =
+                onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))?;
+            let user = store.user_by_username(&username).await.map_err(|e| e.to_string())?.ok_or("没有这个用户")?;
+            let password = read_password(password_stdin)?;
+            onetrip_web::auth::check_new_password(&password).map_err(|errors| errors.to_string())?;
+            let hash = onetrip_web::auth::hash_password(&password).map_err(|error| error.message())?;
+            store.set_password(user.id, &hash).await.map_err(|e| e.to_string())?;
+            println!("已为 {username} 设置新密码，原有登录已失效");
+            Ok(())
+        }
+        Command::User(UserCommand::Disable { username, enable }) => {
+            let config = load_config(&cli.common, None)?;
+            init_logging(config.json_logs);
+            let store =
+                onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))?;
+            let user = store.user_by_username(&username).await.map_err(|e| e.to_string())?.ok_or("没有这个用户")?;
+            store.set_user_disabled(user.id, !enable).await.map_err(|e| e.to_string())?;
+            println!("{username} 已{}", if enable { "启用" } else { "停用，原有登录已失效" });
             Ok(())
         }
         Command::Calendar(CalendarCommand::Load { year, file }) => {

@@ -342,6 +342,16 @@ macro_rules! store_queries {
                 rows.iter().map(version_from_row).collect()
             }
 
+            async fn latest_versions(&self) -> StoreResult<Vec<MatterVersion>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {VERSION_COLUMNS} FROM matter_versions v JOIN matters m \
+                     ON m.code = v.code AND m.latest_version = v.version ORDER BY v.code"
+                ))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(version_from_row).collect()
+            }
+
             async fn versions_in_force(&self, today: NaiveDate) -> StoreResult<Vec<MatterVersion>> {
                 let rows = sqlx::query(&format!(
                     "SELECT {VERSION_COLUMNS} FROM matter_versions v WHERE v.effective_date <= $1 AND NOT EXISTS ( \
@@ -465,6 +475,23 @@ macro_rules! store_queries {
                 Ok(())
             }
 
+            async fn set_user_disabled(&self, user_id: i64, disabled: bool) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                let updated = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                    .bind(disabled)
+                    .bind(user_id)
+                    .execute(&mut *transaction)
+                    .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *transaction).await?;
+                }
+                transaction.commit().await?;
+                Ok(())
+            }
+
             async fn create_session(
                 &self,
                 token_hash: &str,
@@ -517,11 +544,18 @@ macro_rules! store_queries {
             }
 
             async fn record_login_failure(&self, username: &str, at: DateTime<Utc>) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                // Attempts older than a day no longer matter to any throttle: keep the table small.
+                sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
+                    .bind(millis(at) - 86_400_000)
+                    .execute(&mut *transaction)
+                    .await?;
                 sqlx::query("INSERT INTO login_failures (username, failed_at) VALUES ($1, $2)")
                     .bind(username)
                     .bind(millis(at))
-                    .execute(&self.writer)
+                    .execute(&mut *transaction)
                     .await?;
+                transaction.commit().await?;
                 Ok(())
             }
 

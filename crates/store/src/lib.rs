@@ -105,8 +105,8 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<u32>;
 
-    /// Replaces the whole catalog in one transaction, as an import does: departments are upserted and every
-    /// matter gets a new version (or its first). Returns how many matter versions were written.
+    /// Stores an import in one transaction: departments are upserted and each given matter gets its next
+    /// version (or its first). Matters not given are left as they are. Returns how many versions were written.
     async fn import_catalog(
         &self,
         departments: &[Department],
@@ -116,6 +116,9 @@ pub trait Store: Send + Sync {
 
     /// Every version of one matter, oldest first; empty when there is no such matter.
     async fn matter_versions(&self, code: &str) -> StoreResult<Vec<MatterVersion>>;
+
+    /// For each matter, its newest version (which may not be in force yet), by code.
+    async fn latest_versions(&self) -> StoreResult<Vec<MatterVersion>>;
 
     /// For each matter, the version in force on `today` (whatever its adjustment kind).
     async fn versions_in_force(&self, today: NaiveDate) -> StoreResult<Vec<MatterVersion>>;
@@ -135,7 +138,11 @@ pub trait Store: Send + Sync {
 
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
 
+    /// Replaces a password and ends the user's sessions.
     async fn set_password(&self, user_id: i64, password_hash: &str) -> StoreResult<()>;
+
+    /// Disables (or enables again) an account; disabling ends its sessions.
+    async fn set_user_disabled(&self, user_id: i64, disabled: bool) -> StoreResult<()>;
 
     async fn create_session(
         &self,

@@ -78,6 +78,9 @@ async fn matters_are_versioned_never_edited_in_place() {
             .expect("q")
             .is_empty());
         assert!(store.matter_versions("nope").await.expect("empty").is_empty());
+        let latest = store.latest_versions().await.expect("latest");
+        assert_eq!(latest.len(), 1);
+        assert_eq!(latest[0].version, 2, "{}: the newest version, in force or not", test.name);
         test.finish().await;
     }
 }
@@ -159,6 +162,13 @@ async fn users_sessions_and_login_failures() {
         assert!(store.session("t1", at(0) + Duration::hours(9)).await.expect("query").is_none(), "expired");
         store.set_password(id, "new-hash").await.expect("password");
         assert!(store.session("t1", at(60)).await.expect("query").is_none(), "a new password ends sessions");
+
+        store.create_session("t2", id, "csrf", at(0), at(0) + Duration::hours(8)).await.expect("session");
+        store.set_user_disabled(id, true).await.expect("disable");
+        assert!(store.session("t2", at(60)).await.expect("query").is_none(), "disabling ends sessions");
+        assert!(store.user_by_username("admin").await.expect("query").expect("exists").disabled);
+        store.set_user_disabled(id, false).await.expect("enable");
+        assert!(matches!(store.set_user_disabled(9999, true).await, Err(StoreError::NotFound)));
 
         for second in 0..3 {
             store.record_login_failure("admin", at(second)).await.expect("failure");

@@ -18,6 +18,12 @@ fn actor(staff: &Staff) -> String {
     staff.user.username.clone()
 }
 
+/// The name a version is signed with: the display name, which the public history shows. The account name
+/// stays in the audit log only, so that the public pages do not list log-in names.
+fn signature(staff: &Staff) -> String {
+    staff.user.display_name.clone()
+}
+
 async fn audit(state: &AppState, staff: &Staff, action: &str, subject: &str, detail: String) -> Result<(), Error> {
     let event = AuditEvent {
         at: Utc::now(),
@@ -46,7 +52,7 @@ pub async fn save_matter_version(
     if let Err(found) = validate_matter(&matter, &departments) {
         errors.merge_prefixed("", found);
     }
-    if let Err(found) = validate_adjustment(&adjustment, expected_version.is_none()) {
+    if let Err(found) = validate_adjustment(&adjustment, expected_version.is_none(), state.today()) {
         errors.merge_prefixed("", found);
     }
     if adjustment.kind == AdjustmentKind::Merge
@@ -65,8 +71,16 @@ pub async fn save_matter_version(
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
     }
-    let version = NewVersion { adjustment, author: actor(staff), matter };
+    let version = NewVersion { adjustment, author: signature(staff), matter };
     let number = state.store.add_matter_version(&version, expected_version, Utc::now()).await?;
+    audit(
+        state,
+        staff,
+        "matter.save",
+        &version.matter.code,
+        format!("第 {number} 版（{}）", version.adjustment.kind.label()),
+    )
+    .await?;
     tracing::info!(code = %version.matter.code, version = number, kind = version.adjustment.kind.code(), "matter version saved");
     state.reload_catalog().await?;
     Ok(number)
@@ -116,13 +130,14 @@ pub async fn import_catalog(
     let existing = state.store.departments().await?;
     validate_catalog(&file, &existing).map_err(ImportFailure::Problems)?;
     let today = state.today();
-    let mut current = HashMap::new();
-    for code in file.matters.iter().map(|matter| &matter.code) {
-        if let Some(latest) = state.store.matter_versions(code).await?.pop() {
-            current.insert(code.clone(), latest);
-        }
-    }
-    let versions = plan_import(&file, &current, reason, &actor(staff), today);
+    let latest: HashMap<String, _> = state
+        .store
+        .latest_versions()
+        .await?
+        .into_iter()
+        .map(|version| (version.matter.code.clone(), version))
+        .collect();
+    let versions = plan_import(&file, &latest, reason, &signature(staff), today).map_err(ImportFailure::Problems)?;
     let created = versions.iter().filter(|version| version.adjustment.kind == AdjustmentKind::Create).count();
     let report = ImportReport {
         created,

@@ -77,19 +77,46 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$hB2j2Gq0lGJ3bqQ1S5dQ5b0k4m4s0Qx1m1dC8J2bC0A";
 
+/// At most this many password hashes are computed at once: each takes 19 MiB and tens of milliseconds.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Verifies a password off the async workers, so that a burst of log-ins cannot stall other requests.
+async fn verify_off_thread(password: &str, stored: &str) -> Result<bool, Error> {
+    let _permit = HASHING.acquire().await.map_err(|error| Error::Internal(error.to_string()))?;
+    let (password, stored) = (password.to_string(), stored.to_string());
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .map_err(|error| Error::Internal(format!("password check: {error}")))
+}
+
+pub const MAX_USERNAME_CHARS: usize = 64;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
 /// Checks a username and password, with throttling. On success returns the user.
+///
+/// Every attempt is recorded before the password is checked, and the count includes it, so parallel
+/// guesses cannot slip past the limit; a successful log-in clears the account's record.
 pub async fn authenticate(state: &AppState, username: &str, password: &str) -> Result<User, Error> {
+    let wrong = || Error::Validation(FieldErrors::single("password", "用户名或密码不对，请重新输入"));
+    if username.is_empty()
+        || username.chars().count() > MAX_USERNAME_CHARS
+        || password.is_empty()
+        || password.chars().count() > MAX_PASSWORD_CHARS
+    {
+        return Err(wrong());
+    }
     let now = Utc::now();
-    let failures = state.store.login_failures_since(username, now - Duration::minutes(THROTTLE_MINUTES)).await?;
-    if failures >= MAX_FAILURES {
+    state.store.record_login_failure(username, now).await?;
+    let attempts = state.store.login_failures_since(username, now - Duration::minutes(THROTTLE_MINUTES)).await?;
+    if attempts > MAX_FAILURES {
         tracing::warn!("log-in refused: too many failures for one account");
         return Err(Error::TooManyAttempts);
     }
     let user = state.store.user_by_username(username).await?;
     let verified = match &user {
-        Some(user) if !user.disabled => verify_password(password, &user.password_hash),
+        Some(user) if !user.disabled => verify_off_thread(password, &user.password_hash).await?,
         _ => {
-            verify_password(password, DUMMY_HASH);
+            verify_off_thread(password, DUMMY_HASH).await?;
             false
         }
     };
@@ -98,10 +125,7 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str) -> R
             state.store.clear_login_failures(username).await?;
             Ok(user)
         }
-        _ => {
-            state.store.record_login_failure(username, now).await?;
-            Err(Error::Validation(FieldErrors::single("password", "用户名或密码不对，请重新输入")))
-        }
+        _ => Err(wrong()),
     }
 }
 

@@ -79,34 +79,47 @@ pub fn validate_catalog(file: &CatalogFile, existing: &[Department]) -> Result<(
     }
 }
 
-/// The versions an import writes: new matters are 新增, changed ones 调整, unchanged ones nothing.
+/// The versions an import writes: new matters are 新增, changed ones 调整, unchanged ones nothing. `latest`
+/// holds each existing matter's newest version. A changed matter's version takes effect today, or on the
+/// newest version's date if that is later, so an import never jumps ahead of a scheduled version. A matter
+/// that was cancelled or merged is not brought back by an import.
 pub fn plan_import(
     file: &CatalogFile,
-    current: &HashMap<String, MatterVersion>,
+    latest: &HashMap<String, MatterVersion>,
     reason: &str,
     author: &str,
     today: NaiveDate,
-) -> Vec<NewVersion> {
-    file.matters
-        .iter()
-        .filter_map(|matter| {
-            let kind = match current.get(&matter.code) {
-                None => AdjustmentKind::Create,
-                Some(existing) if existing.matter == *matter => return None,
-                Some(_) => AdjustmentKind::Adjust,
-            };
-            Some(NewVersion {
-                adjustment: Adjustment {
-                    kind,
-                    reason: reason.to_string(),
-                    effective_date: today,
-                    merged_into: String::new(),
-                },
-                author: author.to_string(),
-                matter: matter.clone(),
-            })
-        })
-        .collect()
+) -> Result<Vec<NewVersion>, Vec<Problem>> {
+    let mut versions = Vec::new();
+    let mut problems = Vec::new();
+    for matter in &file.matters {
+        let (kind, effective_date) = match latest.get(&matter.code) {
+            None => (AdjustmentKind::Create, today),
+            Some(existing) if existing.matter == *matter => continue,
+            Some(existing) if existing.adjustment.kind.ends_the_matter() => {
+                problems.push((
+                    format!("事项“{}”（{}）", matter.name, matter.code),
+                    format!(
+                        "该事项已于 {} {}，不能通过导入恢复；如需重新办理，请用新的编码新增",
+                        existing.adjustment.effective_date,
+                        existing.adjustment.kind.label()
+                    ),
+                ));
+                continue;
+            }
+            Some(existing) => (AdjustmentKind::Adjust, today.max(existing.adjustment.effective_date)),
+        };
+        versions.push(NewVersion {
+            adjustment: Adjustment { kind, reason: reason.to_string(), effective_date, merged_into: String::new() },
+            author: author.to_string(),
+            matter: matter.clone(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(versions)
+    } else {
+        Err(problems)
+    }
 }
 
 /// The Chinese names of the elements that differ between two versions, for the history page.
@@ -611,6 +624,17 @@ fn procedure_columns() -> Vec<Column<SpecialProcedure>> {
 
 /// Names an element path in Chinese for a report: `materials[2].name` → `材料第 3 项 材料名称`.
 pub fn field_label(path: &str) -> String {
+    let adjustment = match path {
+        "adjustment_kind" => Some("调整类型"),
+        "reason" => Some("调整原因"),
+        "effective_date" => Some("施行日期"),
+        "merged_into" => Some("合并到"),
+        "expected_version" => Some("版本"),
+        _ => None,
+    };
+    if let Some(label) = adjustment {
+        return label.to_string();
+    }
     let (list, rest) = match path.split_once('[') {
         Some((list, rest)) => (list, Some(rest)),
         None => (path, None),
@@ -910,6 +934,7 @@ fn read_sheet<T>(
         return Vec::new();
     }
     let mut items = Vec::new();
+    let order_position = if child { position(ORDER_HEADER) } else { None };
     for (index, row) in rows.enumerate() {
         let row_number = index + 2;
         if row.iter().all(|cell| cell_text(cell).trim().is_empty()) {
@@ -930,9 +955,13 @@ fn read_sheet<T>(
                 .push((format!("表“{name}”第 {row_number} 行 {CODE_HEADER}"), "请填写这一行属于哪个事项".to_string()));
             continue;
         }
-        items.push((code, item));
+        // Child rows belong to their matter in the order of the 序号 column, however the sheet was sorted;
+        // rows without a number come after the numbered ones, in sheet order.
+        let order = parse_number::<u32>(&get(order_position), ORDER_HEADER).unwrap_or(u32::MAX);
+        items.push((order, code, item));
     }
-    items
+    items.sort_by_key(|(order, _, _)| *order);
+    items.into_iter().map(|(_, code, item)| (code, item)).collect()
 }
 
 /// Appends each child row to the matter its code names, in sheet order.
@@ -952,9 +981,25 @@ fn attach_rows<T>(
     }
 }
 
+/// The most a workbook may unpack to. A catalog of 50,000 matters is well under this; a "zip bomb" of a
+/// few megabytes that unpacks to gigabytes is refused before it is unpacked.
+pub const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), Vec<Problem>> {
+    let not_a_workbook =
+        || vec![("文件".to_string(), "这不是有效的 Excel（.xlsx）工作簿，请另存为 .xlsx 后重试".to_string())];
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| not_a_workbook())?;
+    let total = archive.decompressed_size().unwrap_or(u128::MAX);
+    if archive.len() > 10_000 || total > u128::from(MAX_UNPACKED_BYTES) {
+        return Err(vec![("文件".to_string(), "工作簿解压后太大，请分批导入".to_string())]);
+    }
+    Ok(())
+}
+
 /// Reads a workbook made by [`export_xlsx`] (or kept by catalog staff in the same layout).
 pub fn parse_xlsx(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
     use calamine::Reader;
+    check_unpacked_size(&bytes)?;
     let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| {
         vec![("文件".to_string(), "这不是有效的 Excel（.xlsx）工作簿，请另存为 .xlsx 后重试".to_string())]
     })?;
@@ -968,7 +1013,7 @@ pub fn parse_xlsx(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
         match CreditCode::parse(&row.credit_code) {
             Ok(credit_code) => departments.push(Department { code: row.code, name: row.name, credit_code }),
             Err(error) => problems
-                .push((format!("表“{SHEET_DEPARTMENTS}”第 {} 个部门 统一社会信用代码", index + 1), format!("{error}"))),
+                .push((format!("表“{SHEET_DEPARTMENTS}”第 {} 行 统一社会信用代码", index + 2), format!("{error}"))),
         }
     }
     let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
@@ -1002,5 +1047,140 @@ pub fn parse_xlsx(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
         Ok(CatalogFile { source: String::new(), departments, matters })
     } else {
         Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onetrip_domain::catalog::AdjustmentKind;
+
+    fn demo() -> CatalogFile {
+        serde_json::from_str(crate::seed::DEMO_CATALOG).expect("demo catalog parses")
+    }
+
+    #[test]
+    fn the_demo_catalog_is_complete_and_valid() {
+        let file = demo();
+        assert!(file.matters.len() >= 60);
+        let departments: HashSet<&str> = file.matters.iter().map(|m| m.department.as_str()).collect();
+        assert!(departments.len() >= 13);
+        assert_eq!(validate_catalog(&file, &[]), Ok(()));
+        let promised = |name: &str| file.matters.iter().find(|m| m.name == name).map(|m| m.promised_limit);
+        assert_eq!(promised("不动产转移登记"), Some(TimeLimit::HalfDays(20)), "the source report's 10 working days");
+        assert_eq!(promised("不动产抵押登记"), Some(TimeLimit::HalfDays(10)));
+        assert_eq!(promised("企业职工参保登记"), Some(TimeLimit::HalfDays(1)));
+    }
+
+    #[test]
+    fn a_workbook_gives_back_the_same_catalog() {
+        let file = demo();
+        let bytes = export_xlsx(&file).expect("export");
+        let read = parse_xlsx(bytes).expect("import");
+        assert_eq!(read.departments, file.departments);
+        assert_eq!(read.matters.len(), file.matters.len());
+        for (read, original) in read.matters.iter().zip(&file.matters) {
+            assert_eq!(read, original, "{}", original.code);
+        }
+    }
+
+    #[test]
+    fn child_rows_follow_their_order_numbers_not_the_sheet_order() {
+        let mut file = demo();
+        file.matters.truncate(1);
+        let bytes = export_xlsx(&file).expect("export");
+        // Rewrite the materials sheet upside down, as sorting by name in a spreadsheet might.
+        let read = parse_xlsx(bytes).expect("import");
+        let mut reversed = read.clone();
+        reversed.matters[0].materials.reverse();
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let rows: Vec<(Option<&str>, &Material)> =
+            reversed.matters[0].materials.iter().map(|m| (Some(reversed.matters[0].code.as_str()), m)).collect();
+        write_sheet(&mut workbook, SHEET_MATTERS, &matter_columns(), &[(None, &reversed.matters[0])]).expect("sheet");
+        write_sheet(&mut workbook, SHEET_MATERIALS, &material_columns(), &rows).expect("sheet");
+        // Number the reversed rows with their original positions.
+        let count = rows.len() as u32;
+        let sheet = workbook.worksheet_from_name(SHEET_MATERIALS).expect("sheet");
+        for row in 0..count {
+            sheet.write(row + 1, 1, count - row).expect("order");
+        }
+        write_sheet(&mut workbook, SHEET_STEPS, &step_columns(), &child_rows(&reversed.matters, |m| &m.steps))
+            .expect("sheet");
+        write_sheet(&mut workbook, SHEET_FEES, &fee_columns(), &child_rows(&reversed.matters, |m| &m.fees))
+            .expect("sheet");
+        write_sheet(&mut workbook, SHEET_FAQS, &faq_columns(), &child_rows(&reversed.matters, |m| &m.faqs))
+            .expect("sheet");
+        write_sheet(&mut workbook, SHEET_RESULTS, &result_columns(), &child_rows(&reversed.matters, |m| &m.results))
+            .expect("sheet");
+        write_sheet(
+            &mut workbook,
+            SHEET_PROCEDURES,
+            &procedure_columns(),
+            &child_rows(&reversed.matters, |m| &m.special_procedures),
+        )
+        .expect("sheet");
+        let departments: Vec<DepartmentRow> = file
+            .departments
+            .iter()
+            .map(|d| DepartmentRow {
+                code: d.code.clone(),
+                name: d.name.clone(),
+                credit_code: d.credit_code.to_string(),
+            })
+            .collect();
+        write_sheet(
+            &mut workbook,
+            SHEET_DEPARTMENTS,
+            &department_columns(),
+            &departments.iter().map(|d| (None, d)).collect::<Vec<_>>(),
+        )
+        .expect("sheet");
+        let again = parse_xlsx(workbook.save_to_buffer().expect("save")).expect("import");
+        assert_eq!(again.matters[0].materials, file.matters[0].materials);
+    }
+
+    #[test]
+    fn bad_cells_are_reported_by_sheet_row_and_column_and_nothing_is_returned() {
+        let file = demo();
+        let mut broken = file.clone();
+        broken.matters[0].materials[0].acceptance_standard.clear();
+        let bytes = export_xlsx(&broken).expect("export");
+        let read = parse_xlsx(bytes).expect("cells parse");
+        let problems = validate_catalog(&read, &[]).expect_err("a rule is broken");
+        assert!(problems.iter().any(|(place, _)| place.contains("材料第 1 项 受理标准")), "{problems:?}");
+        assert!(parse_xlsx(b"PK not really a zip".to_vec()).is_err());
+    }
+
+    #[test]
+    fn an_import_neither_jumps_ahead_of_a_scheduled_version_nor_revives_a_cancelled_matter() {
+        let file = demo();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+        let scheduled = NaiveDate::from_ymd_opt(2027, 1, 1).expect("date");
+        let version = |matter: &Matter, kind, effective_date| MatterVersion {
+            version: 2,
+            adjustment: Adjustment { kind, reason: "r".into(), effective_date, merged_into: String::new() },
+            author: "a".into(),
+            matter: matter.clone(),
+        };
+        let mut changed = file.clone();
+        changed.matters[0].acceptance_conditions.push_str("（新）");
+        let latest: HashMap<String, MatterVersion> = file
+            .matters
+            .iter()
+            .map(|m| {
+                (
+                    m.code.clone(),
+                    version(m, AdjustmentKind::Adjust, if m.code == file.matters[0].code { scheduled } else { today }),
+                )
+            })
+            .collect();
+        let plan = plan_import(&changed, &latest, "年度调整", "editor", today).expect("plan");
+        assert_eq!(plan.len(), 1, "only the changed matter gets a version");
+        assert_eq!(plan[0].adjustment.effective_date, scheduled);
+
+        let mut cancelled = latest.clone();
+        cancelled.insert(file.matters[0].code.clone(), version(&file.matters[0], AdjustmentKind::Cancel, today));
+        let problems = plan_import(&changed, &cancelled, "年度调整", "editor", today).expect_err("refused");
+        assert!(problems[0].1.contains("不能通过导入恢复"));
     }
 }

@@ -30,13 +30,40 @@ const CONTENT_SECURITY_POLICY: HeaderValue = HeaderValue::from_static(
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
 );
 
-/// Adds the security headers to every response, in one pass.
-async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+/// Runs every request inside a span that carries its request id (taken from `x-request-id` when the
+/// client or a proxy sent a sensible one), so that every log line of the request, errors included, names
+/// it; returns the id, and adds the security headers in one pass. Responses to a logged-in client are
+/// marked `private, no-store`: they carry a CSRF token and the staff member's name, and no shared cache
+/// may keep them.
+async fn request_context(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| {
+            !value.is_empty() && value.len() <= 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let has_session = request.headers().contains_key(header::AUTHORIZATION)
+        || request
+            .headers()
+            .get(header::COOKIE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|cookies| cookies.contains(auth::SESSION_COOKIE));
+    let span = tracing::info_span!("request", id = %id);
+    let mut response = tracing::Instrument::instrument(next.run(request), span).await;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("DENY"));
+    if has_session {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        headers.insert(HeaderName::from_static("x-request-id"), value);
+    }
     response
 }
 
@@ -93,6 +120,6 @@ pub fn router(state: AppState) -> Router {
         // one that grows past the limit without announcing its length.
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(middleware::map_response(security_headers))
+        .layer(middleware::from_fn(request_context))
         .with_state(state)
 }

@@ -165,10 +165,7 @@ fn faq_row(f: &Faq) -> RowValues {
 /// Rows for the items plus `blank` empty rows to add new ones.
 fn rows<T>(items: &[T], to_row: fn(&T) -> RowValues, blank: fn() -> T, extra: usize) -> Vec<RowValues> {
     let mut rows: Vec<RowValues> = items.iter().map(to_row).collect();
-    let mut empty = to_row(&blank());
-    empty.values.insert("name".to_string(), String::new());
-    empty.values.insert("question".to_string(), String::new());
-    rows.extend(std::iter::repeat_n(empty, extra));
+    rows.extend(std::iter::repeat_n(empty_row(to_row, blank), extra));
     rows
 }
 
@@ -356,6 +353,7 @@ pub fn parse_submission(
     pairs: &[(String, String)],
     departments: &[&str],
     is_first_version: bool,
+    today: NaiveDate,
 ) -> Result<Submission, Box<MatterForm>> {
     let mut reader = Reader::new(pairs);
     let mut matter = blank_matter();
@@ -496,19 +494,60 @@ pub fn parse_submission(
             }
         }
     }
-    if let Err(found) = validate_adjustment(&adjustment, is_first_version) {
+    if let Err(found) = validate_adjustment(&adjustment, is_first_version, today) {
         errors.merge_prefixed("", found);
     }
     if errors.is_empty() {
         return Ok(Submission { matter, adjustment, expected_version });
     }
-    let mut form = MatterForm::from_matter(&matter, adjustment.kind, adjustment.effective_date);
-    for (key, value) in &reader.scalars {
-        form.values.set(key, *value);
+    Err(Box::new(MatterForm::from_submitted(pairs, errors)))
+}
+
+/// A row of empty inputs for adding an element, shaped like the rows made from `blank`.
+fn empty_row<T>(to_row: fn(&T) -> RowValues, blank: fn() -> T) -> RowValues {
+    let mut row = to_row(&blank());
+    for key in ["name", "question"] {
+        if row.values.contains_key(key) {
+            row.values.insert(key.to_string(), String::new());
+        }
     }
-    attach_row_errors(&mut form, &errors);
-    form.values.errors = errors;
-    Err(Box::new(form))
+    row
+}
+
+impl MatterForm {
+    /// The form exactly as it was submitted (every value as typed, valid or not), with `errors` shown next
+    /// to the fields and rows they concern.
+    pub fn from_submitted(pairs: &[(String, String)], errors: FieldErrors) -> Self {
+        let reader = Reader::new(pairs);
+        let mut values = FormValues::default();
+        for (key, value) in &reader.scalars {
+            values.set(key, *value);
+        }
+        for (key, list) in &reader.multi {
+            values.multi.insert(key.to_string(), list.iter().map(|value| value.to_string()).collect());
+        }
+        let rows = |prefix: &str, fields: &[&str], empty: RowValues, extra: usize| {
+            let mut rows: Vec<RowValues> = reader
+                .rows(prefix, fields)
+                .into_iter()
+                .map(|values| RowValues { values, errors: String::new() })
+                .collect();
+            rows.extend(std::iter::repeat_n(empty, extra));
+            rows
+        };
+        let mut form = Self {
+            values,
+            materials: rows("material", &MATERIAL_FIELDS, empty_row(material_row, blank_material), 2),
+            steps: rows("step", &STEP_FIELDS, empty_row(step_row, blank_step), 2),
+            results: rows("result", &RESULT_FIELDS, empty_row(result_row, blank_result), 1),
+            fees: rows("fee", &FEE_FIELDS, empty_row(fee_row, blank_fee), 1),
+            special_procedures: rows("procedure", &PROCEDURE_FIELDS, empty_row(procedure_row, blank_procedure), 1),
+            faqs: rows("faq", &FAQ_FIELDS, empty_row(faq_row, blank_faq), 1),
+        };
+        attach_row_errors(&mut form, &errors);
+        form.values.errors = errors;
+        form
+    }
 }
 
 /// Copies `materials[2].name`-style errors onto the rows they belong to.

@@ -14,6 +14,17 @@ use onetrip_domain::catalog::{HandlingForm, Matter, MatterVersion, OnlineDepth, 
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+/// The configured centre name, for pages rendered where the state is out of reach (error pages).
+static CENTRE_NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+pub fn set_centre_name(name: &str) {
+    let _ = CENTRE_NAME.set(name.to_string());
+}
+
+fn centre_name() -> String {
+    CENTRE_NAME.get().cloned().unwrap_or_else(|| crate::state::WebConfig::default().centre_name)
+}
+
 /// What the layout shows on every page.
 pub struct Layout {
     pub centre_name: String,
@@ -66,7 +77,7 @@ impl ErrorPage {
             .map(|errors| errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect())
             .unwrap_or_default();
         Self {
-            layout: Layout { centre_name: crate::state::WebConfig::default().centre_name, staff: None },
+            layout: Layout { centre_name: centre_name(), staff: None },
             title: title.to_string(),
             message: error.message(),
             fields,

@@ -49,9 +49,13 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
-/// Only same-site paths are followed after log-in, so the page cannot be used to send people elsewhere.
+/// Only same-site paths are followed after log-in: printable ASCII, starting with one `/`. Browsers drop
+/// tabs and newlines from addresses, so `/\t/evil.example` would otherwise become `//evil.example`.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let bytes = next.as_bytes();
+    let printable = bytes.iter().all(|byte| (0x21..=0x7e).contains(byte));
+    let same_site = bytes.first() == Some(&b'/') && !matches!(bytes.get(1), Some(b'/') | Some(b'\\'));
+    if printable && same_site && !next.contains('\\') && next.len() <= 512 {
         next
     } else {
         "/staff"
@@ -194,6 +198,8 @@ pub struct MatterRow {
     pub version: u32,
     pub ended: bool,
     pub status: &'static str,
+    /// The date a saved version that is not yet in force takes effect.
+    pub scheduled: Option<String>,
 }
 
 #[derive(Template)]
@@ -219,25 +225,27 @@ pub async fn matters(
 ) -> Result<Response, Error> {
     staff.require(Permission::EditCatalog)?;
     let catalog = state.catalog();
-    let rows = catalog
-        .versions
+    let today = state.today();
+    let latest = state.store.latest_versions().await?;
+    let rows = latest
         .iter()
         .map(|version| MatterRow {
             code: version.matter.code.clone(),
             name: version.matter.name.clone(),
             department: catalog.department_name(&version.matter.department).to_string(),
             version: version.version,
-            ended: version.adjustment.kind.ends_the_matter(),
+            ended: version.adjustment.kind.ends_the_matter() && version.adjustment.effective_date <= today,
             status: version.adjustment.kind.label(),
+            scheduled: (version.adjustment.effective_date > today)
+                .then(|| version.adjustment.effective_date.to_string()),
         })
         .collect();
-    let flash = match catalog.version(&flash.saved) {
-        Some(version) if flash.version > 0 => {
-            format!("已保存“{}”第 {} 版。", version.matter.name, flash.version)
-        }
-        None if !flash.saved.is_empty() && flash.version > 0 => {
-            format!("已保存第 {} 版，施行日期到后生效。", flash.version)
-        }
+    let flash = match latest.iter().find(|version| version.matter.code == flash.saved) {
+        Some(version) if flash.version > 0 && version.adjustment.effective_date > today => format!(
+            "已保存“{}”第 {} 版，{} 起施行；在此之前仍按现行版本办理。",
+            version.matter.name, flash.version, version.adjustment.effective_date
+        ),
+        Some(version) if flash.version > 0 => format!("已保存“{}”第 {} 版。", version.matter.name, flash.version),
         _ => String::new(),
     };
     render(&StaffMatters { layout: Layout::new(&state, Some(&staff)), rows, flash })
@@ -373,7 +381,7 @@ async fn save_form(
         pairs.push(("code".to_string(), code.clone()));
     }
     let expected = form_value(&pairs, "expected_version").and_then(|value| value.parse::<u32>().ok());
-    match parse_submission(&pairs, &departments, code.is_none()) {
+    match parse_submission(&pairs, &departments, code.is_none(), state.today()) {
         Err(form) => form_page(&state, &staff, *form, code.as_deref(), expected),
         Ok(submission) => {
             let saved_code = submission.matter.code.clone();
@@ -384,28 +392,13 @@ async fn save_form(
                     Ok(see_other(&format!("/staff/matters?saved={}&version={version}", urlencode(&saved_code))))
                 }
                 Err(Error::Validation(errors)) => {
-                    let mut form = match parse_submission(&pairs, &departments, code.is_none()) {
-                        Ok(submission) => MatterForm::from_matter(
-                            &submission.matter,
-                            submission.adjustment.kind,
-                            submission.adjustment.effective_date,
-                        ),
-                        Err(form) => *form,
-                    };
-                    form.values.errors = errors;
-                    form_page(&state, &staff, form, code.as_deref(), expected)
+                    form_page(&state, &staff, MatterForm::from_submitted(&pairs, errors), code.as_deref(), expected)
                 }
                 Err(Error::Conflict(message)) => {
-                    let mut form = match parse_submission(&pairs, &departments, code.is_none()) {
-                        Ok(submission) => MatterForm::from_matter(
-                            &submission.matter,
-                            submission.adjustment.kind,
-                            submission.adjustment.effective_date,
-                        ),
-                        Err(form) => *form,
-                    };
-                    form.values.errors.add(if code.is_none() { "code" } else { "reason" }, message);
-                    form_page(&state, &staff, form, code.as_deref(), expected)
+                    // Someone saved first (or the code is taken): keep everything typed and say what happened.
+                    let field = if code.is_none() { "code" } else { "expected_version" };
+                    let errors = onetrip_domain::FieldErrors::single(field, message);
+                    form_page(&state, &staff, MatterForm::from_submitted(&pairs, errors), code.as_deref(), expected)
                 }
                 Err(other) => Err(other),
             }
@@ -471,11 +464,7 @@ pub async fn catalog_io(State(state): State<AppState>, StaffPage(staff): StaffPa
 /// The catalog as the export formats hold it: every matter's latest version, including future ones.
 pub async fn catalog_file(state: &AppState) -> Result<CatalogFile, Error> {
     let departments = state.store.departments().await?;
-    let catalog = state.catalog();
-    let mut matters = Vec::with_capacity(catalog.versions.len());
-    for version in &catalog.versions {
-        matters.push(version.matter.clone());
-    }
+    let matters = state.store.latest_versions().await?.into_iter().map(|version| version.matter).collect();
     Ok(CatalogFile { source: String::new(), departments, matters })
 }
 
@@ -756,4 +745,19 @@ pub async fn audit(
         })
         .collect();
     render(&AuditPage { layout: Layout::new(&state, Some(&staff)), rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed_after_log_in() {
+        assert_eq!(safe_next("/staff/matters?saved=1"), "/staff/matters?saved=1");
+        for hostile in
+            ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example", "/\n", "", "staff"]
+        {
+            assert_eq!(safe_next(hostile), "/staff", "{hostile:?}");
+        }
+    }
 }

@@ -224,6 +224,7 @@ impl AppState {
         let today = Utc::now().with_timezone(&config.utc_offset).date_naive();
         let empty = CatalogSnapshot::build(Vec::new(), Vec::new(), Synonyms::default(), today);
         let calendar = Calendar::new(&[], config.office_hours);
+        crate::pages::set_centre_name(&config.centre_name);
         let state = Self(Arc::new(Shared {
             catalog: RwLock::new((0, Arc::new(empty))),
             calendar: RwLock::new((0, Arc::new(calendar))),

@@ -30,6 +30,37 @@ async fn health_metrics_and_security_headers() {
 }
 
 #[tokio::test]
+async fn guide_pages_are_compressed_for_browsers_and_staff_pages_are_never_cached() {
+    for app in TestApp::all().await {
+        let request = |encoding: &str| {
+            axum::http::Request::get(format!("/matters/{COMPANY}"))
+                .header("accept-encoding", encoding)
+                .body(axum::body::Body::empty())
+                .expect("request")
+        };
+        let plain = app.send(request("identity")).await;
+        let gzip = app.send(request("gzip, deflate, br")).await;
+        assert_eq!(gzip.headers.get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"), "{}", app.backend);
+        assert!(gzip.body.len() * 2 < plain.body.len(), "compressed: {} vs {}", gzip.body.len(), plain.body.len());
+        let mut decoder = flate2::read::GzDecoder::new(gzip.body.as_slice());
+        let mut unpacked = Vec::new();
+        std::io::Read::read_to_end(&mut decoder, &mut unpacked).expect("valid gzip");
+        assert_eq!(unpacked, plain.body);
+        assert!(plain.headers.get("x-request-id").is_some());
+
+        let (cookie, _) = app.login_page(EDITOR).await;
+        let staff_view = app.get_with_cookie(&format!("/matters/{COMPANY}"), &cookie).await;
+        assert_eq!(staff_view.headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("private, no-store"));
+        assert!(
+            staff_view.text().contains("工作台"),
+            "a logged-in visitor sees the staff menu, not the cached public page"
+        );
+        assert!(plain.headers.get("cache-control").is_none());
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn the_home_page_offers_search_and_the_catalog_by_department_theme_and_life_event() {
     for app in TestApp::all().await {
         let home = app.get("/").await;
@@ -291,7 +322,10 @@ async fn a_matter_is_changed_by_new_versions_and_bad_input_changes_nothing() {
         assert_eq!(versions.len(), 2, "the invalid and the stale request saved nothing");
         assert_eq!(versions[0]["matter"]["promised_limit"], 1);
         assert_eq!(versions[1]["matter"]["promised_limit"], 0.5);
-        assert_eq!(versions[1]["author"], "editor");
+        assert_eq!(
+            versions[1]["author"], "editor 测试",
+            "versions are signed with the display name, not the log-in name"
+        );
         assert_eq!(versions[1]["in_force"], true);
         let guide = app.get(&format!("/matters/{COMPANY}")).await.text();
         assert!(guide.contains("0.5个工作日"));
@@ -303,7 +337,18 @@ async fn a_matter_is_changed_by_new_versions_and_bad_input_changes_nothing() {
         assert!(old.contains("不是现行版本") && old.contains("1个工作日"));
 
         // A version dated in the future is stored but not yet in force.
-        let future = json!({ "kind": "adjust", "reason": "明年施行", "effective_date": "2099-01-01" });
+        let next_year = (app.state.today() + chrono::Duration::days(300)).to_string();
+        let too_far = json!({ "kind": "adjust", "reason": "笔误", "effective_date": "2206-01-01" });
+        let refused = app
+            .json(
+                Method::PUT,
+                &format!("/api/v1/matters/{COMPANY}"),
+                Some(&token),
+                Some(json!({ "expected_version": 2, "adjustment": too_far, "matter": adjusted(&matter, "笔误", 0.5) })),
+            )
+            .await;
+        assert!(refused.json()["fields"]["effective_date"].is_string(), "a date centuries ahead is a typing slip");
+        let future = json!({ "kind": "adjust", "reason": "明年施行", "effective_date": next_year });
         let scheduled = app
             .json(Method::PUT, &format!("/api/v1/matters/{COMPANY}"), Some(&token), Some(json!({ "expected_version": 2, "adjustment": future, "matter": adjusted(&matter, "企业设立登记（公司，新）", 0.5) })))
             .await;
@@ -324,24 +369,41 @@ async fn the_editor_page_saves_a_new_version_and_keeps_input_on_error() {
         let csrf = hidden_input(&html, "csrf_token");
         // Submit the form as a browser would: every input with its current value, a few changed.
         let pairs = support_form_pairs(&html);
+        let mut first_copies = true;
         let mut changed: Vec<(String, String)> = pairs
             .into_iter()
             .map(|(key, value)| match key.as_str() {
                 "reason" => (key, "按新条例调整".to_string()),
                 "promised_limit" => (key, "30".to_string()),
+                "material.copies" if first_copies => {
+                    first_copies = false;
+                    (key, "两".to_string())
+                }
                 _ => (key, value),
             })
             .collect();
+        let original_copies = support_form_pairs(&html)
+            .into_iter()
+            .find(|(key, _)| key == "material.copies")
+            .map(|(_, value)| value)
+            .expect("a material");
         let refs: Vec<(&str, &str)> = changed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let rejected = app.post_form(&format!("/staff/matters/{COMPANY}/edit"), &cookie, &refs).await;
         assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
         let page = rejected.text();
         assert!(page.contains("error-summary") && page.contains("承诺办结时限"));
         assert!(page.contains("value=\"按新条例调整\""), "typed values are kept");
+        assert!(page.contains("value=\"两\""), "a wrong value in a row is shown as typed, not replaced by a default");
+        assert!(page.contains("纸质份数"), "the row's error names the column");
 
+        let mut fixed_copies = false;
         for (key, value) in changed.iter_mut() {
             if key == "promised_limit" {
                 *value = "0.5".to_string();
+            }
+            if key == "material.copies" && !fixed_copies {
+                *value = original_copies.clone();
+                fixed_copies = true;
             }
         }
         let refs: Vec<(&str, &str)> = changed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
