@@ -30,12 +30,31 @@ const CONTENT_SECURITY_POLICY: HeaderValue = HeaderValue::from_static(
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
 );
 
+/// A request id unique across restarts and instances: a random prefix chosen at start-up and a counter.
+/// (A random id per request would cost a system call on every request.)
+fn next_request_id() -> String {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_string());
+    format!("{prefix}-{}", COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
+
 /// Runs every request inside a span that carries its request id (taken from `x-request-id` when the
 /// client or a proxy sent a sensible one), so that every log line of the request, errors included, names
 /// it; returns the id, and adds the security headers in one pass. Responses to a logged-in client are
 /// marked `private, no-store`: they carry a CSRF token and the staff member's name, and no shared cache
 /// may keep them.
-async fn request_context(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+///
+/// It also counts the request in the metrics, under its route pattern (never the raw path, which may hold
+/// data): one middleware instead of two, because this runs on every request.
+async fn request_context(
+    axum::extract::State(metrics): axum::extract::State<std::sync::Arc<metrics::Metrics>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let matched = request.extensions().get::<axum::extract::MatchedPath>().cloned();
+    let method = request.method().clone();
+    let started = std::time::Instant::now();
     let id = request
         .headers()
         .get("x-request-id")
@@ -44,7 +63,7 @@ async fn request_context(request: axum::extract::Request, next: middleware::Next
             !value.is_empty() && value.len() <= 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
         .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        .unwrap_or_else(next_request_id);
     let has_session = request.headers().contains_key(header::AUTHORIZATION)
         || request
             .headers()
@@ -52,7 +71,13 @@ async fn request_context(request: axum::extract::Request, next: middleware::Next
             .and_then(|value| value.to_str().ok())
             .is_some_and(|cookies| cookies.contains(auth::SESSION_COOKIE));
     let span = tracing::info_span!("request", id = %id);
-    let mut response = tracing::Instrument::instrument(next.run(request), span).await;
+    let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    let route = matched.as_ref().map(axum::extract::MatchedPath::as_str).unwrap_or("unmatched");
+    let seconds = started.elapsed().as_secs_f64();
+    metrics.record(route, response.status().as_u16(), seconds);
+    span.in_scope(
+        || tracing::debug!(%method, route, status = response.status().as_u16(), ms = seconds * 1000.0, "request"),
+    );
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -115,11 +140,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(api::metrics))
         .nest("/api/v1", api)
         .fallback(|| async { error::Error::NotFound("这个页面".to_string()).into_response() })
-        .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         // Refuse a body larger than the limit by its Content-Length before reading it, and stop reading
         // one that grows past the limit without announcing its length.
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(middleware::from_fn(request_context))
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), request_context))
         .with_state(state)
 }

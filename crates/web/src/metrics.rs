@@ -1,12 +1,8 @@
 //! Request counters in the Prometheus text format, served at `GET /metrics`.
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
-use std::time::Instant;
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
@@ -96,17 +92,4 @@ impl Metrics {
         text.push_str(&format!("onetrip_catalog_matters {matters}\n"));
         text
     }
-}
-
-/// Middleware: counts every request under its route pattern (never the raw path, which may hold data).
-pub async fn track(State(metrics): State<std::sync::Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let matched = request.extensions().get::<MatchedPath>().cloned();
-    let route = matched.as_ref().map(MatchedPath::as_str).unwrap_or("unmatched");
-    let method = request.method().clone();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let seconds = started.elapsed().as_secs_f64();
-    metrics.record(route, response.status().as_u16(), seconds);
-    tracing::debug!(%method, route, status = response.status().as_u16(), ms = seconds * 1000.0, "request");
-    response
 }
