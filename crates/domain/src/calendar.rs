@@ -380,6 +380,57 @@ impl Calendar {
         Ok(WorkingTime { minutes, minutes_per_day })
     }
 
+    /// The instant `minutes` of office time after `instant` (zero or less gives `instant` back). An instant that falls exactly at
+    /// the end of a working day is given as that day's close of office, not the next day's opening.
+    pub fn add_office_minutes(&self, instant: NaiveDateTime, minutes: i64) -> Result<NaiveDateTime, CalendarError> {
+        if minutes <= 0 {
+            return Ok(instant);
+        }
+        let per_day = self.hours.minutes_per_day();
+        let total = self.office_minutes_until(instant)? + minutes;
+        let (mut ordinal, mut within) = (total / per_day, total % per_day);
+        if within == 0 && ordinal > 0 {
+            ordinal -= 1;
+            within = per_day;
+        }
+        let day = self
+            .working_days
+            .get(usize::try_from(ordinal).unwrap_or(usize::MAX))
+            .map(|index| self.date_at(*index))
+            .ok_or(CalendarError::OutOfRange(instant.date()))?;
+        let morning = (self.hours.morning_end - self.hours.morning_start).num_minutes();
+        let time = if within <= morning {
+            self.hours.morning_start + Duration::minutes(within)
+        } else {
+            self.hours.afternoon_start + Duration::minutes(within - morning)
+        };
+        Ok(day.and_time(time))
+    }
+
+    /// When a limit runs out if the clock stood still during `paused` (特别程序 such as 听证 or 专家评审,
+    /// told to the applicant in writing): the due instant moves on by the office time of every pause that
+    /// falls before it, including pauses that only fall before it once it has moved.
+    pub fn due_with_pauses(
+        &self,
+        start: NaiveDateTime,
+        half_days: u32,
+        paused: &[(NaiveDateTime, NaiveDateTime)],
+    ) -> Result<NaiveDateTime, CalendarError> {
+        let base = self.due(start, half_days)?;
+        let mut due = base;
+        // Each round can only take in pauses not yet counted, so it settles within one round per pause.
+        for _ in 0..=paused.len() {
+            let office = self.office_minutes_until(due)? - self.office_minutes_until(start)?;
+            let counted = self.working_time_between(start, due, paused)?.minutes;
+            let next = self.add_office_minutes(base, office - counted)?;
+            if next == due {
+                break;
+            }
+            due = next;
+        }
+        Ok(due)
+    }
+
     /// Each date from `from` to `to` with its kind.
     pub fn days(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(NaiveDate, DayKind)>, CalendarError> {
         let (first, last) = (self.index(from)?, self.index(to)?);
@@ -538,6 +589,33 @@ mod tests {
                 .expect("in range");
             assert_eq!(elapsed.minutes, i64::from(half_days / 2) * 7 * 60, "{half_days} half days");
         }
+    }
+
+    #[test]
+    fn pauses_move_the_due_instant_by_their_office_time() {
+        let calendar = calendar();
+        let start = at("2026-03-02 09:30");
+        assert_eq!(calendar.due_with_pauses(start, 10, &[]), calendar.due(start, 10));
+        // Five working days from Monday 2 March end on Monday 9 March at 17:00. An expert review that takes
+        // Wednesday and Thursday whole moves the end by two working days, to Wednesday 11 March.
+        let review = [(at("2026-03-04 09:00"), at("2026-03-05 17:00"))];
+        assert_eq!(calendar.due_with_pauses(start, 10, &review), Ok(at("2026-03-11 17:00")));
+        // A pause after the original end, but before the moved one, counts too.
+        let two = [(at("2026-03-04 09:00"), at("2026-03-05 17:00")), (at("2026-03-10 13:00"), at("2026-03-10 17:00"))];
+        assert_eq!(calendar.due_with_pauses(start, 10, &two), Ok(at("2026-03-12 14:00")));
+        // A pause after the end changes nothing.
+        let late = [(at("2026-04-01 09:00"), at("2026-04-02 17:00"))];
+        assert_eq!(calendar.due_with_pauses(start, 10, &late), Ok(at("2026-03-09 17:00")));
+    }
+
+    #[test]
+    fn adding_office_minutes_skips_nights_lunch_and_holidays() {
+        let calendar = calendar();
+        assert_eq!(calendar.add_office_minutes(at("2026-03-02 11:00"), 90), Ok(at("2026-03-02 13:30")));
+        assert_eq!(calendar.add_office_minutes(at("2026-03-02 16:00"), 60), Ok(at("2026-03-02 17:00")));
+        assert_eq!(calendar.add_office_minutes(at("2026-03-02 16:00"), 61), Ok(at("2026-03-03 09:01")));
+        // Friday 13 February 2026, then the make-up Saturday, then the Spring Festival holiday.
+        assert_eq!(calendar.add_office_minutes(at("2026-02-14 16:00"), 120), Ok(at("2026-02-24 10:00")));
     }
 
     #[test]

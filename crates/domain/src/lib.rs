@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod case_number;
 pub mod catalog;
 pub mod ids;
 pub mod search;

@@ -286,11 +286,33 @@ fn read_password(from_stdin: bool) -> Result<String, String> {
     Ok(first)
 }
 
+async fn open_store(config: &Config) -> Result<std::sync::Arc<dyn onetrip_store::Store>, String> {
+    onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))
+}
+
+async fn find_user(store: &dyn onetrip_store::Store, username: &str) -> Result<onetrip_store::User, String> {
+    store
+        .user_by_username(username)
+        .await
+        .map_err(|error| error.to_string())?
+        .ok_or_else(|| format!("没有用户 {username}"))
+}
+
+/// Reads a new password (prompt or standard input), checks it, and returns its hash.
+fn new_password_hash(from_stdin: bool) -> Result<String, String> {
+    let password = read_password(from_stdin)?;
+    onetrip_web::auth::check_new_password(&password).map_err(|errors| errors.to_string())?;
+    onetrip_web::auth::hash_password(&password).map_err(|error| error.message())
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
+    let config = match &cli.command {
+        Command::Serve(args) => load_config(&cli.common, Some(args))?,
+        _ => load_config(&cli.common, None)?,
+    };
+    init_logging(config.json_logs);
     match cli.command {
-        Command::Serve(args) => {
-            let config = load_config(&cli.common, Some(&args))?;
-            init_logging(config.json_logs);
+        Command::Serve(_) => {
             tracing::info!(?config, "configuration");
             if !config.listen.ip().is_loopback() && !config.web.secure_cookies {
                 tracing::warn!(
@@ -300,8 +322,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve(config).await
         }
         Command::User(UserCommand::Create { username, display_name, roles, password_stdin }) => {
-            let config = load_config(&cli.common, None)?;
-            init_logging(config.json_logs);
             let roles = parse_roles(&roles)?;
             let username = username.trim().to_string();
             if username.is_empty()
@@ -310,11 +330,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             {
                 return Err("用户名由字母、数字和 . _ - 组成，最长 64 位".to_string());
             }
-            let password = read_password(password_stdin)?;
-            onetrip_web::auth::check_new_password(&password).map_err(|errors| errors.to_string())?;
-            let hash = onetrip_web::auth::hash_password(&password).map_err(|error| error.message())?;
-            let store =
-                onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))?;
+            let hash = new_password_hash(password_stdin)?;
+            let store = open_store(&config).await?;
             let user = NewUser {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
                 username,
@@ -331,31 +348,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::User(UserCommand::Password { username, password_stdin }) => {
-            let config = load_config(&cli.common, None)?;
-            init_logging(config.json_logs);
-            let store =
-                onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))?;
-            let user = store.user_by_username(&username).await.map_err(|e| e.to_string())?.ok_or("没有这个用户")?;
-            let password = read_password(password_stdin)?;
-            onetrip_web::auth::check_new_password(&password).map_err(|errors| errors.to_string())?;
-            let hash = onetrip_web::auth::hash_password(&password).map_err(|error| error.message())?;
+            let store = open_store(&config).await?;
+            let user = find_user(store.as_ref(), &username).await?;
+            let hash = new_password_hash(password_stdin)?;
             store.set_password(user.id, &hash).await.map_err(|e| e.to_string())?;
             println!("已为 {username} 设置新密码，原有登录已失效");
             Ok(())
         }
         Command::User(UserCommand::Disable { username, enable }) => {
-            let config = load_config(&cli.common, None)?;
-            init_logging(config.json_logs);
-            let store =
-                onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))?;
-            let user = store.user_by_username(&username).await.map_err(|e| e.to_string())?.ok_or("没有这个用户")?;
+            let store = open_store(&config).await?;
+            let user = find_user(store.as_ref(), &username).await?;
             store.set_user_disabled(user.id, !enable).await.map_err(|e| e.to_string())?;
             println!("{username} 已{}", if enable { "启用" } else { "停用，原有登录已失效" });
             Ok(())
         }
         Command::Calendar(CalendarCommand::Load { year, file }) => {
-            let config = load_config(&cli.common, None)?;
-            init_logging(config.json_logs);
             let text =
                 std::fs::read_to_string(&file).map_err(|error| format!("cannot read {}: {error}", file.display()))?;
             let state = open_state(&config).await?;
@@ -366,8 +373,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Catalog(CatalogCommand::Import { file, reason }) => {
-            let config = load_config(&cli.common, None)?;
-            init_logging(config.json_logs);
             let bytes = std::fs::read(&file).map_err(|error| format!("cannot read {}: {error}", file.display()))?;
             let state = open_state(&config).await?;
             let catalog = onetrip_web::staff::parse_catalog_upload(bytes).map_err(problems_text)?;
@@ -381,8 +386,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Catalog(CatalogCommand::Export { file }) => {
-            let config = load_config(&cli.common, None)?;
-            init_logging(config.json_logs);
             let state = open_state(&config).await?;
             let catalog = onetrip_web::staff::catalog_file(&state).await.map_err(|error| error.message())?;
             let bytes = if file.extension().is_some_and(|extension| extension == "json") {

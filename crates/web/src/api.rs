@@ -10,7 +10,7 @@ use crate::staff::{catalog_file, parse_catalog_upload, xlsx_response};
 use crate::state::{AppState, SYNONYMS_SETTING};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -52,7 +52,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// A logged-in staff member on an API route: without a session the answer is a JSON error.
+/// A logged-in staff member making an API request: without a session the answer is a JSON error, and a
+/// state-changing request made with the browser's cookie must carry the session's `X-CSRF-Token` header
+/// (a bearer token needs none: browsers never send one on their own).
 pub struct ApiStaff(pub Staff);
 
 impl axum::extract::FromRequestParts<AppState> for ApiStaff {
@@ -62,12 +64,12 @@ impl axum::extract::FromRequestParts<AppState> for ApiStaff {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Staff::from_request_parts(parts, state).await.map(ApiStaff).map_err(ApiError)
+        let staff = Staff::from_request_parts(parts, state).await?;
+        if !parts.method.is_safe() {
+            staff.check_csrf(parts.headers.get("x-csrf-token").and_then(|value| value.to_str().ok()))?;
+        }
+        Ok(ApiStaff(staff))
     }
-}
-
-fn csrf_header(headers: &HeaderMap) -> Option<&str> {
-    headers.get("x-csrf-token").and_then(|value| value.to_str().ok())
 }
 
 #[derive(Serialize)]
@@ -161,10 +163,8 @@ pub struct NewMatterBody {
 pub async fn create_matter(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<NewMatterBody>,
 ) -> ApiResult {
-    staff.check_csrf(csrf_header(&headers))?;
     let code = body.matter.code.clone();
     let version = actions::save_matter_version(&state, &staff, body.matter, body.adjustment, None).await?;
     Ok((StatusCode::CREATED, Json(json!({ "code": code, "version": version }))).into_response())
@@ -181,11 +181,9 @@ pub struct MatterVersionBody {
 pub async fn update_matter(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
-    headers: HeaderMap,
     Path(code): Path<String>,
     ApiJson(body): ApiJson<MatterVersionBody>,
 ) -> ApiResult {
-    staff.check_csrf(csrf_header(&headers))?;
     if body.matter.code != code {
         return Err(Error::Validation(FieldErrors::single(
             "matter.code",
@@ -314,11 +312,9 @@ pub struct TextBody {
 pub async fn load_notice(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
-    headers: HeaderMap,
     Path(year): Path<i32>,
     ApiJson(body): ApiJson<TextBody>,
 ) -> ApiResult {
-    staff.check_csrf(csrf_header(&headers))?;
     let count = actions::load_notice(&state, &staff, year, &body.text).await?;
     Ok(Json(json!({ "year": year, "dates": count })).into_response())
 }
@@ -331,10 +327,8 @@ pub async fn synonyms(State(state): State<AppState>) -> ApiResult {
 pub async fn save_synonyms(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<TextBody>,
 ) -> ApiResult {
-    staff.check_csrf(csrf_header(&headers))?;
     let count = actions::save_synonyms(&state, &staff, &body.text).await?;
     Ok(Json(json!({ "count": count })).into_response())
 }
@@ -357,11 +351,9 @@ pub struct ImportQuery {
 pub async fn import(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
-    headers: HeaderMap,
     Query(query): Query<ImportQuery>,
     body: Bytes,
 ) -> ApiResult {
-    staff.check_csrf(csrf_header(&headers))?;
     let problems_response = |problems: Vec<(String, String)>| {
         let fields: serde_json::Map<String, Value> =
             problems.into_iter().map(|(place, message)| (place, Value::from(message))).collect();
@@ -400,8 +392,7 @@ pub async fn create_session(State(state): State<AppState>, ApiJson(body): ApiJso
 }
 
 /// `DELETE /api/v1/sessions/current`: ends the session.
-pub async fn delete_session(State(state): State<AppState>, ApiStaff(staff): ApiStaff, headers: HeaderMap) -> ApiResult {
-    staff.check_csrf(csrf_header(&headers))?;
+pub async fn delete_session(State(state): State<AppState>, ApiStaff(staff): ApiStaff) -> ApiResult {
     state.store.delete_session(&staff.token_hash).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

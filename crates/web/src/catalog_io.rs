@@ -233,8 +233,10 @@ struct Column<T> {
     set: fn(&mut T, &str) -> Result<(), String>,
 }
 
-macro_rules! text_column {
-    ($header:literal, $field:ident) => {
+/// Column constructors, one per kind of cell: text as it is, a labelled code (事项类型 …), yes/no, a whole
+/// number, a time limit, a list joined with 、.
+macro_rules! column {
+    (text $header:literal, $field:ident) => {
         Column {
             header: $header,
             field: stringify!($field),
@@ -245,213 +247,129 @@ macro_rules! text_column {
             },
         }
     };
+    (label $header:literal, $field:ident, $parse:expr, $what:literal) => {
+        Column {
+            header: $header,
+            field: stringify!($field),
+            get: |item| item.$field.label().to_string(),
+            set: |item, value| {
+                item.$field = parse_label(value, $parse, $what)?;
+                Ok(())
+            },
+        }
+    };
+    (yes_no $header:literal, $field:ident) => {
+        Column {
+            header: $header,
+            field: stringify!($field),
+            get: |item| yes_no(item.$field),
+            set: |item, value| {
+                item.$field = parse_yes_no(value)?;
+                Ok(())
+            },
+        }
+    };
+    (number $header:literal, $field:ident) => {
+        Column {
+            header: $header,
+            field: stringify!($field),
+            get: |item| item.$field.to_string(),
+            set: |item, value| {
+                item.$field = parse_number(value, $header)?;
+                Ok(())
+            },
+        }
+    };
+    (limit $header:literal, $field:ident) => {
+        Column {
+            header: $header,
+            field: stringify!($field),
+            get: |item| limit_text(item.$field),
+            set: |item, value| {
+                item.$field = TimeLimit::parse_text(value)?;
+                Ok(())
+            },
+        }
+    };
+    (list $header:literal, $field:ident) => {
+        Column {
+            header: $header,
+            field: stringify!($field),
+            get: |item| item.$field.join("、"),
+            set: |item, value| {
+                item.$field = split_list(value);
+                Ok(())
+            },
+        }
+    };
+    (labels $header:literal, $field:ident, $type:ty, $what:literal) => {
+        Column {
+            header: $header,
+            field: stringify!($field),
+            get: |item| join_labels(&item.$field, <$type>::label),
+            set: |item, value| {
+                item.$field = parse_labels(value, <$type>::parse_any, $what)?;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// The 主项 and 子项 columns, which sit one level down in the matter.
+macro_rules! level_column {
+    ($header:literal, $path:literal, $level:ident . $part:ident) => {
+        Column {
+            header: $header,
+            field: $path,
+            get: |matter: &Matter| matter.$level.$part.clone(),
+            set: |matter: &mut Matter, value: &str| {
+                matter.$level.$part = value.trim().to_string();
+                Ok(())
+            },
+        }
+    };
+}
+
+fn matter_kind(text: &str) -> Option<MatterKind> {
+    MatterKind::from_label(text).or_else(|| MatterKind::from_code(text))
 }
 
 fn matter_columns() -> Vec<Column<Matter>> {
     vec![
-        text_column!("事项编码", code),
-        text_column!("事项名称", name),
-        text_column!("基本编码", catalog_code),
-        Column {
-            header: "主项编码",
-            field: "main_item.code",
-            get: |m| m.main_item.code.clone(),
-            set: |m, v| {
-                m.main_item.code = v.trim().to_string();
-                Ok(())
-            },
-        },
-        Column {
-            header: "主项名称",
-            field: "main_item.name",
-            get: |m| m.main_item.name.clone(),
-            set: |m, v| {
-                m.main_item.name = v.trim().to_string();
-                Ok(())
-            },
-        },
-        Column {
-            header: "子项编码",
-            field: "sub_item.code",
-            get: |m| m.sub_item.code.clone(),
-            set: |m, v| {
-                m.sub_item.code = v.trim().to_string();
-                Ok(())
-            },
-        },
-        Column {
-            header: "子项名称",
-            field: "sub_item.name",
-            get: |m| m.sub_item.name.clone(),
-            set: |m, v| {
-                m.sub_item.name = v.trim().to_string();
-                Ok(())
-            },
-        },
-        Column {
-            header: "事项类型",
-            field: "kind",
-            get: |m| m.kind.label().to_string(),
-            set: |m, v| {
-                m.kind =
-                    parse_label(v, |t| MatterKind::from_label(t).or_else(|| MatterKind::from_code(t)), "事项类型")?;
-                Ok(())
-            },
-        },
-        text_column!("实施主体编码", department),
-        Column {
-            header: "行使层级",
-            field: "use_level",
-            get: |m| m.use_level.label().to_string(),
-            set: |m, v| {
-                m.use_level = parse_label(v, UseLevel::parse_any, "行使层级")?;
-                Ok(())
-            },
-        },
-        text_column!("设定依据", legal_basis),
-        text_column!("受理条件", acceptance_conditions),
-        Column {
-            header: "法定办结时限",
-            field: "statutory_limit",
-            get: |m| limit_text(m.statutory_limit),
-            set: |m, v| {
-                m.statutory_limit = TimeLimit::parse_text(v)?;
-                Ok(())
-            },
-        },
-        text_column!("法定时限说明", statutory_limit_note),
-        Column {
-            header: "承诺办结时限",
-            field: "promised_limit",
-            get: |m| limit_text(m.promised_limit),
-            set: |m, v| {
-                m.promised_limit = TimeLimit::parse_text(v)?;
-                Ok(())
-            },
-        },
-        text_column!("承诺时限说明", promised_limit_note),
-        Column {
-            header: "办理形式",
-            field: "handling_forms",
-            get: |m| join_labels(&m.handling_forms, HandlingForm::label),
-            set: |m, v| {
-                m.handling_forms = parse_labels(v, HandlingForm::parse_any, "办理形式")?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "服务对象",
-            field: "service_objects",
-            get: |m| join_labels(&m.service_objects, ServiceObject::label),
-            set: |m, v| {
-                m.service_objects = parse_labels(v, ServiceObject::parse_any, "服务对象")?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "到办事现场次数",
-            field: "trips_required",
-            get: |m| m.trips_required.to_string(),
-            set: |m, v| {
-                m.trips_required = parse_number(v, "到办事现场次数")?;
-                Ok(())
-            },
-        },
-        text_column!("必须现场办理原因", trips_reason),
-        Column {
-            header: "网上办理深度",
-            field: "online_depth",
-            get: |m| m.online_depth.label().to_string(),
-            set: |m, v| {
-                m.online_depth = parse_label(v, OnlineDepth::parse_any, "网上办理深度")?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "支持预约办理",
-            field: "appointment_supported",
-            get: |m| yes_no(m.appointment_supported),
-            set: |m, v| {
-                m.appointment_supported = parse_yes_no(v)?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "支持物流快递",
-            field: "postal_supported",
-            get: |m| yes_no(m.postal_supported),
-            set: |m, v| {
-                m.postal_supported = parse_yes_no(v)?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "支持网上支付",
-            field: "online_payment_supported",
-            get: |m| yes_no(m.online_payment_supported),
-            set: |m, v| {
-                m.online_payment_supported = parse_yes_no(v)?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "支持自助终端",
-            field: "self_service_supported",
-            get: |m| yes_no(m.self_service_supported),
-            set: |m, v| {
-                m.self_service_supported = parse_yes_no(v)?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "通办范围",
-            field: "handle_area",
-            get: |m| m.handle_area.label().to_string(),
-            set: |m, v| {
-                m.handle_area = parse_label(v, HandleArea::parse_any, "通办范围")?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "联办机构编码",
-            field: "joint_departments",
-            get: |m| m.joint_departments.join("、"),
-            set: |m, v| {
-                m.joint_departments = split_list(v);
-                Ok(())
-            },
-        },
-        text_column!("办理地点", address),
-        text_column!("办理时间", office_hours),
-        text_column!("咨询电话", consultation_phone),
-        text_column!("监督投诉电话", complaint_phone),
-        Column {
-            header: "主题分类",
-            field: "themes",
-            get: |m| m.themes.join("、"),
-            set: |m, v| {
-                m.themes = split_list(v);
-                Ok(())
-            },
-        },
-        Column {
-            header: "人生事件",
-            field: "life_events",
-            get: |m| m.life_events.join("、"),
-            set: |m, v| {
-                m.life_events = split_list(v);
-                Ok(())
-            },
-        },
-        Column {
-            header: "群众常用说法",
-            field: "keywords",
-            get: |m| m.keywords.join("、"),
-            set: |m, v| {
-                m.keywords = split_list(v);
-                Ok(())
-            },
-        },
+        column!(text "事项编码", code),
+        column!(text "事项名称", name),
+        column!(text "基本编码", catalog_code),
+        level_column!("主项编码", "main_item.code", main_item.code),
+        level_column!("主项名称", "main_item.name", main_item.name),
+        level_column!("子项编码", "sub_item.code", sub_item.code),
+        level_column!("子项名称", "sub_item.name", sub_item.name),
+        column!(label "事项类型", kind, matter_kind, "事项类型"),
+        column!(text "实施主体编码", department),
+        column!(label "行使层级", use_level, UseLevel::parse_any, "行使层级"),
+        column!(text "设定依据", legal_basis),
+        column!(text "受理条件", acceptance_conditions),
+        column!(limit "法定办结时限", statutory_limit),
+        column!(text "法定时限说明", statutory_limit_note),
+        column!(limit "承诺办结时限", promised_limit),
+        column!(text "承诺时限说明", promised_limit_note),
+        column!(labels "办理形式", handling_forms, HandlingForm, "办理形式"),
+        column!(labels "服务对象", service_objects, ServiceObject, "服务对象"),
+        column!(number "到办事现场次数", trips_required),
+        column!(text "必须现场办理原因", trips_reason),
+        column!(label "网上办理深度", online_depth, OnlineDepth::parse_any, "网上办理深度"),
+        column!(yes_no "支持预约办理", appointment_supported),
+        column!(yes_no "支持物流快递", postal_supported),
+        column!(yes_no "支持网上支付", online_payment_supported),
+        column!(yes_no "支持自助终端", self_service_supported),
+        column!(label "通办范围", handle_area, HandleArea::parse_any, "通办范围"),
+        column!(list "联办机构编码", joint_departments),
+        column!(text "办理地点", address),
+        column!(text "办理时间", office_hours),
+        column!(text "咨询电话", consultation_phone),
+        column!(text "监督投诉电话", complaint_phone),
+        column!(list "主题分类", themes),
+        column!(list "人生事件", life_events),
+        column!(list "群众常用说法", keywords),
     ]
 }
 
@@ -465,160 +383,64 @@ fn limit_text(limit: TimeLimit) -> String {
 
 fn material_columns() -> Vec<Column<Material>> {
     vec![
-        text_column!("材料名称", name),
-        Column {
-            header: "必要性",
-            field: "necessity",
-            get: |m| m.necessity.label().to_string(),
-            set: |m, v| {
-                m.necessity = parse_label(v, MaterialNecessity::parse_any, "材料必要性（必要/非必要/容缺）")?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "材料形式",
-            field: "form",
-            get: |m| m.form.label().to_string(),
-            set: |m, v| {
-                m.form = parse_label(v, MaterialForm::parse_any, "材料形式（纸质/电子/纸质或电子）")?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "材料类型",
-            field: "copy_kind",
-            get: |m| m.copy_kind.label().to_string(),
-            set: |m, v| {
-                m.copy_kind = parse_label(v, MaterialCopyKind::parse_any, "材料类型（原件/复印件/原件和复印件）")?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "来源渠道",
-            field: "source",
-            get: |m| m.source.label().to_string(),
-            set: |m, v| {
-                m.source = parse_label(v, MaterialSource::parse_any, "来源渠道")?;
-                Ok(())
-            },
-        },
-        text_column!("来源说明", source_note),
-        Column {
-            header: "纸质份数",
-            field: "copies",
-            get: |m| m.copies.to_string(),
-            set: |m, v| {
-                m.copies = parse_number(v, "纸质份数")?;
-                Ok(())
-            },
-        },
-        text_column!("纸质规格", specification),
-        text_column!("空白表格", blank_form),
-        text_column!("示例样表", sample),
-        text_column!("填报须知", filling_notes),
-        text_column!("受理标准", acceptance_standard),
-        text_column!("要求提供材料的依据", basis),
-        Column {
-            header: "可告知承诺",
-            field: "pledge_allowed",
-            get: |m| yes_no(m.pledge_allowed),
-            set: |m, v| {
-                m.pledge_allowed = parse_yes_no(v)?;
-                Ok(())
-            },
-        },
-        text_column!("备注", remarks),
+        column!(text "材料名称", name),
+        column!(label "必要性", necessity, MaterialNecessity::parse_any, "材料必要性（必要/非必要/容缺）"),
+        column!(label "材料形式", form, MaterialForm::parse_any, "材料形式（纸质/电子/纸质或电子）"),
+        column!(label "材料类型", copy_kind, MaterialCopyKind::parse_any, "材料类型（原件/复印件/原件和复印件）"),
+        column!(label "来源渠道", source, MaterialSource::parse_any, "来源渠道"),
+        column!(text "来源说明", source_note),
+        column!(number "纸质份数", copies),
+        column!(text "纸质规格", specification),
+        column!(text "空白表格", blank_form),
+        column!(text "示例样表", sample),
+        column!(text "填报须知", filling_notes),
+        column!(text "受理标准", acceptance_standard),
+        column!(text "要求提供材料的依据", basis),
+        column!(yes_no "可告知承诺", pledge_allowed),
+        column!(text "备注", remarks),
     ]
 }
 
 fn step_columns() -> Vec<Column<Step>> {
     vec![
-        text_column!("环节名称", name),
-        Column {
-            header: "环节种类",
-            field: "kind",
-            get: |s| s.kind.label().to_string(),
-            set: |s, v| {
-                s.kind = parse_label(v, StepKind::parse_any, "环节种类（受理/审查/审核/决定/办结/送达）")?;
-                Ok(())
-            },
-        },
-        text_column!("办理部门编码", department),
-        Column {
-            header: "阶段",
-            field: "stage",
-            get: |s| s.stage.to_string(),
-            set: |s, v| {
-                s.stage = parse_number(v, "阶段")?;
-                Ok(())
-            },
-        },
-        Column {
-            header: "时限",
-            field: "limit",
-            get: |s| limit_text(s.limit),
-            set: |s, v| {
-                s.limit = TimeLimit::parse_text(v)?;
-                Ok(())
-            },
-        },
-        text_column!("审查标准", standard),
-        text_column!("办理结果", result),
+        column!(text "环节名称", name),
+        column!(label "环节种类", kind, StepKind::parse_any, "环节种类（受理/审查/审核/决定/办结/送达）"),
+        column!(text "办理部门编码", department),
+        column!(number "阶段", stage),
+        column!(limit "时限", limit),
+        column!(text "审查标准", standard),
+        column!(text "办理结果", result),
     ]
 }
 
 fn fee_columns() -> Vec<Column<Fee>> {
     vec![
-        text_column!("项目名称", name),
-        text_column!("收费标准", standard),
-        text_column!("收费依据", basis),
-        Column {
-            header: "可减免",
-            field: "reducible",
-            get: |f| yes_no(f.reducible),
-            set: |f, v| {
-                f.reducible = parse_yes_no(v)?;
-                Ok(())
-            },
-        },
-        text_column!("减免依据", reduction_basis),
+        column!(text "项目名称", name),
+        column!(text "收费标准", standard),
+        column!(text "收费依据", basis),
+        column!(yes_no "可减免", reducible),
+        column!(text "减免依据", reduction_basis),
     ]
 }
 
 fn faq_columns() -> Vec<Column<Faq>> {
-    vec![text_column!("问题", question), text_column!("答案", answer)]
+    vec![column!(text "问题", question), column!(text "答案", answer)]
 }
 
 fn result_columns() -> Vec<Column<MatterResult>> {
     vec![
-        text_column!("结果名称", name),
-        Column {
-            header: "结果类型",
-            field: "kind",
-            get: |r| r.kind.label().to_string(),
-            set: |r, v| {
-                r.kind = parse_label(v, ResultKind::parse_any, "结果类型（出证办结/出文办结/审批办结）")?;
-                Ok(())
-            },
-        },
-        text_column!("结果样本", sample),
+        column!(text "结果名称", name),
+        column!(label "结果类型", kind, ResultKind::parse_any, "结果类型（出证办结/出文办结/审批办结）"),
+        column!(text "结果样本", sample),
     ]
 }
 
 fn procedure_columns() -> Vec<Column<SpecialProcedure>> {
     vec![
-        text_column!("名称", name),
-        text_column!("所需时限", limit),
-        text_column!("法定依据", basis),
-        Column {
-            header: "计入办结时限",
-            field: "counts_in_limit",
-            get: |p| yes_no(p.counts_in_limit),
-            set: |p, v| {
-                p.counts_in_limit = parse_yes_no(v)?;
-                Ok(())
-            },
-        },
+        column!(text "名称", name),
+        column!(text "所需时限", limit),
+        column!(text "法定依据", basis),
+        column!(yes_no "计入办结时限", counts_in_limit),
     ]
 }
 
@@ -840,7 +662,7 @@ fn blank_department_row() -> DepartmentRow {
 }
 
 fn department_columns() -> Vec<Column<DepartmentRow>> {
-    vec![text_column!("部门编码", code), text_column!("部门名称", name), text_column!("统一社会信用代码", credit_code)]
+    vec![column!(text "部门编码", code), column!(text "部门名称", name), column!(text "统一社会信用代码", credit_code)]
 }
 
 fn child_rows<'a, T>(matters: &'a [Matter], list: fn(&'a Matter) -> &'a [T]) -> Vec<(Option<&'a str>, &'a T)> {

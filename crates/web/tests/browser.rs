@@ -83,8 +83,7 @@ async fn browser(driver: &Driver, width: u32, height: u32) -> Client {
             ]
         }),
     );
-    ClientBuilder::rustls()
-        .expect("TLS set-up")
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(capabilities)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await
