@@ -469,18 +469,7 @@ pub fn shipped_entries() -> Result<Vec<CalendarEntry>, FieldErrors> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn calendar() -> Calendar {
-        Calendar::new(&shipped_entries().expect("shipped notices parse"), OfficeHours::default())
-    }
-
-    fn date(text: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date")
-    }
-
-    fn at(text: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("date-time")
-    }
+    use crate::test_support::{at, calendar, date};
 
     #[test]
     fn one_working_day_from_monday_morning_ends_at_close_on_tuesday() {

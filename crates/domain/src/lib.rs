@@ -1,12 +1,16 @@
 //! Onetrip's domain: the rules of the catalog, the working-day calendar and search, as pure functions and
 //! types. Nothing here does I/O, reads the clock, or knows about HTTP, SQL or JSON.
 
+pub mod acceptance;
 pub mod access;
 pub mod calendar;
 pub mod case_number;
 pub mod catalog;
 pub mod ids;
+pub mod review;
 pub mod search;
+#[cfg(test)]
+mod test_support;
 pub mod validation;
 
 pub use validation::FieldErrors;
