@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod case_number;
 pub mod catalog;
 pub mod ids;
+pub mod queue;
 pub mod review;
 pub mod search;
 #[cfg(test)]
