@@ -53,15 +53,19 @@ pub enum Permission {
     LoadCalendar,
     EditSynonyms,
     ManageUsers,
+    /// Register an applicant's application and decide on acceptance (any matter: a general window).
+    AcceptCases,
+    /// Sign off a second correction notice on one case.
+    SignOffCorrection,
 }
 
 /// Whether any of `roles` grants `permission`.
 pub fn allows(roles: &[Role], permission: Permission) -> bool {
     roles.iter().any(|role| match permission {
         Permission::EditCatalog => matches!(role, Role::Admin | Role::CatalogEditor),
-        Permission::LoadCalendar | Permission::EditSynonyms | Permission::ManageUsers => {
-            matches!(role, Role::Admin)
-        }
+        Permission::LoadCalendar | Permission::EditSynonyms | Permission::ManageUsers => matches!(role, Role::Admin),
+        Permission::AcceptCases => matches!(role, Role::Admin | Role::WindowStaff),
+        Permission::SignOffCorrection => matches!(role, Role::Admin | Role::HallManager),
     })
 }
 
@@ -93,6 +97,10 @@ mod tests {
         assert!(!allows(&[Role::CatalogEditor], Permission::LoadCalendar));
         assert!(allows(&[Role::Admin], Permission::LoadCalendar));
         assert!(!allows(&[Role::WindowStaff, Role::Reviewer], Permission::EditCatalog));
+        assert!(allows(&[Role::WindowStaff], Permission::AcceptCases));
+        assert!(!allows(&[Role::Reviewer, Role::CatalogEditor], Permission::AcceptCases));
+        assert!(!allows(&[Role::WindowStaff], Permission::SignOffCorrection));
+        assert!(allows(&[Role::HallManager], Permission::SignOffCorrection));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod acceptance;
 pub mod access;
+pub mod applicant;
 pub mod calendar;
 pub mod case_number;
 pub mod catalog;

@@ -5,11 +5,16 @@
 //! SQLite keeps one writer connection and several readers: writes are serialised in the process instead of
 //! failing with `SQLITE_BUSY`, and readers never wait for a writer (WAL).
 
-use crate::{AuditEvent, NewUser, NewVersion, Session, Store, StoreError, StoreResult, User};
+use crate::{
+    Applicant, AuditEvent, CaseChange, CaseEvent, CaseRecord, NewApplicant, NewCase, NewUser, NewVersion, Session,
+    Store, StoreError, StoreResult, User,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use onetrip_domain::access::Role;
+use onetrip_domain::applicant::ApplicantIdentity;
 use onetrip_domain::calendar::{CalendarEntry, DayKind};
+use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::catalog::{Adjustment, AdjustmentKind, Department, Matter, MatterVersion};
 use onetrip_domain::ids::CreditCode;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -165,6 +170,64 @@ where
     })
 }
 
+const APPLICANT_COLUMNS: &str = "id, kind, name, id_number, phone, password_hash";
+
+fn applicant_from_row<R>(row: &R) -> StoreResult<Applicant>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let kind: String = row.try_get("kind")?;
+    let number: String = row.try_get("id_number")?;
+    Ok(Applicant {
+        id: row.try_get("id")?,
+        identity: ApplicantIdentity::parse(&kind, &number).map_err(|errors| corrupt(errors.to_string()))?,
+        name: row.try_get("name")?,
+        phone: row.try_get("phone")?,
+        password_hash: row.try_get("password_hash")?,
+    })
+}
+
+const CASE_COLUMNS: &str = "number, matter_code, matter_version, department, applicant_id, channel, phase, document, \
+     revision, corrections, received_at, accepted_at, due_at, created_at, updated_at";
+
+fn case_from_row<R>(row: &R) -> StoreResult<CaseRecord>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let number: String = row.try_get("number")?;
+    let version: i64 = row.try_get("matter_version")?;
+    let corrections: i64 = row.try_get("corrections")?;
+    let instant = |column: &str| -> StoreResult<DateTime<Utc>> { Ok(from_millis(row.try_get::<i64, _>(column)?)) };
+    let optional = |column: &str| -> StoreResult<Option<DateTime<Utc>>> {
+        Ok(row.try_get::<Option<i64>, _>(column)?.map(from_millis))
+    };
+    Ok(CaseRecord {
+        number: CaseNumber::parse(&number).map_err(corrupt)?,
+        matter_code: row.try_get("matter_code")?,
+        matter_version: u32::try_from(version).map_err(corrupt)?,
+        department: row.try_get("department")?,
+        applicant_id: row.try_get("applicant_id")?,
+        channel: row.try_get("channel")?,
+        phase: row.try_get("phase")?,
+        document: row.try_get("document")?,
+        revision: row.try_get("revision")?,
+        corrections: u32::try_from(corrections).map_err(corrupt)?,
+        received_at: instant("received_at")?,
+        accepted_at: optional("accepted_at")?,
+        due_at: optional("due_at")?,
+        created_at: instant("created_at")?,
+        updated_at: instant("updated_at")?,
+    })
+}
+
 const VERSION_COLUMNS: &str = "version, adjustment_kind, reason, effective_date, merged_into, author, document";
 
 /// Implements [`Store`] for a backend struct with `reader` and `writer` pools.
@@ -216,6 +279,38 @@ macro_rules! store_queries {
                     .execute(&mut **transaction)
                     .await
                     .map_err(|error| unique_to_conflict(error, "统一社会信用代码已被另一个部门使用"))?;
+                }
+                Ok(())
+            }
+
+            /// Writes a case's event (and a trip, when the applicant came to the hall) in the caller's transaction.
+            async fn record_case_event(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                number: &CaseNumber,
+                event: &CaseEvent,
+                trip: Option<&str>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO case_events (case_number, at, actor, role, action, from_phase, to_phase, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(number.compact())
+                .bind(millis(event.at))
+                .bind(&event.actor)
+                .bind(&event.role)
+                .bind(&event.action)
+                .bind(&event.from_phase)
+                .bind(&event.to_phase)
+                .bind(&event.detail)
+                .execute(&mut **transaction)
+                .await?;
+                if let Some(reason) = trip {
+                    sqlx::query("INSERT INTO case_trips (case_number, at, reason) VALUES ($1, $2, $3)")
+                        .bind(number.compact())
+                        .bind(millis(event.at))
+                        .bind(reason)
+                        .execute(&mut **transaction)
+                        .await?;
                 }
                 Ok(())
             }
@@ -600,6 +695,191 @@ macro_rules! store_queries {
                             subject: row.try_get("subject")?,
                             detail: row.try_get("detail")?,
                         })
+                    })
+                    .collect()
+            }
+
+            async fn create_applicant(&self, applicant: &NewApplicant, at: DateTime<Utc>) -> StoreResult<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO applicants (kind, name, id_number, phone, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(applicant.identity.kind())
+                .bind(&applicant.name)
+                .bind(applicant.identity.number())
+                .bind(&applicant.phone)
+                .bind(&applicant.password_hash)
+                .bind(millis(at))
+                .fetch_one(&self.writer)
+                .await
+                .map_err(|error| unique_to_conflict(error, "该申请人已登记"))?;
+                Ok(id)
+            }
+
+            async fn applicant(&self, id: i64) -> StoreResult<Option<Applicant>> {
+                let row = sqlx::query(&format!("SELECT {APPLICANT_COLUMNS} FROM applicants WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.as_ref().map(applicant_from_row).transpose()
+            }
+
+            async fn applicant_by_identity(&self, identity: &ApplicantIdentity) -> StoreResult<Option<Applicant>> {
+                let row = sqlx::query(&format!("SELECT {APPLICANT_COLUMNS} FROM applicants WHERE kind = $1 AND id_number = $2"))
+                    .bind(identity.kind())
+                    .bind(identity.number())
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.as_ref().map(applicant_from_row).transpose()
+            }
+
+            async fn create_case(
+                &self,
+                case: &NewCase,
+                idempotency: Option<(&str, &str)>,
+                event: &CaseEvent,
+                trip: Option<&str>,
+            ) -> StoreResult<(CaseRecord, bool)> {
+                let mut transaction = self.writer.begin().await?;
+                if let Some((scope, key)) = idempotency {
+                    let existing: Option<String> =
+                        sqlx::query_scalar("SELECT case_number FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                            .bind(scope)
+                            .bind(key)
+                            .fetch_optional(&mut *transaction)
+                            .await?;
+                    if let Some(existing) = existing {
+                        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
+                            .bind(&existing)
+                            .fetch_one(&mut *transaction)
+                            .await?;
+                        return Ok((case_from_row(&row)?, false));
+                    }
+                }
+                let day = case.day.format("%Y-%m-%d").to_string();
+                let sequence: i64 = sqlx::query_scalar(
+                    "INSERT INTO case_sequences (day, last) VALUES ($1, 1) \
+                     ON CONFLICT (day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
+                )
+                .bind(&day)
+                .fetch_one(&mut *transaction)
+                .await?;
+                let number = CaseNumber::new(case.day, u32::try_from(sequence).unwrap_or(u32::MAX))
+                    .map_err(|error| StoreError::Conflict(error.to_string()))?;
+                let at = millis(event.at);
+                sqlx::query(
+                    "INSERT INTO cases (number, matter_code, matter_version, department, applicant_id, channel, phase, \
+                     document, revision, corrections, received_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $10)",
+                )
+                .bind(number.compact())
+                .bind(&case.matter_code)
+                .bind(i64::from(case.matter_version))
+                .bind(&case.department)
+                .bind(case.applicant_id)
+                .bind(&case.channel)
+                .bind(&case.phase)
+                .bind(&case.document)
+                .bind(millis(case.received_at))
+                .bind(at)
+                .execute(&mut *transaction)
+                .await?;
+                if let Some((scope, key)) = idempotency {
+                    sqlx::query("INSERT INTO idempotency_keys (scope, key, case_number, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(scope)
+                        .bind(key)
+                        .bind(number.compact())
+                        .bind(at)
+                        .execute(&mut *transaction)
+                        .await?;
+                }
+                Self::record_case_event(&mut transaction, &number, event, trip).await?;
+                let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
+                    .bind(number.compact())
+                    .fetch_one(&mut *transaction)
+                    .await?;
+                let record = case_from_row(&row)?;
+                transaction.commit().await?;
+                Ok((record, true))
+            }
+
+            async fn case(&self, number: &CaseNumber) -> StoreResult<Option<CaseRecord>> {
+                let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
+                    .bind(number.compact())
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.as_ref().map(case_from_row).transpose()
+            }
+
+            async fn update_case(
+                &self,
+                number: &CaseNumber,
+                change: &CaseChange,
+                event: &CaseEvent,
+                trip: Option<&str>,
+            ) -> StoreResult<CaseRecord> {
+                let mut transaction = self.writer.begin().await?;
+                let updated = sqlx::query(
+                    "UPDATE cases SET phase = $1, document = $2, corrections = $3, received_at = $4, accepted_at = $5, \
+                     due_at = $6, revision = revision + 1, updated_at = $7 WHERE number = $8 AND revision = $9",
+                )
+                .bind(&change.phase)
+                .bind(&change.document)
+                .bind(i64::from(change.corrections))
+                .bind(millis(change.received_at))
+                .bind(change.accepted_at.map(millis))
+                .bind(change.due_at.map(millis))
+                .bind(millis(event.at))
+                .bind(number.compact())
+                .bind(change.expected_revision)
+                .execute(&mut *transaction)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::Conflict(format!("办件 {number} 已被他人处理，请刷新后再办理")));
+                }
+                Self::record_case_event(&mut transaction, number, event, trip).await?;
+                let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
+                    .bind(number.compact())
+                    .fetch_one(&mut *transaction)
+                    .await?;
+                let record = case_from_row(&row)?;
+                transaction.commit().await?;
+                Ok(record)
+            }
+
+            async fn case_events(&self, number: &CaseNumber) -> StoreResult<Vec<CaseEvent>> {
+                let rows = sqlx::query(
+                    "SELECT at, actor, role, action, from_phase, to_phase, detail FROM case_events \
+                     WHERE case_number = $1 ORDER BY id",
+                )
+                .bind(number.compact())
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let at: i64 = row.try_get("at")?;
+                        Ok(CaseEvent {
+                            at: from_millis(at),
+                            actor: row.try_get("actor")?,
+                            role: row.try_get("role")?,
+                            action: row.try_get("action")?,
+                            from_phase: row.try_get("from_phase")?,
+                            to_phase: row.try_get("to_phase")?,
+                            detail: row.try_get("detail")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn case_trips(&self, number: &CaseNumber) -> StoreResult<Vec<(DateTime<Utc>, String)>> {
+                let rows = sqlx::query("SELECT at, reason FROM case_trips WHERE case_number = $1 ORDER BY id")
+                    .bind(number.compact())
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let at: i64 = row.try_get("at")?;
+                        Ok((from_millis(at), row.try_get("reason")?))
                     })
                     .collect()
             }

@@ -9,7 +9,9 @@ pub mod testing;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use onetrip_domain::access::Role;
+use onetrip_domain::applicant::ApplicantIdentity;
 use onetrip_domain::calendar::CalendarEntry;
+use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::catalog::{Adjustment, Department, Matter, MatterVersion};
 use std::sync::Arc;
 
@@ -78,6 +80,85 @@ pub struct AuditEvent {
     pub actor: String,
     pub action: String,
     pub subject: String,
+    pub detail: String,
+}
+
+/// An applicant as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applicant {
+    pub id: i64,
+    pub identity: ApplicantIdentity,
+    pub name: String,
+    pub phone: String,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplicant {
+    pub identity: ApplicantIdentity,
+    pub name: String,
+    pub phone: String,
+    pub password_hash: Option<String>,
+}
+
+/// A case to create. Its number is given out by the store, from the day's sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCase {
+    /// The centre's local date, for the case number.
+    pub day: NaiveDate,
+    pub matter_code: String,
+    pub matter_version: u32,
+    pub department: String,
+    pub applicant_id: i64,
+    /// `online`, `window` or `api`.
+    pub channel: String,
+    pub phase: String,
+    /// The phase data as JSON, opaque to the store.
+    pub document: String,
+    pub received_at: DateTime<Utc>,
+}
+
+/// A case as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub number: CaseNumber,
+    pub matter_code: String,
+    pub matter_version: u32,
+    pub department: String,
+    pub applicant_id: i64,
+    pub channel: String,
+    pub phase: String,
+    pub document: String,
+    pub revision: i64,
+    pub corrections: u32,
+    pub received_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A change to a case, applied only if the case is still at `expected_revision`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseChange {
+    pub expected_revision: i64,
+    pub phase: String,
+    pub document: String,
+    pub corrections: u32,
+    pub received_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// The record of one change of a case: who, in which role, what, from which phase to which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub from_phase: String,
+    pub to_phase: String,
     pub detail: String,
 }
 
@@ -168,6 +249,42 @@ pub trait Store: Send + Sync {
 
     /// The newest `limit` audit events, newest first.
     async fn audit_events(&self, limit: u32) -> StoreResult<Vec<AuditEvent>>;
+
+    /// Registers an applicant; `Conflict` when the identity is registered already.
+    async fn create_applicant(&self, applicant: &NewApplicant, at: DateTime<Utc>) -> StoreResult<i64>;
+
+    async fn applicant(&self, id: i64) -> StoreResult<Option<Applicant>>;
+
+    async fn applicant_by_identity(&self, identity: &ApplicantIdentity) -> StoreResult<Option<Applicant>>;
+
+    /// Creates a case with the next number of its day, its first event and, if the applicant came to the
+    /// hall for it, a trip, all in one transaction. With an idempotency key `(scope, key)` already used, the
+    /// case made the first time is returned and nothing is written; the flag says whether it is new.
+    async fn create_case(
+        &self,
+        case: &NewCase,
+        idempotency: Option<(&str, &str)>,
+        event: &CaseEvent,
+        trip: Option<&str>,
+    ) -> StoreResult<(CaseRecord, bool)>;
+
+    async fn case(&self, number: &CaseNumber) -> StoreResult<Option<CaseRecord>>;
+
+    /// Applies a change, its event and (if the applicant came to the hall) a trip in one transaction;
+    /// `Conflict` if someone changed the case since `expected_revision`, and then nothing is written.
+    async fn update_case(
+        &self,
+        number: &CaseNumber,
+        change: &CaseChange,
+        event: &CaseEvent,
+        trip: Option<&str>,
+    ) -> StoreResult<CaseRecord>;
+
+    /// Every event of a case, oldest first.
+    async fn case_events(&self, number: &CaseNumber) -> StoreResult<Vec<CaseEvent>>;
+
+    /// Every trip to the hall for a case, with its reason, oldest first.
+    async fn case_trips(&self, number: &CaseNumber) -> StoreResult<Vec<(DateTime<Utc>, String)>>;
 }
 
 /// Opens the store a URL names (`sqlite://PATH` or `postgres://…`), creating and migrating it as needed.

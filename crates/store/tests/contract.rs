@@ -219,3 +219,119 @@ fn migrations_are_kept_in_step() {
     assert!(!names("sqlite").is_empty());
     assert_eq!(names("sqlite"), names("postgres"));
 }
+
+fn new_case(applicant_id: i64, day: &str) -> onetrip_store::NewCase {
+    onetrip_store::NewCase {
+        day: NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("date"),
+        matter_code: "00013112700401".into(),
+        matter_version: 1,
+        department: "scjgj".into(),
+        applicant_id,
+        channel: "window".into(),
+        phase: "received".into(),
+        document: "{}".into(),
+        received_at: at(0),
+    }
+}
+
+fn event(action: &str, from: &str, to: &str, seconds: i64) -> onetrip_store::CaseEvent {
+    onetrip_store::CaseEvent {
+        at: at(seconds),
+        actor: "窗口一".into(),
+        role: "window_staff".into(),
+        action: action.into(),
+        from_phase: from.into(),
+        to_phase: to.into(),
+        detail: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
+    use onetrip_domain::applicant::ApplicantIdentity;
+    for test in test_stores().await {
+        let store = &test.store;
+        let identity = ApplicantIdentity::parse("natural_person", "11010519491231002X").expect("valid");
+        let applicant = onetrip_store::NewApplicant {
+            identity: identity.clone(),
+            name: "张三".into(),
+            phone: "13912345678".into(),
+            password_hash: None,
+        };
+        let id = store.create_applicant(&applicant, at(0)).await.expect("applicant");
+        assert!(
+            matches!(store.create_applicant(&applicant, at(0)).await, Err(StoreError::Conflict(_))),
+            "{}",
+            test.name
+        );
+        assert_eq!(store.applicant_by_identity(&identity).await.expect("query").map(|a| a.id), Some(id));
+        assert_eq!(
+            store.applicant(id).await.expect("query").map(|a| a.identity.shown()),
+            Some("1101**********002X".to_string())
+        );
+
+        let (first, created) = store
+            .create_case(
+                &new_case(id, "2026-11-27"),
+                Some(("window-1", "key-1")),
+                &event("submit", "", "received", 1),
+                Some("递交材料"),
+            )
+            .await
+            .expect("case");
+        assert!(created);
+        assert_eq!(first.number.to_string()[..16], *"20261127-000001-");
+        let (again, created) = store
+            .create_case(
+                &new_case(id, "2026-11-27"),
+                Some(("window-1", "key-1")),
+                &event("submit", "", "received", 2),
+                Some("递交材料"),
+            )
+            .await
+            .expect("retry");
+        assert!(!created, "{}: a retry with the same key makes no second case", test.name);
+        assert_eq!(again.number, first.number);
+        let (second, _) = store
+            .create_case(&new_case(id, "2026-11-27"), None, &event("submit", "", "received", 3), None)
+            .await
+            .expect("second");
+        assert_eq!(second.number.sequence(), 2);
+        let (next_day, _) = store
+            .create_case(&new_case(id, "2026-11-28"), None, &event("submit", "", "received", 4), None)
+            .await
+            .expect("next day");
+        assert_eq!(next_day.number.sequence(), 1, "numbers restart each day");
+
+        let change = onetrip_store::CaseChange {
+            expected_revision: first.revision,
+            phase: "accepted".into(),
+            document: "{\"accepted\":true}".into(),
+            corrections: 0,
+            received_at: first.received_at,
+            accepted_at: Some(at(10)),
+            due_at: Some(at(100_000)),
+        };
+        let accepted = store
+            .update_case(&first.number, &change, &event("accept", "received", "accepted", 10), None)
+            .await
+            .expect("accept");
+        assert_eq!(accepted.phase, "accepted");
+        assert_eq!(accepted.revision, first.revision + 1);
+        assert_eq!(accepted.due_at, Some(at(100_000)));
+        let stale =
+            store.update_case(&first.number, &change, &event("accept", "received", "accepted", 11), Some("x")).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{}: a stale change is refused", test.name);
+
+        let events = store.case_events(&first.number).await.expect("events");
+        assert_eq!(
+            events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            ["submit", "accept"],
+            "the refused change wrote no event"
+        );
+        assert_eq!(events[1].from_phase, "received");
+        let trips = store.case_trips(&first.number).await.expect("trips");
+        assert_eq!(trips.iter().map(|(_, reason)| reason.as_str()).collect::<Vec<_>>(), ["递交材料"]);
+        test.finish().await;
+    }
+}

@@ -397,6 +397,106 @@ pub async fn delete_session(State(state): State<AppState>, ApiStaff(staff): ApiS
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// A case as the API shows it to staff: the applicant's identity number masked.
+async fn case_json(state: &AppState, record: &onetrip_store::CaseRecord) -> Result<Value, Error> {
+    let applicant = state.store.applicant(record.applicant_id).await?;
+    let document: Value = serde_json::from_str(&record.document).unwrap_or(Value::Null);
+    let at = |instant: DateTime<Utc>| state.local(instant).to_rfc3339();
+    Ok(json!({
+        "number": record.number.to_string(),
+        "matter_code": record.matter_code,
+        "matter_version": record.matter_version,
+        "department": record.department,
+        "channel": record.channel,
+        "phase": record.phase,
+        "phase_label": crate::cases::phase_label(&record.phase),
+        "revision": record.revision,
+        "corrections": record.corrections,
+        "received_at": at(record.received_at),
+        "accepted_at": record.accepted_at.map(at),
+        "due_at": record.due_at.map(at),
+        "applicant": applicant.map(|a| json!({ "kind": a.identity.kind(), "name": a.name, "id_number": a.identity.shown() })),
+        "supplied": document.get("supplied").cloned().unwrap_or(Value::Null),
+        "correction_notice": document.get("correction_notice").cloned().unwrap_or(Value::Null),
+    }))
+}
+
+fn parse_case_number(text: &str) -> Result<onetrip_domain::case_number::CaseNumber, Error> {
+    onetrip_domain::case_number::CaseNumber::parse(text).map_err(|_| Error::NotFound(format!("办件 {text}")))
+}
+
+/// `POST /api/v1/cases`: registers an application; `Idempotency-Key` makes a retry return the first case.
+pub async fn submit_case(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<crate::cases::SubmitCase>,
+) -> ApiResult {
+    let key = headers.get("idempotency-key").and_then(|value| value.to_str().ok()).map(str::trim);
+    let (record, created) = crate::cases::submit(&state, &staff, body, key).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(case_json(&state, &record).await?)).into_response())
+}
+
+/// `GET /api/v1/cases/{number}`: windows and administrators see any case; reviewers their department's.
+pub async fn case(State(state): State<AppState>, ApiStaff(staff): ApiStaff, Path(number): Path<String>) -> ApiResult {
+    let number = parse_case_number(&number)?;
+    let record = state.store.case(&number).await?.ok_or_else(|| Error::NotFound(format!("办件 {number}")))?;
+    let own_department = staff.user.department.as_deref() == Some(record.department.as_str());
+    if !staff.may(onetrip_domain::access::Permission::AcceptCases) && !own_department {
+        return Err(Error::Forbidden.into());
+    }
+    let mut body = case_json(&state, &record).await?;
+    let events: Vec<Value> = state
+        .store
+        .case_events(&number)
+        .await?
+        .into_iter()
+        .map(|event| {
+            json!({ "at": state.local(event.at).to_rfc3339(), "actor": event.actor, "role": event.role, "action": event.action,
+                    "from": event.from_phase, "to": event.to_phase, "detail": event.detail })
+        })
+        .collect();
+    body["events"] = Value::from(events);
+    body["trips"] = Value::from(state.store.case_trips(&number).await?.len());
+    Ok(Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AcceptanceBody {
+    #[serde(flatten)]
+    decision: crate::cases::AcceptanceRequest,
+    #[serde(default)]
+    expected_revision: Option<i64>,
+}
+
+/// `POST /api/v1/cases/{number}/acceptance`: the window's decision (`correction_notice`, `corrected`,
+/// `accept` or `refuse`).
+pub async fn case_acceptance(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<AcceptanceBody>,
+) -> ApiResult {
+    let number = parse_case_number(&number)?;
+    let record =
+        crate::cases::decide_acceptance(&state, &staff, &number, body.decision, body.expected_revision).await?;
+    Ok(Json(case_json(&state, &record).await?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ProgressQuery {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    last_four: String,
+}
+
+/// `GET /api/v1/progress?number=&last_four=`: a case's progress for anyone who has both.
+pub async fn progress(State(state): State<AppState>, Query(query): Query<ProgressQuery>) -> ApiResult {
+    Ok(Json(crate::cases::progress(&state, &query.number, &query.last_four).await?).into_response())
+}
+
 pub async fn not_found() -> ApiError {
     ApiError(Error::NotFound("这个接口".to_string()))
 }

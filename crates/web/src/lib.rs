@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod api;
 pub mod auth;
+pub mod cases;
 pub mod catalog_io;
 pub mod error;
 pub mod matter_form;
@@ -108,6 +109,10 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog/export.json", get(api::export_json))
         .route("/catalog/export.xlsx", get(api::export_xlsx))
         .route("/catalog/import", post(api::import))
+        .route("/cases", post(api::submit_case))
+        .route("/cases/{number}", get(api::case))
+        .route("/cases/{number}/acceptance", post(api::case_acceptance))
+        .route("/progress", get(api::progress))
         .route("/sessions", post(api::create_session))
         .route("/sessions/current", axum::routing::delete(api::delete_session))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))

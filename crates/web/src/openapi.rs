@@ -151,6 +151,50 @@ pub fn document() -> Value {
                     "responses": write_errors(json!({ "200": ok("导入结果", json!({ "type": "object", "properties": { "imported": { "type": "object", "properties": { "created": { "type": "integer" }, "adjusted": { "type": "integer" }, "unchanged": { "type": "integer" }, "departments": { "type": "integer" } } } } })) }))
                 }
             },
+            "/api/v1/cases": {
+                "post": {
+                    "summary": "登记办件（窗口收件或部门系统报送）；带 Idempotency-Key 请求头时，重试不会生成第二个办件",
+                    "security": secured,
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 100 } }],
+                    "requestBody": body(json!({ "type": "object", "required": ["matter_code", "applicant"], "properties": {
+                        "matter_code": { "type": "string" },
+                        "applicant": { "type": "object", "required": ["kind", "id_number", "name", "phone"], "properties": {
+                            "kind": { "type": "string", "enum": ["natural_person", "legal_person"] }, "id_number": { "type": "string" },
+                            "name": { "type": "string" }, "phone": { "type": "string" } } },
+                        "supplied": { "type": "array", "items": { "$ref": "#/components/schemas/Supplied" } } } })),
+                    "responses": write_errors(json!({ "201": ok("新办件", json!({ "$ref": "#/components/schemas/Case" })), "200": ok("同一 Idempotency-Key 已登记过的办件", json!({ "$ref": "#/components/schemas/Case" })) }))
+                }
+            },
+            "/api/v1/cases/{number}": {
+                "get": {
+                    "summary": "办件详情（申请人证件号已遮挡），含全部事件与到现场次数；窗口与管理员可看全部，审查人员只看本部门",
+                    "security": secured,
+                    "parameters": [path("number", "办件编号，例如 20261127-000017-5")],
+                    "responses": { "200": ok("办件", json!({ "$ref": "#/components/schemas/Case" })), "401": error_response("未登录"), "403": error_response("无权查看"), "404": error_response("没有这个办件") }
+                }
+            },
+            "/api/v1/cases/{number}/acceptance": {
+                "post": {
+                    "summary": "窗口的受理决定：correction_notice（一次性告知补正）、corrected（补正材料已收）、accept（受理）、refuse（不予受理）",
+                    "security": secured,
+                    "parameters": [path("number", "办件编号")],
+                    "requestBody": body(json!({ "type": "object", "required": ["decision"], "properties": {
+                        "decision": { "type": "string", "enum": ["correction_notice", "corrected", "accept", "refuse"] },
+                        "supplied": { "type": "array", "items": { "$ref": "#/components/schemas/Supplied" } },
+                        "notes": { "type": "array", "items": { "type": "object", "properties": { "material": { "type": "integer" }, "name": { "type": "string" }, "problem": { "type": "string" } } } },
+                        "supervisor_reason": { "type": "string", "description": "第二次补正须由负责人签批并写明原因" },
+                        "reasons": { "type": "string", "description": "不予受理的理由" },
+                        "expected_revision": { "type": "integer" } } })),
+                    "responses": write_errors(json!({ "200": ok("办件", json!({ "$ref": "#/components/schemas/Case" })), "409": error_response("办件状态不允许此操作，或已被他人处理（conflict）") }))
+                }
+            },
+            "/api/v1/progress": {
+                "get": {
+                    "summary": "公开查询办件进度：办件编号加申请人证件号后四位；不显示任何个人信息",
+                    "parameters": [query("number", "办件编号", true), query("last_four", "证件号后四位", true)],
+                    "responses": { "200": ok("进度", json!({ "type": "object" })), "404": error_response("编号与后四位不相符"), "422": error_response("编号格式不对") }
+                }
+            },
             "/api/v1/sessions": {
                 "post": {
                     "summary": "工作人员登录，取得 Bearer 令牌（8 小时有效）；连续失败 5 次锁定 15 分钟",
@@ -200,6 +244,8 @@ pub fn document() -> Value {
                         "themes": { "type": "array", "items": { "type": "string" } }, "life_events": { "type": "array", "items": { "type": "string" } }, "keywords": { "type": "array", "items": { "type": "string" } }
                     } },
                 "MatterVersion": { "type": "object", "properties": { "version": { "type": "integer" }, "in_force": { "type": "boolean" }, "adjustment": { "$ref": "#/components/schemas/Adjustment" }, "author": { "type": "string" }, "case_kind": { "type": "string" }, "matter": { "$ref": "#/components/schemas/Matter" } } },
+                "Supplied": { "type": "string", "enum": ["provided", "missing", "deferred", "pledged"], "description": "按事项材料清单顺序：已提供、缺少、容缺后补、告知承诺" },
+                "Case": { "type": "object", "properties": { "number": { "type": "string" }, "matter_code": { "type": "string" }, "phase": { "type": "string", "enum": ["received", "awaiting_correction", "accepted", "refused_to_accept"] }, "phase_label": { "type": "string" }, "revision": { "type": "integer" }, "received_at": { "type": "string" }, "accepted_at": { "type": ["string", "null"] }, "due_at": { "type": ["string", "null"] }, "applicant": { "type": "object" }, "supplied": { "type": "array" }, "correction_notice": { "type": "array" } } },
                 "CatalogFile": { "type": "object", "required": ["departments", "matters"], "properties": { "departments": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" }, "credit_code": { "type": "string" } } } }, "matters": { "type": "array", "items": { "$ref": "#/components/schemas/Matter" } } } }
             }
         }

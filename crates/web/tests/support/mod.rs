@@ -16,6 +16,8 @@ use tower::ServiceExt;
 pub const ADMIN: (&str, &str) = ("admin", "admin-password-2026");
 pub const EDITOR: (&str, &str) = ("editor", "editor-password-2026");
 pub const REVIEWER: (&str, &str) = ("reviewer", "reviewer-password-2026");
+pub const WINDOW: (&str, &str) = ("window", "window-password-2026");
+pub const SUPERVISOR: (&str, &str) = ("supervisor", "supervisor-password-2026");
 
 pub struct TestApp {
     pub backend: &'static str,
@@ -87,6 +89,8 @@ impl TestApp {
                 (ADMIN, vec![Role::Admin, Role::CatalogEditor]),
                 (EDITOR, vec![Role::CatalogEditor]),
                 (REVIEWER, vec![Role::Reviewer]),
+                (WINDOW, vec![Role::WindowStaff]),
+                (SUPERVISOR, vec![Role::WindowStaff, Role::HallManager]),
             ] {
                 let user = NewUser {
                     username: username.to_string(),

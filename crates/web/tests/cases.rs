@@ -1,0 +1,178 @@
+//! Cases through the API on each backend: registration with idempotency, the one correction notice, the
+//! supervisor's sign-off for a second one, acceptance and its due instant, the public progress lookup,
+//! and who may see or do what.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::{json, Value};
+use support::{TestApp, EDITOR, REVIEWER, SUPERVISOR, WINDOW};
+
+const COMPANY: &str = "00013112700401";
+const PERSON: &str = "11010519491231002X";
+
+fn application() -> Value {
+    json!({
+        "matter_code": COMPANY,
+        "applicant": { "kind": "natural_person", "id_number": PERSON, "name": "张三", "phone": "13912345678" },
+        "supplied": ["provided"],
+    })
+}
+
+async fn submit(app: &TestApp, token: &str, key: &str) -> (StatusCode, Value) {
+    let request = Request::post("/api/v1/cases")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(Body::from(application().to_string()))
+        .expect("request");
+    let reply = app.send(request).await;
+    (reply.status, reply.json())
+}
+
+async fn decide(app: &TestApp, token: &str, number: &str, body: Value) -> (StatusCode, Value) {
+    let reply = app.json(Method::POST, &format!("/api/v1/cases/{number}/acceptance"), Some(token), Some(body)).await;
+    (reply.status, reply.json())
+}
+
+fn all(materials: usize, state: &str) -> Value {
+    Value::from(vec![state; materials])
+}
+
+#[tokio::test]
+async fn a_case_is_told_once_what_is_missing_and_accepted_when_complete() {
+    for app in TestApp::all().await {
+        let window = app.token(WINDOW).await;
+        let materials = app.state.catalog().version(COMPANY).expect("matter").matter.materials.len();
+        assert!(materials >= 2, "the demo matter has several materials");
+
+        let (status, case) = submit(&app, &window, "k-1").await;
+        assert_eq!(status, StatusCode::CREATED, "{}: {case}", app.backend);
+        let number = case["number"].as_str().expect("number").to_string();
+        assert_eq!(case["phase"], "received");
+        assert_eq!(case["applicant"]["id_number"], "1101**********002X", "identity numbers are masked");
+        let (status, again) = submit(&app, &window, "k-1").await;
+        assert_eq!(status, StatusCode::OK, "a retry returns the first case");
+        assert_eq!(again["number"], number.as_str());
+
+        // Accepting an incomplete application is refused and changes nothing.
+        let (status, refused) =
+            decide(&app, &window, &number, json!({ "decision": "accept", "supplied": ["provided"] })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(refused["fields"].as_object().is_some_and(|f| f.keys().any(|k| k.starts_with("supplied["))));
+
+        // One notice lists every missing material.
+        let (status, noticed) =
+            decide(&app, &window, &number, json!({ "decision": "correction_notice", "supplied": ["provided"] })).await;
+        assert_eq!(status, StatusCode::OK, "{noticed}");
+        assert_eq!(noticed["phase"], "awaiting_correction");
+        let listed = noticed["correction_notice"].as_array().map_or(0, Vec::len);
+        assert!(listed >= 1, "{noticed}");
+
+        let (status, _) =
+            decide(&app, &window, &number, json!({ "decision": "corrected", "supplied": all(materials, "provided") }))
+                .await;
+        assert_eq!(status, StatusCode::OK);
+        // A second notice needs a supervisor's sign-off with a reason.
+        let second = json!({ "decision": "correction_notice", "supplied": ["provided"] });
+        assert_eq!(decide(&app, &window, &number, second.clone()).await.0, StatusCode::FORBIDDEN);
+        let supervisor = app.token(SUPERVISOR).await;
+        let (status, unsigned) = decide(&app, &supervisor, &number, second).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unsigned["fields"]["supervisor_reason"].is_string());
+        let signed = json!({ "decision": "correction_notice", "supplied": ["provided"], "supervisor_reason": "营业执照副本已过期" });
+        let (status, twice) = decide(&app, &supervisor, &number, signed).await;
+        assert_eq!(status, StatusCode::OK, "{twice}");
+        assert_eq!(twice["corrections"], 2);
+        decide(&app, &window, &number, json!({ "decision": "corrected", "supplied": all(materials, "provided") }))
+            .await;
+
+        let (status, accepted) =
+            decide(&app, &window, &number, json!({ "decision": "accept", "supplied": all(materials, "provided") }))
+                .await;
+        assert_eq!(status, StatusCode::OK, "{accepted}");
+        assert_eq!(accepted["phase"], "accepted");
+        assert!(
+            accepted["due_at"].as_str().unwrap_or_default() > accepted["accepted_at"].as_str().unwrap_or("z"),
+            "{accepted}"
+        );
+        let (status, again) =
+            decide(&app, &window, &number, json!({ "decision": "accept", "supplied": all(materials, "provided") }))
+                .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{again}");
+
+        let detail = app.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None).await.json();
+        let actions: Vec<&str> =
+            detail["events"].as_array().expect("events").iter().map(|e| e["action"].as_str().unwrap_or("")).collect();
+        assert_eq!(
+            actions,
+            ["submit", "correction_notice", "corrected", "correction_notice", "corrected", "accept"],
+            "{}",
+            app.backend
+        );
+        assert_eq!(detail["trips"], 2, "two visits to bring corrected materials");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn anyone_with_the_number_and_last_four_sees_progress_and_nothing_personal() {
+    for app in TestApp::all().await {
+        let window = app.token(WINDOW).await;
+        let (_, case) = submit(&app, &window, "k-2").await;
+        let number = case["number"].as_str().expect("number");
+        let wrong =
+            app.json(Method::GET, &format!("/api/v1/progress?number={number}&last_four=1234"), None, None).await;
+        assert_eq!(wrong.status, StatusCode::NOT_FOUND, "{}", app.backend);
+        let right =
+            app.json(Method::GET, &format!("/api/v1/progress?number={number}&last_four=002x"), None, None).await;
+        assert_eq!(right.status, StatusCode::OK, "{}", right.text());
+        let text = right.text();
+        assert!(text.contains("企业设立登记") && text.contains("已收件"), "{text}");
+        assert!(
+            !text.contains("张三") && !text.contains("13912345678") && !text.contains("19491231"),
+            "no personal data: {text}"
+        );
+        let malformed = app.json(Method::GET, "/api/v1/progress?number=123&last_four=002X", None, None).await;
+        assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn only_windows_register_and_decide_and_others_cannot_read_cases() {
+    for app in TestApp::all().await {
+        let window = app.token(WINDOW).await;
+        let (_, case) = submit(&app, &window, "k-3").await;
+        let number = case["number"].as_str().expect("number");
+        let editor = app.token(EDITOR).await;
+        assert_eq!(submit(&app, &editor, "k-4").await.0, StatusCode::FORBIDDEN, "{}", app.backend);
+        let (status, _) = decide(&app, &editor, number, json!({ "decision": "refuse", "reasons": "x" })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let reviewer = app.token(REVIEWER).await;
+        let read = app.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(&reviewer), None).await;
+        assert_eq!(read.status, StatusCode::FORBIDDEN, "a reviewer of no department sees no case");
+        let anonymous = app.json(Method::GET, &format!("/api/v1/cases/{number}"), None, None).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+        let mut bad = application();
+        bad["applicant"]["id_number"] = json!("110105194912310021");
+        bad["matter_code"] = json!("NOPE");
+        let reply = app.json(Method::POST, "/api/v1/cases", Some(&window), Some(bad)).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields = reply.json()["fields"].clone();
+        assert!(fields["matter_code"].is_string() && fields["applicant.id_number"].is_string(), "{fields}");
+        let (status, refused) = decide(
+            &app,
+            &window,
+            number,
+            json!({ "decision": "refuse", "reasons": "不属于本机关职权范围，请向自治区市场监管局申请" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(refused["phase"], "refused_to_accept");
+        app.finish().await;
+    }
+}
