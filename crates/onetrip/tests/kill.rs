@@ -1,0 +1,115 @@
+//! A case acknowledged to the applicant survives `kill -9` of the server a moment later: the real binary,
+//! on SQLite, killed right after it answered 201, then started again on the same file.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
+
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_onetrip");
+const PASSWORD: &str = "window-password-2026";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("port")
+}
+
+/// One HTTP/1.1 request over a fresh connection; returns the status and the body.
+fn request(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let payload = body.map(Value::to_string).unwrap_or_default();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        payload.len()
+    );
+    if body.is_some() {
+        head.push_str("Content-Type: application/json\r\n");
+    }
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    stream.write_all(format!("{head}\r\n{payload}").as_bytes()).expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+fn serve(database: &str, port: u16) -> Child {
+    let child = Command::new(BINARY)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", database])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start onetrip serve");
+    let started = Instant::now();
+    loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() && request(port, "GET", "/healthz", None, None).0 == 200 {
+            return child;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not become healthy");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn token(port: u16) -> String {
+    let (status, body) =
+        request(port, "POST", "/api/v1/sessions", None, Some(&json!({ "username": "window", "password": PASSWORD })));
+    assert_eq!(status, 201, "{body}");
+    serde_json::from_str::<Value>(&body).expect("json")["token"].as_str().expect("token").to_string()
+}
+
+#[test]
+fn an_acknowledged_case_survives_kill_minus_nine() {
+    let directory = tempfile::tempdir().expect("directory");
+    let database = format!("sqlite://{}", directory.path().join("onetrip.sqlite").display());
+    let mut create = Command::new(BINARY)
+        .args([
+            "user",
+            "create",
+            "--username",
+            "window",
+            "--roles",
+            "window_staff",
+            "--password-stdin",
+            "--database",
+            &database,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("user create");
+    create.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("password");
+    assert!(create.wait().expect("wait").success());
+
+    let port = free_port();
+    let mut server = serve(&database, port);
+    let application = json!({
+        "matter_code": "00013112700401",
+        "applicant": { "kind": "natural_person", "id_number": "11010519491231002X", "name": "张三", "phone": "13912345678" },
+        "supplied": ["provided"],
+    });
+    let (status, body) = request(port, "POST", "/api/v1/cases", Some(&token(port)), Some(&application));
+    // The moment the applicant has the acknowledgement, the server dies without any chance to clean up.
+    server.kill().expect("kill -9");
+    server.wait().expect("reaped");
+    assert_eq!(status, 201, "{body}");
+    let number = serde_json::from_str::<Value>(&body).expect("json")["number"].as_str().expect("number").to_string();
+
+    let port = free_port();
+    let mut server = serve(&database, port);
+    let (status, body) = request(port, "GET", &format!("/api/v1/cases/{number}"), Some(&token(port)), None);
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+    assert_eq!(status, 200, "the case is still there after the crash: {body}");
+    assert!(body.contains("\"phase\":\"received\""), "{body}");
+}
