@@ -43,7 +43,7 @@ fn request(port: u16, method: &str, path: &str, token: Option<&str>, body: Optio
 }
 
 fn serve(database: &str, port: u16) -> Child {
-    let child = Command::new(BINARY)
+    let mut child = Command::new(BINARY)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", database])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -55,7 +55,11 @@ fn serve(database: &str, port: u16) -> Child {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() && request(port, "GET", "/healthz", None, None).0 == 200 {
             return child;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "server did not become healthy");
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("server did not become healthy");
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
 }
