@@ -42,6 +42,8 @@ fn request(port: u16, method: &str, path: &str, token: Option<&str>, body: Optio
     (status, body)
 }
 
+/// Starts the server and waits until it is healthy; the caller kills and reaps it.
+#[allow(clippy::zombie_processes)] // Returned to the caller, which waits for it after killing it.
 fn serve(database: &str, port: u16) -> Child {
     let mut child = Command::new(BINARY)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", database])
