@@ -57,6 +57,8 @@ pub enum Permission {
     AcceptCases,
     /// Sign off a second correction notice on one case.
     SignOffCorrection,
+    /// Work on the review tasks of one's own department.
+    ReviewCases,
 }
 
 /// Whether any of `roles` grants `permission`.
@@ -66,6 +68,7 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         Permission::LoadCalendar | Permission::EditSynonyms | Permission::ManageUsers => matches!(role, Role::Admin),
         Permission::AcceptCases => matches!(role, Role::Admin | Role::WindowStaff),
         Permission::SignOffCorrection => matches!(role, Role::Admin | Role::HallManager),
+        Permission::ReviewCases => matches!(role, Role::Reviewer),
     })
 }
 

@@ -72,6 +72,9 @@ enum UserCommand {
         /// Comma-separated: admin, catalog_editor, window_staff, reviewer, hall_manager.
         #[arg(long, default_value = "admin,catalog_editor")]
         roles: String,
+        /// The department code a reviewer (or window staff member) belongs to.
+        #[arg(long)]
+        department: Option<String>,
         #[arg(long)]
         password_stdin: bool,
     },
@@ -321,7 +324,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             serve(config).await
         }
-        Command::User(UserCommand::Create { username, display_name, roles, password_stdin }) => {
+        Command::User(UserCommand::Create { username, display_name, roles, department, password_stdin }) => {
             let roles = parse_roles(&roles)?;
             let username = username.trim().to_string();
             if username.is_empty()
@@ -337,7 +340,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 username,
                 password_hash: hash,
                 roles,
-                department: None,
+                department: department.map(|code| code.trim().to_string()).filter(|code| !code.is_empty()),
             };
             store.create_user(&user, chrono::Utc::now()).await.map_err(|error| format!("{error}"))?;
             println!(

@@ -6,8 +6,8 @@
 //! failing with `SQLITE_BUSY`, and readers never wait for a writer (WAL).
 
 use crate::{
-    Applicant, AuditEvent, CaseChange, CaseEvent, CaseRecord, NewApplicant, NewCase, NewUser, NewVersion, Session,
-    Store, StoreError, StoreResult, User,
+    Applicant, AuditEvent, CaseChange, CaseEvent, CaseRecord, CaseTask, InboxItem, NewApplicant, NewCase, NewUser,
+    NewVersion, Session, Store, StoreError, StoreResult, User,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -817,6 +817,7 @@ macro_rules! store_queries {
                 change: &CaseChange,
                 event: &CaseEvent,
                 trip: Option<&str>,
+                tasks: Option<&[CaseTask]>,
             ) -> StoreResult<CaseRecord> {
                 let mut transaction = self.writer.begin().await?;
                 let updated = sqlx::query(
@@ -838,6 +839,26 @@ macro_rules! store_queries {
                     return Err(StoreError::Conflict(format!("办件 {number} 已被他人处理，请刷新后再办理")));
                 }
                 Self::record_case_event(&mut transaction, number, event, trip).await?;
+                if let Some(tasks) = tasks {
+                    sqlx::query("DELETE FROM case_tasks WHERE case_number = $1")
+                        .bind(number.compact())
+                        .execute(&mut *transaction)
+                        .await?;
+                    for task in tasks {
+                        sqlx::query(
+                            "INSERT INTO case_tasks (case_number, task, department, name, state, due_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(number.compact())
+                        .bind(i64::from(task.task))
+                        .bind(&task.department)
+                        .bind(&task.name)
+                        .bind(&task.state)
+                        .bind(task.due_at.map(millis))
+                        .execute(&mut *transaction)
+                        .await?;
+                    }
+                }
                 let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
                     .bind(number.compact())
                     .fetch_one(&mut *transaction)
@@ -845,6 +866,32 @@ macro_rules! store_queries {
                 let record = case_from_row(&row)?;
                 transaction.commit().await?;
                 Ok(record)
+            }
+
+            async fn inbox(&self, department: &str, limit: u32) -> StoreResult<Vec<InboxItem>> {
+                let rows = sqlx::query(
+                    "SELECT t.case_number, t.task, t.name, t.due_at, c.matter_code FROM case_tasks t \
+                     JOIN cases c ON c.number = t.case_number \
+                     WHERE t.department = $1 AND t.state = 'open' ORDER BY t.due_at, t.case_number LIMIT $2",
+                )
+                .bind(department)
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let number: String = row.try_get("case_number")?;
+                        let task: i64 = row.try_get("task")?;
+                        let due: Option<i64> = row.try_get("due_at")?;
+                        Ok(InboxItem {
+                            case_number: CaseNumber::parse(&number).map_err(corrupt)?,
+                            task: u32::try_from(task).map_err(corrupt)?,
+                            name: row.try_get("name")?,
+                            matter_code: row.try_get("matter_code")?,
+                            due_at: due.map(from_millis),
+                        })
+                    })
+                    .collect()
             }
 
             async fn case_events(&self, number: &CaseNumber) -> StoreResult<Vec<CaseEvent>> {

@@ -150,6 +150,27 @@ pub struct CaseChange {
     pub due_at: Option<DateTime<Utc>>,
 }
 
+/// A review task as the inbox index keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseTask {
+    pub task: u32,
+    pub department: String,
+    pub name: String,
+    /// `waiting`, `open` or `done`.
+    pub state: String,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// An open task in a department's inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxItem {
+    pub case_number: CaseNumber,
+    pub task: u32,
+    pub name: String,
+    pub matter_code: String,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
 /// The record of one change of a case: who, in which role, what, from which phase to which.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseEvent {
@@ -270,15 +291,20 @@ pub trait Store: Send + Sync {
 
     async fn case(&self, number: &CaseNumber) -> StoreResult<Option<CaseRecord>>;
 
-    /// Applies a change, its event and (if the applicant came to the hall) a trip in one transaction;
-    /// `Conflict` if someone changed the case since `expected_revision`, and then nothing is written.
+    /// Applies a change, its event, (if the applicant came to the hall) a trip and (if given) the case's
+    /// review tasks in one transaction; `Conflict` if someone changed the case since `expected_revision`,
+    /// and then nothing is written.
     async fn update_case(
         &self,
         number: &CaseNumber,
         change: &CaseChange,
         event: &CaseEvent,
         trip: Option<&str>,
+        tasks: Option<&[CaseTask]>,
     ) -> StoreResult<CaseRecord>;
+
+    /// A department's open review tasks, the soonest due first.
+    async fn inbox(&self, department: &str, limit: u32) -> StoreResult<Vec<InboxItem>>;
 
     /// Every event of a case, oldest first.
     async fn case_events(&self, number: &CaseNumber) -> StoreResult<Vec<CaseEvent>>;

@@ -312,15 +312,41 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
             accepted_at: Some(at(10)),
             due_at: Some(at(100_000)),
         };
+        let task = |task: u32, department: &str, name: &str, state: &str, due: Option<i64>| onetrip_store::CaseTask {
+            task,
+            department: department.into(),
+            name: name.into(),
+            state: state.into(),
+            due_at: due.map(at),
+        };
+        let tasks = [
+            task(0, "swj", "税款核定", "open", Some(5_000)),
+            task(1, "zjj", "合同核验", "open", Some(4_000)),
+            task(2, "swj", "复核", "waiting", None),
+        ];
         let accepted = store
-            .update_case(&first.number, &change, &event("accept", "received", "accepted", 10), None)
+            .update_case(&first.number, &change, &event("accept", "received", "accepted", 10), None, Some(&tasks))
             .await
             .expect("accept");
+        let inbox = store.inbox("swj", 10).await.expect("inbox");
+        assert_eq!(
+            inbox.iter().map(|item| item.name.as_str()).collect::<Vec<_>>(),
+            ["税款核定"],
+            "{}: only open tasks",
+            test.name
+        );
+        assert_eq!(inbox[0].case_number, first.number);
         assert_eq!(accepted.phase, "accepted");
         assert_eq!(accepted.revision, first.revision + 1);
         assert_eq!(accepted.due_at, Some(at(100_000)));
-        let stale =
-            store.update_case(&first.number, &change, &event("accept", "received", "accepted", 11), Some("x")).await;
+        let stale = store
+            .update_case(&first.number, &change, &event("accept", "received", "accepted", 11), Some("x"), Some(&[]))
+            .await;
+        assert_eq!(
+            store.inbox("zjj", 10).await.expect("inbox").len(),
+            1,
+            "a refused change leaves the tasks as they were"
+        );
         assert!(matches!(stale, Err(StoreError::Conflict(_))), "{}: a stale change is refused", test.name);
 
         let events = store.case_events(&first.number).await.expect("events");

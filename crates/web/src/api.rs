@@ -418,6 +418,7 @@ async fn case_json(state: &AppState, record: &onetrip_store::CaseRecord) -> Resu
         "applicant": applicant.map(|a| json!({ "kind": a.identity.kind(), "name": a.name, "id_number": a.identity.shown() })),
         "supplied": document.get("supplied").cloned().unwrap_or(Value::Null),
         "correction_notice": document.get("correction_notice").cloned().unwrap_or(Value::Null),
+        "review": document.get("review").cloned().unwrap_or(Value::Null),
     }))
 }
 
@@ -482,6 +483,35 @@ pub async fn case_acceptance(
     let record =
         crate::cases::decide_acceptance(&state, &staff, &number, body.decision, body.expected_revision).await?;
     Ok(Json(case_json(&state, &record).await?).into_response())
+}
+
+/// `POST /api/v1/cases/{number}/review`: a reviewer approves, returns, proposes refusal or decides.
+pub async fn case_review(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<crate::cases::ReviewRequest>,
+) -> ApiResult {
+    let number = parse_case_number(&number)?;
+    let record = crate::cases::review_case(&state, &staff, &number, body).await?;
+    Ok(Json(case_json(&state, &record).await?).into_response())
+}
+
+/// `GET /api/v1/inbox`: the open review tasks of the reviewer's department, the soonest due first.
+pub async fn inbox(State(state): State<AppState>, ApiStaff(staff): ApiStaff) -> ApiResult {
+    staff.require(onetrip_domain::access::Permission::ReviewCases)?;
+    let department = staff.user.department.clone().ok_or(Error::Forbidden)?;
+    let items: Vec<Value> = state
+        .store
+        .inbox(&department, 200)
+        .await?
+        .into_iter()
+        .map(|item| {
+            json!({ "case_number": item.case_number.to_string(), "task": item.task, "name": item.name,
+                    "matter_code": item.matter_code, "due_at": item.due_at.map(|due| state.local(due).to_rfc3339()) })
+        })
+        .collect();
+    Ok(Json(json!({ "department": department, "items": items })).into_response())
 }
 
 #[derive(Deserialize)]

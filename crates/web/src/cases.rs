@@ -14,8 +14,9 @@ use onetrip_domain::access::Permission;
 use onetrip_domain::applicant::{validate_contact, ApplicantIdentity};
 use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::catalog::{Matter, MatterVersion};
+use onetrip_domain::review::{self, Review, ReviewAction, TaskState};
 use onetrip_domain::FieldErrors;
-use onetrip_store::{CaseChange, CaseEvent, CaseRecord, NewApplicant, NewCase};
+use onetrip_store::{CaseChange, CaseEvent, CaseRecord, CaseTask, NewApplicant, NewCase};
 use serde::{Deserialize, Serialize};
 
 /// What a case keeps besides its indexed columns.
@@ -29,6 +30,9 @@ pub struct CaseDocument {
     pub correction_notice: Vec<MaterialProblem>,
     #[serde(default)]
     pub refusal_reasons: String,
+    /// The back-office review, from acceptance on.
+    #[serde(default)]
+    pub review: Option<Review>,
 }
 
 /// The applicant as a request names them.
@@ -65,6 +69,8 @@ pub fn phase_label(phase: &str) -> &'static str {
         "awaiting_correction" => "待补正材料",
         "accepted" => "已受理，审查中",
         "refused_to_accept" => "不予受理",
+        "granted" => "准予（待办结送达）",
+        "refused" => "不予许可",
         _ => "办理中",
     }
 }
@@ -176,6 +182,7 @@ pub async fn submit(
         supplied,
         correction_notice: Vec::new(),
         refusal_reasons: String::new(),
+        review: None,
     };
     let case = NewCase {
         day: state.today(),
@@ -312,10 +319,16 @@ pub async fn decide_acceptance(
             let due = calendar
                 .due(*accepted_at, matter.promised_limit.half_days())
                 .map_err(|error| Error::Internal(error.to_string()))?;
+            // Acceptance opens the review: its first stage's tasks go to their departments' inboxes.
+            document.review = Some(
+                review::open_review(matter, &calendar, *accepted_at)
+                    .map_err(|error| Error::Internal(error.to_string()))?,
+            );
             (Some(utc(state, *accepted_at)), Some(utc(state, due)))
         }
         _ => (None, None),
     };
+    let tasks = document.review.as_ref().map(|review| task_rows(state, review));
     let detail = match label {
         "correction_notice" if transition.extra_correction => "第二次补正（负责人签批，计入部门）".to_string(),
         "correction_notice" => format!("一次性告知补正 {} 项", document.correction_notice.len()),
@@ -332,7 +345,114 @@ pub async fn decide_acceptance(
         due_at,
     };
     let event = event(staff, label, phase_name(&transition.from), &change.phase, detail);
-    Ok(state.store.update_case(number, &change, &event, trip).await?)
+    Ok(state.store.update_case(number, &change, &event, trip, tasks.as_deref()).await?)
+}
+
+/// The inbox index rows of a review.
+fn task_rows(state: &AppState, review: &Review) -> Vec<CaseTask> {
+    review
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(index, task)| CaseTask {
+            task: u32::try_from(index).unwrap_or(u32::MAX),
+            department: task.department.clone(),
+            name: task.name.clone(),
+            state: match task.state {
+                TaskState::Waiting => "waiting",
+                TaskState::Open => "open",
+                TaskState::Done => "done",
+            }
+            .to_string(),
+            due_at: task.due.map(|due| utc(state, due)),
+        })
+        .collect()
+}
+
+/// What a reviewer does with one task of a case.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum ReviewRequest {
+    Approve {
+        task: usize,
+    },
+    ProposeRefusal {
+        task: usize,
+        reason: String,
+    },
+    Return {
+        task: usize,
+        to_stage: u16,
+        reason: String,
+    },
+    Decide {
+        task: usize,
+        granted: bool,
+        #[serde(default)]
+        reasons: String,
+    },
+}
+
+/// Applies a reviewer's action to a case under review.
+pub async fn review_case(
+    state: &AppState,
+    staff: &Staff,
+    number: &CaseNumber,
+    request: ReviewRequest,
+) -> Result<CaseRecord, Error> {
+    staff.require(Permission::ReviewCases)?;
+    let department = staff.user.department.clone().ok_or(Error::Forbidden)?;
+    let record = state.store.case(number).await?.ok_or_else(|| Error::NotFound(format!("办件 {number}")))?;
+    let mut document = document_of(&record)?;
+    let current = document
+        .review
+        .clone()
+        .ok_or_else(|| Error::Conflict(format!("办件现在是“{}”，还没有进入审查", phase_label(&record.phase))))?;
+    let version = matter_version(state, &record.matter_code, record.matter_version).await?;
+    let (action, label) = match request {
+        ReviewRequest::Approve { task } => (ReviewAction::Approve { task }, "approve"),
+        ReviewRequest::ProposeRefusal { task, reason } => {
+            (ReviewAction::ProposeRefusal { task, reason }, "propose_refusal")
+        }
+        ReviewRequest::Return { task, to_stage, reason } => (ReviewAction::Return { task, to_stage, reason }, "return"),
+        ReviewRequest::Decide { task, granted, reasons } => (ReviewAction::Decide { task, granted, reasons }, "decide"),
+    };
+    let reviewer = review::Reviewer { name: staff.user.display_name.clone(), department };
+    let calendar = state.calendar();
+    let next = review::decide(&current, &version.matter, &action, &reviewer, &calendar, local(state, Utc::now()))
+        .map_err(|error| match error {
+            review::ReviewError::NotYourDepartment => Error::Forbidden,
+            review::ReviewError::TaskNotOpen | review::ReviewError::AlreadyDecided => {
+                Error::Conflict(error.to_string())
+            }
+            review::ReviewError::NoSuchTask => Error::NotFound("这个环节".to_string()),
+            other => Error::Validation(FieldErrors::single("action", other.to_string())),
+        })?;
+    let phase = match &next.outcome {
+        Some(review::Outcome::Granted) => "granted",
+        Some(review::Outcome::Refused { .. }) => "refused",
+        None => record.phase.as_str(),
+    }
+    .to_string();
+    let detail = match &action {
+        ReviewAction::Approve { task } | ReviewAction::Decide { task, .. } => current.tasks[*task].name.clone(),
+        ReviewAction::ProposeRefusal { task, reason } | ReviewAction::Return { task, reason, .. } => {
+            format!("{}：{reason}", current.tasks[*task].name)
+        }
+    };
+    let tasks = task_rows(state, &next);
+    document.review = Some(next);
+    let change = CaseChange {
+        expected_revision: record.revision,
+        phase: phase.clone(),
+        document: encode(&document)?,
+        corrections: record.corrections,
+        received_at: record.received_at,
+        accepted_at: record.accepted_at,
+        due_at: record.due_at,
+    };
+    let event = event(staff, label, &record.phase, &phase, detail);
+    Ok(state.store.update_case(number, &change, &event, None, Some(&tasks)).await?)
 }
 
 fn error_label(action: &str) -> &'static str {
@@ -372,6 +492,10 @@ fn action_label(action: &str) -> &'static str {
         "corrected" => "补正材料已收",
         "accept" => "受理",
         "refuse_to_accept" => "不予受理",
+        "approve" => "审查通过",
+        "return" => "退回补充审查",
+        "propose_refusal" => "审查意见：建议不予许可",
+        "decide" => "作出决定",
         _ => "办理",
     }
 }

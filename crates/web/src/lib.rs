@@ -112,6 +112,8 @@ pub fn router(state: AppState) -> Router {
         .route("/cases", post(api::submit_case))
         .route("/cases/{number}", get(api::case))
         .route("/cases/{number}/acceptance", post(api::case_acceptance))
+        .route("/cases/{number}/review", post(api::case_review))
+        .route("/inbox", get(api::inbox))
         .route("/progress", get(api::progress))
         .route("/sessions", post(api::create_session))
         .route("/sessions/current", axum::routing::delete(api::delete_session))

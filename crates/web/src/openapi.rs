@@ -188,6 +188,26 @@ pub fn document() -> Value {
                     "responses": write_errors(json!({ "200": ok("办件", json!({ "$ref": "#/components/schemas/Case" })), "409": error_response("办件状态不允许此操作，或已被他人处理（conflict）") }))
                 }
             },
+            "/api/v1/cases/{number}/review": {
+                "post": {
+                    "summary": "审查人员办理本部门的环节：approve（通过）、propose_refusal（建议不予许可）、return（退回到更早阶段）、decide（决定环节作出准予或不予决定）",
+                    "security": secured,
+                    "parameters": [path("number", "办件编号")],
+                    "requestBody": body(json!({ "type": "object", "required": ["action", "task"], "properties": {
+                        "action": { "type": "string", "enum": ["approve", "propose_refusal", "return", "decide"] },
+                        "task": { "type": "integer", "description": "环节在 review.tasks 中的位置" },
+                        "reason": { "type": "string" }, "to_stage": { "type": "integer" },
+                        "granted": { "type": "boolean" }, "reasons": { "type": "string" } } })),
+                    "responses": write_errors(json!({ "200": ok("办件", json!({ "$ref": "#/components/schemas/Case" })), "404": error_response("没有这个办件或环节"), "409": error_response("环节尚未轮到或已被办理（conflict）") }))
+                }
+            },
+            "/api/v1/inbox": {
+                "get": {
+                    "summary": "审查人员的待办：本部门已开启的环节，按到期时间先后",
+                    "security": secured,
+                    "responses": { "200": ok("待办", json!({ "type": "object" })), "401": error_response("未登录"), "403": error_response("不是审查人员或未归属部门") }
+                }
+            },
             "/api/v1/progress": {
                 "get": {
                     "summary": "公开查询办件进度：办件编号加申请人证件号后四位；不显示任何个人信息",
@@ -245,7 +265,7 @@ pub fn document() -> Value {
                     } },
                 "MatterVersion": { "type": "object", "properties": { "version": { "type": "integer" }, "in_force": { "type": "boolean" }, "adjustment": { "$ref": "#/components/schemas/Adjustment" }, "author": { "type": "string" }, "case_kind": { "type": "string" }, "matter": { "$ref": "#/components/schemas/Matter" } } },
                 "Supplied": { "type": "string", "enum": ["provided", "missing", "deferred", "pledged"], "description": "按事项材料清单顺序：已提供、缺少、容缺后补、告知承诺" },
-                "Case": { "type": "object", "properties": { "number": { "type": "string" }, "matter_code": { "type": "string" }, "phase": { "type": "string", "enum": ["received", "awaiting_correction", "accepted", "refused_to_accept"] }, "phase_label": { "type": "string" }, "revision": { "type": "integer" }, "received_at": { "type": "string" }, "accepted_at": { "type": ["string", "null"] }, "due_at": { "type": ["string", "null"] }, "applicant": { "type": "object" }, "supplied": { "type": "array" }, "correction_notice": { "type": "array" } } },
+                "Case": { "type": "object", "properties": { "number": { "type": "string" }, "matter_code": { "type": "string" }, "phase": { "type": "string", "enum": ["received", "awaiting_correction", "accepted", "refused_to_accept", "granted", "refused"] }, "phase_label": { "type": "string" }, "revision": { "type": "integer" }, "received_at": { "type": "string" }, "accepted_at": { "type": ["string", "null"] }, "due_at": { "type": ["string", "null"] }, "applicant": { "type": "object" }, "supplied": { "type": "array" }, "correction_notice": { "type": "array" } } },
                 "CatalogFile": { "type": "object", "required": ["departments", "matters"], "properties": { "departments": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" }, "credit_code": { "type": "string" } } } }, "matters": { "type": "array", "items": { "$ref": "#/components/schemas/Matter" } } } }
             }
         }

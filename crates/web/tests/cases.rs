@@ -9,7 +9,7 @@ mod support;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{json, Value};
-use support::{TestApp, EDITOR, REVIEWER, SUPERVISOR, WINDOW};
+use support::{TestApp, EDITOR, HOUSING, LAND, REVIEWER, SUPERVISOR, TAX, WINDOW};
 
 const COMPANY: &str = "00013112700401";
 const PERSON: &str = "11010519491231002X";
@@ -173,6 +173,90 @@ async fn only_windows_register_and_decide_and_others_cannot_read_cases() {
         .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(refused["phase"], "refused_to_accept");
+        app.finish().await;
+    }
+}
+
+const TRANSFER: &str = "65430030010102";
+
+async fn review(app: &TestApp, token: &str, number: &str, body: Value) -> (StatusCode, Value) {
+    let reply = app.json(Method::POST, &format!("/api/v1/cases/{number}/review"), Some(token), Some(body)).await;
+    (reply.status, reply.json())
+}
+
+async fn inbox(app: &TestApp, token: &str) -> Vec<Value> {
+    let reply = app.json(Method::GET, "/api/v1/inbox", Some(token), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    reply.json()["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn three_departments_review_a_property_transfer_in_parallel_and_the_land_office_decides() {
+    for app in TestApp::all().await {
+        let window = app.token(WINDOW).await;
+        let materials = app.state.catalog().version(TRANSFER).expect("matter").matter.materials.len();
+        let mut body = application();
+        body["matter_code"] = json!(TRANSFER);
+        body["supplied"] = all(materials, "provided");
+        let created = app.json(Method::POST, "/api/v1/cases", Some(&window), Some(body)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}: {}", app.backend, created.text());
+        let number = created.json()["number"].as_str().expect("number").to_string();
+        let (status, accepted) =
+            decide(&app, &window, &number, json!({ "decision": "accept", "supplied": all(materials, "provided") }))
+                .await;
+        assert_eq!(status, StatusCode::OK, "{accepted}");
+
+        let (land, tax, housing) = (app.token(LAND).await, app.token(TAX).await, app.token(HOUSING).await);
+        let task_of = |items: &[Value]| -> u64 {
+            items
+                .iter()
+                .find(|item| item["case_number"] == number.as_str())
+                .and_then(|item| item["task"].as_u64())
+                .expect("a task for this case")
+        };
+        let (land_task, tax_task, housing_task) = (
+            task_of(&inbox(&app, &land).await),
+            task_of(&inbox(&app, &tax).await),
+            task_of(&inbox(&app, &housing).await),
+        );
+        assert_eq!(inbox(&app, &land).await.len(), 1, "the decision step waits; only the land office's review is open");
+
+        // Another department cannot act on the tax office's task.
+        assert_eq!(
+            review(&app, &land, &number, json!({ "action": "approve", "task": tax_task })).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let (status, _) = review(&app, &tax, &number, json!({ "action": "approve", "task": tax_task })).await;
+        assert_eq!(status, StatusCode::OK);
+        // A second approval of the same task (two reviewers racing) is refused and changes nothing.
+        let (status, raced) = review(&app, &tax, &number, json!({ "action": "approve", "task": tax_task })).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{raced}");
+        assert!(inbox(&app, &tax).await.is_empty());
+        review(&app, &housing, &number, json!({ "action": "approve", "task": housing_task })).await;
+        let (status, _) = review(&app, &land, &number, json!({ "action": "approve", "task": land_task })).await;
+        assert_eq!(status, StatusCode::OK);
+
+        let decision_task = task_of(&inbox(&app, &land).await);
+        let (status, silent) =
+            review(&app, &land, &number, json!({ "action": "decide", "task": decision_task, "granted": false })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "refusing needs reasons: {silent}");
+        let (status, granted) =
+            review(&app, &land, &number, json!({ "action": "decide", "task": decision_task, "granted": true })).await;
+        assert_eq!(status, StatusCode::OK, "{granted}");
+        assert_eq!(granted["phase"], "granted");
+        assert!(inbox(&app, &land).await.iter().all(|item| item["case_number"] != number.as_str()));
+
+        let detail = app.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(&land), None).await;
+        assert_eq!(detail.status, StatusCode::OK, "a reviewer reads the cases of the department");
+        let actions: Vec<String> = detail.json()["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["action"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(actions, ["submit", "accept", "approve", "approve", "approve", "decide"]);
+        let window_review = review(&app, &window, &number, json!({ "action": "approve", "task": 0 })).await;
+        assert_eq!(window_review.0, StatusCode::FORBIDDEN, "windows do not review");
         app.finish().await;
     }
 }

@@ -18,6 +18,10 @@ pub const EDITOR: (&str, &str) = ("editor", "editor-password-2026");
 pub const REVIEWER: (&str, &str) = ("reviewer", "reviewer-password-2026");
 pub const WINDOW: (&str, &str) = ("window", "window-password-2026");
 pub const SUPERVISOR: (&str, &str) = ("supervisor", "supervisor-password-2026");
+/// Reviewers of the three departments that review a property transfer in parallel.
+pub const LAND: (&str, &str) = ("land", "land-password-2026");
+pub const TAX: (&str, &str) = ("tax", "tax-password-2026");
+pub const HOUSING: (&str, &str) = ("housing", "housing-password-2026");
 
 pub struct TestApp {
     pub backend: &'static str,
@@ -85,19 +89,22 @@ impl TestApp {
             let state = AppState::new(store.store.clone(), WebConfig::default()).await.expect("state");
             seed::seed_calendar(&state).await.expect("calendar");
             seed::seed_demo(&state).await.expect("demo catalog");
-            for ((username, password), roles) in [
-                (ADMIN, vec![Role::Admin, Role::CatalogEditor]),
-                (EDITOR, vec![Role::CatalogEditor]),
-                (REVIEWER, vec![Role::Reviewer]),
-                (WINDOW, vec![Role::WindowStaff]),
-                (SUPERVISOR, vec![Role::WindowStaff, Role::HallManager]),
+            for ((username, password), roles, department) in [
+                (ADMIN, vec![Role::Admin, Role::CatalogEditor], None),
+                (EDITOR, vec![Role::CatalogEditor], None),
+                (REVIEWER, vec![Role::Reviewer], None),
+                (WINDOW, vec![Role::WindowStaff], None),
+                (SUPERVISOR, vec![Role::WindowStaff, Role::HallManager], None),
+                (LAND, vec![Role::Reviewer], Some("zrzyj")),
+                (TAX, vec![Role::Reviewer], Some("swj")),
+                (HOUSING, vec![Role::Reviewer], Some("zjj")),
             ] {
                 let user = NewUser {
                     username: username.to_string(),
                     display_name: format!("{username} 测试"),
                     password_hash: onetrip_web::auth::hash_password(password).expect("hash"),
                     roles,
-                    department: None,
+                    department: department.map(str::to_string),
                 };
                 state.store.create_user(&user, chrono::Utc::now()).await.expect("user");
             }
