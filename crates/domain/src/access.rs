@@ -59,6 +59,9 @@ pub enum Permission {
     SignOffCorrection,
     /// Work on the review tasks of one's own department.
     ReviewCases,
+    /// See every case of the centre, the supervision page and the outbox; issue supervision orders and
+    /// approve extensions of a case's time limit.
+    Supervise,
 }
 
 /// Whether any of `roles` grants `permission`.
@@ -69,6 +72,7 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         Permission::AcceptCases => matches!(role, Role::Admin | Role::WindowStaff),
         Permission::SignOffCorrection => matches!(role, Role::Admin | Role::HallManager),
         Permission::ReviewCases => matches!(role, Role::Reviewer),
+        Permission::Supervise => matches!(role, Role::Admin | Role::HallManager),
     })
 }
 
@@ -104,6 +108,8 @@ mod tests {
         assert!(!allows(&[Role::Reviewer, Role::CatalogEditor], Permission::AcceptCases));
         assert!(!allows(&[Role::WindowStaff], Permission::SignOffCorrection));
         assert!(allows(&[Role::HallManager], Permission::SignOffCorrection));
+        assert!(allows(&[Role::HallManager], Permission::Supervise));
+        assert!(!allows(&[Role::WindowStaff, Role::Reviewer, Role::CatalogEditor], Permission::Supervise));
     }
 
     #[test]

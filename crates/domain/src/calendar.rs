@@ -173,7 +173,7 @@ impl OfficeHours {
         Self::new((time(morning_start)?, time(morning_end)?), (time(afternoon_start)?, time(afternoon_end)?))
     }
 
-    fn minutes_per_day(&self) -> i64 {
+    pub fn minutes_per_day(&self) -> i64 {
         (self.morning_end - self.morning_start).num_minutes()
             + (self.afternoon_end - self.afternoon_start).num_minutes()
     }

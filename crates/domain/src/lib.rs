@@ -11,8 +11,10 @@ pub mod ids;
 pub mod queue;
 pub mod review;
 pub mod search;
+pub mod supervision;
 #[cfg(test)]
 mod test_support;
+pub mod upload;
 pub mod validation;
 
 pub use validation::FieldErrors;

@@ -134,12 +134,17 @@ struct FileConfig {
     max_body_megabytes: Option<usize>,
     demo: Option<bool>,
     log_format: Option<String>,
+    /// Folder for uploaded files (default data/files).
+    files_dir: Option<PathBuf>,
+    /// Share of a case's time left below which it is yellow on the supervision page (default 0.25).
+    warn_share: Option<f64>,
 }
 
 /// Everything the binary needs, resolved once.
 struct Config {
     listen: SocketAddr,
     database_url: String,
+    files_dir: PathBuf,
     demo: bool,
     json_logs: bool,
     web: WebConfig,
@@ -180,6 +185,12 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
     web.secure_cookies = std::env::var("ONETRIP_SECURE_COOKIES")
         .map(|value| value == "1" || value == "true")
         .unwrap_or(file.secure_cookies.unwrap_or(false));
+    if let Some(share) = file.warn_share {
+        if !(0.05..=0.9).contains(&share) {
+            return Err(format!("warn_share must be between 0.05 and 0.9, got {share}"));
+        }
+        web.warn_share = share;
+    }
     if let Some(megabytes) = file.max_body_megabytes {
         web.max_body_bytes = megabytes.clamp(1, 512) * 1024 * 1024;
     }
@@ -192,6 +203,10 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
             .or(file.database_url)
             .unwrap_or_else(|| "sqlite://data/onetrip.sqlite".to_string()),
         demo: !serve.is_some_and(|serve| serve.no_demo) && file.demo.unwrap_or(true),
+        files_dir: std::env::var_os("ONETRIP_FILES_DIR")
+            .map(PathBuf::from)
+            .or(file.files_dir)
+            .unwrap_or_else(|| PathBuf::from("data/files")),
         json_logs: file.log_format.as_deref() == Some("json")
             || std::env::var("ONETRIP_LOG_FORMAT").as_deref() == Ok("json"),
         web,
@@ -211,8 +226,11 @@ fn init_logging(json: bool) {
 
 async fn open_state(config: &Config) -> Result<AppState, String> {
     let store = onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))?;
-    let state =
-        AppState::new(store, config.web.clone()).await.map_err(|error| format!("start-up: {}", error.message()))?;
+    let files = onetrip_store::files::LocalFiles::new(&config.files_dir)
+        .map_err(|error| format!("file storage {}: {error}", config.files_dir.display()))?;
+    let state = AppState::new(store, std::sync::Arc::new(files), config.web.clone())
+        .await
+        .map_err(|error| format!("start-up: {}", error.message()))?;
     let years = seed::seed_calendar(&state).await.map_err(|error| format!("calendar: {error:?}"))?;
     if !years.is_empty() {
         tracing::info!(?years, "shipped holiday notices loaded");

@@ -6,8 +6,9 @@
 //! failing with `SQLITE_BUSY`, and readers never wait for a writer (WAL).
 
 use crate::{
-    Applicant, AuditEvent, CaseChange, CaseEvent, CaseRecord, CaseTask, InboxItem, NewApplicant, NewCase, NewUser,
-    NewVersion, Session, Store, StoreError, StoreResult, User,
+    Applicant, AtRisk, AuditEvent, CaseChange, CaseEvent, CaseRecord, CaseTask, Draft, InboxItem, NewApplicant,
+    NewCase, NewUser, NewVersion, Notification, OutboxMessage, RiskCount, Session, Store, StoreError, StoreResult,
+    StoredFile, User,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -192,7 +193,7 @@ where
 }
 
 const CASE_COLUMNS: &str = "number, matter_code, matter_version, department, applicant_id, channel, phase, document, \
-     revision, corrections, received_at, accepted_at, due_at, created_at, updated_at";
+     revision, corrections, received_at, accepted_at, due_at, warn_at, created_at, updated_at";
 
 fn case_from_row<R>(row: &R) -> StoreResult<CaseRecord>
 where
@@ -223,8 +224,55 @@ where
         received_at: instant("received_at")?,
         accepted_at: optional("accepted_at")?,
         due_at: optional("due_at")?,
+        warn_at: optional("warn_at")?,
         created_at: instant("created_at")?,
         updated_at: instant("updated_at")?,
+    })
+}
+
+const DRAFT_COLUMNS: &str = "id, applicant_id, matter_code, document, case_number, created_at, updated_at";
+
+fn draft_from_row<R>(row: &R) -> StoreResult<Draft>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let number: Option<String> = row.try_get("case_number")?;
+    Ok(Draft {
+        id: row.try_get("id")?,
+        applicant_id: row.try_get("applicant_id")?,
+        matter_code: row.try_get("matter_code")?,
+        document: row.try_get("document")?,
+        case_number: number.map(|number| CaseNumber::parse(&number).map_err(corrupt)).transpose()?,
+        created_at: from_millis(row.try_get("created_at")?),
+        updated_at: from_millis(row.try_get("updated_at")?),
+    })
+}
+
+const OUTBOX_COLUMNS: &str = "id, case_number, channel, recipient, body, created_at, sent_at";
+
+fn outbox_from_row<R>(row: &R) -> StoreResult<OutboxMessage>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let number: String = row.try_get("case_number")?;
+    Ok(OutboxMessage {
+        id: row.try_get("id")?,
+        case_number: CaseNumber::parse(&number).map_err(corrupt)?,
+        notification: Notification {
+            channel: row.try_get("channel")?,
+            recipient: row.try_get("recipient")?,
+            body: row.try_get("body")?,
+        },
+        created_at: from_millis(row.try_get("created_at")?),
+        sent_at: row.try_get::<Option<i64>, _>("sent_at")?.map(from_millis),
     })
 }
 
@@ -311,6 +359,29 @@ macro_rules! store_queries {
                         .bind(reason)
                         .execute(&mut **transaction)
                         .await?;
+                }
+                Ok(())
+            }
+
+            /// Puts messages to the applicant in the outbox, in the caller's transaction.
+            async fn record_notifications(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                number: &CaseNumber,
+                notifications: &[Notification],
+                at: i64,
+            ) -> StoreResult<()> {
+                for notification in notifications {
+                    sqlx::query(
+                        "INSERT INTO notifications (case_number, channel, recipient, body, created_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(number.compact())
+                    .bind(&notification.channel)
+                    .bind(&notification.recipient)
+                    .bind(&notification.body)
+                    .bind(at)
+                    .execute(&mut **transaction)
+                    .await?;
                 }
                 Ok(())
             }
@@ -793,7 +864,29 @@ macro_rules! store_queries {
                         .execute(&mut *transaction)
                         .await?;
                 }
+                if let Some(draft) = &case.draft {
+                    let marked = sqlx::query(
+                        "UPDATE drafts SET case_number = $1, updated_at = $2 WHERE id = $3 AND case_number IS NULL",
+                    )
+                    .bind(number.compact())
+                    .bind(at)
+                    .bind(draft)
+                    .execute(&mut *transaction)
+                    .await?;
+                    if marked.rows_affected() != 1 {
+                        return Err(StoreError::Conflict("这份申请已经提交过了".to_string()));
+                    }
+                }
                 Self::record_case_event(&mut transaction, &number, event, trip).await?;
+                let notifications: Vec<Notification> = case
+                    .notifications
+                    .iter()
+                    .map(|message| Notification {
+                        body: message.body.replace("{number}", &number.to_string()),
+                        ..message.clone()
+                    })
+                    .collect();
+                Self::record_notifications(&mut transaction, &number, &notifications, at).await?;
                 let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
                     .bind(number.compact())
                     .fetch_one(&mut *transaction)
@@ -822,7 +915,8 @@ macro_rules! store_queries {
                 let mut transaction = self.writer.begin().await?;
                 let updated = sqlx::query(
                     "UPDATE cases SET phase = $1, document = $2, corrections = $3, received_at = $4, accepted_at = $5, \
-                     due_at = $6, revision = revision + 1, updated_at = $7 WHERE number = $8 AND revision = $9",
+                     due_at = $6, warn_at = $7, revision = revision + 1, updated_at = $8 \
+                     WHERE number = $9 AND revision = $10",
                 )
                 .bind(&change.phase)
                 .bind(&change.document)
@@ -830,6 +924,7 @@ macro_rules! store_queries {
                 .bind(millis(change.received_at))
                 .bind(change.accepted_at.map(millis))
                 .bind(change.due_at.map(millis))
+                .bind(change.warn_at.map(millis))
                 .bind(millis(event.at))
                 .bind(number.compact())
                 .bind(change.expected_revision)
@@ -839,6 +934,7 @@ macro_rules! store_queries {
                     return Err(StoreError::Conflict(format!("办件 {number} 已被他人处理，请刷新后再办理")));
                 }
                 Self::record_case_event(&mut transaction, number, event, trip).await?;
+                Self::record_notifications(&mut transaction, number, &change.notifications, millis(event.at)).await?;
                 if let Some(tasks) = tasks {
                     sqlx::query("DELETE FROM case_tasks WHERE case_number = $1")
                         .bind(number.compact())
@@ -846,8 +942,8 @@ macro_rules! store_queries {
                         .await?;
                     for task in tasks {
                         sqlx::query(
-                            "INSERT INTO case_tasks (case_number, task, department, name, state, due_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6)",
+                            "INSERT INTO case_tasks (case_number, task, department, name, state, due_at, warn_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
                         )
                         .bind(number.compact())
                         .bind(i64::from(task.task))
@@ -855,6 +951,7 @@ macro_rules! store_queries {
                         .bind(&task.name)
                         .bind(&task.state)
                         .bind(task.due_at.map(millis))
+                        .bind(task.warn_at.map(millis))
                         .execute(&mut *transaction)
                         .await?;
                     }
@@ -927,6 +1024,279 @@ macro_rules! store_queries {
                     .map(|row| {
                         let at: i64 = row.try_get("at")?;
                         Ok((from_millis(at), row.try_get("reason")?))
+                    })
+                    .collect()
+            }
+
+            async fn cases_of_applicant(&self, applicant_id: i64, limit: u32) -> StoreResult<Vec<CaseRecord>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE applicant_id = $1 ORDER BY created_at DESC, number DESC LIMIT $2"
+                ))
+                .bind(applicant_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(case_from_row).collect()
+            }
+
+            async fn cases_in_phase(&self, phase: &str, department: Option<&str>, limit: u32) -> StoreResult<Vec<CaseRecord>> {
+                let rows = match department {
+                    Some(department) => sqlx::query(&format!(
+                        "SELECT {CASE_COLUMNS} FROM cases WHERE department = $1 AND phase = $2 \
+                         ORDER BY received_at, number LIMIT $3"
+                    ))
+                    .bind(department)
+                    .bind(phase)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?,
+                    None => sqlx::query(&format!(
+                        "SELECT {CASE_COLUMNS} FROM cases WHERE phase = $1 ORDER BY received_at, number LIMIT $2"
+                    ))
+                    .bind(phase)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?,
+                };
+                rows.iter().map(case_from_row).collect()
+            }
+
+            async fn set_applicant_password(&self, applicant_id: i64, password_hash: &str, phone: &str) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                let updated = sqlx::query("UPDATE applicants SET password_hash = $1, phone = $2 WHERE id = $3")
+                    .bind(password_hash)
+                    .bind(phone)
+                    .bind(applicant_id)
+                    .execute(&mut *transaction)
+                    .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("DELETE FROM portal_sessions WHERE applicant_id = $1")
+                    .bind(applicant_id)
+                    .execute(&mut *transaction)
+                    .await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn create_portal_session(
+                &self,
+                token_hash: &str,
+                applicant_id: i64,
+                csrf_token: &str,
+                at: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                sqlx::query("DELETE FROM portal_sessions WHERE expires_at < $1")
+                    .bind(millis(at))
+                    .execute(&mut *transaction)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO portal_sessions (token_hash, applicant_id, csrf_token, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(applicant_id)
+                .bind(csrf_token)
+                .bind(millis(at))
+                .bind(millis(expires_at))
+                .execute(&mut *transaction)
+                .await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn portal_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<(Applicant, String)>> {
+                let row = sqlx::query(
+                    "SELECT a.id, a.kind, a.name, a.id_number, a.phone, a.password_hash, s.csrf_token \
+                     FROM portal_sessions s JOIN applicants a ON a.id = s.applicant_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(millis(now))
+                .fetch_optional(&self.reader)
+                .await?;
+                match row {
+                    Some(row) => Ok(Some((applicant_from_row(&row)?, row.try_get("csrf_token")?))),
+                    None => Ok(None),
+                }
+            }
+
+            async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM portal_sessions WHERE token_hash = $1").bind(token_hash).execute(&self.writer).await?;
+                Ok(())
+            }
+
+            async fn add_file(&self, file: &StoredFile) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO stored_files (id, owner, name, kind, size, sha256, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&file.id)
+                .bind(&file.owner)
+                .bind(&file.name)
+                .bind(&file.kind)
+                .bind(i64::try_from(file.size).unwrap_or(i64::MAX))
+                .bind(&file.sha256)
+                .bind(millis(file.created_at))
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn file(&self, id: &str) -> StoreResult<Option<StoredFile>> {
+                let row = sqlx::query("SELECT id, owner, name, kind, size, sha256, created_at FROM stored_files WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(|row| {
+                    let size: i64 = row.try_get("size")?;
+                    let at: i64 = row.try_get("created_at")?;
+                    Ok(StoredFile {
+                        id: row.try_get("id")?,
+                        owner: row.try_get("owner")?,
+                        name: row.try_get("name")?,
+                        kind: row.try_get("kind")?,
+                        size: u64::try_from(size).map_err(corrupt)?,
+                        sha256: row.try_get("sha256")?,
+                        created_at: from_millis(at),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn create_draft(&self, draft: &Draft) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO drafts (id, applicant_id, matter_code, document, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&draft.id)
+                .bind(draft.applicant_id)
+                .bind(&draft.matter_code)
+                .bind(&draft.document)
+                .bind(millis(draft.created_at))
+                .bind(millis(draft.updated_at))
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn draft(&self, id: &str) -> StoreResult<Option<Draft>> {
+                let row = sqlx::query(&format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.as_ref().map(draft_from_row).transpose()
+            }
+
+            async fn save_draft(&self, id: &str, document: &str, at: DateTime<Utc>) -> StoreResult<()> {
+                let updated = sqlx::query(
+                    "UPDATE drafts SET document = $1, updated_at = $2 WHERE id = $3 AND case_number IS NULL",
+                )
+                .bind(document)
+                .bind(millis(at))
+                .bind(id)
+                .execute(&self.writer)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::Conflict("这份申请已经提交，不能再修改".to_string()));
+                }
+                Ok(())
+            }
+
+            async fn open_drafts(&self, applicant_id: i64) -> StoreResult<Vec<Draft>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {DRAFT_COLUMNS} FROM drafts WHERE applicant_id = $1 AND case_number IS NULL \
+                     ORDER BY updated_at DESC LIMIT 50"
+                ))
+                .bind(applicant_id)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(draft_from_row).collect()
+            }
+
+            async fn case_notifications(&self, number: &CaseNumber) -> StoreResult<Vec<OutboxMessage>> {
+                let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM notifications WHERE case_number = $1 ORDER BY id"))
+                    .bind(number.compact())
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter().map(outbox_from_row).collect()
+            }
+
+            async fn outbox(&self, limit: u32) -> StoreResult<Vec<OutboxMessage>> {
+                let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM notifications ORDER BY id DESC LIMIT $1"))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter().map(outbox_from_row).collect()
+            }
+
+            async fn at_risk(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<AtRisk>> {
+                let cases = sqlx::query(
+                    "SELECT number AS case_number, matter_code, department, CAST(NULL AS BIGINT) AS task, CAST(NULL AS TEXT) AS name, warn_at, due_at \
+                     FROM cases WHERE phase = 'accepted' AND warn_at <= $1 ORDER BY due_at, number LIMIT $2",
+                )
+                .bind(millis(now))
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?;
+                let tasks = sqlx::query(
+                    "SELECT t.case_number, c.matter_code, t.department, t.task, t.name, t.warn_at, t.due_at \
+                     FROM case_tasks t JOIN cases c ON c.number = t.case_number \
+                     WHERE t.state = 'open' AND t.warn_at <= $1 AND c.phase = 'accepted' \
+                     ORDER BY t.due_at, t.case_number LIMIT $2",
+                )
+                .bind(millis(now))
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?;
+                cases
+                    .iter()
+                    .chain(tasks.iter())
+                    .map(|row| {
+                        let number: String = row.try_get("case_number")?;
+                        let task: Option<i64> = row.try_get("task")?;
+                        let name: Option<String> = row.try_get("name")?;
+                        let warn: i64 = row.try_get("warn_at")?;
+                        let due: i64 = row.try_get("due_at")?;
+                        Ok(AtRisk {
+                            case_number: CaseNumber::parse(&number).map_err(corrupt)?,
+                            matter_code: row.try_get("matter_code")?,
+                            department: row.try_get("department")?,
+                            task: match (task, name) {
+                                (Some(task), Some(name)) => Some((u32::try_from(task).map_err(corrupt)?, name)),
+                                _ => None,
+                            },
+                            warn_at: from_millis(warn),
+                            due_at: from_millis(due),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn risk_counts(&self, now: DateTime<Utc>) -> StoreResult<Vec<RiskCount>> {
+                let rows = sqlx::query(
+                    "SELECT department, matter_code, \
+                     SUM(CASE WHEN due_at <= $1 THEN 0 ELSE 1 END) AS yellow, \
+                     SUM(CASE WHEN due_at <= $1 THEN 1 ELSE 0 END) AS red \
+                     FROM cases WHERE phase = 'accepted' AND warn_at <= $1 \
+                     GROUP BY department, matter_code ORDER BY department, matter_code",
+                )
+                .bind(millis(now))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let yellow: i64 = row.try_get("yellow")?;
+                        let red: i64 = row.try_get("red")?;
+                        Ok(RiskCount {
+                            department: row.try_get("department")?,
+                            matter_code: row.try_get("matter_code")?,
+                            yellow: u64::try_from(yellow).unwrap_or(0),
+                            red: u64::try_from(red).unwrap_or(0),
+                        })
                     })
                     .collect()
             }

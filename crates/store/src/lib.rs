@@ -3,6 +3,7 @@
 //! each with its own migrations in `migrations/<backend>/` under identical file names.
 
 mod backend;
+pub mod files;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -116,6 +117,10 @@ pub struct NewCase {
     /// The phase data as JSON, opaque to the store.
     pub document: String,
     pub received_at: DateTime<Utc>,
+    /// The online application this case comes from: marked submitted in the same transaction.
+    pub draft: Option<String>,
+    /// Messages to the applicant announcing the new case; `{number}` in a body becomes the case's number.
+    pub notifications: Vec<Notification>,
 }
 
 /// A case as stored.
@@ -134,6 +139,8 @@ pub struct CaseRecord {
     pub received_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
+    /// When the case turns yellow on the supervision page (less than the configured share of time left).
+    pub warn_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -148,6 +155,68 @@ pub struct CaseChange {
     pub received_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
+    pub warn_at: Option<DateTime<Utc>>,
+    /// Messages to the applicant announcing this change, written in the same transaction.
+    pub notifications: Vec<Notification>,
+}
+
+/// A message to an applicant, by SMS or e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// `sms` or `email`.
+    pub channel: String,
+    pub recipient: String,
+    pub body: String,
+}
+
+/// A message in the outbox, with the case it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub case_number: CaseNumber,
+    pub notification: Notification,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// What is known of a stored file; its bytes are in the file-storage layer under `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub id: String,
+    /// Who uploaded it: `applicant:ID` or `user:ID`.
+    pub owner: String,
+    pub name: String,
+    /// The type found in the content: `pdf`, `jpeg` or `png`.
+    pub kind: String,
+    pub size: u64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An online application being filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub id: String,
+    pub applicant_id: i64,
+    pub matter_code: String,
+    /// The answers so far as JSON, opaque to the store.
+    pub document: String,
+    /// Set once submitted; a submitted draft does not change any more.
+    pub case_number: Option<CaseNumber>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A case or task that is yellow or red on the supervision page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AtRisk {
+    pub case_number: CaseNumber,
+    pub matter_code: String,
+    pub department: String,
+    /// The review task, for a step; `None` for the case as a whole.
+    pub task: Option<(u32, String)>,
+    pub warn_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
 }
 
 /// A review task as the inbox index keeps it.
@@ -159,6 +228,7 @@ pub struct CaseTask {
     /// `waiting`, `open` or `done`.
     pub state: String,
     pub due_at: Option<DateTime<Utc>>,
+    pub warn_at: Option<DateTime<Utc>>,
 }
 
 /// An open task in a department's inbox.
@@ -311,6 +381,68 @@ pub trait Store: Send + Sync {
 
     /// Every trip to the hall for a case, with its reason, oldest first.
     async fn case_trips(&self, number: &CaseNumber) -> StoreResult<Vec<(DateTime<Utc>, String)>>;
+
+    /// An applicant's cases, newest first.
+    async fn cases_of_applicant(&self, applicant_id: i64, limit: u32) -> StoreResult<Vec<CaseRecord>>;
+
+    /// Cases in one phase (optionally of one department), the longest waiting first: a window's queue.
+    async fn cases_in_phase(&self, phase: &str, department: Option<&str>, limit: u32) -> StoreResult<Vec<CaseRecord>>;
+
+    /// Sets a portal password (and the phone) of an applicant; ends their portal sessions.
+    async fn set_applicant_password(&self, applicant_id: i64, password_hash: &str, phone: &str) -> StoreResult<()>;
+
+    async fn create_portal_session(
+        &self,
+        token_hash: &str,
+        applicant_id: i64,
+        csrf_token: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// The applicant and CSRF token of a portal session that has not expired at `now`.
+    async fn portal_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<(Applicant, String)>>;
+
+    async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Records a stored file's metadata (its bytes are already in the file-storage layer).
+    async fn add_file(&self, file: &StoredFile) -> StoreResult<()>;
+
+    async fn file(&self, id: &str) -> StoreResult<Option<StoredFile>>;
+
+    async fn create_draft(&self, draft: &Draft) -> StoreResult<()>;
+
+    async fn draft(&self, id: &str) -> StoreResult<Option<Draft>>;
+
+    /// Saves a draft's answers; `Conflict` once it has been submitted.
+    async fn save_draft(&self, id: &str, document: &str, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// An applicant's drafts not yet submitted, the most recently changed first.
+    async fn open_drafts(&self, applicant_id: i64) -> StoreResult<Vec<Draft>>;
+
+    /// Messages for one case, oldest first.
+    async fn case_notifications(&self, number: &CaseNumber) -> StoreResult<Vec<OutboxMessage>>;
+
+    /// The newest messages of the outbox, newest first.
+    async fn outbox(&self, limit: u32) -> StoreResult<Vec<OutboxMessage>>;
+
+    /// Accepted cases and open tasks that are yellow (`warn_at` passed) or red (`due_at` passed) at `now`,
+    /// the soonest due first, at most `limit` of each.
+    async fn at_risk(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<AtRisk>>;
+
+    /// How many accepted cases are yellow and red at `now`, per department and matter.
+    async fn risk_counts(&self, now: DateTime<Utc>) -> StoreResult<Vec<RiskCount>>;
+}
+
+/// Yellow and red cases of one matter of one department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskCount {
+    pub department: String,
+    pub matter_code: String,
+    /// At risk but not yet overdue.
+    pub yellow: u64,
+    /// Overdue.
+    pub red: u64,
 }
 
 /// Opens the store a URL names (`sqlite://PATH` or `postgres://…`), creating and migrating it as needed.

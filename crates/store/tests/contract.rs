@@ -231,6 +231,12 @@ fn new_case(applicant_id: i64, day: &str) -> onetrip_store::NewCase {
         phase: "received".into(),
         document: "{}".into(),
         received_at: at(0),
+        draft: None,
+        notifications: vec![onetrip_store::Notification {
+            channel: "sms".into(),
+            recipient: "13800000000".into(),
+            body: "办件 {number} 已收件".into(),
+        }],
     }
 }
 
@@ -311,6 +317,8 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
             received_at: first.received_at,
             accepted_at: Some(at(10)),
             due_at: Some(at(100_000)),
+            warn_at: Some(at(80_000)),
+            notifications: Vec::new(),
         };
         let task = |task: u32, department: &str, name: &str, state: &str, due: Option<i64>| onetrip_store::CaseTask {
             task,
@@ -318,6 +326,7 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
             name: name.into(),
             state: state.into(),
             due_at: due.map(at),
+            warn_at: due.map(|due| at(due - 1_000)),
         };
         let tasks = [
             task(0, "swj", "税款核定", "open", Some(5_000)),
@@ -358,6 +367,102 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
         assert_eq!(events[1].from_phase, "received");
         let trips = store.case_trips(&first.number).await.expect("trips");
         assert_eq!(trips.iter().map(|(_, reason)| reason.as_str()).collect::<Vec<_>>(), ["递交材料"]);
+
+        // The message written with the case names its number.
+        let messages = store.case_notifications(&first.number).await.expect("messages");
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].notification.body, format!("办件 {} 已收件", first.number));
+        assert_eq!(store.outbox(10).await.expect("outbox").len(), 3, "one message per case created");
+
+        // Supervision: nothing is at risk before the warning instants; after them, yellow, then red.
+        assert!(store.at_risk(at(2_500), 10).await.expect("at risk").is_empty());
+        let yellow = store.at_risk(at(4_500), 10).await.expect("at risk");
+        assert_eq!(yellow.len(), 2, "{}: both open tasks are past their warning", test.name);
+        assert!(yellow.iter().all(|item| item.task.is_some()));
+        assert!(store.risk_counts(at(4_500)).await.expect("counts").is_empty(), "the case itself is still green");
+        let late = store.at_risk(at(100_001), 10).await.expect("at risk");
+        assert_eq!(late.iter().filter(|item| item.task.is_none()).count(), 1, "the case itself is now at risk");
+        let counts = store.risk_counts(at(100_001)).await.expect("counts");
+        assert_eq!(counts.len(), 1);
+        assert_eq!((counts[0].yellow, counts[0].red), (0, 1), "{}: overdue is red", test.name);
+        let counts = store.risk_counts(at(90_000)).await.expect("counts");
+        assert_eq!((counts[0].yellow, counts[0].red), (1, 0), "{}: past the warning is yellow", test.name);
+        test.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn portal_sessions_drafts_and_files_keep_what_they_are_given() {
+    for test in test_stores().await {
+        let store = &test.store;
+        let identity = onetrip_domain::applicant::ApplicantIdentity::parse("natural_person", "11010519491231002X")
+            .expect("identity");
+        let id = store
+            .create_applicant(
+                &onetrip_store::NewApplicant {
+                    identity,
+                    name: "张三".into(),
+                    phone: "13800000000".into(),
+                    password_hash: None,
+                },
+                at(0),
+            )
+            .await
+            .expect("applicant");
+        store.create_portal_session("hash-1", id, "csrf-1", at(0), at(7_200)).await.expect("session");
+        let (applicant, csrf) = store.portal_session("hash-1", at(60)).await.expect("query").expect("session");
+        assert_eq!((applicant.id, csrf.as_str()), (id, "csrf-1"));
+        assert!(store.portal_session("hash-1", at(7_201)).await.expect("query").is_none(), "expired");
+        store.set_applicant_password(id, "argon-hash", "13900000000").await.expect("password");
+        assert!(store.portal_session("hash-1", at(60)).await.expect("query").is_none(), "a new password ends sessions");
+        let applicant = store.applicant(id).await.expect("query").expect("applicant");
+        assert_eq!((applicant.password_hash.as_deref(), applicant.phone.as_str()), (Some("argon-hash"), "13900000000"));
+
+        let file = onetrip_store::StoredFile {
+            id: "file-0123456789".into(),
+            owner: format!("applicant:{id}"),
+            name: "身份证.pdf".into(),
+            kind: "pdf".into(),
+            size: 1234,
+            sha256: "ab".repeat(32),
+            created_at: at(5),
+        };
+        store.add_file(&file).await.expect("file");
+        assert_eq!(store.file(&file.id).await.expect("query"), Some(file.clone()));
+
+        let draft = onetrip_store::Draft {
+            id: "draft-1".into(),
+            applicant_id: id,
+            matter_code: "00013112700401".into(),
+            document: "{}".into(),
+            case_number: None,
+            created_at: at(1),
+            updated_at: at(1),
+        };
+        store.create_draft(&draft).await.expect("draft");
+        store.save_draft("draft-1", "{\"phone\":\"1\"}", at(2)).await.expect("save");
+        assert_eq!(store.open_drafts(id).await.expect("drafts").len(), 1);
+        let mut case = new_case(id, "2026-11-27");
+        case.draft = Some("draft-1".into());
+        let (record, _) =
+            store.create_case(&case, None, &event("submit", "", "received", 3), None).await.expect("case");
+        let submitted = store.draft("draft-1").await.expect("query").expect("draft");
+        assert_eq!(submitted.case_number, Some(record.number.clone()));
+        assert!(
+            store.open_drafts(id).await.expect("drafts").is_empty(),
+            "{}: submitted drafts are not open",
+            test.name
+        );
+        assert!(matches!(store.save_draft("draft-1", "{}", at(4)).await, Err(StoreError::Conflict(_))));
+        let again = store.create_case(&case, None, &event("submit", "", "received", 4), None).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "a draft becomes one case only");
+        assert_eq!(
+            store.cases_of_applicant(id, 10).await.expect("cases").len(),
+            1,
+            "the refused second case left nothing"
+        );
+        assert_eq!(store.cases_in_phase("received", Some("scjgj"), 10).await.expect("queue").len(), 1);
+        assert!(store.cases_in_phase("received", Some("swj"), 10).await.expect("queue").is_empty());
         test.finish().await;
     }
 }

@@ -89,6 +89,18 @@ async fn verify_off_thread(password: &str, stored: &str) -> Result<bool, Error> 
         .map_err(|error| Error::Internal(format!("password check: {error}")))
 }
 
+/// Verifies a password against a stored hash, or spends the same time on a dummy hash when there is none,
+/// so that timing does not reveal which accounts exist or have a password.
+pub async fn verify_off_thread_or_dummy(password: &str, stored: Option<&str>) -> Result<bool, Error> {
+    match stored {
+        Some(hash) => verify_off_thread(password, hash).await,
+        None => {
+            verify_off_thread(password, DUMMY_HASH).await?;
+            Ok(false)
+        }
+    }
+}
+
 pub const MAX_USERNAME_CHARS: usize = 64;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 

@@ -12,11 +12,13 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use onetrip_domain::acceptance::{self, AcceptanceAction, AcceptanceState, CaseAcceptance, MaterialProblem, Supplied};
 use onetrip_domain::access::Permission;
 use onetrip_domain::applicant::{validate_contact, ApplicantIdentity};
+use onetrip_domain::calendar::Calendar;
 use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::catalog::{Matter, MatterVersion};
 use onetrip_domain::review::{self, Review, ReviewAction, TaskState};
+use onetrip_domain::supervision;
 use onetrip_domain::FieldErrors;
-use onetrip_store::{CaseChange, CaseEvent, CaseRecord, CaseTask, NewApplicant, NewCase};
+use onetrip_store::{Applicant, CaseChange, CaseEvent, CaseRecord, CaseTask, NewApplicant, NewCase, Notification};
 use serde::{Deserialize, Serialize};
 
 /// What a case keeps besides its indexed columns.
@@ -33,6 +35,26 @@ pub struct CaseDocument {
     /// The back-office review, from acceptance on.
     #[serde(default)]
     pub review: Option<Review>,
+    /// The stored files uploaded for each material, indexed like `supplied`.
+    #[serde(default)]
+    pub files: Vec<Vec<String>>,
+    /// How the result reached the applicant, once it has.
+    #[serde(default)]
+    pub delivery: Option<Delivery>,
+}
+
+/// How a result was delivered (送达).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// `pickup` (窗口领取), `post` (邮寄) or `online` (网上下载).
+    pub method: String,
+    /// The postal tracking number, for `post`.
+    #[serde(default)]
+    pub tracking_number: String,
+    /// The results issued, from the catalog (certificate, document, approval).
+    pub results: Vec<String>,
+    pub at: NaiveDateTime,
+    pub by: String,
 }
 
 /// The applicant as a request names them.
@@ -69,8 +91,9 @@ pub fn phase_label(phase: &str) -> &'static str {
         "awaiting_correction" => "待补正材料",
         "accepted" => "已受理，审查中",
         "refused_to_accept" => "不予受理",
-        "granted" => "准予（待办结送达）",
-        "refused" => "不予许可",
+        "granted" => "准予许可，待送达",
+        "refused" => "不予许可，待送达",
+        "delivered" => "已办结送达",
         _ => "办理中",
     }
 }
@@ -92,10 +115,14 @@ fn role_of(staff: &Staff) -> String {
 }
 
 fn event(staff: &Staff, action: &str, from: &str, to: &str, detail: String) -> CaseEvent {
+    event_by(&staff.user.display_name, &role_of(staff), action, from, to, detail)
+}
+
+fn event_by(actor: &str, role: &str, action: &str, from: &str, to: &str, detail: String) -> CaseEvent {
     CaseEvent {
         at: Utc::now(),
-        actor: staff.user.display_name.clone(),
-        role: role_of(staff),
+        actor: actor.to_string(),
+        role: role.to_string(),
         action: action.to_string(),
         from_phase: from.to_string(),
         to_phase: to.to_string(),
@@ -162,8 +189,8 @@ pub async fn submit(
     };
     errors.into_result()?;
 
-    let applicant_id = match state.store.applicant_by_identity(&identity).await? {
-        Some(applicant) => applicant.id,
+    let applicant = match state.store.applicant_by_identity(&identity).await? {
+        Some(applicant) => applicant,
         None => {
             let new = NewApplicant {
                 identity,
@@ -171,45 +198,128 @@ pub async fn submit(
                 phone: request.applicant.phone.trim().to_string(),
                 password_hash: None,
             };
-            state.store.create_applicant(&new, Utc::now()).await?
+            let id = state.store.create_applicant(&new, Utc::now()).await?;
+            state.store.applicant(id).await?.ok_or_else(|| Error::Internal("applicant just created".to_string()))?
         }
     };
+    let channel = if staff.credential == crate::auth::Credential::Bearer { "api" } else { "window" };
+    let scope = format!("user:{}", staff.user.id);
+    register(
+        state,
+        Registration {
+            version,
+            applicant: &applicant,
+            supplied: request.supplied,
+            files: Vec::new(),
+            channel,
+            event: event(staff, "submit", "", "received", String::new()),
+            idempotency: idempotency_key.map(|key| (scope.as_str(), key)),
+            draft: None,
+        },
+    )
+    .await
+}
+
+/// A new case, however it arrived.
+struct Registration<'a> {
+    version: &'a MatterVersion,
+    applicant: &'a Applicant,
+    supplied: Vec<Supplied>,
+    files: Vec<Vec<String>>,
+    channel: &'static str,
+    event: CaseEvent,
+    idempotency: Option<(&'a str, &'a str)>,
+    draft: Option<String>,
+}
+
+/// A text message to the applicant's phone, signed with the centre's name.
+pub fn sms(state: &AppState, applicant: &Applicant, text: String) -> Notification {
+    Notification {
+        channel: "sms".to_string(),
+        recipient: applicant.phone.clone(),
+        body: format!("【{}】{text}", state.config.centre_name),
+    }
+}
+
+async fn register(state: &AppState, registration: Registration<'_>) -> Result<(CaseRecord, bool), Error> {
+    let Registration { version, applicant, mut supplied, mut files, channel, event, idempotency, draft } = registration;
     let now = Utc::now();
-    let mut supplied = request.supplied;
     supplied.resize(version.matter.materials.len(), Supplied::Missing);
+    files.resize(version.matter.materials.len(), Vec::new());
     let document = CaseDocument {
         acceptance: CaseAcceptance { state: AcceptanceState::Received, received_at: local(state, now), corrections: 0 },
         supplied,
         correction_notice: Vec::new(),
         refusal_reasons: String::new(),
         review: None,
+        files,
+        delivery: None,
     };
+    let deadline = acceptance::decision_deadline(&state.calendar(), document.acceptance.received_at)
+        .map(|deadline| deadline.format("%Y年%m月%d日").to_string())
+        .unwrap_or_else(|_| "五个工作日内".to_string());
+    let message = sms(
+        state,
+        applicant,
+        format!(
+            "您申请的“{}”已收件，办件编号 {{number}}。窗口将在 {deadline} 前告知是否受理或需补正的全部材料。",
+            version.matter.name
+        ),
+    );
     let case = NewCase {
         day: state.today(),
         matter_code: version.matter.code.clone(),
         matter_version: version.version,
         department: version.matter.department.clone(),
-        applicant_id,
-        channel: if staff.credential == crate::auth::Credential::Bearer { "api" } else { "window" }.to_string(),
+        applicant_id: applicant.id,
+        channel: channel.to_string(),
         phase: phase_name(&AcceptanceState::Received).to_string(),
         document: encode(&document)?,
         received_at: now,
+        draft,
+        notifications: vec![message],
     };
-    let scope = format!("user:{}", staff.user.id);
-    let trip = (case.channel == "window").then_some("递交申请材料");
-    let (record, created) = state
-        .store
-        .create_case(
-            &case,
-            idempotency_key.map(|key| (scope.as_str(), key)),
-            &event(staff, "submit", "", "received", String::new()),
-            trip,
-        )
-        .await?;
+    let trip = (channel == "window").then_some("递交申请材料");
+    let (record, created) = state.store.create_case(&case, idempotency, &event, trip).await?;
     if created {
-        tracing::info!(case = %record.number, matter = %record.matter_code, "case registered");
+        tracing::info!(case = %record.number, matter = %record.matter_code, channel, "case registered");
     }
     Ok((record, created))
+}
+
+/// Submits an applicant's online application (a completed draft) as a case. Submitting the same draft twice
+/// gives back the case made the first time.
+pub async fn submit_online(
+    state: &AppState,
+    applicant: &Applicant,
+    draft_id: &str,
+    version: &MatterVersion,
+    supplied: Vec<Supplied>,
+    files: Vec<Vec<String>>,
+) -> Result<CaseRecord, Error> {
+    let problems = acceptance::check_completeness(&version.matter, &supplied);
+    if !problems.is_empty() {
+        let mut errors = FieldErrors::default();
+        for problem in problems {
+            errors.add(format!("supplied[{}]", problem.material), format!("{}：{}", problem.name, problem.problem));
+        }
+        return Err(Error::Validation(errors));
+    }
+    let (record, _) = register(
+        state,
+        Registration {
+            version,
+            applicant,
+            supplied,
+            files,
+            channel: "online",
+            event: event_by(&applicant.name, "applicant", "submit", "", "received", "网上申请".to_string()),
+            idempotency: Some(("draft", draft_id)),
+            draft: Some(draft_id.to_string()),
+        },
+    )
+    .await?;
+    Ok(record)
 }
 
 /// What a window decides on a received case.
@@ -314,21 +424,45 @@ pub async fn decide_acceptance(
         received_at: transition.received_at,
         corrections: transition.corrections,
     };
-    let (accepted_at, due_at) = match &transition.to {
+    let (accepted_at, due_at, warn_at) = match &transition.to {
         AcceptanceState::Accepted { accepted_at, .. } => {
             let due = calendar
                 .due(*accepted_at, matter.promised_limit.half_days())
+                .map_err(|error| Error::Internal(error.to_string()))?;
+            let warn = supervision::warn_at(&calendar, *accepted_at, due, state.config.warn_share)
                 .map_err(|error| Error::Internal(error.to_string()))?;
             // Acceptance opens the review: its first stage's tasks go to their departments' inboxes.
             document.review = Some(
                 review::open_review(matter, &calendar, *accepted_at)
                     .map_err(|error| Error::Internal(error.to_string()))?,
             );
-            (Some(utc(state, *accepted_at)), Some(utc(state, due)))
+            (Some(utc(state, *accepted_at)), Some(utc(state, due)), Some(utc(state, warn)))
         }
-        _ => (None, None),
+        _ => (None, None, None),
     };
-    let tasks = document.review.as_ref().map(|review| task_rows(state, review));
+    let tasks = document.review.as_ref().map(|review| task_rows(state, &calendar, review));
+    let applicant = state.store.applicant(record.applicant_id).await?;
+    let message = match (&transition.to, label) {
+        (_, "correction_notice") => Some(format!(
+            "办件 {number}（{}）需要补正以下材料：{}。请一次补齐；网上申请的可在“我的办件”中上传。",
+            matter.name,
+            document.correction_notice.iter().map(|problem| problem.name.as_str()).collect::<Vec<_>>().join("、")
+        )),
+        (AcceptanceState::Accepted { .. }, _) => Some(format!(
+            "办件 {number}（{}）已受理，承诺 {} 前办结。",
+            matter.name,
+            due_at.map(|due| state.local(due).format("%Y年%m月%d日 %H:%M").to_string()).unwrap_or_default()
+        )),
+        (AcceptanceState::RefusedToAccept, _) => Some(format!(
+            "办件 {number}（{}）不予受理，理由：{}。可凭不予受理决定书依法申请行政复议或提起行政诉讼。",
+            matter.name, document.refusal_reasons
+        )),
+        _ => None,
+    };
+    let notifications = match (applicant, message) {
+        (Some(applicant), Some(message)) => vec![sms(state, &applicant, message)],
+        _ => Vec::new(),
+    };
     let detail = match label {
         "correction_notice" if transition.extra_correction => "第二次补正（负责人签批，计入部门）".to_string(),
         "correction_notice" => format!("一次性告知补正 {} 项", document.correction_notice.len()),
@@ -343,13 +477,15 @@ pub async fn decide_acceptance(
         received_at: utc(state, transition.received_at),
         accepted_at,
         due_at,
+        warn_at,
+        notifications,
     };
     let event = event(staff, label, phase_name(&transition.from), &change.phase, detail);
     Ok(state.store.update_case(number, &change, &event, trip, tasks.as_deref()).await?)
 }
 
 /// The inbox index rows of a review.
-fn task_rows(state: &AppState, review: &Review) -> Vec<CaseTask> {
+fn task_rows(state: &AppState, calendar: &Calendar, review: &Review) -> Vec<CaseTask> {
     review
         .tasks
         .iter()
@@ -365,6 +501,12 @@ fn task_rows(state: &AppState, review: &Review) -> Vec<CaseTask> {
             }
             .to_string(),
             due_at: task.due.map(|due| utc(state, due)),
+            warn_at: match (task.opened_at, task.due) {
+                (Some(opened), Some(due)) => supervision::warn_at(calendar, opened, due, state.config.warn_share)
+                    .ok()
+                    .map(|warn| utc(state, warn)),
+                _ => None,
+            },
         })
         .collect()
 }
@@ -440,7 +582,22 @@ pub async fn review_case(
             format!("{}：{reason}", current.tasks[*task].name)
         }
     };
-    let tasks = task_rows(state, &next);
+    let tasks = task_rows(state, &calendar, &next);
+    let message = match &next.outcome {
+        Some(review::Outcome::Granted) => Some(format!(
+            "办件 {number}（{}）已审批通过，准予许可。结果送达方式以窗口通知为准，也可在“我的办件”查看。",
+            version.matter.name
+        )),
+        Some(review::Outcome::Refused { reasons }) => Some(format!(
+            "办件 {number}（{}）决定不予许可，理由：{reasons}。可依法申请行政复议或提起行政诉讼。",
+            version.matter.name
+        )),
+        None => None,
+    };
+    let notifications = match (message, state.store.applicant(record.applicant_id).await?) {
+        (Some(message), Some(applicant)) => vec![sms(state, &applicant, message)],
+        _ => Vec::new(),
+    };
     document.review = Some(next);
     let change = CaseChange {
         expected_revision: record.revision,
@@ -450,6 +607,8 @@ pub async fn review_case(
         received_at: record.received_at,
         accepted_at: record.accepted_at,
         due_at: record.due_at,
+        warn_at: record.warn_at,
+        notifications,
     };
     let event = event(staff, label, &record.phase, &phase, detail);
     Ok(state.store.update_case(number, &change, &event, None, Some(&tasks)).await?)
@@ -496,6 +655,8 @@ fn action_label(action: &str) -> &'static str {
         "return" => "退回补充审查",
         "propose_refusal" => "审查意见：建议不予许可",
         "decide" => "作出决定",
+        "deliver" => "办结送达",
+        "notify" => "通知申请人",
         _ => "办理",
     }
 }
@@ -532,5 +693,466 @@ pub async fn progress(state: &AppState, number: &str, last_four: &str) -> Result
         due_at: record.due_at.map(format),
         trips: state.store.case_trips(&number).await?.len(),
         steps,
+    })
+}
+
+/// Whether a staff member may see a case: managers every case of the centre; a general window (no
+/// department) every case and a department's window its department's; reviewers the cases their
+/// department owns or has a review step in.
+pub fn may_see(staff: &Staff, record: &CaseRecord, document: &CaseDocument) -> bool {
+    if staff.may(Permission::Supervise) {
+        return true;
+    }
+    let department = staff.user.department.as_deref();
+    if staff.may(Permission::AcceptCases) && department.is_none_or(|department| department == record.department) {
+        return true;
+    }
+    match department {
+        Some(department) if staff.may(Permission::ReviewCases) => {
+            record.department == department
+                || document
+                    .review
+                    .iter()
+                    .flat_map(|review| review.tasks.iter())
+                    .any(|task| task.department == department)
+        }
+        _ => false,
+    }
+}
+
+/// Loads a case a staff member may see, with its document; `NotFound` for one they may not, so that
+/// numbers cannot be probed.
+pub async fn case_for_staff(
+    state: &AppState,
+    staff: &Staff,
+    number: &CaseNumber,
+) -> Result<(CaseRecord, CaseDocument), Error> {
+    let record = state.store.case(number).await?.ok_or_else(|| Error::NotFound(format!("办件 {number}")))?;
+    let document = document_of(&record)?;
+    if !may_see(staff, &record, &document) {
+        return Err(Error::Forbidden);
+    }
+    Ok((record, document))
+}
+
+/// Loads an applicant's own case; someone else's is "not found".
+pub async fn case_for_applicant(
+    state: &AppState,
+    applicant: &Applicant,
+    number: &CaseNumber,
+) -> Result<(CaseRecord, CaseDocument), Error> {
+    let record = state
+        .store
+        .case(number)
+        .await?
+        .filter(|record| record.applicant_id == applicant.id)
+        .ok_or_else(|| Error::NotFound(format!("办件 {number}")))?;
+    let document = document_of(&record)?;
+    Ok((record, document))
+}
+
+/// The applicant supplies online what the correction notice asked for (no trip to the hall).
+pub async fn correct_online(
+    state: &AppState,
+    applicant: &Applicant,
+    number: &CaseNumber,
+    uploads: Vec<(usize, String)>,
+) -> Result<CaseRecord, Error> {
+    let (record, mut document) = case_for_applicant(state, applicant, number).await?;
+    let version = matter_version(state, &record.matter_code, record.matter_version).await?;
+    let listed: Vec<usize> = document.correction_notice.iter().map(|problem| problem.material).collect();
+    let mut errors = FieldErrors::default();
+    for material in &listed {
+        if !uploads.iter().any(|(index, _)| index == material) {
+            let name = version.matter.materials.get(*material).map(|m| m.name.as_str()).unwrap_or_default();
+            errors.add(format!("material_{material}"), format!("请上传“{name}”"));
+        }
+    }
+    errors.into_result()?;
+    document.files.resize(version.matter.materials.len(), Vec::new());
+    document.supplied.resize(version.matter.materials.len(), Supplied::Missing);
+    for (index, file) in uploads {
+        if index < version.matter.materials.len() {
+            document.files[index].push(file);
+            document.supplied[index] = Supplied::Provided;
+        }
+    }
+    let actor = acceptance::Actor { name: applicant.name.clone(), supervisor: false };
+    let calendar = state.calendar();
+    let transition = acceptance::decide(
+        &document.acceptance,
+        &version.matter,
+        &AcceptanceAction::SupplyCorrection,
+        &actor,
+        &calendar,
+        local(state, Utc::now()),
+    )
+    .map_err(|_| Error::Conflict(format!("办件现在是“{}”，不需要补正", phase_label(&record.phase))))?;
+    document.acceptance.state = transition.to.clone();
+    document.acceptance.received_at = transition.received_at;
+    let change = CaseChange {
+        expected_revision: record.revision,
+        phase: phase_name(&transition.to).to_string(),
+        document: encode(&document)?,
+        corrections: record.corrections,
+        received_at: utc(state, transition.received_at),
+        accepted_at: None,
+        due_at: None,
+        warn_at: None,
+        notifications: Vec::new(),
+    };
+    let event =
+        event_by(&applicant.name, "applicant", "corrected", &record.phase, &change.phase, "网上补正".to_string());
+    Ok(state.store.update_case(number, &change, &event, None, None).await?)
+}
+
+/// How the window hands over the result.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeliveryRequest {
+    /// `pickup`, `post` or `online`.
+    pub method: String,
+    #[serde(default)]
+    pub tracking_number: String,
+}
+
+/// Records the delivery of the result (送达) of a decided case; a pick-up is a trip to the hall.
+pub async fn deliver(
+    state: &AppState,
+    staff: &Staff,
+    number: &CaseNumber,
+    request: DeliveryRequest,
+) -> Result<CaseRecord, Error> {
+    staff.require(Permission::AcceptCases)?;
+    let (record, mut document) = case_for_staff(state, staff, number).await?;
+    if record.phase != "granted" && record.phase != "refused" {
+        return Err(Error::Conflict(format!("办件现在是“{}”，还没有可送达的结果", phase_label(&record.phase))));
+    }
+    let version = matter_version(state, &record.matter_code, record.matter_version).await?;
+    let tracking = request.tracking_number.trim().to_string();
+    let (trip, how) = match request.method.as_str() {
+        "pickup" => (Some("领取办理结果"), "窗口领取".to_string()),
+        "post" if !version.matter.postal_supported => {
+            return Err(Error::Validation(FieldErrors::single(
+                "method",
+                "本事项不提供邮寄送达，请选择窗口领取或网上下载",
+            )))
+        }
+        "post"
+            if tracking.len() < 8
+                || tracking.len() > 30
+                || !tracking.bytes().all(|byte| byte.is_ascii_alphanumeric()) =>
+        {
+            return Err(Error::Validation(FieldErrors::single(
+                "tracking_number",
+                "请填写邮件号：8 到 30 位字母或数字，如 EMS 单号 1100123456789",
+            )))
+        }
+        "post" => (None, format!("邮寄（邮件号 {tracking}）")),
+        "online" => (None, "网上下载".to_string()),
+        _ => return Err(Error::Validation(FieldErrors::single("method", "请选择送达方式：窗口领取、邮寄或网上下载"))),
+    };
+    let results: Vec<String> = if record.phase == "granted" {
+        version.matter.results.iter().map(|result| result.name.clone()).collect()
+    } else {
+        vec!["不予许可决定书".to_string()]
+    };
+    document.delivery = Some(Delivery {
+        method: request.method.clone(),
+        tracking_number: if request.method == "post" { tracking } else { String::new() },
+        results: results.clone(),
+        at: local(state, Utc::now()),
+        by: staff.user.display_name.clone(),
+    });
+    let notifications = match state.store.applicant(record.applicant_id).await? {
+        Some(applicant) => vec![sms(
+            state,
+            &applicant,
+            format!("办件 {number}（{}）已办结，{}已{how}送达。", version.matter.name, results.join("、")),
+        )],
+        None => Vec::new(),
+    };
+    let change = CaseChange {
+        expected_revision: record.revision,
+        phase: "delivered".to_string(),
+        document: encode(&document)?,
+        corrections: record.corrections,
+        received_at: record.received_at,
+        accepted_at: record.accepted_at,
+        due_at: record.due_at,
+        warn_at: record.warn_at,
+        notifications,
+    };
+    let event = event(staff, "deliver", &record.phase, "delivered", format!("{}：{how}", results.join("、")));
+    Ok(state.store.update_case(number, &change, &event, trip, None).await?)
+}
+
+/// One material of a case as its pages show it.
+pub struct MaterialLine {
+    pub index: usize,
+    pub name: String,
+    pub necessity: &'static str,
+    pub supplied: &'static str,
+    pub provided: bool,
+    pub files: Vec<(String, String)>,
+}
+
+pub struct TaskLine {
+    pub index: usize,
+    pub name: String,
+    pub kind: &'static str,
+    pub department: String,
+    pub department_code: String,
+    pub stage: u16,
+    pub state: &'static str,
+    pub open: bool,
+    pub decide: bool,
+    pub due: String,
+    pub done_by: String,
+}
+
+pub struct EventLine {
+    pub at: String,
+    pub actor: String,
+    pub action: &'static str,
+    pub detail: String,
+}
+
+/// A case as the portal and the staff pages show it; the applicant's identity number masked.
+pub struct CaseView {
+    pub number: String,
+    pub compact: String,
+    pub matter: String,
+    pub matter_code: String,
+    pub department: String,
+    pub phase: String,
+    pub phase_label: &'static str,
+    pub channel: &'static str,
+    pub applicant_name: String,
+    pub applicant_id: String,
+    pub received: String,
+    pub accepted: String,
+    pub due: String,
+    pub time_used: String,
+    pub time_left: String,
+    pub card: &'static str,
+    pub card_label: &'static str,
+    pub materials: Vec<MaterialLine>,
+    pub tasks: Vec<TaskLine>,
+    pub stages: Vec<u16>,
+    pub events: Vec<EventLine>,
+    pub trips: Vec<(String, String)>,
+    pub trips_published: u8,
+    pub messages: Vec<(String, String)>,
+    pub outcome: String,
+    pub delivery: String,
+    pub postal_supported: bool,
+    pub notices: Vec<(&'static str, &'static str)>,
+    pub correction_notice: Vec<(String, String)>,
+    pub refusal_reasons: String,
+}
+
+fn supplied_label(supplied: Supplied) -> &'static str {
+    match supplied {
+        Supplied::Provided => "已提供",
+        Supplied::Missing => "未提供",
+        Supplied::Deferred => "容缺后补（已承诺）",
+        Supplied::Pledged => "告知承诺",
+    }
+}
+
+fn channel_label(channel: &str) -> &'static str {
+    match channel {
+        "online" => "网上申请",
+        "window" => "窗口收件",
+        _ => "部门系统报送",
+    }
+}
+
+/// Office time as words: "2 个工作日 3 小时".
+pub fn working_time_text(minutes: i64, minutes_per_day: i64) -> String {
+    let minutes = minutes.max(0);
+    let days = minutes / minutes_per_day.max(1);
+    let hours = (minutes % minutes_per_day.max(1)) / 60;
+    let rest = minutes % 60;
+    match (days, hours, rest) {
+        (0, 0, rest) => format!("{rest} 分钟"),
+        (0, hours, _) => format!("{hours} 小时"),
+        (days, 0, _) => format!("{days} 个工作日"),
+        (days, hours, _) => format!("{days} 个工作日 {hours} 小时"),
+    }
+}
+
+/// Which printable notices a case has: acceptance, correction, refusal to accept, decision.
+pub fn notices_of(record: &CaseRecord, document: &CaseDocument) -> Vec<(&'static str, &'static str)> {
+    let mut notices = Vec::new();
+    notices.push(("receipt", "收件回执"));
+    if document.acceptance.corrections > 0 {
+        notices.push(("correction", "补正材料通知书"));
+    }
+    if record.accepted_at.is_some() {
+        notices.push(("acceptance", "受理通知书"));
+    }
+    if record.phase == "refused_to_accept" {
+        notices.push(("refusal", "不予受理决定书"));
+    }
+    if document.review.as_ref().is_some_and(|review| review.outcome.is_some()) {
+        notices.push(("decision", "决定书"));
+    }
+    notices
+}
+
+/// Builds the view of a case.
+pub async fn case_view(state: &AppState, record: &CaseRecord, document: &CaseDocument) -> Result<CaseView, Error> {
+    let version = matter_version(state, &record.matter_code, record.matter_version).await?;
+    let matter = &version.matter;
+    let catalog = state.catalog();
+    let format = |instant: DateTime<Utc>| state.local(instant).format("%Y-%m-%d %H:%M").to_string();
+    let applicant = state.store.applicant(record.applicant_id).await?;
+    let calendar = state.calendar();
+    let now = local(state, Utc::now());
+    let per_day = calendar.hours().minutes_per_day();
+    let (time_used, time_left, card) = match (record.accepted_at, record.due_at) {
+        (Some(accepted), Some(due)) if record.phase == "accepted" || record.phase == "suspended" => {
+            let (accepted, due) = (local(state, accepted), local(state, due));
+            let used = calendar.working_time_between(accepted, now.min(due), &[]).map(|time| time.minutes).unwrap_or(0);
+            let left = calendar.working_time_between(now, due, &[]).map(|time| time.minutes).unwrap_or(0);
+            let warn = record.warn_at.map(|warn| local(state, warn)).unwrap_or(due);
+            let card = supervision::card(now, warn, due);
+            let left_text = if now >= due {
+                format!(
+                    "已超期 {}",
+                    working_time_text(
+                        calendar.working_time_between(due, now, &[]).map(|t| t.minutes).unwrap_or(0),
+                        per_day
+                    )
+                )
+            } else {
+                working_time_text(left, per_day)
+            };
+            (working_time_text(used, per_day), left_text, Some(card))
+        }
+        _ => (String::new(), String::new(), None),
+    };
+    let mut materials = Vec::new();
+    for (index, material) in matter.materials.iter().enumerate() {
+        let supplied = document.supplied.get(index).copied().unwrap_or(Supplied::Missing);
+        let mut files = Vec::new();
+        for id in document.files.get(index).map(Vec::as_slice).unwrap_or_default() {
+            if let Some(file) = state.store.file(id).await? {
+                files.push((file.id, file.name));
+            }
+        }
+        materials.push(MaterialLine {
+            index,
+            name: material.name.clone(),
+            necessity: material.necessity.label(),
+            supplied: supplied_label(supplied),
+            provided: supplied == Supplied::Provided,
+            files,
+        });
+    }
+    let tasks: Vec<TaskLine> = document
+        .review
+        .iter()
+        .flat_map(|review| review.tasks.iter().enumerate())
+        .map(|(index, task)| TaskLine {
+            index,
+            name: task.name.clone(),
+            kind: task.kind.label(),
+            department: catalog.department_name(&task.department).to_string(),
+            department_code: task.department.clone(),
+            stage: task.stage,
+            state: match task.state {
+                TaskState::Waiting => "待前一阶段完成",
+                TaskState::Open => "办理中",
+                TaskState::Done if task.refusal_proposed.is_some() => "已办（建议不予许可）",
+                TaskState::Done => "已办结",
+            },
+            open: task.state == TaskState::Open,
+            decide: task.kind == onetrip_domain::catalog::StepKind::Decide,
+            due: task.due.map(|due| due.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+            done_by: task.approved_by.clone().unwrap_or_default(),
+        })
+        .collect();
+    let mut stages: Vec<u16> = tasks.iter().map(|task| task.stage).collect();
+    stages.dedup();
+    let events = state
+        .store
+        .case_events(&record.number)
+        .await?
+        .into_iter()
+        .map(|event| EventLine {
+            at: format(event.at),
+            actor: event.actor,
+            action: action_label(&event.action),
+            detail: event.detail,
+        })
+        .collect();
+    let trips =
+        state.store.case_trips(&record.number).await?.into_iter().map(|(at, reason)| (format(at), reason)).collect();
+    let messages = state
+        .store
+        .case_notifications(&record.number)
+        .await?
+        .into_iter()
+        .map(|message| (format(message.created_at), message.notification.body))
+        .collect();
+    let outcome = match document.review.as_ref().and_then(|review| review.outcome.as_ref()) {
+        Some(review::Outcome::Granted) => {
+            format!(
+                "准予许可：{}",
+                matter.results.iter().map(|result| result.name.as_str()).collect::<Vec<_>>().join("、")
+            )
+        }
+        Some(review::Outcome::Refused { reasons }) => format!("不予许可：{reasons}"),
+        None => String::new(),
+    };
+    let delivery = document
+        .delivery
+        .as_ref()
+        .map(|delivery| {
+            let how = match delivery.method.as_str() {
+                "pickup" => "窗口领取".to_string(),
+                "post" => format!("邮寄，邮件号 {}", delivery.tracking_number),
+                _ => "网上下载".to_string(),
+            };
+            format!("{}：{how}（{}）", delivery.results.join("、"), delivery.at.format("%Y-%m-%d %H:%M"))
+        })
+        .unwrap_or_default();
+    Ok(CaseView {
+        number: record.number.to_string(),
+        compact: record.number.compact(),
+        matter: matter.name.clone(),
+        matter_code: matter.code.clone(),
+        department: catalog.department_name(&record.department).to_string(),
+        phase: record.phase.clone(),
+        phase_label: phase_label(&record.phase),
+        channel: channel_label(&record.channel),
+        applicant_name: applicant.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+        applicant_id: applicant.as_ref().map(|a| a.identity.shown()).unwrap_or_default(),
+        received: format(record.received_at),
+        accepted: record.accepted_at.map(format).unwrap_or_default(),
+        due: record.due_at.map(format).unwrap_or_default(),
+        time_used,
+        time_left,
+        card: card.map(supervision::Card::code).unwrap_or(""),
+        card_label: card.map(supervision::Card::label).unwrap_or(""),
+        materials,
+        tasks,
+        stages,
+        events,
+        trips,
+        trips_published: matter.trips_required,
+        messages,
+        outcome,
+        delivery,
+        postal_supported: matter.postal_supported,
+        notices: notices_of(record, document),
+        correction_notice: document
+            .correction_notice
+            .iter()
+            .map(|problem| (problem.name.clone(), problem.problem.clone()))
+            .collect(),
+        refusal_reasons: document.refusal_reasons.clone(),
     })
 }

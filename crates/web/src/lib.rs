@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod api;
 pub mod auth;
+pub mod case_pages;
 pub mod cases;
 pub mod catalog_io;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod matter_form;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod portal;
 pub mod seed;
 pub mod staff;
 pub mod state;
@@ -65,12 +67,11 @@ async fn request_context(
         })
         .map(str::to_string)
         .unwrap_or_else(next_request_id);
-    let has_session = request.headers().contains_key(header::AUTHORIZATION)
-        || request
-            .headers()
-            .get(header::COOKIE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|cookies| cookies.contains(auth::SESSION_COOKIE));
+    let has_session =
+        request.headers().contains_key(header::AUTHORIZATION)
+            || request.headers().get(header::COOKIE).and_then(|value| value.to_str().ok()).is_some_and(|cookies| {
+                cookies.contains(auth::SESSION_COOKIE) || cookies.contains(portal::PORTAL_COOKIE)
+            });
     let span = tracing::info_span!("request", id = %id);
     let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
     let route = matched.as_ref().map(axum::extract::MatchedPath::as_str).unwrap_or("unmatched");
@@ -140,6 +141,30 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/calendar", get(staff::calendar).post(staff::load_calendar))
         .route("/staff/synonyms", get(staff::synonyms).post(staff::save_synonyms))
         .route("/staff/audit", get(staff::audit))
+        .route("/staff/cases", get(case_pages::queue))
+        .route("/staff/cases/new", get(case_pages::new_case_form).post(case_pages::create_case))
+        .route("/staff/cases/{number}", get(case_pages::case))
+        .route("/staff/cases/{number}/acceptance", post(case_pages::acceptance))
+        .route("/staff/cases/{number}/review", post(case_pages::review))
+        .route("/staff/cases/{number}/delivery", post(case_pages::delivery))
+        .route("/staff/cases/{number}/notices/{kind}", get(case_pages::notice))
+        .route("/staff/cases/{number}/files/{id}", get(case_pages::case_file))
+        .route("/staff/inbox", get(case_pages::inbox))
+        .route("/staff/supervision", get(case_pages::supervision))
+        .route("/staff/outbox", get(case_pages::outbox))
+        .route("/portal", get(portal::home))
+        .route("/portal/login", get(portal::login_form).post(portal::login))
+        .route("/portal/signup", get(portal::signup_form).post(portal::signup))
+        .route("/portal/logout", post(portal::logout))
+        .route("/portal/apply/{code}", get(portal::start_page).post(portal::start))
+        .route("/portal/drafts/{id}/contact", get(portal::contact_page).post(portal::save_contact))
+        .route("/portal/drafts/{id}/materials/{index}", get(portal::material_form).post(portal::save_material))
+        .route("/portal/drafts/{id}/check", get(portal::check_page))
+        .route("/portal/drafts/{id}/submit", post(portal::submit))
+        .route("/portal/cases/{number}", get(portal::case))
+        .route("/portal/cases/{number}/correction", post(portal::correct))
+        .route("/portal/cases/{number}/notices/{kind}", get(portal::notice))
+        .route("/portal/files/{id}", get(portal::file))
         .route("/static/site.css", get(pages::stylesheet))
         .route("/static/print.css", get(pages::print_stylesheet))
         .route("/static/print.js", get(pages::print_script))

@@ -29,6 +29,8 @@ fn centre_name() -> String {
 pub struct Layout {
     pub centre_name: String,
     pub staff: Option<StaffBadge>,
+    /// The applicant logged in to the portal, if any.
+    pub applicant: Option<StaffBadge>,
 }
 
 pub struct StaffBadge {
@@ -43,6 +45,19 @@ impl Layout {
             staff: staff.map(|staff| StaffBadge {
                 display_name: staff.user.display_name.clone(),
                 csrf_token: staff.csrf_token.clone(),
+            }),
+            applicant: None,
+        }
+    }
+
+    /// The layout of a portal page, for a logged-in applicant.
+    pub fn portal(state: &AppState, user: &crate::portal::PortalUser) -> Self {
+        Self {
+            centre_name: state.config.centre_name.clone(),
+            staff: None,
+            applicant: Some(StaffBadge {
+                display_name: user.applicant.name.clone(),
+                csrf_token: user.csrf_token.clone(),
             }),
         }
     }
@@ -77,7 +92,7 @@ impl ErrorPage {
             .map(|errors| errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect())
             .unwrap_or_default();
         Self {
-            layout: Layout { centre_name: centre_name(), staff: None },
+            layout: Layout { centre_name: centre_name(), staff: None, applicant: None },
             title: title.to_string(),
             message: error.message(),
             fields,

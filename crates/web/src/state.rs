@@ -34,6 +34,8 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// The name shown in page headers, e.g. 阿勒泰市政务服务中心.
     pub centre_name: String,
+    /// A case or step is yellow on the supervision page when less than this share of its time is left.
+    pub warn_share: f64,
 }
 
 impl Default for WebConfig {
@@ -44,6 +46,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             max_body_bytes: 8 * 1024 * 1024,
             centre_name: "阿勒泰市政务服务中心".to_string(),
+            warn_share: onetrip_domain::supervision::DEFAULT_WARN_SHARE,
         }
     }
 }
@@ -190,6 +193,8 @@ pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
     pub store: Arc<dyn Store>,
+    /// Where the bytes of uploaded materials are kept.
+    pub files: Arc<dyn onetrip_store::files::FileStore>,
     pub config: WebConfig,
     /// The snapshot and the number of the reload that built it: a slower, older reload never replaces a
     /// newer snapshot.
@@ -220,7 +225,11 @@ fn replace_if_newer<T>(lock: &RwLock<(u64, Arc<T>)>, generation: u64, value: Arc
 
 impl AppState {
     /// Builds the state and loads both snapshots from the store.
-    pub async fn new(store: Arc<dyn Store>, config: WebConfig) -> Result<Self, Error> {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        files: Arc<dyn onetrip_store::files::FileStore>,
+        config: WebConfig,
+    ) -> Result<Self, Error> {
         let today = Utc::now().with_timezone(&config.utc_offset).date_naive();
         let empty = CatalogSnapshot::build(Vec::new(), Vec::new(), Synonyms::default(), today);
         let calendar = Calendar::new(&[], config.office_hours);
@@ -230,6 +239,7 @@ impl AppState {
             calendar: RwLock::new((0, Arc::new(calendar))),
             reloads: AtomicU64::new(0),
             store,
+            files,
             config,
             metrics: Arc::new(Metrics::default()),
         }));

@@ -27,6 +27,8 @@ pub struct TestApp {
     pub backend: &'static str,
     pub state: AppState,
     store: TestStore,
+    /// The uploaded files' folder, removed with the app.
+    _files: tempfile::TempDir,
 }
 
 pub struct Reply {
@@ -86,7 +88,11 @@ impl TestApp {
     pub async fn all() -> Vec<TestApp> {
         let mut apps = Vec::new();
         for store in test_stores().await {
-            let state = AppState::new(store.store.clone(), WebConfig::default()).await.expect("state");
+            let files_dir = tempfile::tempdir().expect("file folder");
+            let files = onetrip_store::files::LocalFiles::new(files_dir.path()).expect("file store");
+            let state = AppState::new(store.store.clone(), std::sync::Arc::new(files), WebConfig::default())
+                .await
+                .expect("state");
             seed::seed_calendar(&state).await.expect("calendar");
             seed::seed_demo(&state).await.expect("demo catalog");
             for ((username, password), roles, department) in [
@@ -108,7 +114,7 @@ impl TestApp {
                 };
                 state.store.create_user(&user, chrono::Utc::now()).await.expect("user");
             }
-            apps.push(TestApp { backend: store.name, state, store });
+            apps.push(TestApp { backend: store.name, state, store, _files: files_dir });
         }
         apps
     }
