@@ -645,7 +645,7 @@ struct SupervisionPage {
 
 pub async fn supervision(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
     staff.require(Permission::Supervise)?;
-    let now = Utc::now();
+    let now = state.now();
     let catalog = state.catalog();
     let matter = |code: &str| {
         catalog.version(code).map(|version| version.matter.name.clone()).unwrap_or_else(|| code.to_string())

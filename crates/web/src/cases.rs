@@ -114,13 +114,21 @@ fn role_of(staff: &Staff) -> String {
     staff.roles().iter().map(|role| role.code()).collect::<Vec<_>>().join(",")
 }
 
-fn event(staff: &Staff, action: &str, from: &str, to: &str, detail: String) -> CaseEvent {
-    event_by(&staff.user.display_name, &role_of(staff), action, from, to, detail)
+fn event(state: &AppState, staff: &Staff, action: &str, from: &str, to: &str, detail: String) -> CaseEvent {
+    event_by(state, &staff.user.display_name, &role_of(staff), action, from, to, detail)
 }
 
-fn event_by(actor: &str, role: &str, action: &str, from: &str, to: &str, detail: String) -> CaseEvent {
+fn event_by(
+    state: &AppState,
+    actor: &str,
+    role: &str,
+    action: &str,
+    from: &str,
+    to: &str,
+    detail: String,
+) -> CaseEvent {
     CaseEvent {
-        at: Utc::now(),
+        at: state.now(),
         actor: actor.to_string(),
         role: role.to_string(),
         action: action.to_string(),
@@ -198,7 +206,7 @@ pub async fn submit(
                 phone: request.applicant.phone.trim().to_string(),
                 password_hash: None,
             };
-            let id = state.store.create_applicant(&new, Utc::now()).await?;
+            let id = state.store.create_applicant(&new, state.now()).await?;
             state.store.applicant(id).await?.ok_or_else(|| Error::Internal("applicant just created".to_string()))?
         }
     };
@@ -212,7 +220,7 @@ pub async fn submit(
             supplied: request.supplied,
             files: Vec::new(),
             channel,
-            event: event(staff, "submit", "", "received", String::new()),
+            event: event(state, staff, "submit", "", "received", String::new()),
             idempotency: idempotency_key.map(|key| (scope.as_str(), key)),
             draft: None,
         },
@@ -243,7 +251,7 @@ pub fn sms(state: &AppState, applicant: &Applicant, text: String) -> Notificatio
 
 async fn register(state: &AppState, registration: Registration<'_>) -> Result<(CaseRecord, bool), Error> {
     let Registration { version, applicant, mut supplied, mut files, channel, event, idempotency, draft } = registration;
-    let now = Utc::now();
+    let now = state.now();
     supplied.resize(version.matter.materials.len(), Supplied::Missing);
     files.resize(version.matter.materials.len(), Vec::new());
     let document = CaseDocument {
@@ -313,7 +321,7 @@ pub async fn submit_online(
             supplied,
             files,
             channel: "online",
-            event: event_by(&applicant.name, "applicant", "submit", "", "received", "网上申请".to_string()),
+            event: event_by(state, &applicant.name, "applicant", "submit", "", "received", "网上申请".to_string()),
             idempotency: Some(("draft", draft_id)),
             draft: Some(draft_id.to_string()),
         },
@@ -355,10 +363,9 @@ pub async fn decide_acceptance(
     expected_revision: Option<i64>,
 ) -> Result<CaseRecord, Error> {
     staff.require(Permission::AcceptCases)?;
-    let record = state.store.case(number).await?.ok_or_else(|| Error::NotFound(format!("办件 {number}")))?;
+    let (record, mut document) = case_for_staff(state, staff, number).await?;
     let version = matter_version(state, &record.matter_code, record.matter_version).await?;
     let matter: &Matter = &version.matter;
-    let mut document = document_of(&record)?;
     let clean = |supplied: Vec<Supplied>| {
         let mut supplied = supplied;
         supplied.resize(matter.materials.len(), Supplied::Missing);
@@ -396,7 +403,7 @@ pub async fn decide_acceptance(
         supervisor: staff.may(Permission::SignOffCorrection),
     };
     let calendar = state.calendar();
-    let now = local(state, Utc::now());
+    let now = local(state, state.now());
     let transition = acceptance::decide(&document.acceptance, matter, &action, &actor, &calendar, now).map_err(
         |error| match &error {
             acceptance::AcceptanceError::Incomplete(problems) => {
@@ -480,7 +487,7 @@ pub async fn decide_acceptance(
         warn_at,
         notifications,
     };
-    let event = event(staff, label, phase_name(&transition.from), &change.phase, detail);
+    let event = event(state, staff, label, phase_name(&transition.from), &change.phase, detail);
     Ok(state.store.update_case(number, &change, &event, trip, tasks.as_deref()).await?)
 }
 
@@ -544,8 +551,7 @@ pub async fn review_case(
 ) -> Result<CaseRecord, Error> {
     staff.require(Permission::ReviewCases)?;
     let department = staff.user.department.clone().ok_or(Error::Forbidden)?;
-    let record = state.store.case(number).await?.ok_or_else(|| Error::NotFound(format!("办件 {number}")))?;
-    let mut document = document_of(&record)?;
+    let (record, mut document) = case_for_staff(state, staff, number).await?;
     let current = document
         .review
         .clone()
@@ -561,7 +567,7 @@ pub async fn review_case(
     };
     let reviewer = review::Reviewer { name: staff.user.display_name.clone(), department };
     let calendar = state.calendar();
-    let next = review::decide(&current, &version.matter, &action, &reviewer, &calendar, local(state, Utc::now()))
+    let next = review::decide(&current, &version.matter, &action, &reviewer, &calendar, local(state, state.now()))
         .map_err(|error| match error {
             review::ReviewError::NotYourDepartment => Error::Forbidden,
             review::ReviewError::TaskNotOpen | review::ReviewError::AlreadyDecided => {
@@ -610,7 +616,7 @@ pub async fn review_case(
         warn_at: record.warn_at,
         notifications,
     };
-    let event = event(staff, label, &record.phase, &phase, detail);
+    let event = event(state, staff, label, &record.phase, &phase, detail);
     Ok(state.store.update_case(number, &change, &event, None, Some(&tasks)).await?)
 }
 
@@ -785,7 +791,7 @@ pub async fn correct_online(
         &AcceptanceAction::SupplyCorrection,
         &actor,
         &calendar,
-        local(state, Utc::now()),
+        local(state, state.now()),
     )
     .map_err(|_| Error::Conflict(format!("办件现在是“{}”，不需要补正", phase_label(&record.phase))))?;
     document.acceptance.state = transition.to.clone();
@@ -801,8 +807,15 @@ pub async fn correct_online(
         warn_at: None,
         notifications: Vec::new(),
     };
-    let event =
-        event_by(&applicant.name, "applicant", "corrected", &record.phase, &change.phase, "网上补正".to_string());
+    let event = event_by(
+        state,
+        &applicant.name,
+        "applicant",
+        "corrected",
+        &record.phase,
+        &change.phase,
+        "网上补正".to_string(),
+    );
     Ok(state.store.update_case(number, &change, &event, None, None).await?)
 }
 
@@ -860,7 +873,7 @@ pub async fn deliver(
         method: request.method.clone(),
         tracking_number: if request.method == "post" { tracking } else { String::new() },
         results: results.clone(),
-        at: local(state, Utc::now()),
+        at: local(state, state.now()),
         by: staff.user.display_name.clone(),
     });
     let notifications = match state.store.applicant(record.applicant_id).await? {
@@ -882,7 +895,7 @@ pub async fn deliver(
         warn_at: record.warn_at,
         notifications,
     };
-    let event = event(staff, "deliver", &record.phase, "delivered", format!("{}：{how}", results.join("、")));
+    let event = event(state, staff, "deliver", &record.phase, "delivered", format!("{}：{how}", results.join("、")));
     Ok(state.store.update_case(number, &change, &event, trip, None).await?)
 }
 
@@ -1009,7 +1022,7 @@ pub async fn case_view(state: &AppState, record: &CaseRecord, document: &CaseDoc
     let format = |instant: DateTime<Utc>| state.local(instant).format("%Y-%m-%d %H:%M").to_string();
     let applicant = state.store.applicant(record.applicant_id).await?;
     let calendar = state.calendar();
-    let now = local(state, Utc::now());
+    let now = local(state, state.now());
     let per_day = calendar.hours().minutes_per_day();
     let (time_used, time_left, card) = match (record.accepted_at, record.due_at) {
         (Some(accepted), Some(due)) if record.phase == "accepted" || record.phase == "suspended" => {

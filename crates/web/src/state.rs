@@ -192,6 +192,9 @@ impl CatalogSnapshot {
 pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
+    /// Seconds added to the system clock for case deadlines and supervision: zero in service; tests and
+    /// demonstrations move it forward to show a case turning yellow and red without waiting days.
+    clock_offset_seconds: std::sync::atomic::AtomicI64,
     pub store: Arc<dyn Store>,
     /// Where the bytes of uploaded materials are kept.
     pub files: Arc<dyn onetrip_store::files::FileStore>,
@@ -238,6 +241,7 @@ impl AppState {
             catalog: RwLock::new((0, Arc::new(empty))),
             calendar: RwLock::new((0, Arc::new(calendar))),
             reloads: AtomicU64::new(0),
+            clock_offset_seconds: std::sync::atomic::AtomicI64::new(0),
             store,
             files,
             config,
@@ -258,7 +262,17 @@ impl AppState {
 
     /// Today's date at the centre.
     pub fn today(&self) -> NaiveDate {
-        self.local(Utc::now()).date_naive()
+        self.local(self.now()).date_naive()
+    }
+
+    /// The instant the case rules work with: the system clock, plus the offset a test may have set.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::seconds(self.clock_offset_seconds.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Moves the case clock forward (tests and demonstrations only; nothing in service calls it).
+    pub fn advance_clock(&self, by: chrono::Duration) {
+        self.clock_offset_seconds.fetch_add(by.num_seconds(), std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn local(&self, instant: DateTime<Utc>) -> DateTime<FixedOffset> {

@@ -195,4 +195,70 @@ impl TestApp {
         let csrf = hidden_input(&staff_page.text(), "csrf_token");
         (session, csrf)
     }
+
+    /// Posts a multipart form (as a browser sends a form with files); `files` are (field, file name, bytes).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        cookie: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Reply {
+        let boundary = "----onetrip-test-boundary-7d3a";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (name, file_name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// Signs an applicant up on the portal; returns the portal cookie and the CSRF token of its pages.
+    pub async fn sign_up(&self, id_number: &str, name: &str, phone: &str) -> (String, String) {
+        let form = self.get("/portal/signup").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.text());
+        let token = hidden_input(&form.text(), "form_token");
+        let form_cookie = form.cookies().into_iter().find(|c| c.starts_with("onetrip_portal_form=")).expect("cookie");
+        let reply = self
+            .post_form(
+                "/portal/signup",
+                &form_cookie,
+                &[
+                    ("form_token", &token),
+                    ("next", "/portal"),
+                    ("kind", "natural_person"),
+                    ("id_number", id_number),
+                    ("name", name),
+                    ("phone", phone),
+                    ("password", "applicant-password-1"),
+                    ("password_again", "applicant-password-1"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}: {}", self.backend, reply.text());
+        let cookie = reply.cookies().into_iter().find(|c| c.starts_with("onetrip_portal=")).expect("portal cookie");
+        let home = self.get_with_cookie("/portal", &cookie).await;
+        assert_eq!(home.status, StatusCode::OK);
+        let csrf = hidden_input(&home.text(), "csrf_token");
+        (cookie, csrf)
+    }
 }
