@@ -256,6 +256,12 @@ async fn serve(config: Config) -> Result<(), String> {
             if let Err(error) = reloader.reload_catalog().await {
                 tracing::warn!(error = %error.message(), "catalog reload failed");
             }
+            // 行政许可法 Art. 32: an application nobody decided on within five working days counts as accepted.
+            match onetrip_web::cases::accept_overdue(&reloader).await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "cases accepted by law"),
+                Err(error) => tracing::warn!(error = %error.message(), "acceptance by law failed"),
+            }
             if let Err(error) = reloader.reload_calendar().await {
                 tracing::warn!(error = %error.message(), "calendar reload failed");
             }

@@ -398,10 +398,36 @@ pub async fn decide_acceptance(
             (AcceptanceAction::RefuseToAccept { reasons }, None, "refuse_to_accept")
         }
     };
-    let actor = acceptance::Actor {
+    let who = Who {
         name: staff.user.display_name.clone(),
+        role: role_of(staff),
         supervisor: staff.may(Permission::SignOffCorrection),
     };
+    commit_acceptance(state, &who, &record, document, matter, action, trip, label, expected_revision).await
+}
+
+/// Who takes an acceptance decision: a staff member, or the system acting by law.
+struct Who {
+    name: String,
+    role: String,
+    supervisor: bool,
+}
+
+/// Decides by the acceptance rules and stores the transition with its event, trip and messages.
+#[allow(clippy::too_many_arguments)]
+async fn commit_acceptance(
+    state: &AppState,
+    who: &Who,
+    record: &CaseRecord,
+    mut document: CaseDocument,
+    matter: &Matter,
+    action: AcceptanceAction,
+    trip: Option<&str>,
+    label: &str,
+    expected_revision: Option<i64>,
+) -> Result<CaseRecord, Error> {
+    let number = &record.number;
+    let actor = acceptance::Actor { name: who.name.clone(), supervisor: who.supervisor };
     let calendar = state.calendar();
     let now = local(state, state.now());
     let transition = acceptance::decide(&document.acceptance, matter, &action, &actor, &calendar, now).map_err(
@@ -487,7 +513,7 @@ pub async fn decide_acceptance(
         warn_at,
         notifications,
     };
-    let event = event(state, staff, label, phase_name(&transition.from), &change.phase, detail);
+    let event = event_by(state, &who.name, &who.role, label, phase_name(&transition.from), &change.phase, detail);
     Ok(state.store.update_case(number, &change, &event, trip, tasks.as_deref()).await?)
 }
 
@@ -661,6 +687,7 @@ fn action_label(action: &str) -> &'static str {
         "return" => "退回补充审查",
         "propose_refusal" => "审查意见：建议不予许可",
         "decide" => "作出决定",
+        "accept_by_law" => "依法视为受理（五个工作日内未作决定）",
         "deliver" => "办结送达",
         "notify" => "通知申请人",
         _ => "办理",
@@ -1168,4 +1195,45 @@ pub async fn case_view(state: &AppState, record: &CaseRecord, document: &CaseDoc
             .collect(),
         refusal_reasons: document.refusal_reasons.clone(),
     })
+}
+
+/// Accepts by law (行政许可法 第三十二条) every received case whose period to decide has run out without a
+/// decision or a correction notice: accepted from the day the materials were received. Run every minute by
+/// the server; returns how many cases it accepted.
+pub async fn accept_overdue(state: &AppState) -> Result<usize, Error> {
+    let calendar = state.calendar();
+    let now = local(state, state.now());
+    let mut accepted = 0;
+    for record in state.store.cases_in_phase("received", None, 500).await? {
+        let received = local(state, record.received_at);
+        match acceptance::decision_deadline(&calendar, received) {
+            Ok(deadline) if deadline <= now => {}
+            // The oldest come first: once one is within its period, the rest are too.
+            Ok(_) => break,
+            Err(_) => continue,
+        }
+        let version = matter_version(state, &record.matter_code, record.matter_version).await?;
+        let document = document_of(&record)?;
+        let who =
+            Who { name: "系统（依法视为受理）".to_string(), role: "system".to_string(), supervisor: false };
+        match commit_acceptance(
+            state,
+            &who,
+            &record,
+            document,
+            &version.matter,
+            AcceptanceAction::AcceptByLaw,
+            None,
+            "accept_by_law",
+            None,
+        )
+        .await
+        {
+            Ok(_) => accepted += 1,
+            // Someone decided in the meantime: nothing to do.
+            Err(Error::Conflict(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(accepted)
 }

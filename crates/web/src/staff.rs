@@ -178,6 +178,9 @@ struct StaffHome {
     can_edit: bool,
     is_admin: bool,
     matter_count: usize,
+    can_accept: bool,
+    can_review: bool,
+    can_supervise: bool,
 }
 
 pub async fn home(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
@@ -188,6 +191,9 @@ pub async fn home(State(state): State<AppState>, StaffPage(staff): StaffPage) ->
         can_edit: staff.may(Permission::EditCatalog),
         is_admin: staff.may(Permission::ManageUsers),
         matter_count: state.catalog().versions.len(),
+        can_accept: staff.may(Permission::AcceptCases),
+        can_review: staff.may(Permission::ReviewCases) && staff.user.department.is_some(),
+        can_supervise: staff.may(Permission::Supervise),
     })
 }
 

@@ -270,3 +270,164 @@ async fn an_administrator_edits_a_matter_and_loads_next_years_holidays() {
         app.finish().await;
     }
 }
+
+async fn click(client: &Client, css: &str) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"))
+        .click()
+        .await
+        .unwrap_or_else(|_| panic!("cannot click {css}"));
+}
+
+async fn choose(client: &Client, css: &str, value: &str) {
+    let select = client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
+    select.select_by_value(value).await.unwrap_or_else(|_| panic!("no option {value} in {css}"));
+}
+
+/// Logs a staff member in through the log-in page, starting from `path`.
+async fn staff_login(client: &Client, base: &str, path: &str, (username, password): (&str, &str)) {
+    client.delete_all_cookies().await.expect("forget earlier sessions");
+    client.goto(&format!("{base}{path}")).await.expect("page");
+    fill(client, "#username", username).await;
+    fill(client, "#password", password).await;
+    click(client, "main form button[type=submit]").await;
+    wait_for_url(client, path).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_applies_online_on_a_phone_and_collects_the_result_after_one_correction() {
+    let Some(path) = chromedriver_path() else { return };
+    let driver = start_driver(&path);
+    let files = tempfile::tempdir().expect("folder");
+    let pdf = files.path().join("申请书.pdf");
+    std::fs::write(&pdf, onetrip_domain::upload::samples::PDF).expect("sample");
+    let page_scan = files.path().join("签字页.png");
+    std::fs::write(&page_scan, onetrip_domain::upload::samples::PNG).expect("sample");
+    const TRANSFER: &str = "65430030010102";
+    for app in TestApp::all().await {
+        let base = serve(&app).await;
+        let client = browser(&driver, 390, 844).await;
+
+        // From the guide to the portal: sign up, then straight back to the application.
+        client.goto(&format!("{base}/matters/{TRANSFER}")).await.expect("guide");
+        click(&client, "#apply-online").await;
+        wait_for_url(&client, &format!("/portal/login?next=/portal/apply/{TRANSFER}")).await;
+        check_accessible(&client, "portal log-in").await;
+        client.find(Locator::LinkText("注册办事账号")).await.expect("sign-up link").click().await.expect("click");
+        check_accessible(&client, "sign-up").await;
+        fill(&client, "#id_number", "654301198001011232").await;
+        fill(&client, "#name", "李四").await;
+        fill(&client, "#phone", "1391234567").await;
+        fill(&client, "#password", "applicant-password-1").await;
+        fill(&client, "#password_again", "applicant-password-1").await;
+        click(&client, "main form button[type=submit]").await;
+        assert!(text_of(&client, "#error-summary").await.contains("手机号"), "a short phone number is explained");
+        fill(&client, "#phone", "13912345678").await;
+        fill(&client, "#password", "applicant-password-1").await;
+        fill(&client, "#password_again", "applicant-password-1").await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for_url(&client, &format!("/portal/apply/{TRANSFER}")).await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for_url(&client, "/contact").await;
+        check_accessible(&client, "contact").await;
+        click(&client, "main form button[type=submit]").await;
+
+        // One page per material: upload, or skip the optional one.
+        let materials = app.state.catalog().version(TRANSFER).expect("matter").matter.materials.clone();
+        for (index, material) in materials.iter().enumerate() {
+            wait_for_url(&client, &format!("/materials/{index}")).await;
+            assert_eq!(text_of(&client, "h1").await, material.name);
+            if index == 0 {
+                check_accessible(&client, "material").await;
+            }
+            if material.necessity == onetrip_domain::catalog::MaterialNecessity::Optional {
+                click(&client, "input[value=skip]").await;
+            } else {
+                let input = client.find(Locator::Css("#file")).await.expect("file input");
+                input.send_keys(&pdf.display().to_string()).await.expect("choose file");
+            }
+            click(&client, "main form.stack button[type=submit]").await;
+        }
+        wait_for_url(&client, "/check").await;
+        check_accessible(&client, "check your answers").await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for_url(&client, "?submitted=1").await;
+        let number = text_of(&client, "#case-number").await;
+        assert!(text_of(&client, ".notice.success").await.contains(&number), "the confirmation names the case");
+        check_accessible(&client, "confirmation").await;
+        let compact = number.replace('-', "");
+
+        // The window, in the same browser: one correction notice.
+        staff_login(&client, &base, &format!("/staff/cases/{compact}"), support::WINDOW).await;
+        check_accessible(&client, "window case page").await;
+        choose(&client, "#m3", "missing").await;
+        fill(&client, "#note3", "合同缺少双方签字页").await;
+        click(&client, "input[name=decision][value=correction_notice]").await;
+        click(&client, "#acceptance-form button[type=submit]").await;
+        assert!(text_of(&client, ".notice.success").await.contains("已保存"));
+        assert_eq!(text_of(&client, "#case-phase").await, "待补正材料");
+
+        // The applicant uploads the page.
+        client.delete_all_cookies().await.expect("forget the staff session");
+        client.goto(&format!("{base}/portal/cases/{compact}")).await.expect("case");
+        fill(&client, "#id_number", "654301198001011232").await;
+        fill(&client, "#password", "applicant-password-1").await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for_url(&client, &format!("/portal/cases/{compact}")).await;
+        assert!(text_of(&client, "#correction-title").await.contains("请补正"));
+        let input = client.find(Locator::Css("#material_3")).await.expect("file input");
+        input.send_keys(&page_scan.display().to_string()).await.expect("choose file");
+        click(&client, "section form button[type=submit]").await;
+        wait_for_url(&client, &format!("/portal/cases/{compact}")).await;
+        assert_eq!(text_of(&client, "#case-phase").await, "已收件，待受理");
+
+        // Accepted at the window; two departments review in parallel in their inboxes, the land office decides.
+        staff_login(&client, &base, &format!("/staff/cases/{compact}"), support::WINDOW).await;
+        click(&client, "input[name=decision][value=accept]").await;
+        click(&client, "#acceptance-form button[type=submit]").await;
+        assert!(text_of(&client, ".notice.success").await.contains("已保存"));
+        assert_eq!(text_of(&client, "#case-phase").await, "已受理，审查中");
+        for account in [support::TAX, support::HOUSING, support::LAND, support::LAND] {
+            staff_login(&client, &base, "/staff/inbox", account).await;
+            check_accessible(&client, "inbox").await;
+            client.find(Locator::LinkText(&number)).await.expect("case in inbox").click().await.expect("open");
+            wait_for_url(&client, &format!("/staff/cases/{compact}")).await;
+            let action = if client.find(Locator::Css("input[name=action][value=grant]")).await.is_ok() {
+                "grant"
+            } else {
+                "approve"
+            };
+            click(&client, &format!("input[name=action][value={action}]")).await;
+            click(&client, "section.notice form button[type=submit]").await;
+            assert!(text_of(&client, ".notice.success").await.contains("已提交"));
+        }
+        assert_eq!(text_of(&client, "#case-phase").await, "准予许可，待送达");
+
+        staff_login(&client, &base, &format!("/staff/cases/{compact}"), support::WINDOW).await;
+        click(&client, "input[name=method][value=pickup]").await;
+        click(&client, "section.notice form button[type=submit]").await;
+        assert!(text_of(&client, ".notice.success").await.contains("已登记送达"));
+        assert_eq!(text_of(&client, "#case-phase").await, "已办结送达");
+
+        // The applicant sees every step and the one trip.
+        client.delete_all_cookies().await.expect("forget the staff session");
+        client.goto(&format!("{base}/portal/cases/{compact}")).await.expect("case");
+        fill(&client, "#id_number", "654301198001011232").await;
+        fill(&client, "#password", "applicant-password-1").await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for_url(&client, &format!("/portal/cases/{compact}")).await;
+        assert_eq!(text_of(&client, "#case-trips").await, "1 次");
+        let steps = text_of(&client, "#case-events").await;
+        for step in ["收件", "一次性告知补正", "补正材料已收", "受理", "审查通过", "作出决定", "办结送达"]
+        {
+            assert!(steps.contains(step), "{}: the applicant sees {step}: {steps}", app.backend);
+        }
+        check_accessible(&client, "applicant case page").await;
+        client.close().await.expect("close");
+        app.finish().await;
+    }
+}

@@ -423,3 +423,28 @@ async fn each_role_sees_only_the_cases_and_files_it_may() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_application_nobody_decides_on_is_accepted_by_law_from_the_day_of_receipt() {
+    for app in TestApp::all().await {
+        let window = app.token(WINDOW).await;
+        let application = json!({
+            "matter_code": TRANSFER,
+            "applicant": { "kind": "natural_person", "id_number": BUYER, "name": "李四", "phone": "13912345678" },
+        });
+        let reply = app.json(Method::POST, "/api/v1/cases", Some(&window), Some(application)).await;
+        let case = reply.json();
+        let number = case["number"].as_str().expect("number").to_string();
+        assert_eq!(onetrip_web::cases::accept_overdue(&app.state).await.expect("sweep"), 0, "within the period");
+        app.state.advance_clock(chrono::Duration::days(9));
+        assert_eq!(onetrip_web::cases::accept_overdue(&app.state).await.expect("sweep"), 1, "{}", app.backend);
+        assert_eq!(onetrip_web::cases::accept_overdue(&app.state).await.expect("sweep"), 0, "only once");
+        let reply = app.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None).await;
+        let accepted = reply.json();
+        assert_eq!(accepted["phase"], "accepted");
+        assert_eq!(accepted["accepted_at"], case["received_at"], "accepted from the day of receipt");
+        assert!(accepted["events"].as_array().expect("events").iter().any(|event| event["action"] == "accept_by_law"));
+        assert!(accepted["review"]["tasks"].as_array().is_some_and(|tasks| !tasks.is_empty()), "the review opened");
+        app.finish().await;
+    }
+}
