@@ -3,6 +3,9 @@
 //! - `calendar`: due-date computations and working-time counts per second, on one core.
 //! - `search`: ranked search over a generated catalog of 100,000 matters: build time and latency percentiles.
 //! - `hello ADDR`: a minimal axum "hello" server, the baseline the guide page is compared with.
+//! - `cases-submit DATABASE SECONDS CLIENTS` and `cases-scale DATABASE CASES`: see `cases.rs`.
+
+mod cases;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use onetrip_domain::calendar::{shipped_entries, Calendar, OfficeHours};
@@ -175,6 +178,10 @@ async fn hello(address: &str) -> Result<(), String> {
     axum::serve(listener, router).await.map_err(|e| e.to_string())
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())
+}
+
 fn main() -> std::process::ExitCode {
     let arguments: Vec<String> = std::env::args().collect();
     let result = match arguments.get(1).map(String::as_str) {
@@ -185,7 +192,20 @@ fn main() -> std::process::ExitCode {
                 |runtime| runtime.block_on(hello(arguments.get(2).map(String::as_str).unwrap_or("127.0.0.1:8099"))),
             )
         }
-        _ => Err("usage: onetrip-bench calendar | search | hello ADDR".to_string()),
+        Some("cases-submit") => {
+            let database = arguments.get(2).cloned().unwrap_or_else(|| "sqlite".to_string());
+            let seconds = arguments.get(3).and_then(|value| value.parse().ok()).unwrap_or(10);
+            let clients = arguments.get(4).and_then(|value| value.parse().ok()).unwrap_or(8);
+            runtime().and_then(|runtime| runtime.block_on(cases::submit(&database, seconds, clients)))
+        }
+        Some("cases-scale") => {
+            let database = arguments.get(2).cloned().unwrap_or_else(|| "sqlite".to_string());
+            let count = arguments.get(3).and_then(|value| value.parse().ok()).unwrap_or(1_000_000);
+            runtime().and_then(|runtime| runtime.block_on(cases::scale(&database, count)))
+        }
+        _ => Err("usage: onetrip-bench calendar | search | hello ADDR | cases-submit DATABASE SECONDS CLIENTS | \
+                  cases-scale DATABASE CASES"
+            .to_string()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -7,6 +7,7 @@ pub mod applicant;
 pub mod calendar;
 pub mod case_number;
 pub mod catalog;
+pub mod clock;
 pub mod ids;
 pub mod queue;
 pub mod review;

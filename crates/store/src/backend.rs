@@ -8,7 +8,7 @@
 use crate::{
     Applicant, AtRisk, AuditEvent, CaseChange, CaseEvent, CaseRecord, CaseTask, Draft, InboxItem, NewApplicant,
     NewCase, NewUser, NewVersion, Notification, OutboxMessage, RiskCount, Session, Store, StoreError, StoreResult,
-    StoredFile, User,
+    StoredFile, SupervisionOrder, TripReport, User,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -252,6 +252,33 @@ where
     })
 }
 
+const ORDER_COLUMNS: &str =
+    "id, case_number, department, instruction, issued_by, issued_at, deadline, answer, answered_by, answered_at";
+
+fn order_from_row<R>(row: &R) -> StoreResult<SupervisionOrder>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let number: String = row.try_get("case_number")?;
+    Ok(SupervisionOrder {
+        id: row.try_get("id")?,
+        case_number: CaseNumber::parse(&number).map_err(corrupt)?,
+        department: row.try_get("department")?,
+        instruction: row.try_get("instruction")?,
+        issued_by: row.try_get("issued_by")?,
+        issued_at: from_millis(row.try_get("issued_at")?),
+        deadline: from_millis(row.try_get("deadline")?),
+        answer: row.try_get("answer")?,
+        answered_by: row.try_get("answered_by")?,
+        answered_at: row.try_get::<Option<i64>, _>("answered_at")?.map(from_millis),
+    })
+}
+
 const OUTBOX_COLUMNS: &str = "id, case_number, channel, recipient, body, created_at, sent_at";
 
 fn outbox_from_row<R>(row: &R) -> StoreResult<OutboxMessage>
@@ -357,6 +384,10 @@ macro_rules! store_queries {
                         .bind(number.compact())
                         .bind(millis(event.at))
                         .bind(reason)
+                        .execute(&mut **transaction)
+                        .await?;
+                    sqlx::query("UPDATE cases SET trips = trips + 1 WHERE number = $1")
+                        .bind(number.compact())
                         .execute(&mut **transaction)
                         .await?;
                 }
@@ -896,6 +927,18 @@ macro_rules! store_queries {
                 Ok((record, true))
             }
 
+            async fn case_by_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<Option<CaseRecord>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE number = \
+                     (SELECT case_number FROM idempotency_keys WHERE scope = $1 AND key = $2)"
+                ))
+                .bind(scope)
+                .bind(key)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.as_ref().map(case_from_row).transpose()
+            }
+
             async fn case(&self, number: &CaseNumber) -> StoreResult<Option<CaseRecord>> {
                 let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
                     .bind(number.compact())
@@ -1299,6 +1342,114 @@ macro_rules! store_queries {
                         })
                     })
                     .collect()
+            }
+
+            async fn issue_order(&self, order: &SupervisionOrder, event: &CaseEvent) -> StoreResult<i64> {
+                let mut transaction = self.writer.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO supervision_orders (case_number, department, instruction, issued_by, issued_at, deadline) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(order.case_number.compact())
+                .bind(&order.department)
+                .bind(&order.instruction)
+                .bind(&order.issued_by)
+                .bind(millis(order.issued_at))
+                .bind(millis(order.deadline))
+                .fetch_one(&mut *transaction)
+                .await?;
+                Self::record_case_event(&mut transaction, &order.case_number, event, None).await?;
+                transaction.commit().await?;
+                Ok(id)
+            }
+
+            async fn answer_order(&self, id: i64, answer: &str, answered_by: &str, event: &CaseEvent) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                let number: Option<String> = sqlx::query_scalar(
+                    "UPDATE supervision_orders SET answer = $1, answered_by = $2, answered_at = $3 \
+                     WHERE id = $4 AND answered_at IS NULL RETURNING case_number",
+                )
+                .bind(answer)
+                .bind(answered_by)
+                .bind(millis(event.at))
+                .bind(id)
+                .fetch_optional(&mut *transaction)
+                .await?;
+                let Some(number) = number else {
+                    return Err(StoreError::Conflict("这份督办单已经回复过了".to_string()));
+                };
+                let number = CaseNumber::parse(&number).map_err(corrupt)?;
+                Self::record_case_event(&mut transaction, &number, event, None).await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn case_orders(&self, number: &CaseNumber) -> StoreResult<Vec<SupervisionOrder>> {
+                let rows = sqlx::query(&format!("SELECT {ORDER_COLUMNS} FROM supervision_orders WHERE case_number = $1 ORDER BY id"))
+                    .bind(number.compact())
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter().map(order_from_row).collect()
+            }
+
+            async fn open_orders(&self, department: Option<&str>, limit: u32) -> StoreResult<Vec<SupervisionOrder>> {
+                let rows = match department {
+                    Some(department) => sqlx::query(&format!(
+                        "SELECT {ORDER_COLUMNS} FROM supervision_orders WHERE answered_at IS NULL AND department = $1 \
+                         ORDER BY deadline, id LIMIT $2"
+                    ))
+                    .bind(department)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?,
+                    None => sqlx::query(&format!(
+                        "SELECT {ORDER_COLUMNS} FROM supervision_orders WHERE answered_at IS NULL ORDER BY deadline, id LIMIT $1"
+                    ))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?,
+                };
+                rows.iter().map(order_from_row).collect()
+            }
+
+            async fn trips_over(&self, matter_code: &str, published: u32) -> StoreResult<TripReport> {
+                let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE matter_code = $1 AND trips > $2")
+                    .bind(matter_code)
+                    .bind(i64::from(published))
+                    .fetch_one(&self.reader)
+                    .await?;
+                if cases == 0 {
+                    return Ok(TripReport::default());
+                }
+                let causes = sqlx::query(
+                    "SELECT t.reason, COUNT(*) AS times FROM case_trips t JOIN cases c ON c.number = t.case_number \
+                     WHERE c.matter_code = $1 AND c.trips > $2 GROUP BY t.reason ORDER BY times DESC, t.reason",
+                )
+                .bind(matter_code)
+                .bind(i64::from(published))
+                .fetch_all(&self.reader)
+                .await?;
+                let examples: Vec<String> = sqlx::query_scalar(
+                    "SELECT number FROM cases WHERE matter_code = $1 AND trips > $2 ORDER BY created_at DESC, number DESC LIMIT 10",
+                )
+                .bind(matter_code)
+                .bind(i64::from(published))
+                .fetch_all(&self.reader)
+                .await?;
+                Ok(TripReport {
+                    cases: u64::try_from(cases).unwrap_or(0),
+                    causes: causes
+                        .iter()
+                        .map(|row| {
+                            let times: i64 = row.try_get("times")?;
+                            Ok((row.try_get("reason")?, u64::try_from(times).unwrap_or(0)))
+                        })
+                        .collect::<StoreResult<_>>()?,
+                    examples: examples
+                        .iter()
+                        .map(|number| CaseNumber::parse(number).map_err(corrupt))
+                        .collect::<StoreResult<_>>()?,
+                })
             }
         }
     };

@@ -361,6 +361,9 @@ pub trait Store: Send + Sync {
 
     async fn case(&self, number: &CaseNumber) -> StoreResult<Option<CaseRecord>>;
 
+    /// The case an idempotency key made, if it was used already.
+    async fn case_by_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<Option<CaseRecord>>;
+
     /// Applies a change, its event, (if the applicant came to the hall) a trip and (if given) the case's
     /// review tasks in one transaction; `Conflict` if someone changed the case since `expected_revision`,
     /// and then nothing is written.
@@ -432,6 +435,46 @@ pub trait Store: Send + Sync {
 
     /// How many accepted cases are yellow and red at `now`, per department and matter.
     async fn risk_counts(&self, now: DateTime<Utc>) -> StoreResult<Vec<RiskCount>>;
+
+    /// Issues a supervision order and writes the case's event, in one transaction; returns the order's id.
+    async fn issue_order(&self, order: &SupervisionOrder, event: &CaseEvent) -> StoreResult<i64>;
+
+    /// Records the answer to an open order with the case's event; `Conflict` if it was answered already.
+    async fn answer_order(&self, id: i64, answer: &str, answered_by: &str, event: &CaseEvent) -> StoreResult<()>;
+
+    /// The orders of one case, oldest first.
+    async fn case_orders(&self, number: &CaseNumber) -> StoreResult<Vec<SupervisionOrder>>;
+
+    /// Orders not yet answered (optionally of one department), the earliest deadline first.
+    async fn open_orders(&self, department: Option<&str>, limit: u32) -> StoreResult<Vec<SupervisionOrder>>;
+
+    /// The cases of a matter that needed more than `published` trips to the hall.
+    async fn trips_over(&self, matter_code: &str, published: u32) -> StoreResult<TripReport>;
+}
+
+/// A supervision order (督办) to the department responsible for a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupervisionOrder {
+    pub id: i64,
+    pub case_number: CaseNumber,
+    pub department: String,
+    pub instruction: String,
+    pub issued_by: String,
+    pub issued_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub answer: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// The cases of one matter that needed more trips to the hall than published, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TripReport {
+    pub cases: u64,
+    /// Each reason for a trip among those cases, with how often it occurred, the most frequent first.
+    pub causes: Vec<(String, u64)>,
+    /// A few of the cases, the newest first.
+    pub examples: Vec<CaseNumber>,
 }
 
 /// Yellow and red cases of one matter of one department.

@@ -419,6 +419,9 @@ async fn case_json(state: &AppState, record: &onetrip_store::CaseRecord) -> Resu
         "supplied": document.get("supplied").cloned().unwrap_or(Value::Null),
         "correction_notice": document.get("correction_notice").cloned().unwrap_or(Value::Null),
         "review": document.get("review").cloned().unwrap_or(Value::Null),
+        "clock": document.get("clock").cloned().unwrap_or(Value::Null),
+        "delivery": document.get("delivery").cloned().unwrap_or(Value::Null),
+        "warn_at": record.warn_at.map(at),
     }))
 }
 
@@ -491,6 +494,55 @@ pub async fn case_review(
 ) -> ApiResult {
     let number = parse_case_number(&number)?;
     let record = crate::cases::review_case(&state, &staff, &number, body).await?;
+    Ok(Json(case_json(&state, &record).await?).into_response())
+}
+
+/// `POST /api/v1/cases/{number}/clock`: a special procedure starts (`pause`) or ends (`resume`), or a
+/// manager extends the limit (`extend`).
+pub async fn case_clock(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<crate::cases::ClockRequest>,
+) -> ApiResult {
+    let number = parse_case_number(&number)?;
+    let record = crate::cases::change_clock(&state, &staff, &number, body).await?;
+    Ok(Json(case_json(&state, &record).await?).into_response())
+}
+
+/// `POST /api/v1/cases/{number}/orders`: a manager issues a supervision order (督办).
+pub async fn case_order(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<crate::cases::OrderRequest>,
+) -> ApiResult {
+    let number = parse_case_number(&number)?;
+    let id = crate::cases::issue_order(&state, &staff, &number, body).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+/// `POST /api/v1/cases/{number}/orders/{id}/answer`: the responsible department answers an order.
+pub async fn case_order_answer(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Path((number, id)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<crate::cases::AnswerRequest>,
+) -> ApiResult {
+    let number = parse_case_number(&number)?;
+    crate::cases::answer_order(&state, &staff, &number, id, body).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/v1/cases/{number}/delivery`: the window records how the result reached the applicant.
+pub async fn case_delivery(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<crate::cases::DeliveryRequest>,
+) -> ApiResult {
+    let number = parse_case_number(&number)?;
+    let record = crate::cases::deliver(&state, &staff, &number, body).await?;
     Ok(Json(case_json(&state, &record).await?).into_response())
 }
 

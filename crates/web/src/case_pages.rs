@@ -6,7 +6,7 @@
 //! goes through the same functions as the API (`crate::cases`).
 
 use crate::auth::Staff;
-use crate::cases::{self, AcceptanceRequest, CaseDocument, CaseView, DeliveryRequest, ReviewRequest};
+use crate::cases::{self, AcceptanceRequest, CaseDocument, CaseView, ClockRequest, DeliveryRequest, ReviewRequest};
 use crate::error::Error;
 use crate::pages::{render, Layout};
 use crate::staff::StaffPage;
@@ -205,6 +205,7 @@ pub async fn create_case(
             phone: form_value(&values, "phone").to_string(),
         },
         supplied,
+        attachments: Vec::new(),
     };
     let key = form_value(&values, "form_id");
     match cases::submit(&state, &staff, request, (!key.is_empty()).then_some(key)).await {
@@ -239,6 +240,12 @@ struct CasePage {
     can_accept: bool,
     can_deliver: bool,
     supervisor: bool,
+    /// May stop and restart the clock: the case's department or a manager, while it is under review.
+    can_pause: bool,
+    can_extend: bool,
+    can_order: bool,
+    /// The staff member's department, whatever the role: the department answers supervision orders.
+    my_department_any: String,
     my_department: String,
     checklist: Vec<ChecklistLine>,
     errors: Vec<(String, String)>,
@@ -299,6 +306,14 @@ async fn case_page(
             && matches!(record.phase.as_str(), "received" | "awaiting_correction"),
         can_deliver: staff.may(Permission::AcceptCases) && matches!(record.phase.as_str(), "granted" | "refused"),
         supervisor: staff.may(Permission::SignOffCorrection),
+        can_pause: matches!(record.phase.as_str(), "accepted" | "suspended")
+            && (staff.may(Permission::Supervise)
+                || (staff.may(Permission::ReviewCases)
+                    && staff.user.department.as_deref() == Some(record.department.as_str()))),
+        can_extend: record.phase == "accepted" && staff.may(Permission::Supervise),
+        can_order: staff.may(Permission::Supervise)
+            && !matches!(record.phase.as_str(), "delivered" | "refused_to_accept"),
+        my_department_any: staff.user.department.clone().unwrap_or_default(),
         my_department: if staff.may(Permission::ReviewCases) {
             staff.user.department.clone().unwrap_or_default()
         } else {
@@ -329,6 +344,9 @@ pub async fn case(
         "acceptance" => "已保存受理决定。",
         "review" => "已提交审查意见。",
         "delivery" => "已登记送达，办件办结。",
+        "clock" => "已保存，并已通知申请人。",
+        "order" => "已下达督办。",
+        "answer" => "已回复督办。",
         _ => "",
     };
     case_page(&state, &staff, &number, Vec::new(), flash.to_string()).await
@@ -474,6 +492,67 @@ pub async fn delivery(
     or_page(&state, &staff, &number, result, "delivery").await
 }
 
+pub async fn clock(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Path(number): Path<String>,
+    Form(values): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    staff.check_csrf(Some(form_value(&values, "csrf_token")))?;
+    let number = parse_number(&number)?;
+    let reason = form_value(&values, "reason").to_string();
+    let request = match form_value(&values, "action") {
+        "pause" => ClockRequest::Pause { procedure: form_value(&values, "procedure").to_string(), reason },
+        "resume" => ClockRequest::Resume,
+        "extend" => match form_value(&values, "working_days").trim().parse::<u32>() {
+            Ok(working_days) => ClockRequest::Extend { working_days, reason },
+            Err(_) => {
+                let message = "请填写延长的工作日数，如 10".to_string();
+                return case_page(&state, &staff, &number, vec![("working_days".into(), message)], String::new()).await;
+            }
+        },
+        _ => return Err(Error::BadRequest("未知的操作".to_string())),
+    };
+    let result = cases::change_clock(&state, &staff, &number, request).await;
+    or_page(&state, &staff, &number, result, "clock").await
+}
+
+pub async fn issue_order(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Path(number): Path<String>,
+    Form(values): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    staff.check_csrf(Some(form_value(&values, "csrf_token")))?;
+    let number = parse_number(&number)?;
+    let request = cases::OrderRequest {
+        instruction: form_value(&values, "instruction").to_string(),
+        deadline: form_value(&values, "deadline").to_string(),
+    };
+    let result = cases::issue_order(&state, &staff, &number, request).await;
+    let result = match result {
+        Ok(_) => state.store.case(&number).await?.ok_or_else(|| Error::NotFound(format!("办件 {number}"))),
+        Err(error) => Err(error),
+    };
+    or_page(&state, &staff, &number, result, "order").await
+}
+
+pub async fn answer_order(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Path((number, id)): Path<(String, i64)>,
+    Form(values): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    staff.check_csrf(Some(form_value(&values, "csrf_token")))?;
+    let number = parse_number(&number)?;
+    let request = cases::AnswerRequest { answer: form_value(&values, "answer").to_string() };
+    let result = match cases::answer_order(&state, &staff, &number, id, request).await {
+        Ok(()) => state.store.case(&number).await?.ok_or_else(|| Error::NotFound(format!("办件 {number}"))),
+        Err(error) => Err(error),
+    };
+    or_page(&state, &staff, &number, result, "answer").await
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Files and notices
 
@@ -542,6 +621,8 @@ pub async fn notice_response(
             "correction" => event.action == "correction_notice",
             "acceptance" => event.action == "accept" || event.action == "accept_by_law",
             "refusal" => event.action == "refuse_to_accept",
+            "special_procedure" => event.action == "pause",
+            "extension" => event.action == "extend",
             _ => event.action == "decide",
         })
         .map(|event| format_instant(state, event.at))
@@ -586,6 +667,7 @@ pub struct InboxLine {
 #[template(path = "staff_inbox.html")]
 struct InboxPage {
     layout: Layout,
+    orders: Vec<cases::OrderLine>,
     department: String,
     lines: Vec<InboxLine>,
 }
@@ -610,8 +692,16 @@ pub async fn inbox(State(state): State<AppState>, StaffPage(staff): StaffPage) -
             due: item.due_at.map(|due| format_instant(&state, due)).unwrap_or_default(),
         })
         .collect();
+    let orders = state
+        .store
+        .open_orders(Some(&department), 100)
+        .await?
+        .into_iter()
+        .map(|order| cases::order_line(&state, order))
+        .collect();
     render(&InboxPage {
         layout: Layout::new(&state, Some(&staff)),
+        orders,
         department: catalog.department_name(&department).to_string(),
         lines,
     })
@@ -636,6 +726,7 @@ pub struct RiskLine {
 #[template(path = "supervision.html")]
 struct SupervisionPage {
     layout: Layout,
+    orders: Vec<cases::OrderLine>,
     share: u32,
     yellow: u64,
     red: u64,
@@ -688,8 +779,11 @@ pub async fn supervision(State(state): State<AppState>, StaffPage(staff): StaffP
             }
         })
         .collect();
+    let orders =
+        state.store.open_orders(None, 200).await?.into_iter().map(|order| cases::order_line(&state, order)).collect();
     render(&SupervisionPage {
         layout: Layout::new(&state, Some(&staff)),
+        orders,
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         share: (state.config.warn_share * 100.0).round() as u32,
         yellow: counts.iter().map(|count| count.2).sum(),
@@ -756,4 +850,49 @@ mod tests {
         assert_eq!(masked_phone("13812341234"), "138****1234");
         assert_eq!(masked_phone("12345"), "*****");
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Trips beyond what is published
+
+pub struct TripLine {
+    pub code: String,
+    pub matter: String,
+    pub department: String,
+    pub published: u8,
+    pub cases: u64,
+    pub causes: Vec<(String, u64)>,
+    pub examples: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "trips.html")]
+struct TripsPage {
+    layout: Layout,
+    lines: Vec<TripLine>,
+}
+
+/// `GET /staff/trips`: matters whose cases needed more trips to the hall than their published 到办事现场次数,
+/// with the reasons recorded for the trips: the reform's own measure.
+pub async fn trips(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
+    staff.require(Permission::Supervise)?;
+    let catalog = state.catalog();
+    let mut lines = Vec::new();
+    for version in &catalog.versions {
+        let matter = &version.matter;
+        let report = state.store.trips_over(&matter.code, u32::from(matter.trips_required)).await?;
+        if report.cases > 0 {
+            lines.push(TripLine {
+                code: matter.code.clone(),
+                matter: matter.name.clone(),
+                department: catalog.department_name(&matter.department).to_string(),
+                published: matter.trips_required,
+                cases: report.cases,
+                causes: report.causes,
+                examples: report.examples.iter().map(|number| (number.to_string(), number.compact())).collect(),
+            });
+        }
+    }
+    lines.sort_by(|a, b| b.cases.cmp(&a.cases).then_with(|| a.code.cmp(&b.code)));
+    render(&TripsPage { layout: Layout::new(&state, Some(&staff)), lines })
 }

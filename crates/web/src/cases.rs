@@ -15,6 +15,7 @@ use onetrip_domain::applicant::{validate_contact, ApplicantIdentity};
 use onetrip_domain::calendar::Calendar;
 use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::catalog::{Matter, MatterVersion};
+use onetrip_domain::clock::{CaseClock, ClockError};
 use onetrip_domain::review::{self, Review, ReviewAction, TaskState};
 use onetrip_domain::supervision;
 use onetrip_domain::FieldErrors;
@@ -41,6 +42,9 @@ pub struct CaseDocument {
     /// How the result reached the applicant, once it has.
     #[serde(default)]
     pub delivery: Option<Delivery>,
+    /// Special procedures that stopped the clock, and extensions of the limit.
+    #[serde(default)]
+    pub clock: CaseClock,
 }
 
 /// How a result was delivered (送达).
@@ -73,7 +77,22 @@ pub struct SubmitCase {
     pub applicant: ApplicantInput,
     #[serde(default)]
     pub supplied: Vec<Supplied>,
+    /// Electronic materials sent with the application (a departmental system's scans).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
+
+/// One electronic material, its content in base64.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Attachment {
+    /// Position of the material in the matter's list.
+    pub material: usize,
+    pub name: String,
+    pub content_base64: String,
+}
+
+/// At most this many attachments in one application.
+const MAX_ATTACHMENTS: usize = 20;
 
 /// The phase names stored in `cases.phase`.
 pub fn phase_name(state: &AcceptanceState) -> &'static str {
@@ -93,6 +112,7 @@ pub fn phase_label(phase: &str) -> &'static str {
         "refused_to_accept" => "不予受理",
         "granted" => "准予许可，待送达",
         "refused" => "不予许可，待送达",
+        "suspended" => "特别程序中（暂停计时）",
         "delivered" => "已办结送达",
         _ => "办理中",
     }
@@ -192,6 +212,27 @@ pub async fn submit(
             errors.add("idempotency_key", "Idempotency-Key 应为 1 到 100 个字符");
         }
     }
+    // Attachments are decoded and checked by content before anything is kept.
+    let mut decoded = Vec::new();
+    if request.attachments.len() > MAX_ATTACHMENTS {
+        errors.add("attachments", format!("一次最多附 {MAX_ATTACHMENTS} 个文件"));
+    }
+    for (index, attachment) in request.attachments.iter().enumerate().take(MAX_ATTACHMENTS) {
+        use base64::Engine;
+        let field = format!("attachments[{index}]");
+        let materials = version.map(|version| version.matter.materials.len()).unwrap_or(0);
+        if attachment.material >= materials {
+            errors.add(format!("{field}.material"), format!("材料序号应在 0 到 {} 之间", materials.saturating_sub(1)));
+            continue;
+        }
+        match base64::engine::general_purpose::STANDARD.decode(attachment.content_base64.trim()) {
+            Ok(bytes) => match onetrip_domain::upload::sniff(&bytes) {
+                Ok(_) => decoded.push((attachment.material, attachment.name.clone(), bytes)),
+                Err(error) => errors.add(format!("{field}.content_base64"), error.to_string()),
+            },
+            Err(_) => errors.add(format!("{field}.content_base64"), "不是有效的 base64 编码"),
+        }
+    }
     let (Some(version), Some(identity)) = (version, identity) else {
         return Err(Error::Validation(errors));
     };
@@ -212,13 +253,27 @@ pub async fn submit(
     };
     let channel = if staff.credential == crate::auth::Credential::Bearer { "api" } else { "window" };
     let scope = format!("user:{}", staff.user.id);
+    // A retry with the same key must not store the files again.
+    if let Some(key) = idempotency_key {
+        if let Some(existing) = state.store.case_by_idempotency_key(&scope, key).await? {
+            return Ok((existing, false));
+        }
+    }
+    let mut files = vec![Vec::new(); version.matter.materials.len()];
+    let mut supplied = request.supplied;
+    supplied.resize(version.matter.materials.len(), Supplied::Missing);
+    for (material, name, bytes) in decoded {
+        let id = crate::portal::store_upload(state, &format!("user:{}", staff.user.id), &name, bytes).await?;
+        files[material].push(id);
+        supplied[material] = Supplied::Provided;
+    }
     register(
         state,
         Registration {
             version,
             applicant: &applicant,
-            supplied: request.supplied,
-            files: Vec::new(),
+            supplied,
+            files,
             channel,
             event: event(state, staff, "submit", "", "received", String::new()),
             idempotency: idempotency_key.map(|key| (scope.as_str(), key)),
@@ -262,6 +317,7 @@ async fn register(state: &AppState, registration: Registration<'_>) -> Result<(C
         review: None,
         files,
         delivery: None,
+        clock: CaseClock::default(),
     };
     let deadline = acceptance::decision_deadline(&state.calendar(), document.acceptance.received_at)
         .map(|deadline| deadline.format("%Y年%m月%d日").to_string())
@@ -578,6 +634,9 @@ pub async fn review_case(
     staff.require(Permission::ReviewCases)?;
     let department = staff.user.department.clone().ok_or(Error::Forbidden)?;
     let (record, mut document) = case_for_staff(state, staff, number).await?;
+    if record.phase == "suspended" {
+        return Err(Error::Conflict("办件处于特别程序中（计时暂停），请先结束特别程序再办理".to_string()));
+    }
     let current = document
         .review
         .clone()
@@ -688,6 +747,11 @@ fn action_label(action: &str) -> &'static str {
         "propose_refusal" => "审查意见：建议不予许可",
         "decide" => "作出决定",
         "accept_by_law" => "依法视为受理（五个工作日内未作决定）",
+        "pause" => "特别程序，暂停计时",
+        "supervise" => "电子监察督办",
+        "supervision_answer" => "督办回复",
+        "resume" => "特别程序结束，恢复计时",
+        "extend" => "延长办理时限",
         "deliver" => "办结送达",
         "notify" => "通知申请人",
         _ => "办理",
@@ -989,6 +1053,11 @@ pub struct CaseView {
     pub notices: Vec<(&'static str, &'static str)>,
     pub correction_notice: Vec<(String, String)>,
     pub refusal_reasons: String,
+    /// Special procedures and extensions, as lines.
+    pub clock_notes: Vec<String>,
+    pub orders: Vec<OrderLine>,
+    pub suspended: bool,
+    pub special_procedures: Vec<String>,
 }
 
 fn supplied_label(supplied: Supplied) -> &'static str {
@@ -1035,6 +1104,12 @@ pub fn notices_of(record: &CaseRecord, document: &CaseDocument) -> Vec<(&'static
     if record.phase == "refused_to_accept" {
         notices.push(("refusal", "不予受理决定书"));
     }
+    if !document.clock.pauses.is_empty() {
+        notices.push(("special_procedure", "特别程序告知书"));
+    }
+    if !document.clock.extensions.is_empty() {
+        notices.push(("extension", "延长办理期限告知书"));
+    }
     if document.review.as_ref().is_some_and(|review| review.outcome.is_some()) {
         notices.push(("decision", "决定书"));
     }
@@ -1054,11 +1129,15 @@ pub async fn case_view(state: &AppState, record: &CaseRecord, document: &CaseDoc
     let (time_used, time_left, card) = match (record.accepted_at, record.due_at) {
         (Some(accepted), Some(due)) if record.phase == "accepted" || record.phase == "suspended" => {
             let (accepted, due) = (local(state, accepted), local(state, due));
-            let used = calendar.working_time_between(accepted, now.min(due), &[]).map(|time| time.minutes).unwrap_or(0);
-            let left = calendar.working_time_between(now, due, &[]).map(|time| time.minutes).unwrap_or(0);
+            let paused = document.clock.paused_intervals();
+            let used =
+                calendar.working_time_between(accepted, now.min(due), &paused).map(|time| time.minutes).unwrap_or(0);
+            let left = calendar.working_time_between(now, due, &paused).map(|time| time.minutes).unwrap_or(0);
             let warn = record.warn_at.map(|warn| local(state, warn)).unwrap_or(due);
             let card = supervision::card(now, warn, due);
-            let left_text = if now >= due {
+            let left_text = if record.phase == "suspended" {
+                "暂停计时（特别程序中）".to_string()
+            } else if now >= due {
                 format!(
                     "已超期 {}",
                     working_time_text(
@@ -1069,7 +1148,7 @@ pub async fn case_view(state: &AppState, record: &CaseRecord, document: &CaseDoc
             } else {
                 working_time_text(left, per_day)
             };
-            (working_time_text(used, per_day), left_text, Some(card))
+            (working_time_text(used, per_day), left_text, (record.phase != "suspended").then_some(card))
         }
         _ => (String::new(), String::new(), None),
     };
@@ -1194,6 +1273,44 @@ pub async fn case_view(state: &AppState, record: &CaseRecord, document: &CaseDoc
             .map(|problem| (problem.name.clone(), problem.problem.clone()))
             .collect(),
         refusal_reasons: document.refusal_reasons.clone(),
+        clock_notes: document
+            .clock
+            .pauses
+            .iter()
+            .map(|pause| match pause.to {
+                Some(to) => format!(
+                    "{}（{}）：{} 至 {}，不计入时限",
+                    pause.procedure,
+                    pause.reason,
+                    pause.from.format("%Y-%m-%d %H:%M"),
+                    to.format("%Y-%m-%d %H:%M")
+                ),
+                None => format!(
+                    "{}（{}）：{} 起，进行中",
+                    pause.procedure,
+                    pause.reason,
+                    pause.from.format("%Y-%m-%d %H:%M")
+                ),
+            })
+            .chain(document.clock.extensions.iter().map(|extension| {
+                format!(
+                    "延长 {} 个工作日：{}（{}批准，{}）",
+                    extension.working_days,
+                    extension.reason,
+                    extension.approved_by,
+                    extension.at.format("%Y-%m-%d")
+                )
+            }))
+            .collect(),
+        orders: state
+            .store
+            .case_orders(&record.number)
+            .await?
+            .into_iter()
+            .map(|order| order_line(state, order))
+            .collect(),
+        suspended: record.phase == "suspended",
+        special_procedures: matter.special_procedures.iter().map(|procedure| procedure.name.clone()).collect(),
     })
 }
 
@@ -1236,4 +1353,288 @@ pub async fn accept_overdue(state: &AppState) -> Result<usize, Error> {
         }
     }
     Ok(accepted)
+}
+
+/// A change of a case's clock: a special procedure starts or ends, or the limit is extended.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum ClockRequest {
+    Pause { procedure: String, reason: String },
+    Resume,
+    Extend { working_days: u32, reason: String },
+}
+
+/// The instant from which less than the configured share of the case's counted time is left, when the
+/// clock stood still during `clock`'s pauses.
+fn warn_for(
+    state: &AppState,
+    calendar: &Calendar,
+    accepted: NaiveDateTime,
+    due: NaiveDateTime,
+    clock: &CaseClock,
+) -> Result<NaiveDateTime, Error> {
+    let internal = |error: onetrip_domain::calendar::CalendarError| Error::Internal(error.to_string());
+    let office = calendar.working_time_between(accepted, due, &[]).map_err(internal)?.minutes;
+    let counted = calendar.working_time_between(accepted, due, &clock.paused_intervals()).map_err(internal)?.minutes;
+    let share = state.config.warn_share.clamp(0.0, 1.0);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    let left = (counted as f64 * share).ceil() as i64;
+    calendar.add_office_minutes(accepted, office - left).map_err(internal)
+}
+
+/// Starts or ends a special procedure (the case's department or a manager), or extends the limit (a manager,
+/// who thereby approves it). The applicant is told in writing each time.
+pub async fn change_clock(
+    state: &AppState,
+    staff: &Staff,
+    number: &CaseNumber,
+    request: ClockRequest,
+) -> Result<CaseRecord, Error> {
+    let (record, mut document) = case_for_staff(state, staff, number).await?;
+    let owner =
+        staff.may(Permission::ReviewCases) && staff.user.department.as_deref() == Some(record.department.as_str());
+    match &request {
+        ClockRequest::Extend { .. } => staff.require(Permission::Supervise)?,
+        _ if owner || staff.may(Permission::Supervise) => {}
+        _ => return Err(Error::Forbidden),
+    }
+    let accepted = match (record.phase.as_str(), record.accepted_at) {
+        ("accepted" | "suspended", Some(accepted)) => local(state, accepted),
+        _ => {
+            return Err(Error::Conflict(format!(
+                "办件现在是“{}”，只有审查中的办件才能暂停计时或延期",
+                phase_label(&record.phase)
+            )))
+        }
+    };
+    let version = matter_version(state, &record.matter_code, record.matter_version).await?;
+    let matter = &version.matter;
+    let calendar = state.calendar();
+    let now = local(state, state.now());
+    let name = staff.user.display_name.clone();
+    let refused = |error: ClockError| match error {
+        ClockError::Calendar(error) => Error::Internal(error.to_string()),
+        ClockError::AlreadyPaused | ClockError::NotPaused | ClockError::PausedNoExtension => {
+            Error::Conflict(error.to_string())
+        }
+        ClockError::ProcedureRequired => Error::Validation(FieldErrors::single("procedure", error.to_string())),
+        ClockError::ExtensionOutOfRange => Error::Validation(FieldErrors::single("working_days", error.to_string())),
+        ClockError::ReasonRequired => Error::Validation(FieldErrors::single("reason", error.to_string())),
+    };
+    let (next, phase, label, detail) = match &request {
+        ClockRequest::Pause { procedure, reason } => (
+            document.clock.pause(procedure, reason, &name, now).map_err(refused)?,
+            "suspended",
+            "pause",
+            format!("{}：{}", procedure.trim(), reason.trim()),
+        ),
+        ClockRequest::Resume => (document.clock.resume(now).map_err(refused)?, "accepted", "resume", String::new()),
+        ClockRequest::Extend { working_days, reason } => (
+            document.clock.extend(*working_days, reason, &name, now).map_err(refused)?,
+            "accepted",
+            "extend",
+            format!("延长 {working_days} 个工作日（{name}批准）：{}", reason.trim()),
+        ),
+    };
+    let due = next.due(&calendar, accepted, matter.promised_limit.half_days()).map_err(refused)?;
+    let warn = warn_for(state, &calendar, accepted, due, &next)?;
+    // When a procedure ends, every open step's own limit moves on by the time the clock stood still.
+    let tasks = if matches!(request, ClockRequest::Resume) {
+        let minutes = next.last_pause_minutes(&calendar).map_err(refused)?;
+        if let Some(review) = document.review.as_mut() {
+            for task in review.tasks.iter_mut().filter(|task| task.state == TaskState::Open) {
+                if let Some(task_due) = task.due {
+                    task.due = Some(
+                        calendar.add_office_minutes(task_due, minutes).map_err(|e| Error::Internal(e.to_string()))?,
+                    );
+                }
+            }
+        }
+        document.review.as_ref().map(|review| task_rows(state, &calendar, review))
+    } else {
+        None
+    };
+    let due_text = due.format("%Y年%m月%d日 %H:%M").to_string();
+    let message = match &request {
+        ClockRequest::Pause { procedure, reason } => format!(
+            "办件 {number}（{}）需进行{}（{}），所需时间不计入办理时限，结束后恢复计时。",
+            matter.name,
+            procedure.trim(),
+            reason.trim()
+        ),
+        ClockRequest::Resume => {
+            format!("办件 {number}（{}）特别程序已结束，恢复计时，承诺办结时间为 {due_text}。", matter.name)
+        }
+        ClockRequest::Extend { working_days, reason } => format!(
+            "办件 {number}（{}）经批准延长 {working_days} 个工作日（{}），承诺办结时间为 {due_text}。",
+            matter.name,
+            reason.trim()
+        ),
+    };
+    document.clock = next;
+    let notifications = match state.store.applicant(record.applicant_id).await? {
+        Some(applicant) => vec![sms(state, &applicant, message)],
+        None => Vec::new(),
+    };
+    let change = CaseChange {
+        expected_revision: record.revision,
+        phase: phase.to_string(),
+        document: encode(&document)?,
+        corrections: record.corrections,
+        received_at: record.received_at,
+        accepted_at: record.accepted_at,
+        due_at: Some(utc(state, due)),
+        warn_at: Some(utc(state, warn)),
+        notifications,
+    };
+    let event = event(state, staff, label, &record.phase, phase, detail);
+    Ok(state.store.update_case(number, &change, &event, None, tasks.as_deref()).await?)
+}
+
+/// A supervision order as the manager writes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderRequest {
+    pub instruction: String,
+    /// The day by which the department must answer, `YYYY-MM-DD`; the order is due at the close of office.
+    pub deadline: String,
+}
+
+/// Issues a supervision order (督办) on a case to the department responsible for its most urgent open step
+/// (or the case's own department); recorded as an event of the case.
+pub async fn issue_order(
+    state: &AppState,
+    staff: &Staff,
+    number: &CaseNumber,
+    request: OrderRequest,
+) -> Result<i64, Error> {
+    staff.require(Permission::Supervise)?;
+    let (record, document) = case_for_staff(state, staff, number).await?;
+    if matches!(record.phase.as_str(), "delivered" | "refused_to_accept") {
+        return Err(Error::Conflict("办件已经办结，不能再督办".to_string()));
+    }
+    let mut errors = FieldErrors::default();
+    let instruction = request.instruction.trim().to_string();
+    if instruction.chars().count() < 2 || instruction.chars().count() > 500 {
+        errors.add("instruction", "请写明督办要求，2 到 500 个字");
+    }
+    let today = state.today();
+    let deadline = match chrono::NaiveDate::parse_from_str(request.deadline.trim(), "%Y-%m-%d") {
+        Ok(date) if date < today => {
+            errors.add("deadline", "回复期限不能早于今天");
+            None
+        }
+        Ok(date) if date > today + chrono::Duration::days(60) => {
+            errors.add("deadline", "回复期限最长 60 天");
+            None
+        }
+        Ok(date) if !state.calendar().is_working_day(date).unwrap_or(false) => {
+            errors.add("deadline", "回复期限应是工作日，请另选一天");
+            None
+        }
+        Ok(date) => Some(date),
+        Err(_) => {
+            errors.add("deadline", "请按 2026-12-01 的格式填写回复期限");
+            None
+        }
+    };
+    errors.into_result()?;
+    let deadline = deadline.ok_or_else(|| Error::Internal("deadline checked above".to_string()))?;
+    let department = document
+        .review
+        .iter()
+        .flat_map(|review| review.tasks.iter())
+        .filter(|task| task.state == TaskState::Open)
+        .min_by_key(|task| task.due)
+        .map(|task| task.department.clone())
+        .unwrap_or_else(|| record.department.clone());
+    let order = onetrip_store::SupervisionOrder {
+        id: 0,
+        case_number: number.clone(),
+        department: department.clone(),
+        instruction: instruction.clone(),
+        issued_by: staff.user.display_name.clone(),
+        issued_at: state.now(),
+        deadline: utc(state, deadline.and_time(state.config.office_hours.afternoon_end)),
+        answer: None,
+        answered_by: None,
+        answered_at: None,
+    };
+    let name = state.catalog().department_name(&department).to_string();
+    let event = event(
+        state,
+        staff,
+        "supervise",
+        &record.phase,
+        &record.phase,
+        format!("督办{name}：{instruction}（{deadline} 前回复）"),
+    );
+    Ok(state.store.issue_order(&order, &event).await?)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AnswerRequest {
+    pub answer: String,
+}
+
+/// The department answers a supervision order on one of its cases.
+pub async fn answer_order(
+    state: &AppState,
+    staff: &Staff,
+    number: &CaseNumber,
+    id: i64,
+    request: AnswerRequest,
+) -> Result<(), Error> {
+    let (record, _) = case_for_staff(state, staff, number).await?;
+    let order = state
+        .store
+        .case_orders(number)
+        .await?
+        .into_iter()
+        .find(|order| order.id == id)
+        .ok_or_else(|| Error::NotFound("这份督办单".to_string()))?;
+    if staff.user.department.as_deref() != Some(order.department.as_str()) {
+        return Err(Error::Forbidden);
+    }
+    let answer = request.answer.trim().to_string();
+    if answer.chars().count() < 2 || answer.chars().count() > 1000 {
+        return Err(Error::Validation(FieldErrors::single("answer", "请写明办理情况，2 到 1000 个字")));
+    }
+    let event = event(state, staff, "supervision_answer", &record.phase, &record.phase, answer.clone());
+    Ok(state.store.answer_order(id, &answer, &staff.user.display_name, &event).await?)
+}
+
+/// A supervision order as pages show it.
+pub struct OrderLine {
+    pub id: i64,
+    pub number: String,
+    pub compact: String,
+    pub department: String,
+    pub department_code: String,
+    pub instruction: String,
+    pub issued: String,
+    pub deadline: String,
+    pub answer: String,
+    pub open: bool,
+    pub overdue: bool,
+}
+
+pub fn order_line(state: &AppState, order: onetrip_store::SupervisionOrder) -> OrderLine {
+    let format = |instant: DateTime<Utc>| state.local(instant).format("%Y-%m-%d %H:%M").to_string();
+    let open = order.answered_at.is_none();
+    OrderLine {
+        id: order.id,
+        number: order.case_number.to_string(),
+        compact: order.case_number.compact(),
+        department: state.catalog().department_name(&order.department).to_string(),
+        department_code: order.department,
+        issued: format!("{} {}", format(order.issued_at), order.issued_by),
+        deadline: format(order.deadline),
+        answer: match (&order.answer, &order.answered_by, order.answered_at) {
+            (Some(answer), Some(by), Some(at)) => format!("{answer}（{by}，{}）", format(at)),
+            _ => String::new(),
+        },
+        overdue: open && state.now() > order.deadline,
+        open,
+        instruction: order.instruction,
+    }
 }

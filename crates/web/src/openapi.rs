@@ -161,7 +161,9 @@ pub fn document() -> Value {
                         "applicant": { "type": "object", "required": ["kind", "id_number", "name", "phone"], "properties": {
                             "kind": { "type": "string", "enum": ["natural_person", "legal_person"] }, "id_number": { "type": "string" },
                             "name": { "type": "string" }, "phone": { "type": "string" } } },
-                        "supplied": { "type": "array", "items": { "$ref": "#/components/schemas/Supplied" } } } })),
+                        "supplied": { "type": "array", "items": { "$ref": "#/components/schemas/Supplied" } },
+                        "attachments": { "type": "array", "maxItems": 20, "description": "电子材料（PDF、JPG、PNG，每个不超过 5 MB，按内容判断类型）", "items": { "type": "object", "required": ["material", "name", "content_base64"], "properties": {
+                            "material": { "type": "integer", "description": "材料在清单中的位置" }, "name": { "type": "string" }, "content_base64": { "type": "string" } } } } } })),
                     "responses": write_errors(json!({ "201": ok("新办件", json!({ "$ref": "#/components/schemas/Case" })), "200": ok("同一 Idempotency-Key 已登记过的办件", json!({ "$ref": "#/components/schemas/Case" })) }))
                 }
             },
@@ -199,6 +201,49 @@ pub fn document() -> Value {
                         "reason": { "type": "string" }, "to_stage": { "type": "integer" },
                         "granted": { "type": "boolean" }, "reasons": { "type": "string" } } })),
                     "responses": write_errors(json!({ "200": ok("办件", json!({ "$ref": "#/components/schemas/Case" })), "404": error_response("没有这个办件或环节"), "409": error_response("环节尚未轮到或已被办理（conflict）") }))
+                }
+            },
+            "/api/v1/cases/{number}/clock": {
+                "post": {
+                    "summary": "计时：pause（特别程序开始，暂停计时；本部门或大厅负责人）、resume（特别程序结束，恢复计时）、extend（延长办理时限，须大厅负责人批准）；每次都会通知申请人",
+                    "security": secured,
+                    "parameters": [path("number", "办件编号")],
+                    "requestBody": body(json!({ "type": "object", "required": ["action"], "properties": {
+                        "action": { "type": "string", "enum": ["pause", "resume", "extend"] },
+                        "procedure": { "type": "string", "description": "特别程序名称，如 听证、专家评审、检验检测、鉴定" },
+                        "reason": { "type": "string" },
+                        "working_days": { "type": "integer", "minimum": 1, "maximum": 30 } } })),
+                    "responses": write_errors(json!({ "200": ok("办件", json!({ "$ref": "#/components/schemas/Case" })), "409": error_response("办件不在审查中，或已暂停/未暂停（conflict）") }))
+                }
+            },
+            "/api/v1/cases/{number}/orders": {
+                "post": {
+                    "summary": "下达督办（大厅负责人）：督办要求和回复期限（工作日，60 天内），发给办件最紧急环节的责任部门",
+                    "security": secured,
+                    "parameters": [path("number", "办件编号")],
+                    "requestBody": body(json!({ "type": "object", "required": ["instruction", "deadline"], "properties": {
+                        "instruction": { "type": "string" }, "deadline": { "type": "string", "format": "date" } } })),
+                    "responses": write_errors(json!({ "201": ok("督办单", json!({ "type": "object", "properties": { "id": { "type": "integer" } } })), "409": error_response("办件已办结") }))
+                }
+            },
+            "/api/v1/cases/{number}/orders/{id}/answer": {
+                "post": {
+                    "summary": "责任部门回复督办",
+                    "security": secured,
+                    "parameters": [path("number", "办件编号"), path("id", "督办单编号")],
+                    "requestBody": body(json!({ "type": "object", "required": ["answer"], "properties": { "answer": { "type": "string" } } })),
+                    "responses": write_errors(json!({ "204": { "description": "已回复" }, "409": error_response("已经回复过") }))
+                }
+            },
+            "/api/v1/cases/{number}/delivery": {
+                "post": {
+                    "summary": "送达结果：pickup（窗口领取，记一次到现场）、post（邮寄，须填邮件号）、online（网上下载）",
+                    "security": secured,
+                    "parameters": [path("number", "办件编号")],
+                    "requestBody": body(json!({ "type": "object", "required": ["method"], "properties": {
+                        "method": { "type": "string", "enum": ["pickup", "post", "online"] },
+                        "tracking_number": { "type": "string" } } })),
+                    "responses": write_errors(json!({ "200": ok("办件", json!({ "$ref": "#/components/schemas/Case" })), "409": error_response("办件还没有可送达的结果（conflict）") }))
                 }
             },
             "/api/v1/inbox": {
@@ -265,7 +310,7 @@ pub fn document() -> Value {
                     } },
                 "MatterVersion": { "type": "object", "properties": { "version": { "type": "integer" }, "in_force": { "type": "boolean" }, "adjustment": { "$ref": "#/components/schemas/Adjustment" }, "author": { "type": "string" }, "case_kind": { "type": "string" }, "matter": { "$ref": "#/components/schemas/Matter" } } },
                 "Supplied": { "type": "string", "enum": ["provided", "missing", "deferred", "pledged"], "description": "按事项材料清单顺序：已提供、缺少、容缺后补、告知承诺" },
-                "Case": { "type": "object", "properties": { "number": { "type": "string" }, "matter_code": { "type": "string" }, "phase": { "type": "string", "enum": ["received", "awaiting_correction", "accepted", "refused_to_accept", "granted", "refused"] }, "phase_label": { "type": "string" }, "revision": { "type": "integer" }, "received_at": { "type": "string" }, "accepted_at": { "type": ["string", "null"] }, "due_at": { "type": ["string", "null"] }, "applicant": { "type": "object" }, "supplied": { "type": "array" }, "correction_notice": { "type": "array" } } },
+                "Case": { "type": "object", "properties": { "number": { "type": "string" }, "matter_code": { "type": "string" }, "phase": { "type": "string", "enum": ["received", "awaiting_correction", "accepted", "suspended", "refused_to_accept", "granted", "refused", "delivered"] }, "phase_label": { "type": "string" }, "revision": { "type": "integer" }, "received_at": { "type": "string" }, "accepted_at": { "type": ["string", "null"] }, "due_at": { "type": ["string", "null"] }, "warn_at": { "type": ["string", "null"], "description": "亮黄牌的时刻" }, "clock": { "type": "object", "description": "特别程序暂停与延期" }, "delivery": { "type": ["object", "null"] }, "applicant": { "type": "object" }, "supplied": { "type": "array" }, "correction_notice": { "type": "array" } } },
                 "CatalogFile": { "type": "object", "required": ["departments", "matters"], "properties": { "departments": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" }, "credit_code": { "type": "string" } } } }, "matters": { "type": "array", "items": { "$ref": "#/components/schemas/Matter" } } } }
             }
         }

@@ -102,10 +102,16 @@ async fn serve(app: &TestApp) -> String {
 }
 
 async fn text_of(client: &Client, css: &str) -> String {
-    // Waits for the element: after a click the browser may still be loading the next page.
-    match client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await {
-        Ok(element) => element.text().await.expect("text"),
-        Err(_) => {
+    // Waits for the element: after a click the browser may still be loading the next page, and an element
+    // found on the old page goes stale when the new one arrives; then it is looked up again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            if let Ok(text) = element.text().await {
+                return text;
+            }
+        }
+        if Instant::now() >= deadline {
             let url = client.current_url().await.map(|url| url.to_string()).unwrap_or_default();
             let main = match client.find(Locator::Css("main")).await {
                 Ok(main) => main.text().await.unwrap_or_default(),
@@ -113,6 +119,7 @@ async fn text_of(client: &Client, css: &str) -> String {
             };
             panic!("no {css} on {url}:\n{main}")
         }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

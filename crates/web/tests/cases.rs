@@ -260,3 +260,64 @@ async fn three_departments_review_a_property_transfer_in_parallel_and_the_land_o
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_departmental_system_sends_electronic_materials_checked_by_content() {
+    use base64::Engine;
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    for app in TestApp::all().await {
+        let window = app.token(WINDOW).await;
+        let with = |attachments: Value| {
+            json!({
+                "matter_code": COMPANY,
+                "applicant": { "kind": "natural_person", "id_number": PERSON, "name": "张三", "phone": "13912345678" },
+                "attachments": attachments,
+            })
+        };
+        for (attachments, field) in [
+            (json!([{ "material": 0, "name": "a.pdf", "content_base64": "%%%" }]), "attachments[0].content_base64"),
+            (
+                json!([{ "material": 0, "name": "a.pdf", "content_base64": encode(b"<script>alert(1)</script>") }]),
+                "attachments[0].content_base64",
+            ),
+            (
+                json!([{ "material": 99, "name": "a.pdf", "content_base64": encode(onetrip_domain::upload::samples::PDF) }]),
+                "attachments[0].material",
+            ),
+        ] {
+            let reply = app.json(Method::POST, "/api/v1/cases", Some(&window), Some(with(attachments))).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: {}", app.backend, reply.text());
+            assert!(reply.json()["fields"][field].is_string(), "{field}: {}", reply.text());
+        }
+        let good = json!([{ "material": 1, "name": "章程.pdf", "content_base64": encode(onetrip_domain::upload::samples::PDF) }]);
+        let request = Request::post("/api/v1/cases")
+            .header("authorization", format!("Bearer {window}"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", "with-files-1")
+            .body(Body::from(with(good.clone()).to_string()))
+            .expect("request");
+        let reply = app.send(request).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let case = reply.json();
+        assert_eq!(case["supplied"][1], "provided", "an attached material counts as supplied");
+        let number = case["number"].as_str().expect("number").to_string();
+        let parsed = onetrip_domain::case_number::CaseNumber::parse(&number).expect("number");
+        let record = app.state.store.case(&parsed).await.expect("query").expect("case");
+        let document: Value = serde_json::from_str(&record.document).expect("document");
+        let file = document["files"][1][0].as_str().expect("a stored file").to_string();
+        let stored = app.state.store.file(&file).await.expect("query").expect("file");
+        assert_eq!((stored.kind.as_str(), stored.name.as_str()), ("pdf", "章程.pdf"));
+        assert_eq!(app.state.files.get(&file).await.expect("bytes"), onetrip_domain::upload::samples::PDF);
+        // A retry returns the first case without storing the files again.
+        let request = Request::post("/api/v1/cases")
+            .header("authorization", format!("Bearer {window}"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", "with-files-1")
+            .body(Body::from(with(good).to_string()))
+            .expect("request");
+        let again = app.send(request).await;
+        assert_eq!(again.status, StatusCode::OK);
+        assert_eq!(again.json()["number"], number.as_str());
+        app.finish().await;
+    }
+}
