@@ -4,6 +4,7 @@
 pub mod acceptance;
 pub mod access;
 pub mod applicant;
+pub mod bundle;
 pub mod calendar;
 pub mod case_number;
 pub mod catalog;

@@ -130,7 +130,22 @@ pub fn open_review(matter: &Matter, calendar: &Calendar, accepted_at: NaiveDateT
         .collect();
     let mut review = Review { tasks, outcome: None };
     open_next_stage(&mut review, matter, calendar, accepted_at)?;
+    conclude_without_decision_step(&mut review);
     Ok(review)
+}
+
+/// A matter without a decision step (an on-the-spot matter, or one whose last step is a check) is concluded
+/// when every task is done: granted, or refused if a reviewer proposed refusal. One without review steps at
+/// all is concluded at acceptance (受理即办结).
+fn conclude_without_decision_step(review: &mut Review) {
+    if review.outcome.is_some()
+        || review.tasks.iter().any(|task| task.kind == StepKind::Decide || task.state != TaskState::Done)
+    {
+        return;
+    }
+    let refusals: Vec<String> = review.tasks.iter().filter_map(|task| task.refusal_proposed.clone()).collect();
+    review.outcome =
+        Some(if refusals.is_empty() { Outcome::Granted } else { Outcome::Refused { reasons: refusals.join("；") } });
 }
 
 /// Opens the earliest stage that still has waiting tasks, if no task is open.
@@ -198,6 +213,7 @@ pub fn decide(
             done.approved_by = Some(reviewer.name.clone());
             done.refusal_proposed = refusal;
             open_next_stage(&mut next, matter, calendar, now)?;
+            conclude_without_decision_step(&mut next);
         }
         ReviewAction::Return { to_stage, reason, .. } => {
             if reason.trim().is_empty() {
@@ -420,5 +436,34 @@ mod tests {
             .expect("proposed");
         assert_eq!(next.tasks[1].refusal_proposed.as_deref(), Some("存在未结清税款"));
         assert_eq!(next.tasks[1].state, TaskState::Done);
+    }
+
+    #[test]
+    fn a_matter_without_a_decision_step_concludes_when_its_checks_are_done() {
+        let calendar = crate::test_support::calendar();
+        let mut checks_only = matter();
+        checks_only.steps.retain(|step| step.kind != StepKind::Decide);
+        let review = open_review(&checks_only, &calendar, crate::test_support::at("2026-03-02 10:00")).expect("open");
+        assert!(review.outcome.is_none());
+        let mut current = review;
+        while let Some(index) = current.tasks.iter().position(|task| task.state == TaskState::Open) {
+            let department = current.tasks[index].department.clone();
+            let reviewer = Reviewer { name: "审查员".to_string(), department };
+            current = decide(
+                &current,
+                &checks_only,
+                &ReviewAction::Approve { task: index },
+                &reviewer,
+                &calendar,
+                crate::test_support::at("2026-03-03 10:00"),
+            )
+            .expect("approve");
+        }
+        assert_eq!(current.outcome, Some(Outcome::Granted));
+
+        let mut on_the_spot = matter();
+        on_the_spot.steps.retain(|step| !is_review_step(step.kind));
+        let review = open_review(&on_the_spot, &calendar, crate::test_support::at("2026-03-02 10:00")).expect("open");
+        assert_eq!(review.outcome, Some(Outcome::Granted), "no review step: concluded at acceptance");
     }
 }

@@ -183,3 +183,41 @@ pub async fn save_synonyms(state: &AppState, staff: &Staff, text: &str) -> Resul
     state.reload_catalog().await?;
     Ok(synonyms.len())
 }
+
+/// Parses a bundle list and checks it against a catalog snapshot: every matter in force and open to online
+/// application.
+pub fn parse_bundles(
+    catalog: &crate::state::CatalogSnapshot,
+    text: &str,
+) -> Result<Vec<onetrip_domain::bundle::Bundle>, FieldErrors> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        bundles: Vec<onetrip_domain::bundle::Bundle>,
+    }
+    let file: File = serde_json::from_str(text)
+        .map_err(|error| FieldErrors::single("bundles", format!("不是有效的一件事清单：{error}")))?;
+    onetrip_domain::bundle::validate_bundles(&file.bundles, |code| {
+        catalog.version(code).is_some_and(|version| {
+            !version.adjustment.kind.ends_the_matter()
+                && !matches!(
+                    version.matter.online_depth,
+                    onetrip_domain::catalog::OnlineDepth::None | onetrip_domain::catalog::OnlineDepth::Consult
+                )
+        })
+    })?;
+    Ok(file.bundles)
+}
+
+/// Replaces the "one thing" bundles (catalog editors).
+pub async fn save_bundles(state: &AppState, staff: &Staff, text: &str) -> Result<usize, Error> {
+    staff.require(Permission::EditCatalog)?;
+    if text.len() > 256 * 1024 {
+        return Err(Error::Validation(FieldErrors::single("bundles", "一件事清单太长，最多 256 KB")));
+    }
+    let bundles = parse_bundles(&state.catalog(), text)?;
+    let stored = serde_json::json!({ "bundles": bundles }).to_string();
+    state.store.put_setting(crate::state::BUNDLES_SETTING, &stored, Utc::now()).await?;
+    audit(state, staff, "bundles.save", "bundles", format!("{} 件", bundles.len())).await?;
+    state.reload_catalog().await?;
+    Ok(bundles.len())
+}

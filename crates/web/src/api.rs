@@ -333,6 +333,22 @@ pub async fn save_synonyms(
     Ok(Json(json!({ "count": count })).into_response())
 }
 
+/// `GET /api/v1/bundles`: the "one thing" bundles on offer.
+pub async fn bundles(State(state): State<AppState>) -> ApiResult {
+    Ok(Json(json!({ "bundles": state.catalog().bundles })).into_response())
+}
+
+/// `PUT /api/v1/bundles`: replaces the bundles (catalog editors); every matter must be in force and open to
+/// online application.
+pub async fn save_bundles(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult {
+    let count = actions::save_bundles(&state, &staff, &body.to_string()).await?;
+    Ok(Json(json!({ "count": count })).into_response())
+}
+
 pub async fn export_json(State(state): State<AppState>) -> ApiResult {
     Ok(Json(catalog_file(&state).await?).into_response())
 }

@@ -45,6 +45,17 @@ pub struct CaseDocument {
     /// Special procedures that stopped the clock, and extensions of the limit.
     #[serde(default)]
     pub clock: CaseClock,
+    /// The "one thing" bundle this case was applied for with, if any.
+    #[serde(default)]
+    pub bundle: Option<BundleLink>,
+}
+
+/// The link between the cases of one bundle application: they share the draft they came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleLink {
+    pub code: String,
+    pub name: String,
+    pub draft: String,
 }
 
 /// How a result was delivered (送达).
@@ -278,6 +289,7 @@ pub async fn submit(
             event: event(state, staff, "submit", "", "received", String::new()),
             idempotency: idempotency_key.map(|key| (scope.as_str(), key)),
             draft: None,
+            bundle: None,
         },
     )
     .await
@@ -293,6 +305,7 @@ struct Registration<'a> {
     event: CaseEvent,
     idempotency: Option<(&'a str, &'a str)>,
     draft: Option<String>,
+    bundle: Option<BundleLink>,
 }
 
 /// A text message to the applicant's phone, signed with the centre's name.
@@ -305,7 +318,8 @@ pub fn sms(state: &AppState, applicant: &Applicant, text: String) -> Notificatio
 }
 
 async fn register(state: &AppState, registration: Registration<'_>) -> Result<(CaseRecord, bool), Error> {
-    let Registration { version, applicant, mut supplied, mut files, channel, event, idempotency, draft } = registration;
+    let Registration { version, applicant, mut supplied, mut files, channel, event, idempotency, draft, bundle } =
+        registration;
     let now = state.now();
     supplied.resize(version.matter.materials.len(), Supplied::Missing);
     files.resize(version.matter.materials.len(), Vec::new());
@@ -318,6 +332,7 @@ async fn register(state: &AppState, registration: Registration<'_>) -> Result<(C
         files,
         delivery: None,
         clock: CaseClock::default(),
+        bundle,
     };
     let deadline = acceptance::decision_deadline(&state.calendar(), document.acceptance.received_at)
         .map(|deadline| deadline.format("%Y年%m月%d日").to_string())
@@ -351,6 +366,65 @@ async fn register(state: &AppState, registration: Registration<'_>) -> Result<(C
     Ok((record, created))
 }
 
+/// Submits a "one thing" bundle application as one linked case per matter, in the bundle's order. Each case
+/// has its own idempotency key and the draft is marked with the last, so that a retry after an interruption
+/// finds the cases already made and makes the rest.
+pub async fn submit_bundle(
+    state: &AppState,
+    applicant: &Applicant,
+    draft_id: &str,
+    bundle: &onetrip_domain::bundle::Bundle,
+    versions: &[MatterVersion],
+    supplied: Vec<Supplied>,
+    files: Vec<Vec<String>>,
+) -> Result<Vec<CaseRecord>, Error> {
+    use onetrip_domain::bundle::{check_combined, combined_materials, split};
+    let matters: Vec<&Matter> = versions.iter().map(|version| &version.matter).collect();
+    let combined = combined_materials(bundle, &matters);
+    let problems = check_combined(bundle, &matters, &combined, &supplied);
+    if !problems.is_empty() {
+        let mut errors = FieldErrors::default();
+        for problem in problems {
+            errors.add(format!("supplied[{}]", problem.material), format!("{}：{}", problem.name, problem.problem));
+        }
+        return Err(Error::Validation(errors));
+    }
+    let answers: Vec<(Supplied, Vec<String>)> = supplied.into_iter().zip(files).collect();
+    let per_matter = split(bundle, &matters, &combined, &answers, Vec::new());
+    let link = BundleLink { code: bundle.code.clone(), name: bundle.name.clone(), draft: draft_id.to_string() };
+    let mut records = Vec::new();
+    for (position, (version, list)) in versions.iter().zip(per_matter).enumerate() {
+        let (supplied, files): (Vec<Supplied>, Vec<Vec<String>>) = list.into_iter().unzip();
+        let key = format!("{draft_id}:{}", version.matter.code);
+        let last = position + 1 == versions.len();
+        let (record, _) = register(
+            state,
+            Registration {
+                version,
+                applicant,
+                supplied,
+                files,
+                channel: "online",
+                event: event_by(
+                    state,
+                    &applicant.name,
+                    "applicant",
+                    "submit",
+                    "",
+                    "received",
+                    format!("网上申请（一件事：{}）", bundle.name),
+                ),
+                idempotency: Some(("draft", &key)),
+                draft: last.then(|| draft_id.to_string()),
+                bundle: Some(link.clone()),
+            },
+        )
+        .await?;
+        records.push(record);
+    }
+    Ok(records)
+}
+
 /// Submits an applicant's online application (a completed draft) as a case. Submitting the same draft twice
 /// gives back the case made the first time.
 pub async fn submit_online(
@@ -380,6 +454,7 @@ pub async fn submit_online(
             event: event_by(state, &applicant.name, "applicant", "submit", "", "received", "网上申请".to_string()),
             idempotency: Some(("draft", draft_id)),
             draft: Some(draft_id.to_string()),
+            bundle: None,
         },
     )
     .await?;
@@ -530,6 +605,8 @@ async fn commit_acceptance(
         _ => (None, None, None),
     };
     let tasks = document.review.as_ref().map(|review| task_rows(state, &calendar, review));
+    // A matter without review steps is concluded at acceptance (受理即办结).
+    let concluded = document.review.as_ref().is_some_and(|review| review.outcome == Some(review::Outcome::Granted));
     let applicant = state.store.applicant(record.applicant_id).await?;
     let message = match (&transition.to, label) {
         (_, "correction_notice") => Some(format!(
@@ -560,7 +637,7 @@ async fn commit_acceptance(
     };
     let change = CaseChange {
         expected_revision: expected_revision.unwrap_or(record.revision),
-        phase: phase_name(&transition.to).to_string(),
+        phase: if concluded { "granted" } else { phase_name(&transition.to) }.to_string(),
         document: encode(&document)?,
         corrections: u32::from(transition.corrections),
         received_at: utc(state, transition.received_at),
@@ -1021,6 +1098,9 @@ pub struct EventLine {
     pub detail: String,
 }
 
+/// A case applied for in the same bundle: number, compact number, matter, phase.
+pub type LinkedCase = (String, String, String, &'static str);
+
 /// A case as the portal and the staff pages show it; the applicant's identity number masked.
 pub struct CaseView {
     pub number: String,
@@ -1056,6 +1136,8 @@ pub struct CaseView {
     /// Special procedures and extensions, as lines.
     pub clock_notes: Vec<String>,
     pub orders: Vec<OrderLine>,
+    /// The bundle's name and its linked cases: (number, compact number, matter, phase).
+    pub bundle: Option<(String, Vec<LinkedCase>)>,
     pub suspended: bool,
     pub special_procedures: Vec<String>,
 }
@@ -1309,6 +1391,10 @@ pub async fn case_view(state: &AppState, record: &CaseRecord, document: &CaseDoc
             .into_iter()
             .map(|order| order_line(state, order))
             .collect(),
+        bundle: match &document.bundle {
+            Some(link) => Some((link.name.clone(), linked_cases(state, record, link).await?)),
+            None => None,
+        },
         suspended: record.phase == "suspended",
         special_procedures: matter.special_procedures.iter().map(|procedure| procedure.name.clone()).collect(),
     })
@@ -1637,4 +1723,26 @@ pub fn order_line(state: &AppState, order: onetrip_store::SupervisionOrder) -> O
         open,
         instruction: order.instruction,
     }
+}
+
+/// The cases applied for together with `record` in one bundle application.
+async fn linked_cases(state: &AppState, record: &CaseRecord, link: &BundleLink) -> Result<Vec<LinkedCase>, Error> {
+    let catalog = state.catalog();
+    let mut linked = Vec::new();
+    for other in state.store.cases_of_applicant(record.applicant_id, 500).await? {
+        let Ok(document) = document_of(&other) else { continue };
+        if document.bundle.as_ref().is_some_and(|other_link| other_link.draft == link.draft) {
+            linked.push((
+                other.number.to_string(),
+                other.number.compact(),
+                catalog
+                    .version(&other.matter_code)
+                    .map(|version| version.matter.name.clone())
+                    .unwrap_or_else(|| other.matter_code.clone()),
+                phase_label(&other.phase),
+            ));
+        }
+    }
+    linked.reverse();
+    Ok(linked)
 }

@@ -151,6 +151,18 @@ pub fn document() -> Value {
                     "responses": write_errors(json!({ "200": ok("导入结果", json!({ "type": "object", "properties": { "imported": { "type": "object", "properties": { "created": { "type": "integer" }, "adjusted": { "type": "integer" }, "unchanged": { "type": "integer" }, "departments": { "type": "integer" } } } } })) }))
                 }
             },
+            "/api/v1/bundles": {
+                "get": {
+                    "summary": "一件事清单（如企业开办）：几个部门的事项一次申请、一套材料",
+                    "responses": { "200": ok("一件事清单", json!({ "type": "object", "properties": { "bundles": { "type": "array", "items": { "$ref": "#/components/schemas/Bundle" } } } })) }
+                },
+                "put": {
+                    "summary": "替换一件事清单（事项目录编辑）；其中每个事项须现行且可网上申请",
+                    "security": secured,
+                    "requestBody": body(json!({ "type": "object", "required": ["bundles"], "properties": { "bundles": { "type": "array", "items": { "$ref": "#/components/schemas/Bundle" } } } })),
+                    "responses": write_errors(json!({ "200": ok("已保存", json!({ "type": "object", "properties": { "count": { "type": "integer" } } })) }))
+                }
+            },
             "/api/v1/cases": {
                 "post": {
                     "summary": "登记办件（窗口收件或部门系统报送）；带 Idempotency-Key 请求头时，重试不会生成第二个办件",
@@ -309,6 +321,10 @@ pub fn document() -> Value {
                         "themes": { "type": "array", "items": { "type": "string" } }, "life_events": { "type": "array", "items": { "type": "string" } }, "keywords": { "type": "array", "items": { "type": "string" } }
                     } },
                 "MatterVersion": { "type": "object", "properties": { "version": { "type": "integer" }, "in_force": { "type": "boolean" }, "adjustment": { "$ref": "#/components/schemas/Adjustment" }, "author": { "type": "string" }, "case_kind": { "type": "string" }, "matter": { "$ref": "#/components/schemas/Matter" } } },
+                "Bundle": { "type": "object", "required": ["code", "name", "summary", "matters"], "properties": {
+                    "code": { "type": "string" }, "name": { "type": "string" }, "summary": { "type": "string" },
+                    "matters": { "type": "array", "items": { "type": "string" }, "minItems": 2 },
+                    "produced_within": { "type": "array", "items": { "type": "string" }, "description": "由本一件事中前序事项产生、无需申请人提交的材料名称" } } },
                 "Supplied": { "type": "string", "enum": ["provided", "missing", "deferred", "pledged"], "description": "按事项材料清单顺序：已提供、缺少、容缺后补、告知承诺" },
                 "Case": { "type": "object", "properties": { "number": { "type": "string" }, "matter_code": { "type": "string" }, "phase": { "type": "string", "enum": ["received", "awaiting_correction", "accepted", "suspended", "refused_to_accept", "granted", "refused", "delivered"] }, "phase_label": { "type": "string" }, "revision": { "type": "integer" }, "received_at": { "type": "string" }, "accepted_at": { "type": ["string", "null"] }, "due_at": { "type": ["string", "null"] }, "warn_at": { "type": ["string", "null"], "description": "亮黄牌的时刻" }, "clock": { "type": "object", "description": "特别程序暂停与延期" }, "delivery": { "type": ["object", "null"] }, "applicant": { "type": "object" }, "supplied": { "type": "array" }, "correction_notice": { "type": "array" } } },
                 "CatalogFile": { "type": "object", "required": ["departments", "matters"], "properties": { "departments": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" }, "credit_code": { "type": "string" } } } }, "matters": { "type": "array", "items": { "$ref": "#/components/schemas/Matter" } } } }

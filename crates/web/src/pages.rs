@@ -140,6 +140,7 @@ struct HomePage {
     life_events: Vec<(String, usize)>,
     themes: Vec<(String, usize)>,
     departments: Vec<(String, String, usize)>,
+    bundles: Vec<(String, String, String)>,
 }
 
 /// Searches people often make, shown as links on the home page.
@@ -168,6 +169,55 @@ pub async fn home(State(state): State<AppState>, MaybeStaff(staff): MaybeStaff) 
         life_events: counts(catalog.grouped(|matter| matter.life_events.iter().map(String::as_str).collect())),
         themes: counts(catalog.grouped(|matter| matter.themes.iter().map(String::as_str).collect())),
         departments,
+        bundles: catalog
+            .bundles
+            .iter()
+            .map(|bundle| (bundle.code.clone(), bundle.name.clone(), bundle.summary.clone()))
+            .collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "bundle.html")]
+struct BundlePage {
+    layout: Layout,
+    code: String,
+    name: String,
+    summary: String,
+    matters: Vec<(String, String, String, String)>,
+    materials: Vec<(String, &'static str)>,
+}
+
+/// `GET /bundles/{code}`: a "one thing" bundle: its matters and the one list of materials.
+pub async fn bundle(
+    State(state): State<AppState>,
+    MaybeStaff(staff): MaybeStaff,
+    Path(code): Path<String>,
+) -> Result<Response, Error> {
+    let catalog = state.catalog();
+    let bundle = catalog.bundle(&code).ok_or_else(|| Error::NotFound("这个一件事".to_string()))?;
+    let matters: Vec<&Matter> =
+        bundle.matters.iter().filter_map(|code| catalog.version(code).map(|version| &version.matter)).collect();
+    render(&BundlePage {
+        layout: Layout::new(&state, staff.as_ref()),
+        code: bundle.code.clone(),
+        name: bundle.name.clone(),
+        summary: bundle.summary.clone(),
+        matters: matters
+            .iter()
+            .map(|matter| {
+                (
+                    matter.code.clone(),
+                    matter.name.clone(),
+                    catalog.department_name(&matter.department).to_string(),
+                    matter.promised_limit.to_string(),
+                )
+            })
+            .collect(),
+        materials: onetrip_domain::bundle::combined_materials(bundle, &matters)
+            .into_iter()
+            .map(|entry| (entry.name, entry.necessity.label()))
+            .collect(),
     })
 }
 

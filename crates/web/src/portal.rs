@@ -20,6 +20,7 @@ use axum::Form;
 use chrono::{Duration, Utc};
 use onetrip_domain::acceptance::Supplied;
 use onetrip_domain::applicant::{validate_contact, ApplicantIdentity};
+use onetrip_domain::bundle::{combined_materials, Bundle, CombinedMaterial};
 use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::catalog::{MaterialNecessity, MatterVersion, OnlineDepth};
 use onetrip_domain::upload::{self, FileKind};
@@ -358,7 +359,14 @@ struct HomePage {
 }
 
 fn matter_name(state: &AppState, code: &str) -> String {
-    state.catalog().version(code).map(|version| version.matter.name.clone()).unwrap_or_else(|| code.to_string())
+    let catalog = state.catalog();
+    if let Some(bundle) = code.strip_prefix("bundle:") {
+        return catalog
+            .bundle(bundle)
+            .map(|bundle| format!("{}（一件事）", bundle.name))
+            .unwrap_or_else(|| code.to_string());
+    }
+    catalog.version(code).map(|version| version.matter.name.clone()).unwrap_or_else(|| code.to_string())
 }
 
 pub async fn home(State(state): State<AppState>, user: PortalUser) -> Result<Response, Error> {
@@ -411,6 +419,72 @@ pub struct DraftDocument {
     pub supplied: Vec<Option<Supplied>>,
     #[serde(default)]
     pub files: Vec<Vec<String>>,
+    /// For a "one thing" bundle: its code, and the version of each matter when the application started.
+    #[serde(default)]
+    pub bundle: Option<String>,
+    #[serde(default)]
+    pub versions: Vec<(String, u32)>,
+}
+
+/// What an online application is for: one matter, or a bundle of matters applied for together.
+pub enum Subject {
+    Matter(Box<MatterVersion>),
+    Bundle { bundle: Bundle, versions: Vec<MatterVersion>, combined: Vec<CombinedMaterial> },
+}
+
+/// One material as the application asks for it.
+pub struct MaterialAsk {
+    pub name: String,
+    pub necessity: MaterialNecessity,
+    pub pledge_allowed: bool,
+    pub standard: String,
+    pub specification: String,
+}
+
+impl Subject {
+    pub fn name(&self) -> String {
+        match self {
+            Self::Matter(version) => version.matter.name.clone(),
+            Self::Bundle { bundle, .. } => format!("{}（一件事）", bundle.name),
+        }
+    }
+
+    pub fn materials(&self) -> Vec<MaterialAsk> {
+        match self {
+            Self::Matter(version) => version
+                .matter
+                .materials
+                .iter()
+                .map(|material| MaterialAsk {
+                    name: material.name.clone(),
+                    necessity: material.necessity,
+                    pledge_allowed: material.pledge_allowed,
+                    standard: material.acceptance_standard.clone(),
+                    specification: material.specification.clone(),
+                })
+                .collect(),
+            Self::Bundle { combined, .. } => combined
+                .iter()
+                .map(|entry| MaterialAsk {
+                    name: entry.name.clone(),
+                    necessity: entry.necessity,
+                    pledge_allowed: entry.pledge_allowed,
+                    standard: entry.acceptance_standard.clone(),
+                    specification: entry.specification.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn problems(&self, supplied: &[Supplied]) -> Vec<onetrip_domain::acceptance::MaterialProblem> {
+        match self {
+            Self::Matter(version) => onetrip_domain::acceptance::check_completeness(&version.matter, supplied),
+            Self::Bundle { bundle, versions, combined } => {
+                let matters: Vec<&onetrip_domain::catalog::Matter> = versions.iter().map(|v| &v.matter).collect();
+                onetrip_domain::bundle::check_combined(bundle, &matters, combined, supplied)
+            }
+        }
+    }
 }
 
 fn online_allowed(version: &MatterVersion) -> bool {
@@ -472,6 +546,8 @@ pub async fn start(
         phone: user.applicant.phone.clone(),
         supplied: vec![None; version.matter.materials.len()],
         files: vec![Vec::new(); version.matter.materials.len()],
+        bundle: None,
+        versions: Vec::new(),
     };
     let draft = Draft {
         id: random_token(),
@@ -486,12 +562,87 @@ pub async fn start(
     Ok(Redirect::to(&format!("/portal/drafts/{}/contact", draft.id)).into_response())
 }
 
-/// A draft of the logged-in applicant, still open, with its matter version.
-async fn open_draft(
-    state: &AppState,
-    user: &PortalUser,
-    id: &str,
-) -> Result<(Draft, DraftDocument, MatterVersion), Error> {
+#[derive(Template)]
+#[template(path = "apply_bundle.html")]
+struct BundleStartPage {
+    layout: Layout,
+    code: String,
+    name: String,
+    summary: String,
+    matters: Vec<(String, String, String)>,
+    materials: Vec<(String, &'static str)>,
+    csrf_token: String,
+}
+
+pub async fn bundle_start_page(
+    State(state): State<AppState>,
+    user: PortalUser,
+    Path(code): Path<String>,
+) -> Result<Response, Error> {
+    let catalog = state.catalog();
+    let bundle = catalog.bundle(&code).ok_or_else(|| Error::NotFound(format!("一件事 {code}")))?;
+    let versions: Vec<&MatterVersion> = bundle.matters.iter().filter_map(|code| catalog.version(code)).collect();
+    let matters: Vec<&onetrip_domain::catalog::Matter> = versions.iter().map(|version| &version.matter).collect();
+    render(&BundleStartPage {
+        layout: Layout::portal(&state, &user),
+        code: bundle.code.clone(),
+        name: bundle.name.clone(),
+        summary: bundle.summary.clone(),
+        matters: matters
+            .iter()
+            .map(|matter| {
+                (matter.name.clone(), catalog.department_name(&matter.department).to_string(), matter.code.clone())
+            })
+            .collect(),
+        materials: combined_materials(bundle, &matters)
+            .into_iter()
+            .map(|entry| (entry.name, entry.necessity.label()))
+            .collect(),
+        csrf_token: user.csrf_token.clone(),
+    })
+}
+
+pub async fn bundle_start(
+    State(state): State<AppState>,
+    user: PortalUser,
+    Path(code): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, Error> {
+    user.check_csrf(&form.csrf_token)?;
+    let catalog = state.catalog();
+    let bundle = catalog.bundle(&code).ok_or_else(|| Error::NotFound(format!("一件事 {code}")))?;
+    let versions: Vec<(String, u32)> = bundle
+        .matters
+        .iter()
+        .filter_map(|code| catalog.version(code).map(|version| (code.clone(), version.version)))
+        .collect();
+    let matters: Vec<&onetrip_domain::catalog::Matter> =
+        bundle.matters.iter().filter_map(|code| catalog.version(code).map(|version| &version.matter)).collect();
+    let count = combined_materials(bundle, &matters).len();
+    let now = Utc::now();
+    let document = DraftDocument {
+        matter_version: 0,
+        phone: user.applicant.phone.clone(),
+        supplied: vec![None; count],
+        files: vec![Vec::new(); count],
+        bundle: Some(bundle.code.clone()),
+        versions,
+    };
+    let draft = Draft {
+        id: random_token(),
+        applicant_id: user.applicant.id,
+        matter_code: format!("bundle:{}", bundle.code),
+        document: serde_json::to_string(&document).map_err(|error| Error::Internal(error.to_string()))?,
+        case_number: None,
+        created_at: now,
+        updated_at: now,
+    };
+    state.store.create_draft(&draft).await?;
+    Ok(Redirect::to(&format!("/portal/drafts/{}/contact", draft.id)).into_response())
+}
+
+/// A draft of the logged-in applicant, still open, with what it applies for.
+async fn open_draft(state: &AppState, user: &PortalUser, id: &str) -> Result<(Draft, DraftDocument, Subject), Error> {
     let draft = state
         .store
         .draft(id)
@@ -503,14 +654,33 @@ async fn open_draft(
     }
     let document: DraftDocument =
         serde_json::from_str(&draft.document).map_err(|error| Error::Internal(format!("draft: {error}")))?;
-    let version = state
-        .store
-        .matter_versions(&draft.matter_code)
-        .await?
-        .into_iter()
-        .find(|version| version.version == document.matter_version)
-        .ok_or_else(|| Error::Internal("draft refers to a missing matter version".to_string()))?;
-    Ok((draft, document, version))
+    let version_of = |code: String, number: u32| async move {
+        state
+            .store
+            .matter_versions(&code)
+            .await?
+            .into_iter()
+            .find(|version| version.version == number)
+            .ok_or_else(|| Error::Internal("draft refers to a missing matter version".to_string()))
+    };
+    let subject = match &document.bundle {
+        None => Subject::Matter(Box::new(version_of(draft.matter_code.clone(), document.matter_version).await?)),
+        Some(code) => {
+            let bundle = state
+                .catalog()
+                .bundle(code)
+                .cloned()
+                .ok_or_else(|| Error::Conflict("这个一件事已不再提供，请按各事项分别申请".to_string()))?;
+            let mut versions = Vec::new();
+            for (code, number) in &document.versions {
+                versions.push(version_of(code.clone(), *number).await?);
+            }
+            let matters: Vec<&onetrip_domain::catalog::Matter> = versions.iter().map(|v| &v.matter).collect();
+            let combined = combined_materials(&bundle, &matters);
+            Subject::Bundle { bundle, versions, combined }
+        }
+    };
+    Ok((draft, document, subject))
 }
 
 async fn save(state: &AppState, draft: &Draft, document: &DraftDocument) -> Result<(), Error> {
@@ -543,15 +713,15 @@ pub async fn contact_page(
     user: PortalUser,
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
-    let (draft, document, version) = open_draft(&state, &user, &id).await?;
+    let (draft, document, subject) = open_draft(&state, &user, &id).await?;
     render(&ContactPage {
         layout: Layout::portal(&state, &user),
         draft: draft.id,
-        matter: version.matter.name.clone(),
+        matter: subject.name(),
         csrf_token: user.csrf_token.clone(),
         phone: document.phone,
         error: String::new(),
-        steps: version.matter.materials.len() + 2,
+        steps: subject.materials().len() + 2,
     })
 }
 
@@ -562,22 +732,22 @@ pub async fn save_contact(
     Form(form): Form<ContactForm>,
 ) -> Result<Response, Error> {
     user.check_csrf(&form.csrf_token)?;
-    let (draft, mut document, version) = open_draft(&state, &user, &id).await?;
+    let (draft, mut document, subject) = open_draft(&state, &user, &id).await?;
     if let Err(errors) = validate_contact(&user.applicant.name, &form.phone) {
         let page = ContactPage {
             layout: Layout::portal(&state, &user),
             draft: draft.id,
-            matter: version.matter.name.clone(),
+            matter: subject.name(),
             csrf_token: user.csrf_token.clone(),
             phone: form.phone.trim().to_string(),
             error: errors.first("phone").unwrap_or("请填写 11 位手机号").to_string(),
-            steps: version.matter.materials.len() + 2,
+            steps: subject.materials().len() + 2,
         };
         return Ok(with_status(render(&page)?, StatusCode::UNPROCESSABLE_ENTITY));
     }
     document.phone = form.phone.trim().to_string();
     save(&state, &draft, &document).await?;
-    let next = if version.matter.materials.is_empty() { "check".to_string() } else { "materials/0".to_string() };
+    let next = if subject.materials().is_empty() { "check".to_string() } else { "materials/0".to_string() };
     Ok(Redirect::to(&format!("/portal/drafts/{}/{next}", draft.id)).into_response())
 }
 
@@ -637,11 +807,12 @@ async fn material_page(
     user: &PortalUser,
     draft: &Draft,
     document: &DraftDocument,
-    version: &MatterVersion,
+    subject: &Subject,
     index: usize,
     error: String,
 ) -> Result<Response, Error> {
-    let material = version.matter.materials.get(index).ok_or_else(|| Error::NotFound("这项材料".to_string()))?;
+    let materials = subject.materials();
+    let material = materials.get(index).ok_or_else(|| Error::NotFound("这项材料".to_string()))?;
     let choice = match document.supplied.get(index).copied().flatten() {
         Some(Supplied::Deferred) => "deferred",
         Some(Supplied::Pledged) => "pledged",
@@ -651,16 +822,16 @@ async fn material_page(
     let response = render(&MaterialPage {
         layout: Layout::portal(state, user),
         draft: draft.id.clone(),
-        matter: version.matter.name.clone(),
+        matter: subject.name(),
         csrf_token: user.csrf_token.clone(),
         index,
-        count: version.matter.materials.len(),
+        count: materials.len(),
         name: material.name.clone(),
         necessity: material.necessity.label(),
         required: material.necessity == MaterialNecessity::Required,
         deferrable: material.necessity == MaterialNecessity::Deferrable,
         pledge_allowed: material.pledge_allowed,
-        standard: material.acceptance_standard.clone(),
+        standard: material.standard.clone(),
         specification: material.specification.clone(),
         choice: choice.to_string(),
         files: uploaded(state, document.files.get(index).map(Vec::as_slice).unwrap_or_default()).await?,
@@ -674,8 +845,8 @@ pub async fn material_form(
     user: PortalUser,
     Path((id, index)): Path<(String, usize)>,
 ) -> Result<Response, Error> {
-    let (draft, document, version) = open_draft(&state, &user, &id).await?;
-    material_page(&state, &user, &draft, &document, &version, index, String::new()).await
+    let (draft, document, subject) = open_draft(&state, &user, &id).await?;
+    material_page(&state, &user, &draft, &document, &subject, index, String::new()).await
 }
 
 /// The fields of a multipart form: text fields by name, and at most one file.
@@ -741,15 +912,16 @@ pub async fn save_material(
 ) -> Result<Response, Error> {
     let submission = read_submission(multipart).await?;
     user.check_csrf(submission.field("csrf_token"))?;
-    let (draft, mut document, version) = open_draft(&state, &user, &id).await?;
-    let material = version.matter.materials.get(index).ok_or_else(|| Error::NotFound("这项材料".to_string()))?;
-    document.supplied.resize(version.matter.materials.len(), None);
-    document.files.resize(version.matter.materials.len(), Vec::new());
+    let (draft, mut document, subject) = open_draft(&state, &user, &id).await?;
+    let materials = subject.materials();
+    let material = materials.get(index).ok_or_else(|| Error::NotFound("这项材料".to_string()))?;
+    document.supplied.resize(materials.len(), None);
+    document.files.resize(materials.len(), Vec::new());
     let another = submission.field("another") == "1";
     let pledge = submission.field("pledge") == "1";
     let choice = submission.field("choice").to_string();
     let removed = submission.field("file_id").to_string();
-    let fail = |message: &str| material_page(&state, &user, &draft, &document, &version, index, message.to_string());
+    let fail = |message: &str| material_page(&state, &user, &draft, &document, &subject, index, message.to_string());
     match choice.as_str() {
         "remove" => {
             document.files[index].retain(|kept| *kept != removed);
@@ -801,11 +973,7 @@ pub async fn save_material(
         _ => return fail("请选择提供方式").await,
     }
     save(&state, &draft, &document).await?;
-    let next = if index + 1 < version.matter.materials.len() {
-        format!("materials/{}", index + 1)
-    } else {
-        "check".to_string()
-    };
+    let next = if index + 1 < materials.len() { format!("materials/{}", index + 1) } else { "check".to_string() };
     Ok(Redirect::to(&format!("/portal/drafts/{}/{next}", draft.id)).into_response())
 }
 
@@ -839,11 +1007,12 @@ pub async fn check_page(
     user: PortalUser,
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
-    let (draft, document, version) = open_draft(&state, &user, &id).await?;
-    let supplied = answers(&document, version.matter.materials.len());
-    let problems = onetrip_domain::acceptance::check_completeness(&version.matter, &supplied);
+    let (draft, document, subject) = open_draft(&state, &user, &id).await?;
+    let materials = subject.materials();
+    let supplied = answers(&document, materials.len());
+    let problems = subject.problems(&supplied);
     let mut lines = Vec::new();
-    for (index, material) in version.matter.materials.iter().enumerate() {
+    for (index, material) in materials.iter().enumerate() {
         let files = uploaded(&state, document.files.get(index).map(Vec::as_slice).unwrap_or_default()).await?;
         let answer = match document.supplied.get(index).copied().flatten() {
             Some(Supplied::Provided) => {
@@ -861,7 +1030,7 @@ pub async fn check_page(
     let response = render(&CheckPage {
         layout: Layout::portal(&state, &user),
         draft: draft.id,
-        matter: version.matter.name.clone(),
+        matter: subject.name(),
         csrf_token: user.csrf_token.clone(),
         name: user.applicant.name.clone(),
         id_shown: user.applicant.identity.shown(),
@@ -885,14 +1054,23 @@ pub async fn submit(
             return Ok(Redirect::to(&format!("/portal/cases/{}?submitted=1", number.compact())).into_response());
         }
     }
-    let (draft, document, version) = open_draft(&state, &user, &id).await?;
-    let supplied = answers(&document, version.matter.materials.len());
-    if !onetrip_domain::acceptance::check_completeness(&version.matter, &supplied).is_empty() {
+    let (draft, document, subject) = open_draft(&state, &user, &id).await?;
+    let supplied = answers(&document, subject.materials().len());
+    if !subject.problems(&supplied).is_empty() {
         return Ok(Redirect::to(&format!("/portal/drafts/{}/check", draft.id)).into_response());
     }
     let mut applicant = user.applicant.clone();
     applicant.phone = document.phone.clone();
-    let record = cases::submit_online(&state, &applicant, &draft.id, &version, supplied, document.files).await?;
+    let record = match &subject {
+        Subject::Matter(version) => {
+            cases::submit_online(&state, &applicant, &draft.id, version, supplied, document.files).await?
+        }
+        Subject::Bundle { bundle, versions, .. } => {
+            let records =
+                cases::submit_bundle(&state, &applicant, &draft.id, bundle, versions, supplied, document.files).await?;
+            records.into_iter().next().ok_or_else(|| Error::Internal("a bundle without cases".to_string()))?
+        }
+    };
     Ok(Redirect::to(&format!("/portal/cases/{}?submitted=1", record.number.compact())).into_response())
 }
 

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 /// The demo catalog: 60+ matters of 13+ departments, modelled on public implementation lists.
 pub const DEMO_CATALOG: &str = include_str!("../../../data/demo/catalog.json");
 pub const DEMO_SYNONYMS: &str = include_str!("../../../data/demo/synonyms.txt");
+pub const DEMO_BUNDLES: &str = include_str!("../../../data/demo/bundles.json");
 
 /// A staff identity for changes made by the system itself or from the command line.
 pub fn system_staff(name: &str) -> Staff {
@@ -50,6 +51,7 @@ pub async fn seed_calendar(state: &AppState) -> Result<Vec<i32>, Error> {
 /// Loads the demo catalog and synonyms into a database that has no matters; returns how many matters.
 pub async fn seed_demo(state: &AppState) -> Result<usize, Error> {
     if state.store.matter_count().await? > 0 {
+        seed_bundles(state).await;
         return Ok(0);
     }
     let file: CatalogFile =
@@ -66,6 +68,20 @@ pub async fn seed_demo(state: &AppState) -> Result<usize, Error> {
     if state.store.setting(crate::state::SYNONYMS_SETTING).await?.is_none() {
         crate::actions::save_synonyms(state, &staff, DEMO_SYNONYMS).await?;
     }
+    seed_bundles(state).await;
     tracing::info!(matters = count, at = %Utc::now(), "demo catalog loaded");
     Ok(count)
+}
+
+/// Offers the demo bundles if none are set and the catalog has their matters (an older demo database may not).
+async fn seed_bundles(state: &AppState) {
+    match state.store.setting(crate::state::BUNDLES_SETTING).await {
+        Ok(None) => {
+            if let Err(error) = crate::actions::save_bundles(state, &system_staff("system"), DEMO_BUNDLES).await {
+                tracing::warn!(error = %error.message(), "demo bundles not offered");
+            }
+        }
+        Ok(Some(_)) => {}
+        Err(error) => tracing::warn!(%error, "bundles setting unreadable"),
+    }
 }

@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 /// The name of the setting that holds the synonym list.
 pub const SYNONYMS_SETTING: &str = "search.synonyms";
+/// The "one thing" bundles (一件事), as JSON: `{"bundles": [...]}`.
+pub const BUNDLES_SETTING: &str = "catalog.bundles";
 
 /// UTC+08:00, the time of every service centre in China (Xinjiang's offices keep it too, with later hours).
 pub fn china_standard_time() -> FixedOffset {
@@ -63,6 +65,8 @@ pub struct CatalogSnapshot {
     pub index: SearchIndex,
     pub synonyms: Synonyms,
     pub today: NaiveDate,
+    /// "One thing" bundles whose matters are all in force.
+    pub bundles: Vec<onetrip_domain::bundle::Bundle>,
     /// Public pages rendered from this snapshot for visitors who are not logged in, by path. A new snapshot
     /// starts empty, so a cached page never outlives the catalog it was rendered from.
     pages: Mutex<HashMap<String, CachedPage>>,
@@ -137,6 +141,7 @@ impl CatalogSnapshot {
             index,
             synonyms,
             today,
+            bundles: Vec::new(),
             pages: Mutex::new(HashMap::new()),
         }
     }
@@ -160,6 +165,10 @@ impl CatalogSnapshot {
     /// Matters still handled, in catalog order.
     pub fn active_matters(&self) -> impl Iterator<Item = &Matter> {
         self.active.iter().map(|position| &self.versions[*position].matter)
+    }
+
+    pub fn bundle(&self, code: &str) -> Option<&onetrip_domain::bundle::Bundle> {
+        self.bundles.iter().find(|bundle| bundle.code == code)
     }
 
     pub fn department_name<'a>(&'a self, code: &'a str) -> &'a str {
@@ -293,7 +302,14 @@ impl AppState {
             }),
             None => Synonyms::default(),
         };
-        let snapshot = Arc::new(CatalogSnapshot::build(versions, departments, synonyms, today));
+        let mut snapshot = CatalogSnapshot::build(versions, departments, synonyms, today);
+        if let Some(text) = self.store.setting(BUNDLES_SETTING).await? {
+            match crate::actions::parse_bundles(&snapshot, &text) {
+                Ok(bundles) => snapshot.bundles = bundles,
+                Err(errors) => tracing::warn!(%errors, "stored bundles do not fit the catalog in force; none offered"),
+            }
+        }
+        let snapshot = Arc::new(snapshot);
         replace_if_newer(&self.catalog, generation, snapshot);
         Ok(())
     }

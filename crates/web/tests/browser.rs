@@ -302,7 +302,21 @@ async fn staff_login(client: &Client, base: &str, path: &str, (username, passwor
     fill(client, "#username", username).await;
     fill(client, "#password", password).await;
     click(client, "main form button[type=submit]").await;
-    wait_for_url(client, path).await;
+    wait_for_path(client, path).await;
+}
+
+/// Waits until the browser is at exactly `path`. (A log-in page's own address ends with `?next=PATH`, so
+/// waiting for an address that merely ends with the path would return too early.)
+async fn wait_for_path(client: &Client, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = client.current_url().await.expect("url");
+        if url.path() == path {
+            return;
+        }
+        assert!(Instant::now() < deadline, "expected to arrive at {path}, still at {url}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -384,7 +398,7 @@ async fn an_applicant_applies_online_on_a_phone_and_collects_the_result_after_on
         fill(&client, "#id_number", "654301198001011232").await;
         fill(&client, "#password", "applicant-password-1").await;
         click(&client, "main form button[type=submit]").await;
-        wait_for_url(&client, &format!("/portal/cases/{compact}")).await;
+        wait_for_path(&client, &format!("/portal/cases/{compact}")).await;
         assert!(text_of(&client, "#correction-title").await.contains("请补正"));
         let input = client.find(Locator::Css("#material_3")).await.expect("file input");
         input.send_keys(&page_scan.display().to_string()).await.expect("choose file");
@@ -426,7 +440,7 @@ async fn an_applicant_applies_online_on_a_phone_and_collects_the_result_after_on
         fill(&client, "#id_number", "654301198001011232").await;
         fill(&client, "#password", "applicant-password-1").await;
         click(&client, "main form button[type=submit]").await;
-        wait_for_url(&client, &format!("/portal/cases/{compact}")).await;
+        wait_for_path(&client, &format!("/portal/cases/{compact}")).await;
         assert_eq!(text_of(&client, "#case-trips").await, "1 次");
         let steps = text_of(&client, "#case-events").await;
         for step in ["收件", "一次性告知补正", "补正材料已收", "受理", "审查通过", "作出决定", "办结送达"]

@@ -448,3 +448,120 @@ async fn an_application_nobody_decides_on_is_accepted_by_law_from_the_day_of_rec
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_business_is_started_with_one_application_that_becomes_four_linked_cases() {
+    use onetrip_domain::access::Role;
+    for app in TestApp::all().await {
+        let bundles = app.json(Method::GET, "/api/v1/bundles", None, None).await.json();
+        assert_eq!(bundles["bundles"][0]["code"], "qykb", "{}: the demo offers 企业开办", app.backend);
+        let home = app.get("/").await;
+        assert!(home.text().contains("一件事一次办") && home.text().contains("/bundles/qykb"));
+        let page = app.get("/bundles/qykb").await;
+        assert!(page.text().contains("印章刻制备案") && page.text().contains("企业职工参保登记"));
+        assert!(!page.text().contains("<li>营业执照（"), "the licence made by the bundle is not asked for");
+
+        let (cookie, csrf) = app.sign_up(BUYER, "李四", "13912345678").await;
+        let reply = app.post_form("/portal/bundles/qykb/apply", &cookie, &[("csrf_token", &csrf)]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let draft = reply.location().trim_start_matches("/portal/drafts/").trim_end_matches("/contact").to_string();
+        app.post_form(
+            &format!("/portal/drafts/{draft}/contact"),
+            &cookie,
+            &[("csrf_token", &csrf), ("phone", "13912345678")],
+        )
+        .await;
+        let mut index = 0;
+        loop {
+            let path = format!("/portal/drafts/{draft}/materials/{index}");
+            let page = app.get_with_cookie(&path, &cookie).await;
+            if page.status != StatusCode::OK {
+                break;
+            }
+            let optional = page.text().contains("value=\"skip\"");
+            let reply = if optional {
+                app.post_multipart(&path, &cookie, &[("csrf_token", &csrf), ("choice", "skip")], &[]).await
+            } else {
+                app.post_multipart(
+                    &path,
+                    &cookie,
+                    &[("csrf_token", &csrf), ("choice", "upload")],
+                    &[("file", "材料.pdf", samples::PDF)],
+                )
+                .await
+            };
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "material {index}: {}", reply.text());
+            index += 1;
+        }
+        assert!(index >= 10, "one combined list of the four matters' materials: {index}");
+        let reply = app.post_form(&format!("/portal/drafts/{draft}/submit"), &cookie, &[("csrf_token", &csrf)]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let first = reply.location().trim_start_matches("/portal/cases/").trim_end_matches("?submitted=1").to_string();
+        let page = app.get_with_cookie(&format!("/portal/cases/{first}"), &cookie).await;
+        let linked: Vec<String> = page
+            .text()
+            .split("<ul id=\"bundle-cases\">")
+            .nth(1)
+            .expect("linked cases")
+            .split("</ul>")
+            .next()
+            .expect("list")
+            .split("href=\"/portal/cases/")
+            .skip(1)
+            .map(|rest| rest[..15].to_string())
+            .collect();
+        assert_eq!(linked.len(), 4, "{}: {}", app.backend, page.text());
+
+        // Each department handles its own case; the licence, the seal, invoices and insurance all conclude.
+        let window = app.token(WINDOW).await;
+        let market = app.add_staff("market", vec![Role::Reviewer], Some("scjgj")).await;
+        let police = app.add_staff("police", vec![Role::Reviewer], Some("gaj")).await;
+        let insurance = app.add_staff("insurance", vec![Role::Reviewer], Some("sbj")).await;
+        let tax = app.token(TAX).await;
+        for number in &linked {
+            let case = app.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None).await.json();
+            let accept = json!({ "decision": "accept", "supplied": case["supplied"] });
+            let reply = app
+                .json(Method::POST, &format!("/api/v1/cases/{number}/acceptance"), Some(&window), Some(accept))
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}: {}", case["matter_code"], reply.text());
+            loop {
+                let case = app.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None).await.json();
+                if case["phase"] != "accepted" {
+                    assert_eq!(case["phase"], "granted", "{}", case["matter_code"]);
+                    break;
+                }
+                let tasks = case["review"]["tasks"].as_array().expect("tasks");
+                let (index, task) =
+                    tasks.iter().enumerate().find(|(_, task)| task["state"] == "open").expect("open task");
+                let token = match task["department"].as_str().expect("department") {
+                    "scjgj" => &market,
+                    "gaj" => &police,
+                    "swj" => &tax,
+                    _ => &insurance,
+                };
+                let body = if task["kind"] == "decide" {
+                    json!({ "action": "decide", "task": index, "granted": true })
+                } else {
+                    json!({ "action": "approve", "task": index })
+                };
+                let reply =
+                    app.json(Method::POST, &format!("/api/v1/cases/{number}/review"), Some(token), Some(body)).await;
+                assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+            }
+            let reply = app
+                .json(
+                    Method::POST,
+                    &format!("/api/v1/cases/{number}/delivery"),
+                    Some(&window),
+                    Some(json!({ "method": "online" })),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        }
+        let page = app.get_with_cookie(&format!("/portal/cases/{first}"), &cookie).await;
+        assert_eq!(page.text().matches("已办结送达").count(), 5, "the case itself and its four links: {}", page.text());
+        assert!(page.text().contains("id=\"case-trips\">0 次"), "a business started without a trip");
+        app.finish().await;
+    }
+}

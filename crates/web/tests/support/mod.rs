@@ -261,4 +261,18 @@ impl TestApp {
         let csrf = hidden_input(&home.text(), "csrf_token");
         (cookie, csrf)
     }
+
+    /// Adds a staff account for one test (beyond the shared ones) and returns a bearer token for it.
+    pub async fn add_staff(&self, username: &str, roles: Vec<Role>, department: Option<&str>) -> String {
+        let password = format!("{username}-password-2026");
+        let user = NewUser {
+            username: username.to_string(),
+            display_name: format!("{username} 测试"),
+            password_hash: onetrip_web::auth::hash_password(&password).expect("hash"),
+            roles,
+            department: department.map(str::to_string),
+        };
+        self.state.store.create_user(&user, chrono::Utc::now()).await.expect("user");
+        self.token((username, &password)).await
+    }
 }
