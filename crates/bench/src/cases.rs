@@ -167,7 +167,14 @@ fn percentile(sorted: &[f64], share: f64) -> f64 {
     crate::percentile(sorted, share)
 }
 
-fn application() -> Value {
+fn application(with_file: bool) -> Value {
+    if !with_file {
+        return json!({
+            "matter_code": TRANSFER,
+            "applicant": { "kind": "natural_person", "id_number": BUYER, "name": "李四", "phone": "13912345678" },
+            "supplied": ["provided", "provided", "provided", "provided", "missing", "provided"],
+        });
+    }
     json!({
         "matter_code": TRANSFER,
         "applicant": { "kind": "natural_person", "id_number": BUYER, "name": "李四", "phone": "13912345678" },
@@ -219,10 +226,10 @@ async fn raw_rate(raw: &Raw, seconds: u64, clients: u32) -> Result<f64, String> 
     Ok(total as f64 / started.elapsed().as_secs_f64())
 }
 
-pub async fn submit(database: &str, seconds: u64, clients: u32) -> Result<(), String> {
+pub async fn submit(database: &str, seconds: u64, clients: u32, with_file: bool) -> Result<(), String> {
     let setup = setup(database, clients).await?;
     let raw = raw_rate(&setup.raw, seconds, clients).await?;
-    let body = Bytes::from(application().to_string());
+    let body = Bytes::from(application(with_file).to_string());
     let url = format!("{}/api/v1/cases", setup.base);
     // Warm up: one case, so that the first request does not carry start-up costs.
     let (status, text) =
@@ -260,6 +267,7 @@ pub async fn submit(database: &str, seconds: u64, clients: u32) -> Result<(), St
     let rate = latencies.len() as f64 / elapsed;
     let backend = if database == "sqlite" { "sqlite" } else { "postgres" };
     println!("cases.{backend}.clients {clients}");
+    println!("cases.{backend}.with_pdf_material {with_file}");
     println!("cases.{backend}.submitted {}", latencies.len());
     println!("cases.{backend}.submit_per_second {rate:.0}");
     println!("cases.{backend}.submit_p50_ms {:.2}", percentile(&latencies, 0.5));
@@ -430,7 +438,7 @@ async fn timed(setup: &Setup, path: &str, token: &str, samples: usize) -> Result
 
 pub async fn scale(database: &str, cases: usize) -> Result<(), String> {
     let setup = setup(database, 4).await?;
-    let body = Bytes::from(application().to_string());
+    let body = Bytes::from(application(true).to_string());
     let (status, text) =
         request(&setup.client, "POST", &format!("{}/api/v1/cases", setup.base), &setup.window, Some(body), None)
             .await?;

@@ -196,16 +196,19 @@ fn main() -> std::process::ExitCode {
             let database = arguments.get(2).cloned().unwrap_or_else(|| "sqlite".to_string());
             let seconds = arguments.get(3).and_then(|value| value.parse().ok()).unwrap_or(10);
             let clients = arguments.get(4).and_then(|value| value.parse().ok()).unwrap_or(8);
-            runtime().and_then(|runtime| runtime.block_on(cases::submit(&database, seconds, clients)))
+            let with_file = arguments.get(5).map(String::as_str) != Some("no-file");
+            runtime().and_then(|runtime| runtime.block_on(cases::submit(&database, seconds, clients, with_file)))
         }
         Some("cases-scale") => {
             let database = arguments.get(2).cloned().unwrap_or_else(|| "sqlite".to_string());
             let count = arguments.get(3).and_then(|value| value.parse().ok()).unwrap_or(1_000_000);
             runtime().and_then(|runtime| runtime.block_on(cases::scale(&database, count)))
         }
-        _ => Err("usage: onetrip-bench calendar | search | hello ADDR | cases-submit DATABASE SECONDS CLIENTS | \
+        _ => Err(
+            "usage: onetrip-bench calendar | search | hello ADDR | cases-submit DATABASE SECONDS CLIENTS [no-file] | \
                   cases-scale DATABASE CASES"
-            .to_string()),
+                .to_string(),
+        ),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -29,6 +29,91 @@ use std::time::Duration;
 pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
+    /// New cases go to one writer task that commits them in batches (group commit, see `case_writer`).
+    cases: tokio::sync::mpsc::Sender<CaseJob>,
+}
+
+/// A new case waiting for the SQLite case writer, and where to send the outcome.
+struct CaseJob {
+    case: NewCase,
+    idempotency: Option<(String, String)>,
+    event: CaseEvent,
+    trip: Option<String>,
+    reply: tokio::sync::oneshot::Sender<StoreResult<(CaseRecord, bool)>>,
+}
+
+/// At most this many cases share one SQLite commit.
+const CASE_BATCH: usize = 64;
+
+/// Group commit for SQLite, which has one writer and pays one fsync per commit: the cases that arrive while
+/// a commit is under way are written together in the next transaction. If one of them fails, the batch is
+/// rolled back and each case written on its own, so that one failing case does not take the others with it.
+/// Every caller hears back only after the commit that holds its case, so an acknowledged case is durable.
+async fn case_writer(writer: SqlitePool, mut jobs: tokio::sync::mpsc::Receiver<CaseJob>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < CASE_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match write_case_batch(&writer, &batch).await {
+            Ok(results) => {
+                for (job, result) in batch.into_iter().zip(results) {
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(error) => {
+                let message = error.to_string();
+                for job in batch {
+                    let _ = job.reply.send(Err(StoreError::Database(sqlx::Error::Protocol(message.clone()))));
+                }
+            }
+        }
+    }
+}
+
+async fn write_case_batch(writer: &SqlitePool, batch: &[CaseJob]) -> StoreResult<Vec<StoreResult<(CaseRecord, bool)>>> {
+    // The common case: every case of the batch goes in, in one transaction.
+    let mut transaction = writer.begin().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    let mut failed = false;
+    for job in batch {
+        let idempotency = job.idempotency.as_ref().map(|(scope, key)| (scope.as_str(), key.as_str()));
+        match SqliteStore::insert_case(&mut transaction, &job.case, idempotency, &job.event, job.trip.as_deref()).await
+        {
+            Ok(created) => results.push(created),
+            Err(_) => {
+                failed = true;
+                break;
+            }
+        }
+    }
+    if !failed {
+        transaction.commit().await?;
+        return Ok(results.into_iter().map(Ok).collect());
+    }
+    // One case failed: nothing of the batch is kept, and each case is written on its own, so that only the
+    // failing one reports its error.
+    transaction.rollback().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let idempotency = job.idempotency.as_ref().map(|(scope, key)| (scope.as_str(), key.as_str()));
+        let mut transaction = writer.begin().await?;
+        match SqliteStore::insert_case(&mut transaction, &job.case, idempotency, &job.event, job.trip.as_deref()).await
+        {
+            Ok(created) => {
+                transaction.commit().await?;
+                results.push(Ok(created));
+            }
+            Err(error) => {
+                transaction.rollback().await?;
+                results.push(Err(error));
+            }
+        }
+    }
+    Ok(results)
 }
 
 impl SqliteStore {
@@ -51,7 +136,29 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
-        Ok(Self { reader, writer })
+        let (cases, jobs) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(case_writer(writer.clone(), jobs));
+        Ok(Self { reader, writer, cases })
+    }
+
+    async fn commit_case(
+        &self,
+        case: &NewCase,
+        idempotency: Option<(&str, &str)>,
+        event: &CaseEvent,
+        trip: Option<&str>,
+    ) -> StoreResult<(CaseRecord, bool)> {
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        let job = CaseJob {
+            case: case.clone(),
+            idempotency: idempotency.map(|(scope, key)| (scope.to_string(), key.to_string())),
+            event: event.clone(),
+            trip: trip.map(str::to_string),
+            reply,
+        };
+        let gone = || StoreError::Database(sqlx::Error::Protocol("the case writer has stopped".to_string()));
+        self.cases.send(job).await.map_err(|_| gone())?;
+        outcome.await.map_err(|_| gone())?
     }
 }
 
@@ -79,6 +186,19 @@ impl PostgresStore {
         let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         Ok(Self { reader: pool.clone(), writer: pool })
+    }
+
+    async fn commit_case(
+        &self,
+        case: &NewCase,
+        idempotency: Option<(&str, &str)>,
+        event: &CaseEvent,
+        trip: Option<&str>,
+    ) -> StoreResult<(CaseRecord, bool)> {
+        let mut transaction = self.writer.begin().await?;
+        let created = Self::insert_case(&mut transaction, case, idempotency, event, trip).await?;
+        transaction.commit().await?;
+        Ok(created)
     }
 
     /// Drops a schema made by `connect` (test clean-up).
@@ -392,6 +512,126 @@ macro_rules! store_queries {
                         .await?;
                 }
                 Ok(())
+            }
+
+            /// Creates a case in the caller's transaction (see `Store::create_case`).
+            async fn insert_case(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                case: &NewCase,
+                idempotency: Option<(&str, &str)>,
+                event: &CaseEvent,
+                trip: Option<&str>,
+            ) -> StoreResult<(CaseRecord, bool)> {
+                if let Some((scope, key)) = idempotency {
+                    let existing: Option<String> =
+                        sqlx::query_scalar("SELECT case_number FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                            .bind(scope)
+                            .bind(key)
+                            .fetch_optional(&mut **transaction)
+                            .await?;
+                    if let Some(existing) = existing {
+                        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
+                            .bind(&existing)
+                            .fetch_one(&mut **transaction)
+                            .await?;
+                        return Ok((case_from_row(&row)?, false));
+                    }
+                }
+                let day = case.day.format("%Y-%m-%d").to_string();
+                let sequence: i64 = sqlx::query_scalar(
+                    "INSERT INTO case_sequences (day, last) VALUES ($1, 1) \
+                     ON CONFLICT (day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
+                )
+                .bind(&day)
+                .fetch_one(&mut **transaction)
+                .await?;
+                let number = CaseNumber::new(case.day, u32::try_from(sequence).unwrap_or(u32::MAX))
+                    .map_err(|error| StoreError::Conflict(error.to_string()))?;
+                let at = millis(event.at);
+                sqlx::query(
+                    "INSERT INTO cases (number, matter_code, matter_version, department, applicant_id, channel, phase, \
+                     document, revision, corrections, received_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $10)",
+                )
+                .bind(number.compact())
+                .bind(&case.matter_code)
+                .bind(i64::from(case.matter_version))
+                .bind(&case.department)
+                .bind(case.applicant_id)
+                .bind(&case.channel)
+                .bind(&case.phase)
+                .bind(&case.document)
+                .bind(millis(case.received_at))
+                .bind(at)
+                .execute(&mut **transaction)
+                .await?;
+                if let Some((scope, key)) = idempotency {
+                    sqlx::query("INSERT INTO idempotency_keys (scope, key, case_number, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(scope)
+                        .bind(key)
+                        .bind(number.compact())
+                        .bind(at)
+                        .execute(&mut **transaction)
+                        .await?;
+                }
+                if let Some(draft) = &case.draft {
+                    let marked = sqlx::query(
+                        "UPDATE drafts SET case_number = $1, updated_at = $2 WHERE id = $3 AND case_number IS NULL",
+                    )
+                    .bind(number.compact())
+                    .bind(at)
+                    .bind(draft)
+                    .execute(&mut **transaction)
+                    .await?;
+                    if marked.rows_affected() != 1 {
+                        return Err(StoreError::Conflict("这份申请已经提交过了".to_string()));
+                    }
+                }
+                for file in &case.files {
+                    sqlx::query(
+                        "INSERT INTO stored_files (id, owner, name, kind, size, sha256, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&file.id)
+                    .bind(&file.owner)
+                    .bind(&file.name)
+                    .bind(&file.kind)
+                    .bind(i64::try_from(file.size).unwrap_or(i64::MAX))
+                    .bind(&file.sha256)
+                    .bind(millis(file.created_at))
+                    .execute(&mut **transaction)
+                    .await?;
+                }
+                Self::record_case_event(transaction, &number, event, trip).await?;
+                let notifications: Vec<Notification> = case
+                    .notifications
+                    .iter()
+                    .map(|message| Notification {
+                        body: message.body.replace("{number}", &number.to_string()),
+                        ..message.clone()
+                    })
+                    .collect();
+                Self::record_notifications(transaction, &number, &notifications, at).await?;
+                // What was written, without reading it back.
+                let record = CaseRecord {
+                    number,
+                    matter_code: case.matter_code.clone(),
+                    matter_version: case.matter_version,
+                    department: case.department.clone(),
+                    applicant_id: case.applicant_id,
+                    channel: case.channel.clone(),
+                    phase: case.phase.clone(),
+                    document: case.document.clone(),
+                    revision: 1,
+                    corrections: 0,
+                    received_at: from_millis(millis(case.received_at)),
+                    accepted_at: None,
+                    due_at: None,
+                    warn_at: None,
+                    created_at: from_millis(at),
+                    updated_at: from_millis(at),
+                };
+                Ok((record, true))
             }
 
             /// Puts messages to the applicant in the outbox, in the caller's transaction.
@@ -842,89 +1082,7 @@ macro_rules! store_queries {
                 event: &CaseEvent,
                 trip: Option<&str>,
             ) -> StoreResult<(CaseRecord, bool)> {
-                let mut transaction = self.writer.begin().await?;
-                if let Some((scope, key)) = idempotency {
-                    let existing: Option<String> =
-                        sqlx::query_scalar("SELECT case_number FROM idempotency_keys WHERE scope = $1 AND key = $2")
-                            .bind(scope)
-                            .bind(key)
-                            .fetch_optional(&mut *transaction)
-                            .await?;
-                    if let Some(existing) = existing {
-                        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
-                            .bind(&existing)
-                            .fetch_one(&mut *transaction)
-                            .await?;
-                        return Ok((case_from_row(&row)?, false));
-                    }
-                }
-                let day = case.day.format("%Y-%m-%d").to_string();
-                let sequence: i64 = sqlx::query_scalar(
-                    "INSERT INTO case_sequences (day, last) VALUES ($1, 1) \
-                     ON CONFLICT (day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
-                )
-                .bind(&day)
-                .fetch_one(&mut *transaction)
-                .await?;
-                let number = CaseNumber::new(case.day, u32::try_from(sequence).unwrap_or(u32::MAX))
-                    .map_err(|error| StoreError::Conflict(error.to_string()))?;
-                let at = millis(event.at);
-                sqlx::query(
-                    "INSERT INTO cases (number, matter_code, matter_version, department, applicant_id, channel, phase, \
-                     document, revision, corrections, received_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $10)",
-                )
-                .bind(number.compact())
-                .bind(&case.matter_code)
-                .bind(i64::from(case.matter_version))
-                .bind(&case.department)
-                .bind(case.applicant_id)
-                .bind(&case.channel)
-                .bind(&case.phase)
-                .bind(&case.document)
-                .bind(millis(case.received_at))
-                .bind(at)
-                .execute(&mut *transaction)
-                .await?;
-                if let Some((scope, key)) = idempotency {
-                    sqlx::query("INSERT INTO idempotency_keys (scope, key, case_number, created_at) VALUES ($1, $2, $3, $4)")
-                        .bind(scope)
-                        .bind(key)
-                        .bind(number.compact())
-                        .bind(at)
-                        .execute(&mut *transaction)
-                        .await?;
-                }
-                if let Some(draft) = &case.draft {
-                    let marked = sqlx::query(
-                        "UPDATE drafts SET case_number = $1, updated_at = $2 WHERE id = $3 AND case_number IS NULL",
-                    )
-                    .bind(number.compact())
-                    .bind(at)
-                    .bind(draft)
-                    .execute(&mut *transaction)
-                    .await?;
-                    if marked.rows_affected() != 1 {
-                        return Err(StoreError::Conflict("这份申请已经提交过了".to_string()));
-                    }
-                }
-                Self::record_case_event(&mut transaction, &number, event, trip).await?;
-                let notifications: Vec<Notification> = case
-                    .notifications
-                    .iter()
-                    .map(|message| Notification {
-                        body: message.body.replace("{number}", &number.to_string()),
-                        ..message.clone()
-                    })
-                    .collect();
-                Self::record_notifications(&mut transaction, &number, &notifications, at).await?;
-                let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
-                    .bind(number.compact())
-                    .fetch_one(&mut *transaction)
-                    .await?;
-                let record = case_from_row(&row)?;
-                transaction.commit().await?;
-                Ok((record, true))
+                self.commit_case(case, idempotency, event, trip).await
             }
 
             async fn case_by_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<Option<CaseRecord>> {
@@ -1279,7 +1437,7 @@ macro_rules! store_queries {
             async fn at_risk(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<AtRisk>> {
                 let cases = sqlx::query(
                     "SELECT number AS case_number, matter_code, department, CAST(NULL AS BIGINT) AS task, CAST(NULL AS TEXT) AS name, warn_at, due_at \
-                     FROM cases WHERE phase = 'accepted' AND warn_at <= $1 ORDER BY due_at, number LIMIT $2",
+                     FROM cases WHERE phase = 'accepted' AND warn_at <= $1 ORDER BY due_at LIMIT $2",
                 )
                 .bind(millis(now))
                 .bind(i64::from(limit))
@@ -1289,7 +1447,7 @@ macro_rules! store_queries {
                     "SELECT t.case_number, c.matter_code, t.department, t.task, t.name, t.warn_at, t.due_at \
                      FROM case_tasks t JOIN cases c ON c.number = t.case_number \
                      WHERE t.state = 'open' AND t.warn_at <= $1 AND c.phase = 'accepted' \
-                     ORDER BY t.due_at, t.case_number LIMIT $2",
+                     ORDER BY t.due_at LIMIT $2",
                 )
                 .bind(millis(now))
                 .bind(i64::from(limit))

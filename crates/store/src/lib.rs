@@ -119,6 +119,8 @@ pub struct NewCase {
     pub received_at: DateTime<Utc>,
     /// The online application this case comes from: marked submitted in the same transaction.
     pub draft: Option<String>,
+    /// Files sent with the case whose bytes are stored already: recorded in the same transaction.
+    pub files: Vec<StoredFile>,
     /// Messages to the applicant announcing the new case; `{number}` in a body becomes the case's number.
     pub notifications: Vec<Notification>,
 }

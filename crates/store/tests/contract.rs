@@ -232,6 +232,7 @@ fn new_case(applicant_id: i64, day: &str) -> onetrip_store::NewCase {
         document: "{}".into(),
         received_at: at(0),
         draft: None,
+        files: Vec::new(),
         notifications: vec![onetrip_store::Notification {
             channel: "sms".into(),
             recipient: "13800000000".into(),
@@ -463,6 +464,74 @@ async fn portal_sessions_drafts_and_files_keep_what_they_are_given() {
         );
         assert_eq!(store.cases_in_phase("received", Some("scjgj"), 10).await.expect("queue").len(), 1);
         assert!(store.cases_in_phase("received", Some("swj"), 10).await.expect("queue").is_empty());
+        test.finish().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_submitted_at_once_get_distinct_numbers_and_one_failure_spoils_no_other() {
+    for test in test_stores().await {
+        let store = test.store.clone();
+        let identity = onetrip_domain::applicant::ApplicantIdentity::parse("natural_person", "11010519491231002X")
+            .expect("identity");
+        let id = store
+            .create_applicant(
+                &onetrip_store::NewApplicant {
+                    identity,
+                    name: "张三".into(),
+                    phone: "13800000000".into(),
+                    password_hash: None,
+                },
+                at(0),
+            )
+            .await
+            .expect("applicant");
+        // A draft already submitted: a second case from it must fail, alone.
+        let draft = onetrip_store::Draft {
+            id: "used".into(),
+            applicant_id: id,
+            matter_code: "00013112700401".into(),
+            document: "{}".into(),
+            case_number: None,
+            created_at: at(1),
+            updated_at: at(1),
+        };
+        store.create_draft(&draft).await.expect("draft");
+        let mut first = new_case(id, "2026-11-27");
+        first.draft = Some("used".into());
+        store.create_case(&first, None, &event("submit", "", "received", 2), None).await.expect("first");
+        let mut tasks = Vec::new();
+        for index in 0..24 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut case = new_case(id, "2026-11-27");
+                if index == 7 {
+                    case.draft = Some("used".into());
+                }
+                let key = format!("k-{index}");
+                store.create_case(&case, Some(("test", &key)), &event("submit", "", "received", 3), None).await
+            }));
+        }
+        let mut numbers = Vec::new();
+        let mut failures = 0;
+        for task in tasks {
+            match task.await.expect("task") {
+                Ok((record, created)) => {
+                    assert!(created);
+                    numbers.push(record.number.compact());
+                }
+                Err(StoreError::Conflict(_)) => failures += 1,
+                Err(other) => panic!("{}: {other}", test.name),
+            }
+        }
+        assert_eq!(failures, 1, "{}: only the case from the used draft fails", test.name);
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), 23, "{}: every other case has its own number", test.name);
+        for number in &numbers {
+            let parsed = onetrip_domain::case_number::CaseNumber::parse(number).expect("number");
+            assert!(store.case(&parsed).await.expect("query").is_some(), "{}: acknowledged means stored", test.name);
+        }
         test.finish().await;
     }
 }

@@ -273,10 +273,12 @@ pub async fn submit(
     let mut files = vec![Vec::new(); version.matter.materials.len()];
     let mut supplied = request.supplied;
     supplied.resize(version.matter.materials.len(), Supplied::Missing);
+    let mut stored = Vec::new();
     for (material, name, bytes) in decoded {
-        let id = crate::portal::store_upload(state, &format!("user:{}", staff.user.id), &name, bytes).await?;
-        files[material].push(id);
+        let file = crate::portal::put_upload(state, &format!("user:{}", staff.user.id), &name, bytes).await?;
+        files[material].push(file.id.clone());
         supplied[material] = Supplied::Provided;
+        stored.push(file);
     }
     register(
         state,
@@ -290,6 +292,7 @@ pub async fn submit(
             idempotency: idempotency_key.map(|key| (scope.as_str(), key)),
             draft: None,
             bundle: None,
+            stored,
         },
     )
     .await
@@ -306,6 +309,8 @@ struct Registration<'a> {
     idempotency: Option<(&'a str, &'a str)>,
     draft: Option<String>,
     bundle: Option<BundleLink>,
+    /// Files sent with the application, bytes stored already, recorded with the case.
+    stored: Vec<onetrip_store::StoredFile>,
 }
 
 /// A text message to the applicant's phone, signed with the centre's name.
@@ -318,8 +323,18 @@ pub fn sms(state: &AppState, applicant: &Applicant, text: String) -> Notificatio
 }
 
 async fn register(state: &AppState, registration: Registration<'_>) -> Result<(CaseRecord, bool), Error> {
-    let Registration { version, applicant, mut supplied, mut files, channel, event, idempotency, draft, bundle } =
-        registration;
+    let Registration {
+        version,
+        applicant,
+        mut supplied,
+        mut files,
+        channel,
+        event,
+        idempotency,
+        draft,
+        bundle,
+        stored,
+    } = registration;
     let now = state.now();
     supplied.resize(version.matter.materials.len(), Supplied::Missing);
     files.resize(version.matter.materials.len(), Vec::new());
@@ -357,6 +372,7 @@ async fn register(state: &AppState, registration: Registration<'_>) -> Result<(C
         received_at: now,
         draft,
         notifications: vec![message],
+        files: stored,
     };
     let trip = (channel == "window").then_some("递交申请材料");
     let (record, created) = state.store.create_case(&case, idempotency, &event, trip).await?;
@@ -417,6 +433,7 @@ pub async fn submit_bundle(
                 idempotency: Some(("draft", &key)),
                 draft: last.then(|| draft_id.to_string()),
                 bundle: Some(link.clone()),
+                stored: Vec::new(),
             },
         )
         .await?;
@@ -455,6 +472,7 @@ pub async fn submit_online(
             idempotency: Some(("draft", draft_id)),
             draft: Some(draft_id.to_string()),
             bundle: None,
+            stored: Vec::new(),
         },
     )
     .await?;

@@ -887,21 +887,28 @@ pub async fn read_submission(mut multipart: Multipart) -> Result<Submission, Err
 
 /// Checks an upload by its content and keeps it: bytes in the file-storage layer, facts in the database.
 pub async fn store_upload(state: &AppState, owner: &str, name: &str, bytes: Vec<u8>) -> Result<String, Error> {
+    let file = put_upload(state, owner, name, bytes).await?;
+    state.store.add_file(&file).await?;
+    Ok(file.id)
+}
+
+/// Checks an upload by its content and stores its bytes durably; returns what the database is to record
+/// (the caller records it, possibly in the same transaction as the case it belongs to).
+pub async fn put_upload(state: &AppState, owner: &str, name: &str, bytes: Vec<u8>) -> Result<StoredFile, Error> {
     let kind =
         upload::sniff(&bytes).map_err(|error| Error::Validation(FieldErrors::single("file", error.to_string())))?;
-    let id = random_token();
-    let file = StoredFile {
-        id: id.clone(),
+    let size = bytes.len() as u64;
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    let id = state.files.put(bytes).await.map_err(|error| Error::Internal(error.to_string()))?;
+    Ok(StoredFile {
+        id,
         owner: owner.to_string(),
         name: upload::clean_file_name(name),
         kind: kind.code().to_string(),
-        size: bytes.len() as u64,
-        sha256: format!("{:x}", Sha256::digest(&bytes)),
+        size,
+        sha256,
         created_at: Utc::now(),
-    };
-    state.files.put(&id, bytes).await.map_err(|error| Error::Internal(error.to_string()))?;
-    state.store.add_file(&file).await?;
-    Ok(id)
+    })
 }
 
 pub async fn save_material(

@@ -52,7 +52,9 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_by_case ON notifications (case_number, id);
 
 -- When less than the configured share of the time is left (yellow card); red is `due_at` itself.
+-- The supervision page counts at-risk cases by department and matter from this index alone (it holds every
+-- column the count needs), and lists the most overdue cases and steps by walking (phase|state, due_at).
 ALTER TABLE cases ADD COLUMN warn_at BIGINT;
-CREATE INDEX cases_at_risk ON cases (phase, warn_at);
+CREATE INDEX cases_at_risk ON cases (phase, warn_at, department, matter_code, due_at);
 ALTER TABLE case_tasks ADD COLUMN warn_at BIGINT;
-CREATE INDEX case_tasks_at_risk ON case_tasks (state, warn_at);
+CREATE INDEX case_tasks_at_risk ON case_tasks (state, due_at, warn_at);
