@@ -384,7 +384,21 @@ pub struct Step {
     pub standard: String,
     #[serde(default)]
     pub result: String,
+    /// 会签: how many reviewers of the step's department must each sign it off (1 for an ordinary step).
+    #[serde(default = "one_sign_off", skip_serializing_if = "is_one_sign_off")]
+    pub sign_offs: u8,
 }
+
+fn one_sign_off() -> u8 {
+    1
+}
+
+fn is_one_sign_off(value: &u8) -> bool {
+    *value == 1
+}
+
+/// The most reviewers one step may need for its joint sign-off.
+pub const MAX_SIGN_OFFS: u8 = 9;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fee {
@@ -672,6 +686,11 @@ pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), Fiel
         if step.limit.half_days() > matter.statutory_limit.half_days() {
             errors.add(format!("steps[{index}].limit"), "环节时限不能长于事项的法定办结时限");
         }
+        if step.sign_offs == 0 || step.sign_offs > MAX_SIGN_OFFS {
+            errors.add(format!("steps[{index}].sign_offs"), format!("会签人数应为 1 到 {MAX_SIGN_OFFS}，普通环节填 1"));
+        } else if step.sign_offs > 1 && !matches!(step.kind, StepKind::Review | StepKind::Check) {
+            errors.add(format!("steps[{index}].sign_offs"), "只有审查、审核环节可以会签；决定环节由一人作出决定");
+        }
     }
     if matter.materials.is_empty() && matter.kind == MatterKind::AdministrativeLicence {
         errors.add("materials", "行政许可事项至少应有一项申请材料");
@@ -804,6 +823,7 @@ pub(crate) mod tests {
             limit: TimeLimit::HalfDays(2),
             standard: "材料齐全、符合法定形式".to_string(),
             result: String::new(),
+            sign_offs: 1,
         };
         Matter {
             code: "00013112700401".to_string(),

@@ -37,6 +37,15 @@ pub struct Task {
     /// Who approved it, and whether that reviewer proposed refusal instead.
     pub approved_by: Option<String>,
     pub refusal_proposed: Option<String>,
+    /// 会签: how many reviewers must sign this task off, and who has so far.
+    #[serde(default = "one")]
+    pub sign_offs_required: u8,
+    #[serde(default)]
+    pub signed_by: Vec<String>,
+}
+
+fn one() -> u8 {
+    1
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +108,8 @@ pub enum ReviewError {
     NoEarlierStage,
     #[error("办件已有决定，不能再办理")]
     AlreadyDecided,
+    #[error("您已经会签过这个环节，还需要本部门其他审查人员会签")]
+    AlreadySigned,
     #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
@@ -126,6 +137,8 @@ pub fn open_review(matter: &Matter, calendar: &Calendar, accepted_at: NaiveDateT
             due: None,
             approved_by: None,
             refusal_proposed: None,
+            sign_offs_required: step.sign_offs.max(1),
+            signed_by: Vec::new(),
         })
         .collect();
     let mut review = Review { tasks, outcome: None };
@@ -209,9 +222,20 @@ pub fn decide(
                 _ => None,
             };
             let done = &mut next.tasks[index];
+            if done.signed_by.contains(&reviewer.name) {
+                return Err(ReviewError::AlreadySigned);
+            }
+            done.signed_by.push(reviewer.name.clone());
+            if let Some(reason) = refusal {
+                let reasons = done.refusal_proposed.take().map(|earlier| format!("{earlier}；{reason}"));
+                done.refusal_proposed = Some(reasons.unwrap_or(reason));
+            }
+            // A joint sign-off (会签) stays open until enough reviewers have signed.
+            if done.signed_by.len() < usize::from(done.sign_offs_required.max(1)) {
+                return Ok(next);
+            }
             done.state = TaskState::Done;
-            done.approved_by = Some(reviewer.name.clone());
-            done.refusal_proposed = refusal;
+            done.approved_by = Some(done.signed_by.join("、"));
             open_next_stage(&mut next, matter, calendar, now)?;
             conclude_without_decision_step(&mut next);
         }
@@ -228,6 +252,7 @@ pub fn decide(
                 other.due = None;
                 other.approved_by = None;
                 other.refusal_proposed = None;
+                other.signed_by.clear();
             }
             open_next_stage(&mut next, matter, calendar, now)?;
         }
@@ -277,6 +302,7 @@ mod tests {
             limit: TimeLimit::HalfDays(days * 2),
             standard: String::new(),
             result: String::new(),
+            sign_offs: 1,
         };
         matter.steps = vec![
             step("受理", StepKind::Accept, "", 1, 1),
@@ -465,5 +491,28 @@ mod tests {
         on_the_spot.steps.retain(|step| !is_review_step(step.kind));
         let review = open_review(&on_the_spot, &calendar, crate::test_support::at("2026-03-02 10:00")).expect("open");
         assert_eq!(review.outcome, Some(Outcome::Granted), "no review step: concluded at acceptance");
+    }
+
+    #[test]
+    fn a_joint_sign_off_needs_that_many_different_reviewers() {
+        let calendar = crate::test_support::calendar();
+        let mut joint = matter();
+        joint.steps[1].sign_offs = 2;
+        let accepted = crate::test_support::at("2026-03-02 10:00");
+        let review = open_review(&joint, &calendar, accepted).expect("open");
+        assert_eq!(review.tasks[0].sign_offs_required, 2);
+        let approve = ReviewAction::Approve { task: 0 };
+        let later = crate::test_support::at("2026-03-03 10:00");
+        let once =
+            decide(&review, &joint, &approve, &reviewer("甲", &joint.department), &calendar, later).expect("first");
+        assert_eq!(once.tasks[0].state, TaskState::Open, "one of two signatures keeps the step open");
+        assert_eq!(
+            decide(&once, &joint, &approve, &reviewer("甲", &joint.department), &calendar, later),
+            Err(ReviewError::AlreadySigned)
+        );
+        let twice =
+            decide(&once, &joint, &approve, &reviewer("乙", &joint.department), &calendar, later).expect("second");
+        assert_eq!(twice.tasks[0].state, TaskState::Done);
+        assert_eq!(twice.tasks[0].approved_by.as_deref(), Some("甲、乙"));
     }
 }

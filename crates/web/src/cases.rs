@@ -750,9 +750,9 @@ pub async fn review_case(
     let next = review::decide(&current, &version.matter, &action, &reviewer, &calendar, local(state, state.now()))
         .map_err(|error| match error {
             review::ReviewError::NotYourDepartment => Error::Forbidden,
-            review::ReviewError::TaskNotOpen | review::ReviewError::AlreadyDecided => {
-                Error::Conflict(error.to_string())
-            }
+            review::ReviewError::TaskNotOpen
+            | review::ReviewError::AlreadyDecided
+            | review::ReviewError::AlreadySigned => Error::Conflict(error.to_string()),
             review::ReviewError::NoSuchTask => Error::NotFound("这个环节".to_string()),
             other => Error::Validation(FieldErrors::single("action", other.to_string())),
         })?;
@@ -1102,7 +1102,7 @@ pub struct TaskLine {
     pub department: String,
     pub department_code: String,
     pub stage: u16,
-    pub state: &'static str,
+    pub state: String,
     pub open: bool,
     pub decide: bool,
     pub due: String,
@@ -1282,10 +1282,13 @@ pub async fn case_view(state: &AppState, record: &CaseRecord, document: &CaseDoc
             department_code: task.department.clone(),
             stage: task.stage,
             state: match task.state {
-                TaskState::Waiting => "待前一阶段完成",
-                TaskState::Open => "办理中",
-                TaskState::Done if task.refusal_proposed.is_some() => "已办（建议不予许可）",
-                TaskState::Done => "已办结",
+                TaskState::Waiting => "待前一阶段完成".to_string(),
+                TaskState::Open if task.sign_offs_required > 1 => {
+                    format!("会签中（{}/{} 人已签）", task.signed_by.len(), task.sign_offs_required)
+                }
+                TaskState::Open => "办理中".to_string(),
+                TaskState::Done if task.refusal_proposed.is_some() => "已办（建议不予许可）".to_string(),
+                TaskState::Done => "已办结".to_string(),
             },
             open: task.state == TaskState::Open,
             decide: task.kind == onetrip_domain::catalog::StepKind::Decide,

@@ -410,8 +410,21 @@ fn step_columns() -> Vec<Column<Step>> {
         column!(limit "时限", limit),
         column!(text "审查标准", standard),
         column!(text "办理结果", result),
+        Column {
+            header: SIGN_OFFS_HEADER,
+            field: "sign_offs",
+            get: |item| item.sign_offs.to_string(),
+            // Blank (or a workbook made before the column existed) means an ordinary step.
+            set: |item, value| {
+                item.sign_offs = if value.trim().is_empty() { 1 } else { parse_number(value, SIGN_OFFS_HEADER)? };
+                Ok(())
+            },
+        },
     ]
 }
+
+/// Added after the first release: a workbook without it is still read, every step counting as ordinary.
+const SIGN_OFFS_HEADER: &str = "会签人数";
 
 fn fee_columns() -> Vec<Column<Fee>> {
     vec![
@@ -567,6 +580,7 @@ pub fn blank_step() -> Step {
         limit: TimeLimit::HalfDays(2),
         standard: String::new(),
         result: String::new(),
+        sign_offs: 1,
     }
 }
 
@@ -747,7 +761,7 @@ fn read_sheet<T>(
     }
     let positions: Vec<Option<usize>> = columns.iter().map(|column| position(column.header)).collect();
     for (column, found) in columns.iter().zip(&positions) {
-        if found.is_none() {
+        if found.is_none() && column.header != SIGN_OFFS_HEADER {
             missing.push(column.header);
         }
     }

@@ -128,6 +128,7 @@ fn step_row(s: &Step) -> RowValues {
         ("limit", limit_value(s.limit)),
         ("standard", s.standard.clone()),
         ("result", s.result.clone()),
+        ("sign_offs", s.sign_offs.to_string()),
     ])
 }
 
@@ -342,7 +343,7 @@ const MATERIAL_FIELDS: [&str; 15] = [
     "pledge_allowed",
     "remarks",
 ];
-const STEP_FIELDS: [&str; 7] = ["name", "kind", "department", "stage", "limit", "standard", "result"];
+const STEP_FIELDS: [&str; 8] = ["name", "kind", "department", "stage", "limit", "standard", "result", "sign_offs"];
 const RESULT_FIELDS: [&str; 3] = ["name", "kind", "sample"];
 const FEE_FIELDS: [&str; 5] = ["name", "standard", "basis", "reducible", "reduction_basis"];
 const PROCEDURE_FIELDS: [&str; 4] = ["name", "limit", "basis", "counts_in_limit"];
@@ -434,6 +435,9 @@ pub fn parse_submission(
         row_parse(path("limit"), TimeLimit::parse_text(&row["limit"]).map(|v| step.limit = v));
         step.standard = row["standard"].clone();
         step.result = row["result"].clone();
+        if !row["sign_offs"].trim().is_empty() {
+            row_parse(path("sign_offs"), number(&row["sign_offs"]).map(|v| step.sign_offs = v));
+        }
         matter.steps.push(step);
     }
     for (index, row) in reader.rows("result", &RESULT_FIELDS).iter().enumerate() {

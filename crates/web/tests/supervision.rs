@@ -224,3 +224,49 @@ async fn matters_whose_cases_need_more_trips_than_published_are_flagged_with_the
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_step_with_joint_sign_off_waits_for_two_reviewers_of_its_department() {
+    use onetrip_domain::access::Role;
+    for app in TestApp::all().await {
+        // The land office's 登记审核 becomes a joint sign-off of two reviewers (a new version of the matter).
+        let editor = app.add_staff("editor2", vec![Role::CatalogEditor], None).await;
+        let current = app.json(Method::GET, &format!("/api/v1/matters/{TRANSFER}"), None, None).await.json();
+        let mut matter = current["matter"].clone();
+        let steps = matter["steps"].as_array_mut().expect("steps");
+        let position = steps.iter().position(|step| step["name"] == "登记审核").expect("登记审核");
+        let today = app.state.today().to_string();
+        let adjustment = json!({ "kind": "adjust", "reason": "登记审核改为两人会签", "effective_date": today });
+        steps[position]["sign_offs"] = json!(12);
+        let body = json!({ "expected_version": current["version"], "adjustment": adjustment, "matter": matter });
+        let reply = app.json(Method::PUT, &format!("/api/v1/matters/{TRANSFER}"), Some(&editor), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+        assert!(reply.json()["fields"][format!("steps[{position}].sign_offs")].is_string(), "{}", reply.text());
+        matter["steps"][position]["sign_offs"] = json!(2);
+        let body = json!({ "expected_version": current["version"], "adjustment": adjustment, "matter": matter });
+        let reply = app.json(Method::PUT, &format!("/api/v1/matters/{TRANSFER}"), Some(&editor), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}: {}", app.backend, reply.text());
+
+        let window = app.token(WINDOW).await;
+        let number = accepted_transfer(&app, &window).await;
+        let land = app.token(LAND).await;
+        let second = app.add_staff("land2", vec![Role::Reviewer], Some("zrzyj")).await;
+        let task = case(&app, &window, &number).await["review"]["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .position(|task| task["name"] == "登记审核")
+            .expect("task");
+        let approve = json!({ "action": "approve", "task": task });
+        let path = format!("/api/v1/cases/{number}/review");
+        let reply = app.json(Method::POST, &path, Some(&land), Some(approve.clone())).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        assert_eq!(reply.json()["review"]["tasks"][task]["state"], "open", "one signature of two");
+        let reply = app.json(Method::POST, &path, Some(&land), Some(approve.clone())).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "the same reviewer cannot sign twice");
+        let reply = app.json(Method::POST, &path, Some(&second), Some(approve)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        assert_eq!(reply.json()["review"]["tasks"][task]["state"], "done", "{}: two signatures", app.backend);
+        app.finish().await;
+    }
+}

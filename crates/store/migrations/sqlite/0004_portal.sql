@@ -52,9 +52,10 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_by_case ON notifications (case_number, id);
 
 -- When less than the configured share of the time is left (yellow card); red is `due_at` itself.
--- The supervision page counts at-risk cases by department and matter from this index alone (it holds every
--- column the count needs), and lists the most overdue cases and steps by walking (phase|state, due_at).
+-- The supervision page counts at-risk cases by department and matter from this index alone: it holds every
+-- column the count needs, in the order of the grouping, so the count is one pass over the index without a
+-- sort. The most overdue cases and steps are listed by walking (phase|state, due_at).
 ALTER TABLE cases ADD COLUMN warn_at BIGINT;
-CREATE INDEX cases_at_risk ON cases (phase, warn_at, department, matter_code, due_at);
+CREATE INDEX cases_at_risk ON cases (phase, department, matter_code, warn_at, due_at);
 ALTER TABLE case_tasks ADD COLUMN warn_at BIGINT;
 CREATE INDEX case_tasks_at_risk ON case_tasks (state, due_at, warn_at);
