@@ -1,5 +1,6 @@
 //! A case acknowledged to the applicant survives `kill -9` of the server a moment later: the real binary,
-//! on SQLite, killed right after it answered 201, then started again on the same file.
+//! killed right after it answered 201, then started again on the same database: a SQLite file, and a fresh
+//! PostgreSQL schema when `ONETRIP_TEST_DATABASE_URL` is set (required with `ONETRIP_REQUIRE_POSTGRES=1`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
 
@@ -73,10 +74,8 @@ fn token(port: u16) -> String {
     serde_json::from_str::<Value>(&body).expect("json")["token"].as_str().expect("token").to_string()
 }
 
-#[test]
-fn an_acknowledged_case_survives_kill_minus_nine() {
-    let directory = tempfile::tempdir().expect("directory");
-    let database = format!("sqlite://{}", directory.path().join("onetrip.sqlite").display());
+/// Registers a case, kills the server the moment it answers 201, starts it again and finds the case.
+fn survives_kill(database: &str) {
     let mut create = Command::new(BINARY)
         .args([
             "user",
@@ -87,7 +86,7 @@ fn an_acknowledged_case_survives_kill_minus_nine() {
             "window_staff",
             "--password-stdin",
             "--database",
-            &database,
+            database,
         ])
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
@@ -98,7 +97,7 @@ fn an_acknowledged_case_survives_kill_minus_nine() {
     assert!(create.wait().expect("wait").success());
 
     let port = free_port();
-    let mut server = serve(&database, port);
+    let mut server = serve(database, port);
     let application = json!({
         "matter_code": "00013112700401",
         "applicant": { "kind": "natural_person", "id_number": "11010519491231002X", "name": "张三", "phone": "13912345678" },
@@ -112,10 +111,36 @@ fn an_acknowledged_case_survives_kill_minus_nine() {
     let number = serde_json::from_str::<Value>(&body).expect("json")["number"].as_str().expect("number").to_string();
 
     let port = free_port();
-    let mut server = serve(&database, port);
+    let mut server = serve(database, port);
     let (status, body) = request(port, "GET", &format!("/api/v1/cases/{number}"), Some(&token(port)), None);
     server.kill().expect("stop");
     server.wait().expect("reaped");
     assert_eq!(status, 200, "the case is still there after the crash: {body}");
     assert!(body.contains("\"phase\":\"received\""), "{body}");
+}
+
+#[test]
+fn an_acknowledged_case_survives_kill_minus_nine_on_sqlite() {
+    let directory = tempfile::tempdir().expect("directory");
+    survives_kill(&format!("sqlite://{}", directory.path().join("onetrip.sqlite").display()));
+}
+
+#[test]
+fn an_acknowledged_case_survives_kill_minus_nine_on_postgres() {
+    let Some(url) = std::env::var("ONETRIP_TEST_DATABASE_URL").ok().filter(|url| !url.is_empty()) else {
+        assert!(
+            std::env::var("ONETRIP_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "ONETRIP_REQUIRE_POSTGRES=1 but ONETRIP_TEST_DATABASE_URL is not set"
+        );
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let schema = format!("kill_{}", std::process::id());
+    // The schema is made (and migrated) here; the server is pointed at it through the URL.
+    let store = runtime
+        .block_on(onetrip_store::PostgresStore::connect(&url, Some(&schema)))
+        .expect("cannot reach PostgreSQL at ONETRIP_TEST_DATABASE_URL");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    survives_kill(&format!("{url}{separator}options[search_path]={schema}"));
+    runtime.block_on(store.drop_schema(&schema)).expect("drop schema");
 }
