@@ -81,7 +81,8 @@ async fn write_case_batch(writer: &SqlitePool, batch: &[CaseJob]) -> StoreResult
     let mut failed = false;
     for job in batch {
         let idempotency = job.idempotency.as_ref().map(|(scope, key)| (scope.as_str(), key.as_str()));
-        match SqliteStore::insert_case(&mut transaction, &job.case, idempotency, &job.event, job.trip.as_deref()).await
+        match SqliteStore::insert_case(&mut transaction, &job.case, idempotency, &job.event, job.trip.as_deref(), None)
+            .await
         {
             Ok(created) => results.push(created),
             Err(_) => {
@@ -101,7 +102,8 @@ async fn write_case_batch(writer: &SqlitePool, batch: &[CaseJob]) -> StoreResult
     for job in batch {
         let idempotency = job.idempotency.as_ref().map(|(scope, key)| (scope.as_str(), key.as_str()));
         let mut transaction = writer.begin().await?;
-        match SqliteStore::insert_case(&mut transaction, &job.case, idempotency, &job.event, job.trip.as_deref()).await
+        match SqliteStore::insert_case(&mut transaction, &job.case, idempotency, &job.event, job.trip.as_deref(), None)
+            .await
         {
             Ok(created) => {
                 transaction.commit().await?;
@@ -195,8 +197,24 @@ impl PostgresStore {
         event: &CaseEvent,
         trip: Option<&str>,
     ) -> StoreResult<(CaseRecord, bool)> {
+        // A retry finds its case without taking a number.
+        if let Some((scope, key)) = idempotency {
+            if let Some(existing) = self.case_by_idempotency_key(scope, key).await? {
+                return Ok((existing, false));
+            }
+        }
+        // The day's sequence row is the one thing every new case updates: taken in a short transaction of its
+        // own, its lock is not held while the case is written. That commit need not wait for the disk: the
+        // case's own commit flushes the log up to it, and a number lost with no case is only a gap.
+        let mut numbering = self.writer.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit TO OFF").execute(&mut *numbering).await?;
+        let sequence: i64 = sqlx::query_scalar(NEXT_SEQUENCE)
+            .bind(case.day.format("%Y-%m-%d").to_string())
+            .fetch_one(&mut *numbering)
+            .await?;
+        numbering.commit().await?;
         let mut transaction = self.writer.begin().await?;
-        let created = Self::insert_case(&mut transaction, case, idempotency, event, trip).await?;
+        let created = Self::insert_case(&mut transaction, case, idempotency, event, trip, Some(sequence)).await?;
         transaction.commit().await?;
         Ok(created)
     }
@@ -349,6 +367,10 @@ where
         updated_at: instant("updated_at")?,
     })
 }
+
+/// Takes the next number of a day's case sequence.
+const NEXT_SEQUENCE: &str = "INSERT INTO case_sequences (day, last) VALUES ($1, 1) \
+     ON CONFLICT (day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last";
 
 const DRAFT_COLUMNS: &str = "id, applicant_id, matter_code, document, case_number, created_at, updated_at";
 
@@ -521,6 +543,7 @@ macro_rules! store_queries {
                 idempotency: Option<(&str, &str)>,
                 event: &CaseEvent,
                 trip: Option<&str>,
+                preallocated: Option<i64>,
             ) -> StoreResult<(CaseRecord, bool)> {
                 if let Some((scope, key)) = idempotency {
                     let existing: Option<String> =
@@ -537,14 +560,15 @@ macro_rules! store_queries {
                         return Ok((case_from_row(&row)?, false));
                     }
                 }
-                let day = case.day.format("%Y-%m-%d").to_string();
-                let sequence: i64 = sqlx::query_scalar(
-                    "INSERT INTO case_sequences (day, last) VALUES ($1, 1) \
-                     ON CONFLICT (day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
-                )
-                .bind(&day)
-                .fetch_one(&mut **transaction)
-                .await?;
+                let sequence: i64 = match preallocated {
+                    Some(sequence) => sequence,
+                    None => {
+                        sqlx::query_scalar(NEXT_SEQUENCE)
+                            .bind(case.day.format("%Y-%m-%d").to_string())
+                            .fetch_one(&mut **transaction)
+                            .await?
+                    }
+                };
                 let number = CaseNumber::new(case.day, u32::try_from(sequence).unwrap_or(u32::MAX))
                     .map_err(|error| StoreError::Conflict(error.to_string()))?;
                 let at = millis(event.at);
