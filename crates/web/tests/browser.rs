@@ -452,3 +452,147 @@ async fn an_applicant_applies_online_on_a_phone_and_collects_the_result_after_on
         app.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_business_is_started_online_as_one_bundle_and_followed_to_the_end() {
+    use onetrip_domain::access::Role;
+    let Some(path) = chromedriver_path() else { return };
+    let driver = start_driver(&path);
+    let files = tempfile::tempdir().expect("folder");
+    let pdf = files.path().join("材料.pdf");
+    std::fs::write(&pdf, onetrip_domain::upload::samples::PDF).expect("sample");
+    for app in TestApp::all().await {
+        let base = serve(&app).await;
+        let client = browser(&driver, 390, 844).await;
+        client.goto(&format!("{base}/")).await.expect("home");
+        client.find(Locator::Css("a[href='/bundles/qykb']")).await.expect("bundle tile").click().await.expect("open");
+        wait_for_path(&client, "/bundles/qykb").await;
+        check_accessible(&client, "bundle").await;
+        click(&client, "#apply-bundle").await;
+        wait_for_path(&client, "/portal/login").await;
+        client.find(Locator::LinkText("注册办事账号")).await.expect("sign-up link").click().await.expect("click");
+        wait_for_path(&client, "/portal/signup").await;
+        fill(&client, "#id_number", "654301199002024566").await;
+        fill(&client, "#name", "王五").await;
+        fill(&client, "#phone", "13812345678").await;
+        fill(&client, "#password", "applicant-password-2").await;
+        fill(&client, "#password_again", "applicant-password-2").await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for_path(&client, "/portal/bundles/qykb/apply").await;
+        check_accessible(&client, "bundle application start").await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for_url(&client, "/contact").await;
+        click(&client, "main form button[type=submit]").await;
+        // One page per material of the combined list, until the check page.
+        loop {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let url = loop {
+                let url = client.current_url().await.expect("url").to_string();
+                if url.contains("/materials/") || url.ends_with("/check") {
+                    break url;
+                }
+                assert!(Instant::now() < deadline, "stuck at {url}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            if url.ends_with("/check") {
+                break;
+            }
+            if client.find(Locator::Css("input[value=skip]")).await.is_ok() {
+                click(&client, "input[value=skip]").await;
+            } else {
+                let input = client.find(Locator::Css("#file")).await.expect("file input");
+                input.send_keys(&pdf.display().to_string()).await.expect("choose file");
+            }
+            click(&client, "main form.stack button[type=submit]").await;
+            // Wait for the next page before looking at it.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while client.current_url().await.expect("url").to_string() == url {
+                assert!(Instant::now() < deadline, "the page did not move on from {url}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        check_accessible(&client, "bundle check").await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for_url(&client, "?submitted=1").await;
+        let linked = text_of(&client, "#bundle-cases").await;
+        for matter in ["企业设立登记", "印章刻制备案", "增值税发票申领", "企业职工参保登记"]
+        {
+            assert!(linked.contains(matter), "{}: {matter} is one of the linked cases: {linked}", app.backend);
+        }
+
+        // The departments handle their cases (through the API here; the pages are the single-matter journey's).
+        let window = app.token(support::WINDOW).await;
+        let market = app.add_staff("market", vec![Role::Reviewer], Some("scjgj")).await;
+        let police = app.add_staff("police", vec![Role::Reviewer], Some("gaj")).await;
+        let insurance = app.add_staff("insurance", vec![Role::Reviewer], Some("sbj")).await;
+        let tax = app.token(support::TAX).await;
+        let cases = app.json(axum::http::Method::GET, "/api/v1/inbox", Some(&market), None).await;
+        assert_eq!(cases.status, axum::http::StatusCode::OK);
+        let applicant = app
+            .state
+            .store
+            .applicant_by_identity(
+                &onetrip_domain::applicant::ApplicantIdentity::parse("natural_person", "654301199002024566")
+                    .expect("id"),
+            )
+            .await
+            .expect("query")
+            .expect("applicant");
+        for record in app.state.store.cases_of_applicant(applicant.id, 10).await.expect("cases") {
+            let number = record.number.to_string();
+            let case =
+                app.json(axum::http::Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None).await.json();
+            let accept = json!({ "decision": "accept", "supplied": case["supplied"] });
+            let reply = app
+                .json(
+                    axum::http::Method::POST,
+                    &format!("/api/v1/cases/{number}/acceptance"),
+                    Some(&window),
+                    Some(accept),
+                )
+                .await;
+            assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.text());
+            loop {
+                let case = app
+                    .json(axum::http::Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None)
+                    .await
+                    .json();
+                if case["phase"] != "accepted" {
+                    break;
+                }
+                let tasks = case["review"]["tasks"].as_array().expect("tasks");
+                let (index, task) = tasks.iter().enumerate().find(|(_, task)| task["state"] == "open").expect("open");
+                let token = match task["department"].as_str().expect("department") {
+                    "scjgj" => &market,
+                    "gaj" => &police,
+                    "swj" => &tax,
+                    _ => &insurance,
+                };
+                let body = if task["kind"] == "decide" {
+                    json!({ "action": "decide", "task": index, "granted": true })
+                } else {
+                    json!({ "action": "approve", "task": index })
+                };
+                let reply = app
+                    .json(axum::http::Method::POST, &format!("/api/v1/cases/{number}/review"), Some(token), Some(body))
+                    .await;
+                assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.text());
+            }
+            let reply = app
+                .json(
+                    axum::http::Method::POST,
+                    &format!("/api/v1/cases/{number}/delivery"),
+                    Some(&window),
+                    Some(json!({ "method": "online" })),
+                )
+                .await;
+            assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.text());
+        }
+        client.refresh().await.expect("reload");
+        let linked = text_of(&client, "#bundle-cases").await;
+        assert_eq!(linked.matches("已办结送达").count(), 4, "{}: every linked case concluded: {linked}", app.backend);
+        assert_eq!(text_of(&client, "#case-trips").await, "0 次", "a business started without a trip to the hall");
+        client.close().await.expect("close");
+        app.finish().await;
+    }
+}
