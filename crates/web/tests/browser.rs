@@ -538,55 +538,14 @@ async fn a_business_is_started_online_as_one_bundle_and_followed_to_the_end() {
             .await
             .expect("query")
             .expect("applicant");
+        let reviewer = |department: &str| match department {
+            "scjgj" => market.clone(),
+            "gaj" => police.clone(),
+            "swj" => tax.clone(),
+            _ => insurance.clone(),
+        };
         for record in app.state.store.cases_of_applicant(applicant.id, 10).await.expect("cases") {
-            let number = record.number.to_string();
-            let case =
-                app.json(axum::http::Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None).await.json();
-            let accept = json!({ "decision": "accept", "supplied": case["supplied"] });
-            let reply = app
-                .json(
-                    axum::http::Method::POST,
-                    &format!("/api/v1/cases/{number}/acceptance"),
-                    Some(&window),
-                    Some(accept),
-                )
-                .await;
-            assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.text());
-            loop {
-                let case = app
-                    .json(axum::http::Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None)
-                    .await
-                    .json();
-                if case["phase"] != "accepted" {
-                    break;
-                }
-                let tasks = case["review"]["tasks"].as_array().expect("tasks");
-                let (index, task) = tasks.iter().enumerate().find(|(_, task)| task["state"] == "open").expect("open");
-                let token = match task["department"].as_str().expect("department") {
-                    "scjgj" => &market,
-                    "gaj" => &police,
-                    "swj" => &tax,
-                    _ => &insurance,
-                };
-                let body = if task["kind"] == "decide" {
-                    json!({ "action": "decide", "task": index, "granted": true })
-                } else {
-                    json!({ "action": "approve", "task": index })
-                };
-                let reply = app
-                    .json(axum::http::Method::POST, &format!("/api/v1/cases/{number}/review"), Some(token), Some(body))
-                    .await;
-                assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.text());
-            }
-            let reply = app
-                .json(
-                    axum::http::Method::POST,
-                    &format!("/api/v1/cases/{number}/delivery"),
-                    Some(&window),
-                    Some(json!({ "method": "online" })),
-                )
-                .await;
-            assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.text());
+            app.conclude_case(&record.number.to_string(), &window, reviewer).await;
         }
         client.refresh().await.expect("reload");
         let linked = text_of(&client, "#bundle-cases").await;

@@ -518,46 +518,14 @@ async fn a_business_is_started_with_one_application_that_becomes_four_linked_cas
         let police = app.add_staff("police", vec![Role::Reviewer], Some("gaj")).await;
         let insurance = app.add_staff("insurance", vec![Role::Reviewer], Some("sbj")).await;
         let tax = app.token(TAX).await;
+        let reviewer = |department: &str| match department {
+            "scjgj" => market.clone(),
+            "gaj" => police.clone(),
+            "swj" => tax.clone(),
+            _ => insurance.clone(),
+        };
         for number in &linked {
-            let case = app.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None).await.json();
-            let accept = json!({ "decision": "accept", "supplied": case["supplied"] });
-            let reply = app
-                .json(Method::POST, &format!("/api/v1/cases/{number}/acceptance"), Some(&window), Some(accept))
-                .await;
-            assert_eq!(reply.status, StatusCode::OK, "{}: {}", case["matter_code"], reply.text());
-            loop {
-                let case = app.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None).await.json();
-                if case["phase"] != "accepted" {
-                    assert_eq!(case["phase"], "granted", "{}", case["matter_code"]);
-                    break;
-                }
-                let tasks = case["review"]["tasks"].as_array().expect("tasks");
-                let (index, task) =
-                    tasks.iter().enumerate().find(|(_, task)| task["state"] == "open").expect("open task");
-                let token = match task["department"].as_str().expect("department") {
-                    "scjgj" => &market,
-                    "gaj" => &police,
-                    "swj" => &tax,
-                    _ => &insurance,
-                };
-                let body = if task["kind"] == "decide" {
-                    json!({ "action": "decide", "task": index, "granted": true })
-                } else {
-                    json!({ "action": "approve", "task": index })
-                };
-                let reply =
-                    app.json(Method::POST, &format!("/api/v1/cases/{number}/review"), Some(token), Some(body)).await;
-                assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-            }
-            let reply = app
-                .json(
-                    Method::POST,
-                    &format!("/api/v1/cases/{number}/delivery"),
-                    Some(&window),
-                    Some(json!({ "method": "online" })),
-                )
-                .await;
-            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+            app.conclude_case(number, &window, reviewer).await;
         }
         let page = app.get_with_cookie(&format!("/portal/cases/{first}"), &cookie).await;
         assert_eq!(page.text().matches("已办结送达").count(), 5, "the case itself and its four links: {}", page.text());

@@ -275,4 +275,41 @@ impl TestApp {
         self.state.store.create_user(&user, chrono::Utc::now()).await.expect("user");
         self.token((username, &password)).await
     }
+
+    /// Accepts a received case at the window, has each open review step done by the department's reviewer
+    /// (`reviewer` gives a bearer token for a department code) until the case is concluded, and delivers the
+    /// result online. Asserts on every step.
+    pub async fn conclude_case(&self, number: &str, window: &str, reviewer: impl Fn(&str) -> String) {
+        use serde_json::json;
+        let get = |number: String| async move {
+            self.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(window), None).await.json()
+        };
+        let case = get(number.to_string()).await;
+        let accept = json!({ "decision": "accept", "supplied": case["supplied"] });
+        let reply =
+            self.json(Method::POST, &format!("/api/v1/cases/{number}/acceptance"), Some(window), Some(accept)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}: {}", case["matter_code"], reply.text());
+        loop {
+            let case = get(number.to_string()).await;
+            if case["phase"] != "accepted" {
+                assert_eq!(case["phase"], "granted", "{}", case["matter_code"]);
+                break;
+            }
+            let tasks = case["review"]["tasks"].as_array().expect("tasks");
+            let (index, task) = tasks.iter().enumerate().find(|(_, task)| task["state"] == "open").expect("open task");
+            let token = reviewer(task["department"].as_str().expect("department"));
+            let body = if task["kind"] == "decide" {
+                json!({ "action": "decide", "task": index, "granted": true })
+            } else {
+                json!({ "action": "approve", "task": index })
+            };
+            let reply =
+                self.json(Method::POST, &format!("/api/v1/cases/{number}/review"), Some(&token), Some(body)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        }
+        let delivery = json!({ "method": "online" });
+        let reply =
+            self.json(Method::POST, &format!("/api/v1/cases/{number}/delivery"), Some(window), Some(delivery)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    }
 }
