@@ -138,6 +138,10 @@ struct FileConfig {
     files_dir: Option<PathBuf>,
     /// Share of a case's time left below which it is yellow on the supervision page (default 0.25).
     warn_share: Option<f64>,
+    /// Keep files in an S3-compatible object store instead of `files_dir` (the keys come from the environment).
+    s3_endpoint: Option<String>,
+    s3_bucket: Option<String>,
+    s3_region: Option<String>,
 }
 
 /// Everything the binary needs, resolved once.
@@ -145,6 +149,8 @@ struct Config {
     listen: SocketAddr,
     database_url: String,
     files_dir: PathBuf,
+    /// Set when files go to an S3-compatible object store.
+    s3: Option<onetrip_store::s3::S3Config>,
     demo: bool,
     json_logs: bool,
     web: WebConfig,
@@ -158,6 +164,7 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("database", &self.database_url.split(':').next().unwrap_or_default())
             .field("demo", &self.demo)
+            .field("s3", &self.s3)
             .finish()
     }
 }
@@ -194,8 +201,29 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
     if let Some(megabytes) = file.max_body_megabytes {
         web.max_body_bytes = megabytes.clamp(1, 512) * 1024 * 1024;
     }
+    let s3 = match std::env::var("ONETRIP_S3_ENDPOINT").ok().or(file.s3_endpoint) {
+        None => None,
+        Some(endpoint) => {
+            // The keys are read from the environment only, so that they never sit in a configuration file.
+            let key = |name: &str| std::env::var(name).map_err(|_| format!("{name} must be set with an S3 endpoint"));
+            Some(onetrip_store::s3::S3Config {
+                endpoint,
+                bucket: std::env::var("ONETRIP_S3_BUCKET")
+                    .ok()
+                    .or(file.s3_bucket)
+                    .ok_or("ONETRIP_S3_BUCKET (or s3_bucket) must be set with an S3 endpoint")?,
+                region: std::env::var("ONETRIP_S3_REGION")
+                    .ok()
+                    .or(file.s3_region)
+                    .unwrap_or_else(|| "us-east-1".to_string()),
+                access_key: key("ONETRIP_S3_ACCESS_KEY")?,
+                secret_key: key("ONETRIP_S3_SECRET_KEY")?,
+            })
+        }
+    };
     let default_listen = SocketAddr::from(([127, 0, 0, 1], 8080));
     Ok(Config {
+        s3,
         listen: serve.and_then(|serve| serve.listen).or(file.listen).unwrap_or(default_listen),
         database_url: common
             .database
@@ -226,9 +254,16 @@ fn init_logging(json: bool) {
 
 async fn open_state(config: &Config) -> Result<AppState, String> {
     let store = onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))?;
-    let files = onetrip_store::files::LocalFiles::new(&config.files_dir)
-        .map_err(|error| format!("file storage {}: {error}", config.files_dir.display()))?;
-    let state = AppState::new(store, std::sync::Arc::new(files), config.web.clone())
+    let files: std::sync::Arc<dyn onetrip_store::files::FileStore> = match &config.s3 {
+        Some(s3) => std::sync::Arc::new(
+            onetrip_store::s3::S3Files::new(s3.clone()).map_err(|error| format!("file storage (S3): {error}"))?,
+        ),
+        None => std::sync::Arc::new(
+            onetrip_store::files::LocalFiles::new(&config.files_dir)
+                .map_err(|error| format!("file storage {}: {error}", config.files_dir.display()))?,
+        ),
+    };
+    let state = AppState::new(store, files, config.web.clone())
         .await
         .map_err(|error| format!("start-up: {}", error.message()))?;
     let years = seed::seed_calendar(&state).await.map_err(|error| format!("calendar: {error:?}"))?;

@@ -45,14 +45,19 @@ fn request(port: u16, method: &str, path: &str, token: Option<&str>, body: Optio
 
 /// Starts the server and waits until it is healthy; the caller kills and reaps it.
 #[allow(clippy::zombie_processes)] // Returned to the caller, which waits for it after killing it.
-fn serve(database: &str, port: u16) -> Child {
-    let mut child = Command::new(BINARY)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", database])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start onetrip serve");
+fn serve(database: &str, port: u16, files: &Files) -> Child {
+    let mut command = Command::new(BINARY);
+    command.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", database]).env("RUST_LOG", "warn");
+    match files {
+        Files::Local(folder) => command.env("ONETRIP_FILES_DIR", folder),
+        Files::S3(config) => command
+            .env("ONETRIP_S3_ENDPOINT", &config.endpoint)
+            .env("ONETRIP_S3_BUCKET", &config.bucket)
+            .env("ONETRIP_S3_REGION", &config.region)
+            .env("ONETRIP_S3_ACCESS_KEY", &config.access_key)
+            .env("ONETRIP_S3_SECRET_KEY", &config.secret_key),
+    };
+    let mut child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start onetrip serve");
     let started = Instant::now();
     loop {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() && request(port, "GET", "/healthz", None, None).0 == 200 {
@@ -74,8 +79,15 @@ fn token(port: u16) -> String {
     serde_json::from_str::<Value>(&body).expect("json")["token"].as_str().expect("token").to_string()
 }
 
-/// Registers a case, kills the server the moment it answers 201, starts it again and finds the case.
-fn survives_kill(database: &str) {
+/// Where the server keeps files: a folder, or the S3-compatible store the tests are given.
+enum Files {
+    Local(std::path::PathBuf),
+    S3(onetrip_store::s3::S3Config),
+}
+
+/// Registers a case with a scanned material, kills the server the moment it answers 201, starts it again and
+/// finds the case and the material.
+fn survives_kill(database: &str, files: &Files) {
     let mut create = Command::new(BINARY)
         .args([
             "user",
@@ -97,32 +109,61 @@ fn survives_kill(database: &str) {
     assert!(create.wait().expect("wait").success());
 
     let port = free_port();
-    let mut server = serve(database, port);
+    let mut server = serve(database, port, files);
+    let scan = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
     let application = json!({
         "matter_code": "00013112700401",
         "applicant": { "kind": "natural_person", "id_number": "11010519491231002X", "name": "张三", "phone": "13912345678" },
         "supplied": ["provided"],
+        "attachments": [{ "material": 0, "name": "身份证.pdf", "content_base64": base64_encode(scan) }],
     });
     let (status, body) = request(port, "POST", "/api/v1/cases", Some(&token(port)), Some(&application));
     // The moment the applicant has the acknowledgement, the server dies without any chance to clean up.
     server.kill().expect("kill -9");
     server.wait().expect("reaped");
     assert_eq!(status, 201, "{body}");
-    let number = serde_json::from_str::<Value>(&body).expect("json")["number"].as_str().expect("number").to_string();
+    let created = serde_json::from_str::<Value>(&body).expect("json");
+    let number = created["number"].as_str().expect("number").to_string();
+    let file = created["files"][0][0].as_str().expect("the material's file").to_string();
 
     let port = free_port();
-    let mut server = serve(database, port);
-    let (status, body) = request(port, "GET", &format!("/api/v1/cases/{number}"), Some(&token(port)), None);
+    let mut server = serve(database, port, files);
+    let token = token(port);
+    let (status, body) = request(port, "GET", &format!("/api/v1/cases/{number}"), Some(&token), None);
+    let (file_status, file_body) =
+        request(port, "GET", &format!("/api/v1/cases/{number}/files/{file}"), Some(&token), None);
     server.kill().expect("stop");
     server.wait().expect("reaped");
     assert_eq!(status, 200, "the case is still there after the crash: {body}");
     assert!(body.contains("\"phase\":\"received\""), "{body}");
+    assert_eq!(file_status, 200, "the material is still there after the crash");
+    assert_eq!(file_body.as_bytes(), scan);
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut text = String::new();
+    for chunk in bytes.chunks(3) {
+        let value =
+            chunk.iter().enumerate().fold(0u32, |value, (index, byte)| value | u32::from(*byte) << (16 - 8 * index));
+        for index in 0..4 {
+            if index <= chunk.len() {
+                text.push(char::from(ALPHABET[(value >> (18 - 6 * index) & 63) as usize]));
+            } else {
+                text.push('=');
+            }
+        }
+    }
+    text
 }
 
 #[test]
 fn an_acknowledged_case_survives_kill_minus_nine_on_sqlite() {
     let directory = tempfile::tempdir().expect("directory");
-    survives_kill(&format!("sqlite://{}", directory.path().join("onetrip.sqlite").display()));
+    survives_kill(
+        &format!("sqlite://{}", directory.path().join("onetrip.sqlite").display()),
+        &Files::Local(directory.path().join("files")),
+    );
 }
 
 #[test]
@@ -141,6 +182,12 @@ fn an_acknowledged_case_survives_kill_minus_nine_on_postgres() {
         .block_on(onetrip_store::PostgresStore::connect(&url, Some(&schema)))
         .expect("cannot reach PostgreSQL at ONETRIP_TEST_DATABASE_URL");
     let separator = if url.contains('?') { '&' } else { '?' };
-    survives_kill(&format!("{url}{separator}options[search_path]={schema}"));
+    // At scale, files go to an object store: the one the tests are given, else a folder.
+    let folder = tempfile::tempdir().expect("directory");
+    let files = match onetrip_store::testing::test_s3() {
+        Some(config) => Files::S3(config),
+        None => Files::Local(folder.path().to_path_buf()),
+    };
+    survives_kill(&format!("{url}{separator}options[search_path]={schema}"), &files);
     runtime.block_on(store.drop_schema(&schema)).expect("drop schema");
 }

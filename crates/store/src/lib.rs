@@ -4,6 +4,7 @@
 
 mod backend;
 pub mod files;
+pub mod s3;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -56,3 +56,31 @@ pub async fn test_stores() -> Vec<TestStore> {
     }
     stores
 }
+
+/// The S3-compatible object store for tests (`scripts/s3-test-server.sh` starts one and prints these
+/// variables), when `ONETRIP_TEST_S3_*` is set. With `ONETRIP_REQUIRE_S3=1`, as CI sets it, a missing one fails.
+pub fn test_s3() -> Option<crate::s3::S3Config> {
+    let variable = |name: &str| std::env::var(format!("ONETRIP_TEST_S3_{name}")).ok().filter(|value| !value.is_empty());
+    let config = (|| {
+        Some(crate::s3::S3Config {
+            endpoint: variable("ENDPOINT")?,
+            bucket: variable("BUCKET")?,
+            region: variable("REGION").unwrap_or_else(|| "us-east-1".to_string()),
+            access_key: variable("ACCESS_KEY")?,
+            secret_key: variable("SECRET_KEY")?,
+        })
+    })();
+    if config.is_none() && std::env::var("ONETRIP_REQUIRE_S3").as_deref() == Ok("1") {
+        panic!("ONETRIP_REQUIRE_S3=1 but ONETRIP_TEST_S3_ENDPOINT/BUCKET/ACCESS_KEY/SECRET_KEY are not set");
+    }
+    config
+}
+
+/// The file store to pair with a test store: on PostgreSQL (the deployment at scale) the S3-compatible object
+/// store when one is configured, otherwise files in `folder`.
+pub fn test_files(backend: &str, folder: &std::path::Path) -> Arc<dyn crate::files::FileStore> {
+    match (backend, test_s3()) {
+        ("postgres", Some(config)) => Arc::new(crate::s3::S3Files::new(config).expect("S3 configuration")),
+        _ => Arc::new(crate::files::LocalFiles::new(folder).expect("file store")),
+    }
+}

@@ -438,11 +438,22 @@ async fn case_json(state: &AppState, record: &onetrip_store::CaseRecord) -> Resu
         "clock": document.get("clock").cloned().unwrap_or(Value::Null),
         "delivery": document.get("delivery").cloned().unwrap_or(Value::Null),
         "warn_at": record.warn_at.map(at),
+        // Per material, the ids of its files: `GET /api/v1/cases/{number}/files/{id}` gives the bytes.
+        "files": document.get("files").cloned().unwrap_or(Value::Null),
     }))
 }
 
 fn parse_case_number(text: &str) -> Result<onetrip_domain::case_number::CaseNumber, Error> {
     onetrip_domain::case_number::CaseNumber::parse(text).map_err(|_| Error::NotFound(format!("办件 {text}")))
+}
+
+/// `GET /api/v1/cases/{number}/files/{id}`: a material of a case the caller may see, as uploaded.
+pub async fn case_file(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Path((number, id)): Path<(String, String)>,
+) -> ApiResult {
+    Ok(crate::case_pages::staff_case_file(&state, &staff, &number, &id).await?)
 }
 
 /// `POST /api/v1/cases`: registers an application; `Idempotency-Key` makes a retry return the first case.

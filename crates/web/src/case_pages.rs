@@ -577,13 +577,18 @@ pub async fn case_file(
     StaffPage(staff): StaffPage,
     Path((number, id)): Path<(String, String)>,
 ) -> Result<Response, Error> {
-    let number = parse_number(&number)?;
-    let (_, document) = cases::case_for_staff(&state, &staff, &number).await?;
-    if !document.files.iter().flatten().any(|file| *file == id) {
+    staff_case_file(&state, &staff, &number, &id).await
+}
+
+/// A material of a case, to a staff member (page or API) who may see the case; any other file is "not found".
+pub async fn staff_case_file(state: &AppState, staff: &Staff, number: &str, id: &str) -> Result<Response, Error> {
+    let number = parse_number(number)?;
+    let (_, document) = cases::case_for_staff(state, staff, &number).await?;
+    if !document.files.iter().flatten().any(|file| file == id) {
         return Err(Error::NotFound("这个文件".to_string()));
     }
-    let file = state.store.file(&id).await?.ok_or_else(|| Error::NotFound("这个文件".to_string()))?;
-    file_response(&state, &file).await
+    let file = state.store.file(id).await?.ok_or_else(|| Error::NotFound("这个文件".to_string()))?;
+    file_response(state, &file).await
 }
 
 #[derive(Template)]

@@ -113,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog/import", post(api::import))
         .route("/cases", post(api::submit_case))
         .route("/cases/{number}", get(api::case))
+        .route("/cases/{number}/files/{id}", get(api::case_file))
         .route("/cases/{number}/acceptance", post(api::case_acceptance))
         .route("/cases/{number}/review", post(api::case_review))
         .route("/cases/{number}/clock", post(api::case_clock))

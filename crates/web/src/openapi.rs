@@ -187,6 +187,14 @@ pub fn document() -> Value {
                     "responses": { "200": ok("办件", json!({ "$ref": "#/components/schemas/Case" })), "401": error_response("未登录"), "403": error_response("无权查看"), "404": error_response("没有这个办件") }
                 }
             },
+            "/api/v1/cases/{number}/files/{id}": {
+                "get": {
+                    "summary": "办件的一份电子材料（原样返回，类型见 Content-Type）；文件编号见办件的 files，能看办件的才能取",
+                    "security": secured,
+                    "parameters": [path("number", "办件编号"), path("id", "文件编号")],
+                    "responses": { "200": { "description": "文件内容", "content": { "application/pdf": {}, "image/jpeg": {}, "image/png": {} } }, "401": error_response("未登录"), "403": error_response("无权查看"), "404": error_response("没有这个办件或文件") }
+                }
+            },
             "/api/v1/cases/{number}/acceptance": {
                 "post": {
                     "summary": "窗口的受理决定：correction_notice（一次性告知补正）、corrected（补正材料已收）、accept（受理）、refuse（不予受理）",
@@ -326,7 +334,7 @@ pub fn document() -> Value {
                     "matters": { "type": "array", "items": { "type": "string" }, "minItems": 2 },
                     "produced_within": { "type": "array", "items": { "type": "string" }, "description": "由本一件事中前序事项产生、无需申请人提交的材料名称" } } },
                 "Supplied": { "type": "string", "enum": ["provided", "missing", "deferred", "pledged"], "description": "按事项材料清单顺序：已提供、缺少、容缺后补、告知承诺" },
-                "Case": { "type": "object", "properties": { "number": { "type": "string" }, "matter_code": { "type": "string" }, "phase": { "type": "string", "enum": ["received", "awaiting_correction", "accepted", "suspended", "refused_to_accept", "granted", "refused", "delivered"] }, "phase_label": { "type": "string" }, "revision": { "type": "integer" }, "received_at": { "type": "string" }, "accepted_at": { "type": ["string", "null"] }, "due_at": { "type": ["string", "null"] }, "warn_at": { "type": ["string", "null"], "description": "亮黄牌的时刻" }, "clock": { "type": "object", "description": "特别程序暂停与延期" }, "delivery": { "type": ["object", "null"] }, "applicant": { "type": "object" }, "supplied": { "type": "array" }, "correction_notice": { "type": "array" } } },
+                "Case": { "type": "object", "properties": { "number": { "type": "string" }, "matter_code": { "type": "string" }, "phase": { "type": "string", "enum": ["received", "awaiting_correction", "accepted", "suspended", "refused_to_accept", "granted", "refused", "delivered"] }, "phase_label": { "type": "string" }, "revision": { "type": "integer" }, "received_at": { "type": "string" }, "accepted_at": { "type": ["string", "null"] }, "due_at": { "type": ["string", "null"] }, "warn_at": { "type": ["string", "null"], "description": "亮黄牌的时刻" }, "clock": { "type": "object", "description": "特别程序暂停与延期" }, "delivery": { "type": ["object", "null"] }, "applicant": { "type": "object" }, "supplied": { "type": "array" }, "correction_notice": { "type": "array" }, "files": { "type": "array", "description": "按材料顺序，每份材料的文件编号", "items": { "type": "array", "items": { "type": "string" } } } } },
                 "CatalogFile": { "type": "object", "required": ["departments", "matters"], "properties": { "departments": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" }, "credit_code": { "type": "string" } } } }, "matters": { "type": "array", "items": { "$ref": "#/components/schemas/Matter" } } } }
             }
         }

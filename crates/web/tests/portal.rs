@@ -98,8 +98,7 @@ async fn an_applicant_applies_online_is_asked_once_and_follows_the_case_to_deliv
         let page = app.get_with_cookie(&format!("/staff/cases/{number}"), &window).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.text().contains("扫描件.pdf"), "the window sees the uploads");
-        let file_link =
-            page.text().split(&format!("/staff/cases/{number}/files/")).nth(1).expect("file link")[..40].to_string();
+        let file_link = link_id(page.text().split(&format!("/staff/cases/{number}/files/")).nth(1).expect("file link"));
         let download = app.get_with_cookie(&format!("/staff/cases/{number}/files/{file_link}"), &window).await;
         assert_eq!(download.status, StatusCode::OK);
         assert!(download.body.starts_with(b"%PDF") || download.body.starts_with(b"\x89PNG"));
@@ -315,7 +314,7 @@ async fn each_role_sees_only_the_cases_and_files_it_may() {
         let number = apply_for_transfer(&app, &owner, &owner_csrf).await;
         let (stranger, stranger_csrf) = app.sign_up(OTHER, "王五", "13812345678").await;
         let owner_page = app.get_with_cookie(&format!("/portal/cases/{number}"), &owner).await;
-        let file = owner_page.text().split("/portal/files/").nth(1).expect("file link")[..40].to_string();
+        let file = link_id(owner_page.text().split("/portal/files/").nth(1).expect("file link"));
 
         // Another applicant: the case, its files, its notices and the owner's drafts are "not found".
         for path in [
@@ -532,4 +531,9 @@ async fn a_business_is_started_with_one_application_that_becomes_four_linked_cas
         assert!(page.text().contains("id=\"case-trips\">0 次"), "a business started without a trip");
         app.finish().await;
     }
+}
+
+/// The file id at the start of what follows a link's path, up to the closing quote.
+fn link_id(rest: &str) -> String {
+    rest.split(['"', '?']).next().expect("id").to_string()
 }

@@ -89,10 +89,8 @@ impl TestApp {
         let mut apps = Vec::new();
         for store in test_stores().await {
             let files_dir = tempfile::tempdir().expect("file folder");
-            let files = onetrip_store::files::LocalFiles::new(files_dir.path()).expect("file store");
-            let state = AppState::new(store.store.clone(), std::sync::Arc::new(files), WebConfig::default())
-                .await
-                .expect("state");
+            let files = onetrip_store::testing::test_files(store.name, files_dir.path());
+            let state = AppState::new(store.store.clone(), files, WebConfig::default()).await.expect("state");
             seed::seed_calendar(&state).await.expect("calendar");
             seed::seed_demo(&state).await.expect("demo catalog");
             for ((username, password), roles, department) in [
