@@ -62,6 +62,10 @@ pub enum Permission {
     /// See every case of the centre, the supervision page and the outbox; issue supervision orders and
     /// approve extensions of a case's time limit.
     Supervise,
+    /// Sign in at a window and call, serve and transfer tickets there.
+    ServeAtWindow,
+    /// Lay out the hall (zones, windows), see it live and plan its windows.
+    ManageHall,
 }
 
 /// Whether any of `roles` grants `permission`.
@@ -73,6 +77,8 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         Permission::SignOffCorrection => matches!(role, Role::Admin | Role::HallManager),
         Permission::ReviewCases => matches!(role, Role::Reviewer),
         Permission::Supervise => matches!(role, Role::Admin | Role::HallManager),
+        Permission::ServeAtWindow => matches!(role, Role::WindowStaff),
+        Permission::ManageHall => matches!(role, Role::Admin | Role::HallManager),
     })
 }
 

@@ -288,6 +288,15 @@ impl Calendar {
         Ok(self.kind(date)?.is_working())
     }
 
+    /// Whether `at` is within office hours of a working day (days outside the loaded years count as closed).
+    pub fn is_office_time(&self, at: chrono::NaiveDateTime) -> bool {
+        let time = at.time();
+        let hours = &self.hours;
+        self.is_working_day(at.date()).unwrap_or(false)
+            && ((hours.morning_start..hours.morning_end).contains(&time)
+                || (hours.afternoon_start..hours.afternoon_end).contains(&time))
+    }
+
     /// The N-th working day after `date`; `date` itself is not counted. N = 0 gives `date` back.
     pub fn nth_working_day_after(&self, date: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
         if n == 0 {

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod case_number;
 pub mod catalog;
 pub mod clock;
+pub mod hall;
 pub mod ids;
 pub mod queue;
 pub mod review;

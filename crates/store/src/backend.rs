@@ -27,8 +27,8 @@ use std::time::Duration;
 /// SQLite: the embedded default.
 #[derive(Clone)]
 pub struct SqliteStore {
-    reader: SqlitePool,
-    writer: SqlitePool,
+    pub(crate) reader: SqlitePool,
+    pub(crate) writer: SqlitePool,
     /// New cases go to one writer task that commits them in batches (group commit, see `case_writer`).
     cases: tokio::sync::mpsc::Sender<CaseJob>,
 }
@@ -167,8 +167,8 @@ impl SqliteStore {
 /// PostgreSQL: for a province, several instances, one database.
 #[derive(Clone)]
 pub struct PostgresStore {
-    reader: PgPool,
-    writer: PgPool,
+    pub(crate) reader: PgPool,
+    pub(crate) writer: PgPool,
 }
 
 impl PostgresStore {
@@ -228,15 +228,15 @@ impl PostgresStore {
     }
 }
 
-fn millis(at: DateTime<Utc>) -> i64 {
+pub(crate) fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
-fn from_millis(value: i64) -> DateTime<Utc> {
+pub(crate) fn from_millis(value: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(value).unwrap_or_default()
 }
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
@@ -1638,7 +1638,7 @@ macro_rules! store_queries {
 }
 
 /// Names the sqlx database type of a backend, for the transaction types in `store_queries!`.
-trait BackendDatabase {
+pub(crate) trait BackendDatabase {
     type Database: sqlx::Database;
 }
 

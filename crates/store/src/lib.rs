@@ -4,6 +4,7 @@
 
 mod backend;
 pub mod files;
+pub mod hall;
 pub mod s3;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -259,7 +260,7 @@ pub struct CaseEvent {
 /// Everything Onetrip keeps, in the domain's words. Every method that changes several rows does so in
 /// one transaction: it happens completely or not at all.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: hall::HallStore + Send + Sync {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

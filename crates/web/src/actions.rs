@@ -24,7 +24,13 @@ fn signature(staff: &Staff) -> String {
     staff.user.display_name.clone()
 }
 
-async fn audit(state: &AppState, staff: &Staff, action: &str, subject: &str, detail: String) -> Result<(), Error> {
+pub(crate) async fn audit(
+    state: &AppState,
+    staff: &Staff,
+    action: &str,
+    subject: &str,
+    detail: String,
+) -> Result<(), Error> {
     let event = AuditEvent {
         at: Utc::now(),
         actor: actor(staff),

@@ -125,12 +125,19 @@ struct NewCasePage {
     name: String,
     phone: String,
     errors: Vec<(String, String)>,
+    /// The hall ticket this registration comes from (with its window), to link the new case to it.
+    ticket: String,
+    window: String,
 }
 
 #[derive(Deserialize)]
 pub struct NewCaseQuery {
     #[serde(default)]
     matter: String,
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    window: String,
 }
 
 fn new_case_page(
@@ -166,6 +173,8 @@ fn new_case_page(
         name: form_value(values, "name").to_string(),
         phone: form_value(values, "phone").to_string(),
         errors: errors.clone(),
+        ticket: form_value(values, "ticket").to_string(),
+        window: form_value(values, "window").to_string(),
     };
     let response = render(&page)?;
     Ok(if errors.is_empty() {
@@ -183,7 +192,8 @@ pub async fn new_case_form(
     Query(query): Query<NewCaseQuery>,
 ) -> Result<Response, Error> {
     staff.require(Permission::AcceptCases)?;
-    new_case_page(&state, &staff, &query.matter, &[], Vec::new())
+    let values = vec![("ticket".to_string(), query.ticket.clone()), ("window".to_string(), query.window.clone())];
+    new_case_page(&state, &staff, &query.matter, &values, Vec::new())
 }
 
 pub async fn create_case(
@@ -209,12 +219,27 @@ pub async fn create_case(
     };
     let key = form_value(&values, "form_id");
     match cases::submit(&state, &staff, request, (!key.is_empty()).then_some(key)).await {
-        Ok((record, _)) => Ok(see_other(&format!("/staff/cases/{}", record.number.compact()))),
+        Ok((record, _)) => {
+            link_ticket(&state, &staff, &values, &record.number).await;
+            Ok(see_other(&format!("/staff/cases/{}", record.number.compact())))
+        }
         Err(Error::Validation(errors)) => {
             let listed = errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect();
             new_case_page(&state, &staff, &code, &values, listed)
         }
         Err(other) => Err(other),
+    }
+}
+
+/// Links the hall ticket the registration came from to the new case. The case stands whatever happens here;
+/// a ticket that cannot be linked (already finished, another window) is only logged.
+async fn link_ticket(state: &AppState, staff: &Staff, values: &[(String, String)], number: &CaseNumber) {
+    let (Ok(ticket), window) = (form_value(values, "ticket").parse::<i64>(), form_value(values, "window")) else {
+        return;
+    };
+    let action = crate::hall::TicketAction::LinkCase { case_number: number.to_string() };
+    if let Err(error) = crate::hall::ticket_action(state, staff, window, ticket, &action).await {
+        tracing::warn!(ticket, error = %error.message(), "ticket not linked to the new case");
     }
 }
 

@@ -11,6 +11,8 @@ pub mod case_pages;
 pub mod cases;
 pub mod catalog_io;
 pub mod error;
+pub mod hall;
+pub mod hall_pages;
 pub mod matter_form;
 pub mod metrics;
 pub mod openapi;
@@ -121,6 +123,13 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{number}/orders/{id}/answer", post(api::case_order_answer))
         .route("/cases/{number}/delivery", post(api::case_delivery))
         .route("/inbox", get(api::inbox))
+        .route("/hall/layout", get(hall_pages::api_layout).put(hall_pages::api_save_layout))
+        .route("/hall/{hall}/tickets", post(hall_pages::api_take))
+        .route("/hall/{hall}/tickets/{number}", get(hall_pages::api_ticket))
+        .route("/hall/{hall}/live", get(hall_pages::api_live))
+        .route("/hall/windows/{code}/presence", post(hall_pages::api_presence))
+        .route("/hall/windows/{code}/call", post(hall_pages::api_call))
+        .route("/hall/windows/{code}/tickets/{id}", post(hall_pages::api_ticket_action))
         .route("/progress", get(api::progress))
         .route("/sessions", post(api::create_session))
         .route("/sessions/current", axum::routing::delete(api::delete_session))
@@ -180,6 +189,16 @@ pub fn router(state: AppState) -> Router {
         .route("/static/site.css", get(pages::stylesheet))
         .route("/static/print.css", get(pages::print_stylesheet))
         .route("/static/print.js", get(pages::print_script))
+        .route("/static/display.js", get(pages::display_script))
+        .route("/hall/{hall}/kiosk", get(hall_pages::kiosk))
+        .route("/hall/{hall}/kiosk/{zone}", get(hall_pages::take_form))
+        .route("/hall/{hall}/tickets", post(hall_pages::take))
+        .route("/hall/{hall}/tickets/{number}", get(hall_pages::ticket))
+        .route("/hall/{hall}/display", get(hall_pages::display))
+        .route("/hall/{hall}/display/events", get(hall_pages::display_events))
+        .route("/staff/windows", get(hall_pages::windows))
+        .route("/staff/windows/{code}", get(hall_pages::workbench).post(hall_pages::workbench_action))
+        .route("/staff/hall", get(hall_pages::live_page))
         .route("/healthz", get(api::health))
         .route("/metrics", get(api::metrics))
         .nest("/api/v1", api)

@@ -520,6 +520,10 @@ pub async fn print_script() -> impl IntoResponse {
     static_file("text/javascript; charset=utf-8", include_str!("../static/print.js"))
 }
 
+pub async fn display_script() -> impl IntoResponse {
+    static_file("text/javascript; charset=utf-8", include_str!("../static/display.js"))
+}
+
 fn static_file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body)
 }

@@ -15,6 +15,8 @@ use std::collections::BTreeSet;
 pub const DEMO_CATALOG: &str = include_str!("../../../data/demo/catalog.json");
 pub const DEMO_SYNONYMS: &str = include_str!("../../../data/demo/synonyms.txt");
 pub const DEMO_BUNDLES: &str = include_str!("../../../data/demo/bundles.json");
+/// The demo hall: 9 zones and 120 windows as in the source report, and two networked specialised halls.
+pub const DEMO_HALL: &str = include_str!("../../../data/demo/hall.json");
 
 /// A staff identity for changes made by the system itself or from the command line.
 pub fn system_staff(name: &str) -> Staff {
@@ -73,7 +75,8 @@ pub async fn seed_demo(state: &AppState) -> Result<usize, Error> {
     Ok(count)
 }
 
-/// Offers the demo bundles if none are set and the catalog has their matters (an older demo database may not).
+/// Offers the demo bundles and lays out the demo hall if none are set and the catalog has their matters and
+/// departments (an older demo database may not).
 async fn seed_bundles(state: &AppState) {
     match state.store.setting(crate::state::BUNDLES_SETTING).await {
         Ok(None) => {
@@ -83,5 +86,14 @@ async fn seed_bundles(state: &AppState) {
         }
         Ok(Some(_)) => {}
         Err(error) => tracing::warn!(%error, "bundles setting unreadable"),
+    }
+    match state.store.setting(crate::hall::HALL_SETTING).await {
+        Ok(None) => {
+            if let Err(error) = crate::hall::save_layout(state, &system_staff("system"), DEMO_HALL).await {
+                tracing::warn!(error = %error.message(), "demo hall not laid out");
+            }
+        }
+        Ok(Some(_)) => {}
+        Err(error) => tracing::warn!(%error, "hall setting unreadable"),
     }
 }

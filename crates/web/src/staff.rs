@@ -181,6 +181,8 @@ struct StaffHome {
     can_accept: bool,
     can_review: bool,
     can_supervise: bool,
+    can_serve: bool,
+    can_manage_hall: bool,
 }
 
 pub async fn home(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
@@ -194,6 +196,8 @@ pub async fn home(State(state): State<AppState>, StaffPage(staff): StaffPage) ->
         can_accept: staff.may(Permission::AcceptCases),
         can_review: staff.may(Permission::ReviewCases) && staff.user.department.is_some(),
         can_supervise: staff.may(Permission::Supervise),
+        can_serve: staff.may(Permission::ServeAtWindow),
+        can_manage_hall: staff.may(Permission::ManageHall),
     })
 }
 

@@ -67,6 +67,8 @@ pub struct CatalogSnapshot {
     pub today: NaiveDate,
     /// "One thing" bundles whose matters are all in force.
     pub bundles: Vec<onetrip_domain::bundle::Bundle>,
+    /// The hall's halls, zones and windows (`hall.layout`); empty until one is saved.
+    pub hall: onetrip_domain::hall::HallLayout,
     /// Public pages rendered from this snapshot for visitors who are not logged in, by path. A new snapshot
     /// starts empty, so a cached page never outlives the catalog it was rendered from.
     pages: Mutex<HashMap<String, CachedPage>>,
@@ -142,6 +144,12 @@ impl CatalogSnapshot {
             synonyms,
             today,
             bundles: Vec::new(),
+            hall: onetrip_domain::hall::HallLayout {
+                source: String::new(),
+                halls: Vec::new(),
+                zones: Vec::new(),
+                windows: Vec::new(),
+            },
             pages: Mutex::new(HashMap::new()),
         }
     }
@@ -214,6 +222,8 @@ pub struct Shared {
     calendar: RwLock<(u64, Arc<Calendar>)>,
     reloads: AtomicU64,
     pub metrics: Arc<Metrics>,
+    /// Calls of tickets, for the hall's displays (server-sent events).
+    pub hall_calls: tokio::sync::broadcast::Sender<crate::hall::HallCall>,
 }
 
 impl std::ops::Deref for AppState {
@@ -255,6 +265,7 @@ impl AppState {
             files,
             config,
             metrics: Arc::new(Metrics::default()),
+            hall_calls: tokio::sync::broadcast::channel(256).0,
         }));
         state.reload_catalog().await?;
         state.reload_calendar().await?;
@@ -307,6 +318,14 @@ impl AppState {
             match crate::actions::parse_bundles(&snapshot, &text) {
                 Ok(bundles) => snapshot.bundles = bundles,
                 Err(errors) => tracing::warn!(%errors, "stored bundles do not fit the catalog in force; none offered"),
+            }
+        }
+        if let Some(text) = self.store.setting(crate::hall::HALL_SETTING).await? {
+            match crate::hall::parse_layout_for(&snapshot, &text) {
+                Ok(layout) => snapshot.hall = layout,
+                Err(errors) => {
+                    tracing::warn!(%errors, "stored hall layout does not fit the catalog in force; kept none")
+                }
             }
         }
         let snapshot = Arc::new(snapshot);

@@ -1,0 +1,504 @@
+//! The hall's queue in the database: tickets, their history, and who sits at which window. The queue lives
+//! here and nowhere else, so a restart loses no ticket and two windows calling at the same instant never get
+//! the same one (SQLite: one writer; PostgreSQL: `FOR UPDATE SKIP LOCKED` and a guarded update).
+
+use crate::backend::{corrupt, from_millis, millis, BackendDatabase, PostgresStore, SqliteStore};
+use crate::{StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+
+/// A ticket as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRecord {
+    pub id: i64,
+    pub hall: String,
+    pub day: NaiveDate,
+    pub number: String,
+    pub zone: String,
+    pub matter_code: Option<String>,
+    /// 0 appointment, 1 elderly, 2 disabled, 3 none (the order of `queue::Priority`).
+    pub priority: i64,
+    /// `kiosk`, `portal` or `appointment`.
+    pub channel: String,
+    /// `waiting`, `called`, `missed` or `finished`.
+    pub state: String,
+    pub issued_at: DateTime<Utc>,
+    pub queued_at: DateTime<Utc>,
+    pub target_window: Option<String>,
+    pub window_code: Option<String>,
+    pub called_by: Option<String>,
+    pub called_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub calls: i64,
+    /// The last four characters of the visitor's ID, when given, to find their cases.
+    pub id_last_four: Option<String>,
+    pub case_number: Option<String>,
+}
+
+/// A ticket to issue: its number is the next of its hall, day and zone letter.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub hall: String,
+    pub day: NaiveDate,
+    pub prefix: char,
+    pub zone: String,
+    pub matter_code: Option<String>,
+    pub priority: i64,
+    pub channel: String,
+    pub id_last_four: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A window asking for its next ticket.
+#[derive(Debug, Clone)]
+pub struct CallNext<'a> {
+    pub hall: &'a str,
+    pub day: NaiveDate,
+    pub window: &'a str,
+    pub zones: &'a [String],
+    pub matters: &'a [String],
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Someone at a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    pub window_code: String,
+    pub username: String,
+    pub display_name: String,
+    /// `serving` or `break`.
+    pub state: String,
+    pub since: DateTime<Utc>,
+}
+
+/// One line of a ticket's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketEvent {
+    pub action: String,
+    pub window_code: Option<String>,
+    pub actor: Option<String>,
+    pub at: DateTime<Utc>,
+    pub detail: String,
+}
+
+/// The hall's part of the store. Every method that changes a ticket writes its event in the same transaction.
+#[async_trait]
+pub trait HallStore: Send + Sync {
+    /// Issues the next number of the ticket's zone letter for the day, with its `issued` event.
+    async fn issue_ticket(&self, ticket: &NewTicket) -> StoreResult<TicketRecord>;
+
+    /// Finishes the window's current ticket, if any, and gives it the next waiting ticket it serves: tickets
+    /// transferred to this window first, then by priority, then the longest in the queue. `None`: nobody waits.
+    async fn call_next(&self, call: &CallNext<'_>) -> StoreResult<Option<TicketRecord>>;
+
+    /// Replaces a ticket by `next` if it is still as `current` (same state, window and number of calls), with
+    /// one event; `Conflict` if someone changed it in between.
+    async fn change_ticket(
+        &self,
+        current: &TicketRecord,
+        next: &TicketRecord,
+        action: &str,
+        actor: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    async fn ticket(&self, id: i64) -> StoreResult<Option<TicketRecord>>;
+
+    async fn ticket_by_number(&self, hall: &str, day: NaiveDate, number: &str) -> StoreResult<Option<TicketRecord>>;
+
+    /// Every ticket of a hall's day, in the order they were issued.
+    async fn tickets_of_day(&self, hall: &str, day: NaiveDate) -> StoreResult<Vec<TicketRecord>>;
+
+    async fn ticket_events(&self, id: i64) -> StoreResult<Vec<TicketEvent>>;
+
+    /// Who is at which window now.
+    async fn presence(&self) -> StoreResult<Vec<Presence>>;
+
+    /// Signs in (`sign_in`), goes on a break (`break`), comes back (`back`) or signs out (`sign_out`) at a
+    /// window, with a line in the window log. Signing in at a window someone else holds is a `Conflict`.
+    async fn set_presence(
+        &self,
+        window: &str,
+        username: &str,
+        display_name: &str,
+        action: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+}
+
+const TICKET_COLUMNS: &str = "id, hall, day, number, zone, matter_code, priority, channel, state, issued_at, \
+     queued_at, target_window, window_code, called_by, called_at, finished_at, calls, id_last_four, case_number";
+
+fn ticket_from_row<R>(row: &R) -> StoreResult<TicketRecord>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let day: String = row.try_get("day")?;
+    Ok(TicketRecord {
+        id: row.try_get("id")?,
+        hall: row.try_get("hall")?,
+        day: NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(corrupt)?,
+        number: row.try_get("number")?,
+        zone: row.try_get("zone")?,
+        matter_code: row.try_get("matter_code")?,
+        priority: row.try_get("priority")?,
+        channel: row.try_get("channel")?,
+        state: row.try_get("state")?,
+        issued_at: from_millis(row.try_get("issued_at")?),
+        queued_at: from_millis(row.try_get("queued_at")?),
+        target_window: row.try_get("target_window")?,
+        window_code: row.try_get("window_code")?,
+        called_by: row.try_get("called_by")?,
+        called_at: row.try_get::<Option<i64>, _>("called_at")?.map(from_millis),
+        finished_at: row.try_get::<Option<i64>, _>("finished_at")?.map(from_millis),
+        calls: row.try_get("calls")?,
+        id_last_four: row.try_get("id_last_four")?,
+        case_number: row.try_get("case_number")?,
+    })
+}
+
+fn day_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// `$from, $from+1, …` for an `IN (…)` list of `count` values (never empty: `NULL` matches nothing).
+fn placeholders(from: usize, count: usize) -> String {
+    if count == 0 {
+        return "NULL".to_string();
+    }
+    (from..from + count).map(|index| format!("${index}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The query that picks a window's next ticket; `$1` day, `$2` hall, `$3` window, then the zones and matters.
+fn next_ticket_query(zones: usize, matters: usize, lock: &str) -> String {
+    format!(
+        "SELECT id FROM tickets WHERE day = $1 AND hall = $2 AND state = 'waiting' AND \
+         (target_window = $3 OR (target_window IS NULL AND (zone IN ({}) OR matter_code IN ({})))) \
+         ORDER BY CASE WHEN target_window = $3 THEN 0 ELSE 1 END, priority, queued_at, id LIMIT 1{lock}",
+        placeholders(4, zones),
+        placeholders(4 + zones, matters)
+    )
+}
+
+macro_rules! hall_queries {
+    ($store:ty, $lock:literal) => {
+        impl $store {
+            async fn ticket_event(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                ticket: i64,
+                action: &str,
+                window: Option<&str>,
+                actor: Option<&str>,
+                at: DateTime<Utc>,
+                detail: &str,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO ticket_events (ticket_id, action, window_code, actor, at, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(ticket)
+                .bind(action)
+                .bind(window)
+                .bind(actor)
+                .bind(millis(at))
+                .bind(detail)
+                .execute(&mut **transaction)
+                .await?;
+                Ok(())
+            }
+
+            async fn window_log(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                window: &str,
+                username: &str,
+                action: &str,
+                at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query("INSERT INTO window_log (window_code, username, action, at) VALUES ($1, $2, $3, $4)")
+                    .bind(window)
+                    .bind(username)
+                    .bind(action)
+                    .bind(millis(at))
+                    .execute(&mut **transaction)
+                    .await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl HallStore for $store {
+            async fn issue_ticket(&self, ticket: &NewTicket) -> StoreResult<TicketRecord> {
+                let mut transaction = self.writer.begin().await?;
+                let day = day_text(ticket.day);
+                let last: i64 = sqlx::query_scalar(
+                    "INSERT INTO ticket_sequences (hall, day, prefix, last) VALUES ($1, $2, $3, 1) \
+                     ON CONFLICT (hall, day, prefix) DO UPDATE SET last = ticket_sequences.last + 1 RETURNING last",
+                )
+                .bind(&ticket.hall)
+                .bind(&day)
+                .bind(ticket.prefix.to_string())
+                .fetch_one(&mut *transaction)
+                .await?;
+                let number = onetrip_domain::queue::ticket_number(ticket.prefix, u32::try_from(last).map_err(corrupt)?);
+                let row = sqlx::query(&format!(
+                    "INSERT INTO tickets (hall, day, number, zone, matter_code, priority, channel, state, issued_at, \
+                     queued_at, id_last_four) VALUES ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $8, $9) \
+                     RETURNING {TICKET_COLUMNS}"
+                ))
+                .bind(&ticket.hall)
+                .bind(&day)
+                .bind(&number)
+                .bind(&ticket.zone)
+                .bind(&ticket.matter_code)
+                .bind(ticket.priority)
+                .bind(&ticket.channel)
+                .bind(millis(ticket.at))
+                .bind(&ticket.id_last_four)
+                .fetch_one(&mut *transaction)
+                .await?;
+                let record = ticket_from_row(&row)?;
+                Self::ticket_event(&mut transaction, record.id, "issued", None, None, ticket.at, &ticket.channel).await?;
+                transaction.commit().await?;
+                Ok(record)
+            }
+
+            async fn call_next(&self, call: &CallNext<'_>) -> StoreResult<Option<TicketRecord>> {
+                let mut transaction = self.writer.begin().await?;
+                let day = day_text(call.day);
+                let finished: Vec<i64> = sqlx::query_scalar(
+                    "UPDATE tickets SET state = 'finished', finished_at = $1 \
+                     WHERE window_code = $2 AND state = 'called' AND day = $3 AND hall = $4 RETURNING id",
+                )
+                .bind(millis(call.at))
+                .bind(call.window)
+                .bind(&day)
+                .bind(call.hall)
+                .fetch_all(&mut *transaction)
+                .await?;
+                for id in finished {
+                    Self::ticket_event(&mut transaction, id, "finished", Some(call.window), Some(call.actor), call.at, "").await?;
+                }
+                let query = next_ticket_query(call.zones.len(), call.matters.len(), $lock);
+                let mut select = sqlx::query_scalar::<_, i64>(&query).bind(&day).bind(call.hall).bind(call.window);
+                for value in call.zones.iter().chain(call.matters) {
+                    select = select.bind(value);
+                }
+                let Some(id) = select.fetch_optional(&mut *transaction).await? else {
+                    transaction.commit().await?;
+                    return Ok(None);
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE tickets SET state = 'called', window_code = $1, called_by = $2, called_at = $3, \
+                     calls = calls + 1, target_window = NULL WHERE id = $4 AND state = 'waiting' RETURNING {TICKET_COLUMNS}"
+                ))
+                .bind(call.window)
+                .bind(call.actor)
+                .bind(millis(call.at))
+                .bind(id)
+                .fetch_optional(&mut *transaction)
+                .await?;
+                let Some(row) = row else {
+                    // Taken by another window between the choice and the update (cannot happen with the lock;
+                    // kept so that a change of isolation never hands one ticket to two windows).
+                    transaction.rollback().await?;
+                    return Err(StoreError::Conflict("ticket taken by another window".into()));
+                };
+                let record = ticket_from_row(&row)?;
+                Self::ticket_event(&mut transaction, record.id, "called", Some(call.window), Some(call.actor), call.at, "").await?;
+                transaction.commit().await?;
+                Ok(Some(record))
+            }
+
+            async fn change_ticket(
+                &self,
+                current: &TicketRecord,
+                next: &TicketRecord,
+                action: &str,
+                actor: &str,
+                detail: &str,
+                at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                let changed = sqlx::query(
+                    "UPDATE tickets SET zone = $1, matter_code = $2, priority = $3, state = $4, queued_at = $5, \
+                     target_window = $6, window_code = $7, called_by = $8, called_at = $9, finished_at = $10, \
+                     calls = $11, case_number = $12 \
+                     WHERE id = $13 AND state = $14 AND calls = $15 AND COALESCE(window_code, '') = $16",
+                )
+                .bind(&next.zone)
+                .bind(&next.matter_code)
+                .bind(next.priority)
+                .bind(&next.state)
+                .bind(millis(next.queued_at))
+                .bind(&next.target_window)
+                .bind(&next.window_code)
+                .bind(&next.called_by)
+                .bind(next.called_at.map(millis))
+                .bind(next.finished_at.map(millis))
+                .bind(next.calls)
+                .bind(&next.case_number)
+                .bind(current.id)
+                .bind(&current.state)
+                .bind(current.calls)
+                .bind(current.window_code.clone().unwrap_or_default())
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
+                if changed != 1 {
+                    transaction.rollback().await?;
+                    return Err(StoreError::Conflict("the ticket changed in the meantime".into()));
+                }
+                let window = next.window_code.as_deref().or(current.window_code.as_deref());
+                Self::ticket_event(&mut transaction, current.id, action, window, Some(actor), at, detail).await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn ticket(&self, id: i64) -> StoreResult<Option<TicketRecord>> {
+                let row = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(|row| ticket_from_row(&row)).transpose()
+            }
+
+            async fn ticket_by_number(&self, hall: &str, day: NaiveDate, number: &str) -> StoreResult<Option<TicketRecord>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {TICKET_COLUMNS} FROM tickets WHERE hall = $1 AND day = $2 AND number = $3"
+                ))
+                .bind(hall)
+                .bind(day_text(day))
+                .bind(number)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|row| ticket_from_row(&row)).transpose()
+            }
+
+            async fn tickets_of_day(&self, hall: &str, day: NaiveDate) -> StoreResult<Vec<TicketRecord>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {TICKET_COLUMNS} FROM tickets WHERE hall = $1 AND day = $2 ORDER BY id"
+                ))
+                .bind(hall)
+                .bind(day_text(day))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(ticket_from_row).collect()
+            }
+
+            async fn ticket_events(&self, id: i64) -> StoreResult<Vec<TicketEvent>> {
+                let rows = sqlx::query(
+                    "SELECT action, window_code, actor, at, detail FROM ticket_events WHERE ticket_id = $1 ORDER BY id",
+                )
+                .bind(id)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(TicketEvent {
+                            action: row.try_get("action")?,
+                            window_code: row.try_get("window_code")?,
+                            actor: row.try_get("actor")?,
+                            at: from_millis(row.try_get("at")?),
+                            detail: row.try_get("detail")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn presence(&self) -> StoreResult<Vec<Presence>> {
+                let rows = sqlx::query(
+                    "SELECT window_code, username, display_name, state, since FROM window_presence ORDER BY window_code",
+                )
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(Presence {
+                            window_code: row.try_get("window_code")?,
+                            username: row.try_get("username")?,
+                            display_name: row.try_get("display_name")?,
+                            state: row.try_get("state")?,
+                            since: from_millis(row.try_get("since")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn set_presence(
+                &self,
+                window: &str,
+                username: &str,
+                display_name: &str,
+                action: &str,
+                at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                let holder: Option<String> =
+                    sqlx::query_scalar("SELECT username FROM window_presence WHERE window_code = $1")
+                        .bind(window)
+                        .fetch_optional(&mut *transaction)
+                        .await?;
+                match (action, holder.as_deref()) {
+                    ("sign_in", Some(other)) if other != username => {
+                        return Err(StoreError::Conflict(format!("window {window} is held by another member of staff")));
+                    }
+                    ("sign_in", _) => {
+                        // One window per person: signing in here signs them out of any other.
+                        let elsewhere: Vec<String> = sqlx::query_scalar(
+                            "DELETE FROM window_presence WHERE username = $1 AND window_code <> $2 RETURNING window_code",
+                        )
+                        .bind(username)
+                        .bind(window)
+                        .fetch_all(&mut *transaction)
+                        .await?;
+                        for other in elsewhere {
+                            Self::window_log(&mut transaction, &other, username, "sign_out", at).await?;
+                        }
+                        sqlx::query(
+                            "INSERT INTO window_presence (window_code, username, display_name, state, since) \
+                             VALUES ($1, $2, $3, 'serving', $4) ON CONFLICT (window_code) DO UPDATE \
+                             SET state = 'serving', since = excluded.since, display_name = excluded.display_name",
+                        )
+                        .bind(window)
+                        .bind(username)
+                        .bind(display_name)
+                        .bind(millis(at))
+                        .execute(&mut *transaction)
+                        .await?;
+                    }
+                    (_, Some(holder)) if holder == username => {
+                        if action == "sign_out" {
+                            sqlx::query("DELETE FROM window_presence WHERE window_code = $1")
+                                .bind(window)
+                                .execute(&mut *transaction)
+                                .await?;
+                        } else {
+                            let state = if action == "break" { "break" } else { "serving" };
+                            sqlx::query("UPDATE window_presence SET state = $1, since = $2 WHERE window_code = $3")
+                                .bind(state)
+                                .bind(millis(at))
+                                .bind(window)
+                                .execute(&mut *transaction)
+                                .await?;
+                        }
+                    }
+                    _ => return Err(StoreError::NotFound),
+                }
+                Self::window_log(&mut transaction, window, username, action, at).await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+hall_queries!(SqliteStore, "");
+hall_queries!(PostgresStore, " FOR UPDATE SKIP LOCKED");

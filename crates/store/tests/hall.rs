@@ -1,0 +1,184 @@
+//! The hall's queue in the store, on every backend: numbers, the calling order, a ticket never given to two
+//! windows however many call at once, changes guarded against races, and who sits where.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use onetrip_store::hall::{CallNext, NewTicket, TicketRecord};
+use onetrip_store::testing::test_stores;
+use onetrip_store::{Store, StoreError};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 27).expect("date")
+}
+
+fn at(minute: i64) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 1, 0, 0).single().expect("instant") + Duration::minutes(minute)
+}
+
+fn new_ticket(zone: &str, prefix: char, priority: i64, minute: i64) -> NewTicket {
+    NewTicket {
+        hall: "centre".into(),
+        day: day(),
+        prefix,
+        zone: zone.into(),
+        matter_code: None,
+        priority,
+        channel: "kiosk".into(),
+        id_last_four: None,
+        at: at(minute),
+    }
+}
+
+fn call<'a>(window: &'a str, zones: &'a [String], matters: &'a [String], minute: i64) -> CallNext<'a> {
+    CallNext { hall: "centre", day: day(), window, zones, matters, actor: "window", at: at(minute) }
+}
+
+#[tokio::test]
+async fn numbers_run_per_zone_letter_and_the_queue_keeps_its_order() {
+    for test in test_stores().await {
+        let store = &test.store;
+        let first = store.issue_ticket(&new_ticket("bs", 'D', 3, 0)).await.expect("issue");
+        let second = store.issue_ticket(&new_ticket("bs", 'D', 3, 1)).await.expect("issue");
+        let other_zone = store.issue_ticket(&new_ticket("ga", 'B', 3, 2)).await.expect("issue");
+        let elderly = store.issue_ticket(&new_ticket("bs", 'D', 1, 3)).await.expect("issue");
+        assert_eq!((first.number.as_str(), second.number.as_str()), ("D001", "D002"), "{}", test.name);
+        assert_eq!(other_zone.number, "B001");
+        assert_eq!(elderly.number, "D003");
+        assert_eq!(first.state, "waiting");
+
+        let zones = vec!["bs".to_string()];
+        let called = store.call_next(&call("D01", &zones, &[], 5)).await.expect("call").expect("a ticket");
+        assert_eq!(called.number, "D003", "the elderly visitor first");
+        assert_eq!((called.state.as_str(), called.window_code.as_deref(), called.calls), ("called", Some("D01"), 1));
+        // Calling again finishes the one being served and takes the longest waiting.
+        let next = store.call_next(&call("D01", &zones, &[], 9)).await.expect("call").expect("a ticket");
+        assert_eq!(next.number, "D001");
+        let finished = store.ticket(called.id).await.expect("read").expect("ticket");
+        assert_eq!((finished.state.as_str(), finished.finished_at), ("finished", Some(at(9))));
+        // A window of another zone does not see this zone's queue; a matter window sees only its matter.
+        let other = vec!["ss".to_string()];
+        assert!(store.call_next(&call("F01", &other, &[], 10)).await.expect("call").is_none());
+        let events: Vec<String> =
+            store.ticket_events(called.id).await.expect("events").into_iter().map(|event| event.action).collect();
+        assert_eq!(events, vec!["issued", "called", "finished"]);
+        let listed = store.tickets_of_day("centre", day()).await.expect("list");
+        assert_eq!(listed.len(), 4);
+        assert_eq!(
+            store.ticket_by_number("centre", day(), "B001").await.expect("read").map(|ticket| ticket.id),
+            Some(other_zone.id)
+        );
+        assert!(store.ticket_by_number("centre", day() + Duration::days(1), "B001").await.expect("read").is_none());
+        test.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_transferred_ticket_goes_only_to_its_window_and_first() {
+    for test in test_stores().await {
+        let store = &test.store;
+        let zones = vec!["bs".to_string()];
+        let early = store.issue_ticket(&new_ticket("bs", 'D', 3, 0)).await.expect("issue");
+        let moved = store.issue_ticket(&new_ticket("bs", 'D', 3, 1)).await.expect("issue");
+        let called = store.call_next(&call("D01", &zones, &[], 2)).await.expect("call").expect("ticket");
+        assert_eq!(called.id, early.id);
+        // D01 finishes the first, calls the second, then sends it to window D05.
+        store.call_next(&call("D01", &zones, &[], 3)).await.expect("call");
+        let serving = store.ticket(moved.id).await.expect("read").expect("ticket");
+        let mut transferred = serving.clone();
+        transferred.state = "waiting".into();
+        transferred.window_code = None;
+        transferred.target_window = Some("D05".into());
+        store.change_ticket(&serving, &transferred, "transferred", "window", "→ D05", at(4)).await.expect("transfer");
+        let later = store.issue_ticket(&new_ticket("bs", 'D', 0, 5)).await.expect("issue an appointment");
+        let at_d02 = store.call_next(&call("D02", &zones, &[], 6)).await.expect("call").expect("ticket");
+        assert_eq!(at_d02.id, later.id, "another window does not take a ticket sent to D05");
+        let at_d05 = store.call_next(&call("D05", &zones, &[], 7)).await.expect("call").expect("ticket");
+        assert_eq!((at_d05.id, at_d05.target_window.clone()), (moved.id, None));
+        // The old copy of the ticket is stale now: a change based on it is refused and changes nothing.
+        let mut stale = transferred.clone();
+        stale.state = "finished".into();
+        let refused = store.change_ticket(&transferred, &stale, "finished", "window", "", at(8)).await;
+        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+        assert_eq!(store.ticket(moved.id).await.expect("read").expect("ticket").state, "called");
+        test.finish().await;
+    }
+}
+
+/// 120 windows call at once over 500 waiting tickets, several rounds: every ticket is called exactly once.
+async fn many_windows_at_once(store: Arc<dyn Store>, backend: &str) {
+    let zones: Vec<String> = (0..9).map(|zone| format!("z{zone}")).collect();
+    for index in 0..500i64 {
+        let zone = index % 9;
+        let prefix = char::from(b'A' + zone as u8);
+        store.issue_ticket(&new_ticket(&format!("z{zone}"), prefix, 3 - index % 2, index % 60)).await.expect("issue");
+    }
+    let mut tasks = Vec::new();
+    for window in 0..120 {
+        let store = store.clone();
+        let zones = zones.clone();
+        tasks.push(tokio::spawn(async move {
+            let code = format!("W{window:03}");
+            let mut got: Vec<TicketRecord> = Vec::new();
+            for round in 0..6 {
+                let request = CallNext {
+                    hall: "centre",
+                    day: day(),
+                    window: &code,
+                    zones: &zones,
+                    matters: &[],
+                    actor: "w",
+                    at: at(61 + round),
+                };
+                if let Some(ticket) = store.call_next(&request).await.expect("call") {
+                    got.push(ticket);
+                }
+            }
+            got
+        }));
+    }
+    let mut seen = HashSet::new();
+    let mut total = 0;
+    for task in tasks {
+        for ticket in task.await.expect("task") {
+            total += 1;
+            assert!(seen.insert(ticket.id), "{backend}: ticket {} given twice", ticket.number);
+        }
+    }
+    assert_eq!(total, 500, "{backend}: every ticket called once (120 windows × 6 calls ≥ 500)");
+    let tickets = store.tickets_of_day("centre", day()).await.expect("list");
+    assert!(tickets.iter().all(|ticket| ticket.calls == 1), "{backend}: no ticket called twice");
+    assert_eq!(tickets.iter().filter(|ticket| ticket.state == "waiting").count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_windows_calling_at_once_never_share_a_ticket() {
+    for test in test_stores().await {
+        many_windows_at_once(test.store.clone(), test.name).await;
+        test.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn one_person_per_window_and_one_window_per_person() {
+    for test in test_stores().await {
+        let store = &test.store;
+        store.set_presence("B01", "li", "李", "sign_in", at(0)).await.expect("sign in");
+        let taken = store.set_presence("B01", "wang", "王", "sign_in", at(1)).await;
+        assert!(matches!(taken, Err(StoreError::Conflict(_))), "{}: {taken:?}", test.name);
+        assert!(matches!(store.set_presence("B01", "wang", "王", "break", at(1)).await, Err(StoreError::NotFound)));
+        store.set_presence("B01", "li", "李", "break", at(2)).await.expect("break");
+        let presence = store.presence().await.expect("presence");
+        assert_eq!(presence.len(), 1);
+        assert_eq!((presence[0].state.as_str(), presence[0].since), ("break", at(2)));
+        // Signing in elsewhere leaves the first window.
+        store.set_presence("B02", "li", "李", "sign_in", at(3)).await.expect("sign in");
+        let presence = store.presence().await.expect("presence");
+        assert_eq!(presence.iter().map(|line| line.window_code.as_str()).collect::<Vec<_>>(), vec!["B02"]);
+        store.set_presence("B02", "li", "李", "sign_out", at(4)).await.expect("sign out");
+        assert!(store.presence().await.expect("presence").is_empty());
+        test.finish().await;
+    }
+}

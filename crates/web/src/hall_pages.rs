@@ -1,0 +1,653 @@
+//! Pages and API of the hall: the kiosk and the ticket (public, large type), the wall display and its event
+//! stream (public), the window workbench (window staff) and the live view (hall managers).
+
+use crate::api::ApiJson;
+use crate::api::ApiStaff;
+use crate::auth;
+use crate::error::{ApiError, Error};
+use crate::hall::{self, HallCall, HallLive, TicketAction, TicketRequest, TicketView};
+use crate::pages::{render, Layout};
+use crate::staff::StaffPage;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use onetrip_domain::access::Permission;
+use serde::Deserialize;
+use std::convert::Infallible;
+
+type ApiResult = Result<Response, ApiError>;
+
+const KIOSK_COOKIE: &str = "onetrip_kiosk";
+
+fn see_other(path: &str) -> Response {
+    Redirect::to(path).into_response()
+}
+
+/// The kiosk's forms carry a token also set as a cookie on `/hall`, so another site cannot make a visitor's
+/// browser take tickets (double submit; the kiosk has no session).
+fn kiosk_token(parts: &Parts) -> (String, Option<HeaderValue>) {
+    match auth::cookie_value(parts, KIOSK_COOKIE) {
+        Some(token) if token.len() >= 32 => (token.to_string(), None),
+        _ => {
+            let token = auth::random_token();
+            let cookie =
+                HeaderValue::from_str(&format!("{KIOSK_COOKIE}={token}; Path=/hall; HttpOnly; SameSite=Strict")).ok();
+            (token, cookie)
+        }
+    }
+}
+
+fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Kiosk and ticket
+
+pub struct ZoneButton {
+    pub code: String,
+    pub name: String,
+    pub prefix: char,
+    pub location: String,
+    pub waiting: usize,
+}
+
+#[derive(Template)]
+#[template(path = "hall_kiosk.html")]
+struct KioskPage {
+    layout: Layout,
+    hall: String,
+    hall_name: String,
+    zones: Vec<ZoneButton>,
+}
+
+/// `GET /hall/{hall}/kiosk`: the zones of a hall as large buttons, with how many are waiting at each.
+pub async fn kiosk(State(state): State<AppState>, Path(hall): Path<String>) -> Result<Response, Error> {
+    let catalog = state.catalog();
+    let record = catalog
+        .hall
+        .halls
+        .iter()
+        .find(|known| known.code == hall)
+        .ok_or_else(|| Error::NotFound(format!("大厅 {hall}")))?;
+    let tickets = state.store.tickets_of_day(&hall, state.today()).await?;
+    let zones = catalog
+        .hall
+        .zones
+        .iter()
+        .filter(|zone| zone.hall == hall)
+        .map(|zone| ZoneButton {
+            code: zone.code.clone(),
+            name: zone.name.clone(),
+            prefix: zone.prefix,
+            location: zone.location.clone(),
+            waiting: tickets.iter().filter(|ticket| ticket.zone == zone.code && ticket.state == "waiting").count(),
+        })
+        .collect();
+    let response =
+        render(&KioskPage { layout: Layout::new(&state, None), hall_name: record.name.clone(), hall, zones })?;
+    Ok(with_cookie(response, None))
+}
+
+#[derive(Template)]
+#[template(path = "hall_take.html")]
+struct TakePage {
+    layout: Layout,
+    hall: String,
+    zone: String,
+    zone_name: String,
+    matters: Vec<(String, String)>,
+    matter: String,
+    priority: String,
+    last_four: String,
+    csrf_token: String,
+    errors: Vec<(String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct TakeQuery {
+    #[serde(default)]
+    matter: String,
+}
+
+fn take_page(
+    state: &AppState,
+    parts: &Parts,
+    hall: &str,
+    zone: &str,
+    request: &TicketRequest,
+    errors: Vec<(String, String)>,
+) -> Result<Response, Error> {
+    let catalog = state.catalog();
+    let zone_record = catalog
+        .hall
+        .zone(zone)
+        .filter(|known| known.hall == hall)
+        .ok_or_else(|| Error::NotFound(format!("功能区 {zone}")))?;
+    let mut matters: Vec<(String, String)> = catalog
+        .versions
+        .iter()
+        .filter(|version| !version.adjustment.kind.ends_the_matter())
+        .filter(|version| {
+            zone_record.departments.contains(&version.matter.department)
+                || catalog
+                    .hall
+                    .windows
+                    .iter()
+                    .any(|window| window.zone == zone_record.code && window.matters.contains(&version.matter.code))
+        })
+        .map(|version| (version.matter.code.clone(), version.matter.name.clone()))
+        .collect();
+    matters.sort_by(|a, b| a.1.cmp(&b.1));
+    let (token, cookie) = kiosk_token(parts);
+    let invalid = !errors.is_empty();
+    let mut response = render(&TakePage {
+        layout: Layout::new(state, None),
+        hall: hall.to_string(),
+        zone: zone_record.code.clone(),
+        zone_name: zone_record.name.clone(),
+        matters,
+        matter: request.matter.clone(),
+        priority: request.priority.clone(),
+        last_four: request.last_four.clone(),
+        csrf_token: token,
+        errors,
+    })?;
+    if invalid {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(with_cookie(response, cookie))
+}
+
+/// `GET /hall/{hall}/kiosk/{zone}`: what the visitor came for (optional), priority, and the ticket button.
+pub async fn take_form(
+    State(state): State<AppState>,
+    parts: Parts,
+    Path((hall, zone)): Path<(String, String)>,
+    Query(query): Query<TakeQuery>,
+) -> Result<Response, Error> {
+    let request = TicketRequest { zone: zone.clone(), matter: query.matter, ..TicketRequest::default() };
+    take_page(&state, &parts, &hall, &zone, &request, Vec::new())
+}
+
+#[derive(Deserialize)]
+pub struct TakeForm {
+    #[serde(default)]
+    zone: String,
+    #[serde(default)]
+    matter: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    last_four: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// `POST /hall/{hall}/tickets`: takes a ticket and shows it.
+pub async fn take(
+    State(state): State<AppState>,
+    parts: Parts,
+    Path(hall): Path<String>,
+    Form(form): Form<TakeForm>,
+) -> Result<Response, Error> {
+    let cookie = auth::cookie_value(&parts, KIOSK_COOKIE).unwrap_or_default();
+    if cookie.is_empty() || !auth::same_secret(cookie, &form.csrf_token) {
+        return Err(Error::CsrfFailed);
+    }
+    let request = TicketRequest {
+        zone: form.zone.clone(),
+        matter: form.matter,
+        priority: form.priority,
+        last_four: form.last_four,
+    };
+    match hall::issue_ticket(&state, &hall, &request, "kiosk").await {
+        Ok(ticket) => Ok(see_other(&format!("/hall/{hall}/tickets/{}", ticket.number))),
+        Err(Error::Validation(errors)) => {
+            let listed = errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect();
+            take_page(&state, &parts, &hall, &form.zone, &request, listed)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hall_ticket.html")]
+struct TicketPage {
+    layout: Layout,
+    ticket: TicketView,
+}
+
+/// `GET /hall/{hall}/tickets/{number}`: today's ticket, to print or keep on the phone; no personal data.
+pub async fn ticket(
+    State(state): State<AppState>,
+    Path((hall, number)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let record = state
+        .store
+        .ticket_by_number(&hall, state.today(), number.trim())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("今天的 {number} 号")))?;
+    let view = hall::ticket_view(&state, &record).await?;
+    let mut response = render(&TicketPage { layout: Layout::new(&state, None), ticket: view })?;
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Wall display
+
+#[derive(Template)]
+#[template(path = "hall_display.html")]
+struct DisplayPage {
+    hall: String,
+    hall_name: String,
+    calls: Vec<HallCall>,
+}
+
+/// `GET /hall/{hall}/display`: the screen on the wall: the latest calls, updated live.
+pub async fn display(State(state): State<AppState>, Path(hall): Path<String>) -> Result<Response, Error> {
+    let catalog = state.catalog();
+    let record = catalog
+        .hall
+        .halls
+        .iter()
+        .find(|known| known.code == hall)
+        .ok_or_else(|| Error::NotFound(format!("大厅 {hall}")))?;
+    let calls = hall::recent_calls(&state, &hall, 8).await?;
+    render(&DisplayPage { hall_name: record.name.clone(), hall, calls })
+}
+
+/// `GET /hall/{hall}/display/events`: server-sent events, one `call` per call or recall of the hall.
+pub async fn display_events(State(state): State<AppState>, Path(hall): Path<String>) -> Result<Response, Error> {
+    if !state.catalog().hall.halls.iter().any(|known| known.code == hall) {
+        return Err(Error::NotFound(format!("大厅 {hall}")));
+    }
+    let receiver = state.hall_calls.subscribe();
+    let stream = futures_util::stream::unfold((receiver, hall), |(mut receiver, hall)| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(call) if call.hall == hall => {
+                    let event = Event::default().event("call").json_data(&call).unwrap_or_default();
+                    return Some((Ok::<Event, Infallible>(event), (receiver, hall)));
+                }
+                Ok(_) => continue,
+                // A display that fell behind skips what it missed; the next call brings it up to date.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Window workbench
+
+#[derive(Template)]
+#[template(path = "hall_windows.html")]
+struct WindowsPage {
+    layout: Layout,
+    windows: Vec<(String, String, bool)>,
+    mine: String,
+}
+
+/// `GET /staff/windows`: the windows this member of staff may work at.
+pub async fn windows(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
+    staff.require(Permission::ServeAtWindow)?;
+    let presence = state.store.presence().await?;
+    let mine = presence
+        .iter()
+        .find(|line| line.username == staff.user.username)
+        .map(|line| line.window_code.clone())
+        .unwrap_or_default();
+    let catalog = state.catalog();
+    let windows = hall::my_windows(&state, &staff)
+        .into_iter()
+        .map(|window| {
+            let zone = catalog.hall.zone(&window.zone).map(|zone| zone.name.clone()).unwrap_or_default();
+            let taken =
+                presence.iter().any(|line| line.window_code == window.code && line.username != staff.user.username);
+            (window.code, zone, taken || !window.open)
+        })
+        .collect();
+    render(&WindowsPage { layout: Layout::new(&state, Some(&staff)), windows, mine })
+}
+
+#[derive(Template)]
+#[template(path = "hall_workbench.html")]
+struct WorkbenchPage {
+    layout: Layout,
+    csrf_token: String,
+    window: String,
+    zone_name: String,
+    presence: String,
+    current: Option<TicketView>,
+    missed: Vec<(i64, String)>,
+    waiting: usize,
+    zones: Vec<(String, String)>,
+    windows: Vec<String>,
+    flash: String,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct FlashQuery {
+    #[serde(default)]
+    flash: String,
+}
+
+async fn workbench_page(
+    state: &AppState,
+    staff: &auth::Staff,
+    code: &str,
+    flash: String,
+    error: String,
+) -> Result<Response, Error> {
+    let catalog = state.catalog();
+    let window = hall::my_windows(state, staff).into_iter().find(|window| window.code == code).ok_or_else(|| {
+        if staff.user.roles.is_empty() {
+            Error::Forbidden
+        } else {
+            Error::NotFound(format!("您可用的 {code} 号窗口"))
+        }
+    })?;
+    let zone = catalog.hall.zone(&window.zone).ok_or_else(|| Error::NotFound(format!("功能区 {}", window.zone)))?;
+    let presence = state.store.presence().await?;
+    let here = presence.iter().find(|line| line.window_code == window.code);
+    let presence_label = match here {
+        Some(line) if line.username == staff.user.username && line.state == "break" => "暂离中",
+        Some(line) if line.username == staff.user.username => "在岗",
+        Some(_) => "其他人在岗",
+        None => "未上岗",
+    };
+    let tickets = state.store.tickets_of_day(&zone.hall, state.today()).await?;
+    let serves = window.serves();
+    let current = match tickets
+        .iter()
+        .find(|ticket| ticket.state == "called" && ticket.window_code.as_deref() == Some(window.code.as_str()))
+    {
+        Some(ticket) => Some(hall::ticket_view(state, ticket).await?),
+        None => None,
+    };
+    let missed = tickets
+        .iter()
+        .filter(|ticket| ticket.state == "missed" && serves.zones.contains(&ticket.zone))
+        .map(|ticket| (ticket.id, ticket.number.clone()))
+        .collect();
+    let waiting = tickets
+        .iter()
+        .filter(|ticket| {
+            ticket.state == "waiting"
+                && (ticket.target_window.as_deref() == Some(window.code.as_str())
+                    || (ticket.target_window.is_none()
+                        && (serves.zones.contains(&ticket.zone)
+                            || ticket.matter_code.as_ref().is_some_and(|matter| serves.matters.contains(matter)))))
+        })
+        .count();
+    let response = render(&WorkbenchPage {
+        layout: Layout::new(state, Some(staff)),
+        csrf_token: staff.csrf_token.clone(),
+        window: window.code.clone(),
+        zone_name: zone.name.clone(),
+        presence: presence_label.to_string(),
+        current,
+        missed,
+        waiting,
+        zones: catalog
+            .hall
+            .zones
+            .iter()
+            .filter(|other| other.hall == zone.hall && other.code != zone.code)
+            .map(|other| (other.code.clone(), other.name.clone()))
+            .collect(),
+        windows: catalog
+            .hall
+            .windows
+            .iter()
+            .filter(|other| other.open && other.code != window.code)
+            .filter(|other| catalog.hall.zone(&other.zone).is_some_and(|other_zone| other_zone.hall == zone.hall))
+            .map(|other| other.code.clone())
+            .collect(),
+        flash,
+        error: error.clone(),
+    })?;
+    Ok(if error.is_empty() {
+        response
+    } else {
+        let mut response = response;
+        *response.status_mut() = StatusCode::CONFLICT;
+        response
+    })
+}
+
+/// `GET /staff/windows/{code}`: the workbench of one window.
+pub async fn workbench(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Path(code): Path<String>,
+    Query(query): Query<FlashQuery>,
+) -> Result<Response, Error> {
+    staff.require(Permission::ServeAtWindow)?;
+    let flash = match query.flash.as_str() {
+        "called" => "已叫号",
+        "nobody" => "现在没有人等候",
+        "done" => "已办完",
+        "signed_in" => "已上岗",
+        "break" => "已暂离，回来后请点“回岗”",
+        "back" => "已回岗",
+        "signed_out" => "已下岗",
+        "recalled" => "已重呼",
+        "missed" => "已过号",
+        "rejoined" => "已重新排队",
+        "transferred" => "已转号",
+        _ => "",
+    };
+    workbench_page(&state, &staff, &code, flash.to_string(), String::new()).await
+}
+
+#[derive(Deserialize)]
+pub struct WorkbenchForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    ticket: i64,
+    #[serde(default)]
+    zone: String,
+    #[serde(default)]
+    window: String,
+    #[serde(default)]
+    case_number: String,
+}
+
+/// `POST /staff/windows/{code}`: sign in/out, break, call next, recall, miss, rejoin, finish, transfer, or
+/// open a case from the ticket.
+pub async fn workbench_action(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Path(code): Path<String>,
+    Form(form): Form<WorkbenchForm>,
+) -> Result<Response, Error> {
+    staff.require(Permission::ServeAtWindow)?;
+    staff.check_csrf(Some(&form.csrf_token))?;
+    let back = |flash: &str| see_other(&format!("/staff/windows/{code}?flash={flash}"));
+    let outcome: Result<Response, Error> = async {
+        match form.action.as_str() {
+            "sign_in" | "break" | "back" | "sign_out" => {
+                hall::presence(&state, &staff, &code, &form.action).await?;
+                Ok(back(match form.action.as_str() {
+                    "sign_in" => "signed_in",
+                    "sign_out" => "signed_out",
+                    other => other,
+                }))
+            }
+            "call" => {
+                Ok(back(if hall::call_next(&state, &staff, &code).await?.is_some() { "called" } else { "nobody" }))
+            }
+            "open_case" => {
+                // The ticket leads to a new case at this window: the registration form, which links it.
+                let ticket =
+                    state.store.ticket(form.ticket).await?.ok_or_else(|| Error::NotFound("这个号".to_string()))?;
+                let matter = ticket.matter_code.unwrap_or_default();
+                Ok(see_other(&format!("/staff/cases/new?matter={matter}&ticket={}&window={code}", ticket.id)))
+            }
+            action => {
+                let action = match action {
+                    "recall" => TicketAction::Recall,
+                    "miss" => TicketAction::Miss,
+                    "rejoin" => TicketAction::Rejoin,
+                    "finish" => TicketAction::Finish,
+                    "transfer_zone" => TicketAction::TransferZone { zone: form.zone.clone() },
+                    "transfer_window" => TicketAction::TransferWindow { window: form.window.clone() },
+                    "link_case" => TicketAction::LinkCase { case_number: form.case_number.clone() },
+                    _ => return Err(Error::BadRequest("未知的操作".to_string())),
+                };
+                let done = hall::ticket_action(&state, &staff, &code, form.ticket, &action).await?;
+                Ok(match action {
+                    TicketAction::LinkCase { .. } => {
+                        see_other(&format!("/staff/cases/{}", done.case_number.unwrap_or_default()))
+                    }
+                    TicketAction::Recall => back("recalled"),
+                    TicketAction::Miss => back("missed"),
+                    TicketAction::Rejoin => back("rejoined"),
+                    TicketAction::Finish => back("done"),
+                    _ => back("transferred"),
+                })
+            }
+        }
+    }
+    .await;
+    match outcome {
+        Ok(response) => Ok(response),
+        Err(error @ (Error::Conflict(_) | Error::Validation(_))) => {
+            workbench_page(&state, &staff, &code, String::new(), error.message()).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Live view
+
+#[derive(Template)]
+#[template(path = "hall_live.html")]
+struct LivePage {
+    layout: Layout,
+    live: HallLive,
+    halls: Vec<(String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct HallQuery {
+    #[serde(default)]
+    hall: String,
+}
+
+/// `GET /staff/hall`: every zone and window of a hall now, for the hall manager.
+pub async fn live_page(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Query(query): Query<HallQuery>,
+) -> Result<Response, Error> {
+    staff.require(Permission::ManageHall)?;
+    let catalog = state.catalog();
+    let hall = if query.hall.is_empty() {
+        catalog
+            .hall
+            .halls
+            .first()
+            .map(|hall| hall.code.clone())
+            .ok_or_else(|| Error::NotFound("大厅布局".to_string()))?
+    } else {
+        query.hall.clone()
+    };
+    let live = hall::live(&state, &staff, &hall).await?;
+    let halls = catalog.hall.halls.iter().map(|hall| (hall.code.clone(), hall.name.clone())).collect();
+    render(&LivePage { layout: Layout::new(&state, Some(&staff)), live, halls })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// API
+
+/// `GET /api/v1/hall/layout`
+pub async fn api_layout(State(state): State<AppState>) -> ApiResult {
+    Ok(Json(state.catalog().hall.clone()).into_response())
+}
+
+/// `PUT /api/v1/hall/layout` (hall managers)
+pub async fn api_save_layout(State(state): State<AppState>, ApiStaff(staff): ApiStaff, body: String) -> ApiResult {
+    let layout = hall::save_layout(&state, &staff, &body).await?;
+    Ok(Json(layout).into_response())
+}
+
+/// `POST /api/v1/hall/{hall}/tickets`: a ticket from a kiosk device or a departmental system (staff token).
+pub async fn api_take(
+    State(state): State<AppState>,
+    ApiStaff(_staff): ApiStaff,
+    Path(hall): Path<String>,
+    ApiJson(request): ApiJson<TicketRequest>,
+) -> ApiResult {
+    let ticket = hall::issue_ticket(&state, &hall, &request, "kiosk").await?;
+    Ok((StatusCode::CREATED, Json(ticket)).into_response())
+}
+
+/// `GET /api/v1/hall/{hall}/tickets/{number}`: today's ticket (public, no personal data).
+pub async fn api_ticket(State(state): State<AppState>, Path((hall, number)): Path<(String, String)>) -> ApiResult {
+    let record = state
+        .store
+        .ticket_by_number(&hall, state.today(), number.trim())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("今天的 {number} 号")))?;
+    Ok(Json(hall::ticket_view(&state, &record).await?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PresenceBody {
+    action: String,
+}
+
+/// `POST /api/v1/hall/windows/{code}/presence`: `sign_in`, `break`, `back`, `sign_out`.
+pub async fn api_presence(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<PresenceBody>,
+) -> ApiResult {
+    hall::presence(&state, &staff, &code, &body.action).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/v1/hall/windows/{code}/call`: the next ticket, or 204 when nobody waits.
+pub async fn api_call(State(state): State<AppState>, ApiStaff(staff): ApiStaff, Path(code): Path<String>) -> ApiResult {
+    match hall::call_next(&state, &staff, &code).await? {
+        Some(ticket) => Ok(Json(hall::ticket_view(&state, &ticket).await?).into_response()),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
+}
+
+/// `POST /api/v1/hall/windows/{code}/tickets/{id}`: recall, miss, rejoin, finish, transfer, link a case.
+pub async fn api_ticket_action(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Path((code, id)): Path<(String, i64)>,
+    ApiJson(action): ApiJson<TicketAction>,
+) -> ApiResult {
+    let ticket = hall::ticket_action(&state, &staff, &code, id, &action).await?;
+    Ok(Json(hall::ticket_view(&state, &ticket).await?).into_response())
+}
+
+/// `GET /api/v1/hall/{hall}/live` (hall managers)
+pub async fn api_live(State(state): State<AppState>, ApiStaff(staff): ApiStaff, Path(hall): Path<String>) -> ApiResult {
+    Ok(Json(hall::live(&state, &staff, &hall).await?).into_response())
+}
