@@ -530,9 +530,11 @@ pub async fn workbench_action(
     .await;
     match outcome {
         Ok(response) => Ok(response),
-        Err(error @ (Error::Conflict(_) | Error::Validation(_))) => {
-            workbench_page(&state, &staff, &code, String::new(), error.message()).await
+        Err(Error::Validation(errors)) => {
+            let message = errors.iter().flat_map(|(_, messages)| messages.iter().cloned()).collect::<Vec<_>>().join("；");
+            workbench_page(&state, &staff, &code, String::new(), message).await
         }
+        Err(error @ Error::Conflict(_)) => workbench_page(&state, &staff, &code, String::new(), error.message()).await,
         Err(other) => Err(other),
     }
 }
