@@ -531,7 +531,8 @@ pub async fn workbench_action(
     match outcome {
         Ok(response) => Ok(response),
         Err(Error::Validation(errors)) => {
-            let message = errors.iter().flat_map(|(_, messages)| messages.iter().cloned()).collect::<Vec<_>>().join("；");
+            let message =
+                errors.iter().flat_map(|(_, messages)| messages.iter().cloned()).collect::<Vec<_>>().join("；");
             workbench_page(&state, &staff, &code, String::new(), message).await
         }
         Err(error @ Error::Conflict(_)) => workbench_page(&state, &staff, &code, String::new(), error.message()).await,

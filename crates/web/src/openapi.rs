@@ -266,6 +266,73 @@ pub fn document() -> Value {
                     "responses": write_errors(json!({ "200": ok("办件", json!({ "$ref": "#/components/schemas/Case" })), "409": error_response("办件还没有可送达的结果（conflict）") }))
                 }
             },
+            "/api/v1/hall/layout": {
+                "get": {
+                    "summary": "大厅布局：大厅（含联网的专业大厅）、功能区（号码字头）、窗口（所属部门、兼叫的功能区、单独办理的事项、是否开放）",
+                    "responses": { "200": ok("大厅布局", json!({ "$ref": "#/components/schemas/HallLayout" })) }
+                },
+                "put": {
+                    "summary": "整体替换大厅布局（大厅管理员）；逐项检查编号重复、字头重复、引用不存在的大厅、功能区、部门或事项",
+                    "security": secured,
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/HallLayout" } } } },
+                    "responses": write_errors(json!({ "200": ok("保存后的布局", json!({ "$ref": "#/components/schemas/HallLayout" })) }))
+                }
+            },
+            "/api/v1/hall/{hall}/tickets": {
+                "post": {
+                    "summary": "取号（自助机设备或部门系统，需工作人员令牌）：按功能区或事项（自动找到办理它的功能区），可选优先类别和身份证后四位",
+                    "security": secured,
+                    "parameters": [path("hall", "大厅编号，例如 centre")],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": {
+                        "zone": { "type": "string" }, "matter": { "type": "string" },
+                        "priority": { "type": "string", "enum": ["none", "elderly", "disabled"] },
+                        "last_four": { "type": "string", "description": "身份证后四位，可不填" } } } } } },
+                    "responses": write_errors(json!({ "201": ok("号票：号码、前面人数、预计等候分钟", json!({ "$ref": "#/components/schemas/Ticket" })), "404": error_response("没有这个大厅") }))
+                }
+            },
+            "/api/v1/hall/{hall}/tickets/{number}": {
+                "get": {
+                    "summary": "今天的一个号（公开，不含个人信息）：状态、前面人数、预计等候、叫到的窗口",
+                    "parameters": [path("hall", "大厅编号"), path("number", "号码，例如 D001")],
+                    "responses": { "200": ok("号票", json!({ "$ref": "#/components/schemas/Ticket" })), "404": error_response("今天没有这个号") }
+                }
+            },
+            "/api/v1/hall/{hall}/live": {
+                "get": {
+                    "summary": "大厅实况（大厅管理员）：各功能区等候人数、最长已等、今天平均等候与办理时间；各窗口办理中、空闲、暂离、空岗或暂停",
+                    "security": secured,
+                    "parameters": [path("hall", "大厅编号")],
+                    "responses": { "200": ok("实况", json!({ "type": "object" })), "401": error_response("未登录"), "403": error_response("不是大厅管理员") }
+                }
+            },
+            "/api/v1/hall/windows/{code}/presence": {
+                "post": {
+                    "summary": "在窗口上岗（sign_in）、暂离（break）、回岗（back）、下岗（sign_out）；一人一窗，一窗一人",
+                    "security": secured,
+                    "parameters": [path("code", "窗口编号，例如 D01")],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["action"], "properties": { "action": { "type": "string", "enum": ["sign_in", "break", "back", "sign_out"] } } } } } },
+                    "responses": write_errors(json!({ "204": { "description": "已记录" }, "409": error_response("窗口暂停使用、已有人在岗或您不在这个窗口") }))
+                }
+            },
+            "/api/v1/hall/windows/{code}/call": {
+                "post": {
+                    "summary": "叫下一位：先办完本窗口正在办理的号，再按“转给本窗口的、优先的、等得最久的”叫号；两个窗口同时叫不会叫到同一个号",
+                    "security": secured,
+                    "parameters": [path("code", "窗口编号")],
+                    "responses": write_errors(json!({ "200": ok("叫到的号", json!({ "$ref": "#/components/schemas/Ticket" })), "204": { "description": "没有人等候" }, "409": error_response("窗口暂停、未上岗或暂离") }))
+                }
+            },
+            "/api/v1/hall/windows/{code}/tickets/{id}": {
+                "post": {
+                    "summary": "处理本窗口叫到的号：recall（重呼）、miss（过号）、rejoin（过号后重新排队）、finish（办完）、transfer_zone（转功能区，须办理该事项）、transfer_window（转窗口）、link_case（关联办件）",
+                    "security": secured,
+                    "parameters": [path("code", "窗口编号"), path("id", "号的内部编号（叫号结果中的 id）")],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["action"], "properties": {
+                        "action": { "type": "string", "enum": ["recall", "miss", "rejoin", "finish", "transfer_zone", "transfer_window", "link_case"] },
+                        "zone": { "type": "string" }, "window": { "type": "string" }, "case_number": { "type": "string" } } } } } },
+                    "responses": write_errors(json!({ "200": ok("处理后的号", json!({ "$ref": "#/components/schemas/Ticket" })), "404": error_response("没有这个号"), "409": error_response("不是本窗口正在办理的号，或刚被别的窗口处理过") }))
+                }
+            },
             "/api/v1/inbox": {
                 "get": {
                     "summary": "审查人员的待办：本部门已开启的环节，按到期时间先后",
@@ -335,6 +402,11 @@ pub fn document() -> Value {
                     "produced_within": { "type": "array", "items": { "type": "string" }, "description": "由本一件事中前序事项产生、无需申请人提交的材料名称" } } },
                 "Supplied": { "type": "string", "enum": ["provided", "missing", "deferred", "pledged"], "description": "按事项材料清单顺序：已提供、缺少、容缺后补、告知承诺" },
                 "Case": { "type": "object", "properties": { "number": { "type": "string" }, "matter_code": { "type": "string" }, "phase": { "type": "string", "enum": ["received", "awaiting_correction", "accepted", "suspended", "refused_to_accept", "granted", "refused", "delivered"] }, "phase_label": { "type": "string" }, "revision": { "type": "integer" }, "received_at": { "type": "string" }, "accepted_at": { "type": ["string", "null"] }, "due_at": { "type": ["string", "null"] }, "warn_at": { "type": ["string", "null"], "description": "亮黄牌的时刻" }, "clock": { "type": "object", "description": "特别程序暂停与延期" }, "delivery": { "type": ["object", "null"] }, "applicant": { "type": "object" }, "supplied": { "type": "array" }, "correction_notice": { "type": "array" }, "files": { "type": "array", "description": "按材料顺序，每份材料的文件编号", "items": { "type": "array", "items": { "type": "string" } } } } },
+                "HallLayout": { "type": "object", "required": ["halls", "zones", "windows"], "properties": {
+                    "halls": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" }, "address": { "type": "string" }, "networked": { "type": "boolean" } } } },
+                    "zones": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "hall": { "type": "string" }, "name": { "type": "string" }, "prefix": { "type": "string", "description": "一个大写字母" }, "location": { "type": "string" }, "departments": { "type": "array", "items": { "type": "string" } } } } },
+                    "windows": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "zone": { "type": "string" }, "departments": { "type": "array", "items": { "type": "string" } }, "also_zones": { "type": "array", "items": { "type": "string" } }, "matters": { "type": "array", "items": { "type": "string" } }, "open": { "type": "boolean" } } } } } },
+                "Ticket": { "type": "object", "properties": { "id": { "type": "integer" }, "number": { "type": "string" }, "zone": { "type": "string" }, "zone_name": { "type": "string" }, "state": { "type": "string", "enum": ["waiting", "called", "missed", "finished"] }, "ahead": { "type": "integer" }, "wait_minutes": { "type": "integer" }, "window": { "type": "string" }, "announcement": { "type": "string" } } },
                 "CatalogFile": { "type": "object", "required": ["departments", "matters"], "properties": { "departments": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" }, "credit_code": { "type": "string" } } } }, "matters": { "type": "array", "items": { "$ref": "#/components/schemas/Matter" } } } }
             }
         }
