@@ -30,7 +30,7 @@ use std::time::Instant;
 const TRANSFER: &str = "65430030010102";
 const BUYER: &str = "654301198001011232";
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+pub(crate) type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
 /// Direct connections for the raw insert baseline and for bulk loading. SQLite's baseline has a file of its
 /// own on the same disk (the store's file has its own single writer); PostgreSQL's a table in the same schema.
@@ -39,19 +39,20 @@ enum Raw {
     Postgres(PgPool),
 }
 
-struct Setup {
-    base: String,
-    client: HttpClient,
+pub(crate) struct Setup {
+    pub(crate) base: String,
+    pub(crate) client: HttpClient,
+    pub(crate) state: AppState,
     window: String,
     reviewer: String,
     manager: String,
     raw: Raw,
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     cleanup: Option<(PostgresStore, String)>,
     _folder: tempfile::TempDir,
 }
 
-fn error(error: impl std::fmt::Display) -> String {
+pub(crate) fn error(error: impl std::fmt::Display) -> String {
     error.to_string()
 }
 
@@ -122,7 +123,7 @@ async fn setup(database: &str, clients: u32) -> Result<Setup, String> {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(error)?;
     let address = listener.local_addr().map_err(error)?;
-    let app = router(state);
+    let app = router(state.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -130,6 +131,7 @@ async fn setup(database: &str, clients: u32) -> Result<Setup, String> {
     Ok(Setup {
         base: format!("http://{address}"),
         client,
+        state,
         manager: tokens.pop().ok_or("token")?,
         reviewer: tokens.pop().ok_or("token")?,
         window: tokens.pop().ok_or("token")?,
@@ -140,7 +142,7 @@ async fn setup(database: &str, clients: u32) -> Result<Setup, String> {
     })
 }
 
-async fn request(
+pub(crate) async fn request(
     client: &HttpClient,
     method: &str,
     url: &str,
@@ -275,6 +277,36 @@ pub async fn submit(database: &str, seconds: u64, clients: u32, with_file: bool)
     println!("cases.{backend}.raw_durable_inserts_per_second {raw:.0}");
     println!("cases.{backend}.ratio_to_raw {:.2}", rate / raw);
     finish(setup).await
+}
+
+/// The real server on a loopback port with the demo data, for other benchmarks.
+pub(crate) async fn setup_server(database: &str) -> Result<Setup, String> {
+    setup(database, 16).await
+}
+
+impl Setup {
+    /// A staff account with a session opened directly (no password hashing); returns its bearer token.
+    pub(crate) async fn session(&self, name: &str, roles: Vec<Role>) -> Result<String, String> {
+        let user = NewUser {
+            username: name.to_string(),
+            display_name: name.to_string(),
+            password_hash: "not used: the benchmark opens sessions directly".to_string(),
+            roles,
+            department: None,
+        };
+        let id = self.store.create_user(&user, Utc::now()).await.map_err(error)?;
+        let token = onetrip_web::auth::random_token();
+        let now = Utc::now();
+        self.store
+            .create_session(&onetrip_web::auth::token_hash(&token), id, "csrf", now, now + Duration::hours(8))
+            .await
+            .map_err(error)?;
+        Ok(token)
+    }
+
+    pub(crate) async fn finish(self) -> Result<(), String> {
+        finish(self).await
+    }
 }
 
 async fn finish(setup: Setup) -> Result<(), String> {

@@ -6,6 +6,7 @@
 //! - `cases-submit DATABASE SECONDS CLIENTS` and `cases-scale DATABASE CASES`: see `cases.rs`.
 
 mod cases;
+mod hall;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use onetrip_domain::calendar::{shipped_entries, Calendar, OfficeHours};
@@ -204,9 +205,20 @@ fn main() -> std::process::ExitCode {
             let count = arguments.get(3).and_then(|value| value.parse().ok()).unwrap_or(1_000_000);
             runtime().and_then(|runtime| runtime.block_on(cases::scale(&database, count)))
         }
+        Some("hall-calls") => {
+            let database = arguments.get(2).cloned().unwrap_or_else(|| "sqlite".to_string());
+            let seconds = arguments.get(3).and_then(|value| value.parse().ok()).unwrap_or(10);
+            runtime().and_then(|runtime| runtime.block_on(hall::calls(&database, seconds)))
+        }
+        Some("hall-display") => {
+            let database = arguments.get(2).cloned().unwrap_or_else(|| "sqlite".to_string());
+            let displays = arguments.get(3).and_then(|value| value.parse().ok()).unwrap_or(200);
+            let calls = arguments.get(4).and_then(|value| value.parse().ok()).unwrap_or(20);
+            runtime().and_then(|runtime| runtime.block_on(hall::display(&database, displays, calls)))
+        }
         _ => Err(
             "usage: onetrip-bench calendar | search | hello ADDR | cases-submit DATABASE SECONDS CLIENTS [no-file] | \
-                  cases-scale DATABASE CASES"
+                  cases-scale DATABASE CASES | hall-calls DATABASE SECONDS | hall-display DATABASE DISPLAYS CALLS"
                 .to_string(),
         ),
     };

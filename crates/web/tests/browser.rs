@@ -556,17 +556,6 @@ async fn a_business_is_started_online_as_one_bundle_and_followed_to_the_end() {
     }
 }
 
-/// Moves the app's clock to 10:00 of the next working day, when every open window should be staffed.
-fn to_office_hours(app: &TestApp) {
-    let calendar = app.state.calendar();
-    let mut day = app.state.today() + chrono::Duration::days(1);
-    while !calendar.is_working_day(day).expect("calendar") {
-        day += chrono::Duration::days(1);
-    }
-    let ten = day.and_hms_opt(10, 0, 0).expect("time");
-    let now = app.state.local(app.state.now()).naive_local();
-    app.state.advance_clock(ten - now);
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ticket_from_the_kiosk_is_called_on_the_wall_display_and_becomes_a_case() {
@@ -574,7 +563,7 @@ async fn a_ticket_from_the_kiosk_is_called_on_the_wall_display_and_becomes_a_cas
     let driver = start_driver(&path);
     for app in TestApp::all().await {
         let backend = app.backend;
-        to_office_hours(&app);
+        app.to_office_hours();
         let base = serve(&app).await;
         // The wall display, on a big screen, connected before anything happens.
         let wall = browser(&driver, 1920, 1080).await;

@@ -191,23 +191,12 @@ async fn router_request(app: &TestApp, path: &str) -> axum::response::Response {
         .expect("infallible")
 }
 
-/// Moves the app's clock to 10:00 of the next working day, when every open window should be staffed.
-fn to_office_hours(app: &TestApp) {
-    let calendar = app.state.calendar();
-    let mut day = app.state.today() + chrono::Duration::days(1);
-    while !calendar.is_working_day(day).expect("calendar") {
-        day += chrono::Duration::days(1);
-    }
-    let ten = day.and_hms_opt(10, 0, 0).expect("time");
-    let now = app.state.local(app.state.now()).naive_local();
-    app.state.advance_clock(ten - now);
-}
 
 #[tokio::test]
 async fn windows_refuse_what_they_must_and_empty_posts_show() {
     for app in TestApp::all().await {
         let backend = app.backend;
-        to_office_hours(&app);
+        app.to_office_hours();
         let window = app.token(WINDOW).await;
         let tax = app.add_staff("taxwindow", vec![Role::WindowStaff], Some("swj")).await;
         let reviewer = app.add_staff("hallreviewer", vec![Role::Reviewer], None).await;

@@ -117,6 +117,18 @@ impl TestApp {
         apps
     }
 
+    /// Moves the app's clock to 10:00 of the next working day, when every open window should be staffed.
+    pub fn to_office_hours(&self) {
+        let calendar = self.state.calendar();
+        let mut day = self.state.today() + chrono::Duration::days(1);
+        while !calendar.is_working_day(day).expect("calendar") {
+            day += chrono::Duration::days(1);
+        }
+        let ten = day.and_hms_opt(10, 0, 0).expect("time");
+        let now = self.state.local(self.state.now()).naive_local();
+        self.state.advance_clock(ten - now);
+    }
+
     pub async fn finish(self) {
         self.store.finish().await;
     }
