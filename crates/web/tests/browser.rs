@@ -556,7 +556,6 @@ async fn a_business_is_started_online_as_one_bundle_and_followed_to_the_end() {
     }
 }
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ticket_from_the_kiosk_is_called_on_the_wall_display_and_becomes_a_case() {
     let Some(path) = chromedriver_path() else { return };

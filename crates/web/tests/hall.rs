@@ -191,7 +191,6 @@ async fn router_request(app: &TestApp, path: &str) -> axum::response::Response {
         .expect("infallible")
 }
 
-
 #[tokio::test]
 async fn windows_refuse_what_they_must_and_empty_posts_show() {
     for app in TestApp::all().await {
