@@ -230,9 +230,13 @@ pub async fn ticket_view(state: &AppState, record: &TicketRecord) -> Result<Tick
     let catalog = state.catalog();
     let layout = &catalog.hall;
     let zone = layout.zone(&record.zone);
-    let tickets = state.store.tickets_of_day(&record.hall, record.day).await?;
-    let (ahead, wait_minutes) =
-        if record.state == "waiting" { estimate(layout, &tickets, record, state.now()) } else { (0, 0) };
+    // Only a waiting ticket needs the day's queue (for its estimate); a called one is answered at once.
+    let (ahead, wait_minutes) = if record.state == "waiting" {
+        let tickets = state.store.tickets_of_day(&record.hall, record.day).await?;
+        estimate(layout, &tickets, record, state.now())
+    } else {
+        (0, 0)
+    };
     Ok(TicketView {
         id: record.id,
         hall: record.hall.clone(),
