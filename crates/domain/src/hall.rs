@@ -40,6 +40,11 @@ pub struct Zone {
     /// The departments whose matters this zone's queue offers.
     #[serde(default)]
     pub departments: Vec<String>,
+    /// Appointments it takes per morning and per afternoon (0: none).
+    #[serde(default)]
+    pub appointments_am: u32,
+    #[serde(default)]
+    pub appointments_pm: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +158,9 @@ impl HallLayout {
                     problem(format!("zones[{index}].departments[{position}]"), "目录里没有这个部门");
                 }
             }
+            if zone.appointments_am > 500 || zone.appointments_pm > 500 {
+                problem(format!("zones[{index}].appointments_am"), "每个半天最多 500 个预约名额");
+            }
         }
         let mut windows = HashSet::new();
         for (index, window) in self.windows.iter().enumerate() {
@@ -209,6 +217,8 @@ mod tests {
                     prefix: 'C',
                     location: String::new(),
                     departments: vec!["zrzyj".into()],
+                    appointments_am: 0,
+                    appointments_pm: 0,
                 },
                 Zone {
                     code: "ss".into(),
@@ -217,6 +227,8 @@ mod tests {
                     prefix: 'D',
                     location: String::new(),
                     departments: vec!["swj".into()],
+                    appointments_am: 0,
+                    appointments_pm: 0,
                 },
             ],
             windows: vec![

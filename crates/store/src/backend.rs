@@ -240,7 +240,7 @@ pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
-fn unique_to_conflict(error: sqlx::Error, what: &str) -> StoreError {
+pub(crate) fn unique_to_conflict(error: sqlx::Error, what: &str) -> StoreError {
     match &error {
         sqlx::Error::Database(database) if database.is_unique_violation() => StoreError::Conflict(what.to_string()),
         _ => StoreError::Database(error),

@@ -83,6 +83,61 @@ pub struct TicketEvent {
     pub detail: String,
 }
 
+/// A person posted at a window for a term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub id: i64,
+    pub window_code: String,
+    pub username: String,
+    pub starts: NaiveDate,
+    pub ends: NaiveDate,
+    pub assigned_by: String,
+    pub assigned_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub ended_by: Option<String>,
+    pub end_reason: Option<String>,
+}
+
+impl Assignment {
+    /// In force on `day`: within its term and not ended.
+    pub fn current(&self, day: NaiveDate) -> bool {
+        self.ended_at.is_none() && self.starts <= day && day <= self.ends
+    }
+}
+
+/// A booked half day at a zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appointment {
+    pub id: i64,
+    pub hall: String,
+    pub zone: String,
+    pub day: NaiveDate,
+    /// `am` or `pm`.
+    pub half: String,
+    pub applicant_id: i64,
+    /// `booked`, `cancelled` or `checked_in`.
+    pub state: String,
+    /// Typed at the kiosk to check in.
+    pub code: String,
+    pub created_at: DateTime<Utc>,
+    pub changed_at: DateTime<Utc>,
+    pub ticket_id: Option<i64>,
+}
+
+/// A half day to book.
+#[derive(Debug, Clone)]
+pub struct NewAppointment {
+    pub hall: String,
+    pub zone: String,
+    pub day: NaiveDate,
+    pub half: String,
+    pub applicant_id: i64,
+    pub code: String,
+    /// The zone's appointments per half day; the booking is refused (`Conflict`) when they are all taken.
+    pub capacity: i64,
+    pub at: DateTime<Utc>,
+}
+
 /// The hall's part of the store. Every method that changes a ticket writes its event in the same transaction.
 #[async_trait]
 pub trait HallStore: Send + Sync {
@@ -114,8 +169,54 @@ pub trait HallStore: Send + Sync {
 
     async fn ticket_events(&self, id: i64) -> StoreResult<Vec<TicketEvent>>;
 
+    /// Every ticket of a hall from `from` to `to` (both included), for window planning.
+    async fn tickets_between(&self, hall: &str, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<TicketRecord>>;
+
     /// Who is at which window now.
     async fn presence(&self) -> StoreResult<Vec<Presence>>;
+
+    /// Books a half day if a place is left (`Conflict("full")` otherwise); with `replacing`, the applicant's
+    /// booked appointment of that id is cancelled in the same transaction (a change of time).
+    async fn book_appointment(&self, appointment: &NewAppointment, replacing: Option<i64>) -> StoreResult<Appointment>;
+
+    /// Cancels a booked appointment of this applicant; `NotFound` if there is none such.
+    async fn cancel_appointment(&self, id: i64, applicant_id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// An applicant's appointments, latest day first.
+    async fn appointments_of(&self, applicant_id: i64) -> StoreResult<Vec<Appointment>>;
+
+    async fn appointment_by_code(&self, code: &str) -> StoreResult<Option<Appointment>>;
+
+    /// The places taken in a zone's half day.
+    async fn booked(&self, hall: &str, zone: &str, day: NaiveDate, half: &str) -> StoreResult<i64>;
+
+    /// The window log between two instants, oldest first: (window, username, action, at).
+    async fn window_log_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, String, String, DateTime<Utc>)>>;
+
+    /// Posts someone at a window for a term.
+    async fn assign(&self, assignment: &Assignment) -> StoreResult<i64>;
+
+    /// Ends an assignment before its term (with who approved it and why), and with `then`, posts the same
+    /// person elsewhere in the same transaction; `NotFound` if it is not in force.
+    async fn end_assignment(
+        &self,
+        id: i64,
+        by: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+        then: Option<&Assignment>,
+    ) -> StoreResult<()>;
+
+    /// Assignments not ended whose term reaches `day` or later, by window.
+    async fn assignments(&self, day: NaiveDate) -> StoreResult<Vec<Assignment>>;
+
+    /// Checks a booked appointment in: it becomes `checked_in` and a ticket is issued for it, in one
+    /// transaction; `Conflict` if it is not booked (any more).
+    async fn check_in(&self, appointment_id: i64, ticket: &NewTicket) -> StoreResult<TicketRecord>;
 
     /// Signs in (`sign_in`), goes on a break (`break`), comes back (`back`) or signs out (`sign_out`) at a
     /// window, with a line in the window log. Signing in at a window someone else holds is a `Conflict`.
@@ -127,6 +228,33 @@ pub trait HallStore: Send + Sync {
         action: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
+}
+
+const APPOINTMENT_COLUMNS: &str =
+    "id, hall, zone, day, half, applicant_id, state, code, created_at, changed_at, ticket_id";
+
+fn appointment_from_row<R>(row: &R) -> StoreResult<Appointment>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let day: String = row.try_get("day")?;
+    Ok(Appointment {
+        id: row.try_get("id")?,
+        hall: row.try_get("hall")?,
+        zone: row.try_get("zone")?,
+        day: NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(corrupt)?,
+        half: row.try_get("half")?,
+        applicant_id: row.try_get("applicant_id")?,
+        state: row.try_get("state")?,
+        code: row.try_get("code")?,
+        created_at: from_millis(row.try_get("created_at")?),
+        changed_at: from_millis(row.try_get("changed_at")?),
+        ticket_id: row.try_get("ticket_id")?,
+    })
 }
 
 const TICKET_COLUMNS: &str = "id, hall, day, number, zone, matter_code, priority, channel, state, issued_at, \
@@ -215,6 +343,91 @@ macro_rules! hall_queries {
                 Ok(())
             }
 
+            async fn insert_ticket(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                ticket: &NewTicket,
+            ) -> StoreResult<TicketRecord> {
+                let day = day_text(ticket.day);
+                let last: i64 = sqlx::query_scalar(
+                    "INSERT INTO ticket_sequences (hall, day, prefix, last) VALUES ($1, $2, $3, 1) \
+                     ON CONFLICT (hall, day, prefix) DO UPDATE SET last = ticket_sequences.last + 1 RETURNING last",
+                )
+                .bind(&ticket.hall)
+                .bind(&day)
+                .bind(ticket.prefix.to_string())
+                .fetch_one(&mut **transaction)
+                .await?;
+                let number = onetrip_domain::queue::ticket_number(ticket.prefix, u32::try_from(last).map_err(corrupt)?);
+                let row = sqlx::query(&format!(
+                    "INSERT INTO tickets (hall, day, number, zone, matter_code, priority, channel, state, issued_at, \
+                     queued_at, id_last_four) VALUES ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $8, $9) \
+                     RETURNING {TICKET_COLUMNS}"
+                ))
+                .bind(&ticket.hall)
+                .bind(&day)
+                .bind(&number)
+                .bind(&ticket.zone)
+                .bind(&ticket.matter_code)
+                .bind(ticket.priority)
+                .bind(&ticket.channel)
+                .bind(millis(ticket.at))
+                .bind(&ticket.id_last_four)
+                .fetch_one(&mut **transaction)
+                .await?;
+                let record = ticket_from_row(&row)?;
+                Self::ticket_event(transaction, record.id, "issued", None, None, ticket.at, &ticket.channel).await?;
+                Ok(record)
+            }
+
+            async fn release_appointment(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                id: i64,
+                applicant_id: i64,
+                at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let row = sqlx::query(
+                    "UPDATE appointments SET state = 'cancelled', changed_at = $1 \
+                     WHERE id = $2 AND applicant_id = $3 AND state = 'booked' RETURNING hall, zone, day, half",
+                )
+                .bind(millis(at))
+                .bind(id)
+                .bind(applicant_id)
+                .fetch_optional(&mut **transaction)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                let (hall, zone, day, half): (String, String, String, String) =
+                    (row.try_get("hall")?, row.try_get("zone")?, row.try_get("day")?, row.try_get("half")?);
+                sqlx::query(
+                    "UPDATE appointment_slots SET booked = booked - 1 WHERE hall = $1 AND zone = $2 AND day = $3 AND half = $4",
+                )
+                .bind(hall)
+                .bind(zone)
+                .bind(day)
+                .bind(half)
+                .execute(&mut **transaction)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_assignment(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                assignment: &Assignment,
+            ) -> StoreResult<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO window_assignments (window_code, username, starts, ends, assigned_by, assigned_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(&assignment.window_code)
+                .bind(&assignment.username)
+                .bind(day_text(assignment.starts))
+                .bind(day_text(assignment.ends))
+                .bind(&assignment.assigned_by)
+                .bind(millis(assignment.assigned_at))
+                .fetch_one(&mut **transaction)
+                .await?;
+                Ok(id)
+            }
+
             async fn window_log(
                 transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
                 window: &str,
@@ -237,35 +450,7 @@ macro_rules! hall_queries {
         impl HallStore for $store {
             async fn issue_ticket(&self, ticket: &NewTicket) -> StoreResult<TicketRecord> {
                 let mut transaction = self.writer.begin().await?;
-                let day = day_text(ticket.day);
-                let last: i64 = sqlx::query_scalar(
-                    "INSERT INTO ticket_sequences (hall, day, prefix, last) VALUES ($1, $2, $3, 1) \
-                     ON CONFLICT (hall, day, prefix) DO UPDATE SET last = ticket_sequences.last + 1 RETURNING last",
-                )
-                .bind(&ticket.hall)
-                .bind(&day)
-                .bind(ticket.prefix.to_string())
-                .fetch_one(&mut *transaction)
-                .await?;
-                let number = onetrip_domain::queue::ticket_number(ticket.prefix, u32::try_from(last).map_err(corrupt)?);
-                let row = sqlx::query(&format!(
-                    "INSERT INTO tickets (hall, day, number, zone, matter_code, priority, channel, state, issued_at, \
-                     queued_at, id_last_four) VALUES ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $8, $9) \
-                     RETURNING {TICKET_COLUMNS}"
-                ))
-                .bind(&ticket.hall)
-                .bind(&day)
-                .bind(&number)
-                .bind(&ticket.zone)
-                .bind(&ticket.matter_code)
-                .bind(ticket.priority)
-                .bind(&ticket.channel)
-                .bind(millis(ticket.at))
-                .bind(&ticket.id_last_four)
-                .fetch_one(&mut *transaction)
-                .await?;
-                let record = ticket_from_row(&row)?;
-                Self::ticket_event(&mut transaction, record.id, "issued", None, None, ticket.at, &ticket.channel).await?;
+                let record = Self::insert_ticket(&mut transaction, ticket).await?;
                 transaction.commit().await?;
                 Ok(record)
             }
@@ -393,6 +578,18 @@ macro_rules! hall_queries {
                 rows.iter().map(ticket_from_row).collect()
             }
 
+            async fn tickets_between(&self, hall: &str, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<TicketRecord>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {TICKET_COLUMNS} FROM tickets WHERE hall = $1 AND day >= $2 AND day <= $3 ORDER BY id"
+                ))
+                .bind(hall)
+                .bind(day_text(from))
+                .bind(day_text(to))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(ticket_from_row).collect()
+            }
+
             async fn ticket_events(&self, id: i64) -> StoreResult<Vec<TicketEvent>> {
                 let rows = sqlx::query(
                     "SELECT action, window_code, actor, at, detail FROM ticket_events WHERE ticket_id = $1 ORDER BY id",
@@ -408,6 +605,189 @@ macro_rules! hall_queries {
                             actor: row.try_get("actor")?,
                             at: from_millis(row.try_get("at")?),
                             detail: row.try_get("detail")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn book_appointment(&self, appointment: &NewAppointment, replacing: Option<i64>) -> StoreResult<Appointment> {
+                let mut transaction = self.writer.begin().await?;
+                if let Some(old) = replacing {
+                    Self::release_appointment(&mut transaction, old, appointment.applicant_id, appointment.at).await?;
+                }
+                let taken: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO appointment_slots (hall, zone, day, half, booked) VALUES ($1, $2, $3, $4, 1) \
+                     ON CONFLICT (hall, zone, day, half) DO UPDATE SET booked = appointment_slots.booked + 1 \
+                     WHERE appointment_slots.booked < $5 RETURNING booked",
+                )
+                .bind(&appointment.hall)
+                .bind(&appointment.zone)
+                .bind(day_text(appointment.day))
+                .bind(&appointment.half)
+                .bind(appointment.capacity)
+                .fetch_optional(&mut *transaction)
+                .await?;
+                if taken.is_none_or(|taken| taken > appointment.capacity) {
+                    transaction.rollback().await?;
+                    return Err(StoreError::Conflict("full".into()));
+                }
+                let row = sqlx::query(&format!(
+                    "INSERT INTO appointments (hall, zone, day, half, applicant_id, state, code, created_at, changed_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'booked', $6, $7, $7) RETURNING {APPOINTMENT_COLUMNS}"
+                ))
+                .bind(&appointment.hall)
+                .bind(&appointment.zone)
+                .bind(day_text(appointment.day))
+                .bind(&appointment.half)
+                .bind(appointment.applicant_id)
+                .bind(&appointment.code)
+                .bind(millis(appointment.at))
+                .fetch_one(&mut *transaction)
+                .await
+                .map_err(|error| crate::backend::unique_to_conflict(error, "appointment code taken"))?;
+                let record = appointment_from_row(&row)?;
+                transaction.commit().await?;
+                Ok(record)
+            }
+
+            async fn cancel_appointment(&self, id: i64, applicant_id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                Self::release_appointment(&mut transaction, id, applicant_id, at).await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn appointments_of(&self, applicant_id: i64) -> StoreResult<Vec<Appointment>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE applicant_id = $1 ORDER BY day DESC, id DESC LIMIT 100"
+                ))
+                .bind(applicant_id)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(appointment_from_row).collect()
+            }
+
+            async fn appointment_by_code(&self, code: &str) -> StoreResult<Option<Appointment>> {
+                let row = sqlx::query(&format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE code = $1"))
+                    .bind(code)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(|row| appointment_from_row(&row)).transpose()
+            }
+
+            async fn booked(&self, hall: &str, zone: &str, day: NaiveDate, half: &str) -> StoreResult<i64> {
+                let booked: Option<i64> = sqlx::query_scalar(
+                    "SELECT booked FROM appointment_slots WHERE hall = $1 AND zone = $2 AND day = $3 AND half = $4",
+                )
+                .bind(hall)
+                .bind(zone)
+                .bind(day_text(day))
+                .bind(half)
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(booked.unwrap_or(0))
+            }
+
+            async fn check_in(&self, appointment_id: i64, ticket: &NewTicket) -> StoreResult<TicketRecord> {
+                let mut transaction = self.writer.begin().await?;
+                let record = Self::insert_ticket(&mut transaction, ticket).await?;
+                let changed = sqlx::query(
+                    "UPDATE appointments SET state = 'checked_in', ticket_id = $1, changed_at = $2 \
+                     WHERE id = $3 AND state = 'booked'",
+                )
+                .bind(record.id)
+                .bind(millis(ticket.at))
+                .bind(appointment_id)
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
+                if changed != 1 {
+                    transaction.rollback().await?;
+                    return Err(StoreError::Conflict("the appointment is not booked".into()));
+                }
+                transaction.commit().await?;
+                Ok(record)
+            }
+
+            async fn window_log_between(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> StoreResult<Vec<(String, String, String, DateTime<Utc>)>> {
+                let rows = sqlx::query(
+                    "SELECT window_code, username, action, at FROM window_log WHERE at >= $1 AND at < $2 ORDER BY at, id",
+                )
+                .bind(millis(from))
+                .bind(millis(to))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((row.try_get("window_code")?, row.try_get("username")?, row.try_get("action")?, from_millis(row.try_get("at")?)))
+                    })
+                    .collect()
+            }
+
+            async fn assign(&self, assignment: &Assignment) -> StoreResult<i64> {
+                let mut transaction = self.writer.begin().await?;
+                let id = Self::insert_assignment(&mut transaction, assignment).await?;
+                transaction.commit().await?;
+                Ok(id)
+            }
+
+            async fn end_assignment(
+                &self,
+                id: i64,
+                by: &str,
+                reason: &str,
+                at: DateTime<Utc>,
+                then: Option<&Assignment>,
+            ) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                let changed = sqlx::query(
+                    "UPDATE window_assignments SET ended_at = $1, ended_by = $2, end_reason = $3 WHERE id = $4 AND ended_at IS NULL",
+                )
+                .bind(millis(at))
+                .bind(by)
+                .bind(reason)
+                .bind(id)
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
+                if changed != 1 {
+                    transaction.rollback().await?;
+                    return Err(StoreError::NotFound);
+                }
+                if let Some(next) = then {
+                    Self::insert_assignment(&mut transaction, next).await?;
+                }
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn assignments(&self, day: NaiveDate) -> StoreResult<Vec<Assignment>> {
+                let rows = sqlx::query(
+                    "SELECT id, window_code, username, starts, ends, assigned_by, assigned_at, ended_at, ended_by, end_reason \
+                     FROM window_assignments WHERE ended_at IS NULL AND ends >= $1 ORDER BY window_code, starts, id",
+                )
+                .bind(day_text(day))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let starts: String = row.try_get("starts")?;
+                        let ends: String = row.try_get("ends")?;
+                        Ok(Assignment {
+                            id: row.try_get("id")?,
+                            window_code: row.try_get("window_code")?,
+                            username: row.try_get("username")?,
+                            starts: NaiveDate::parse_from_str(&starts, "%Y-%m-%d").map_err(corrupt)?,
+                            ends: NaiveDate::parse_from_str(&ends, "%Y-%m-%d").map_err(corrupt)?,
+                            assigned_by: row.try_get("assigned_by")?,
+                            assigned_at: from_millis(row.try_get("assigned_at")?),
+                            ended_at: row.try_get::<Option<i64>, _>("ended_at")?.map(from_millis),
+                            ended_by: row.try_get("ended_by")?,
+                            end_reason: row.try_get("end_reason")?,
                         })
                     })
                     .collect()

@@ -182,3 +182,100 @@ async fn one_person_per_window_and_one_window_per_person() {
         test.finish().await;
     }
 }
+
+async fn applicant(store: &Arc<dyn Store>, id_number: &str) -> i64 {
+    let identity = onetrip_domain::applicant::ApplicantIdentity::parse("natural_person", id_number).expect("identity");
+    store
+        .create_applicant(
+            &onetrip_store::NewApplicant {
+                identity,
+                name: "预约人".into(),
+                phone: "13912345678".into(),
+                password_hash: None,
+            },
+            at(0),
+        )
+        .await
+        .expect("applicant")
+}
+
+fn booking(applicant_id: i64, code: &str, capacity: i64) -> onetrip_store::hall::NewAppointment {
+    onetrip_store::hall::NewAppointment {
+        hall: "centre".into(),
+        zone: "bs".into(),
+        day: day(),
+        half: "am".into(),
+        applicant_id,
+        code: code.into(),
+        capacity,
+        at: at(0),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_last_place_goes_to_one_booking_and_a_check_in_jumps_the_queue() {
+    for test in test_stores().await {
+        let store = test.store.clone();
+        let mut applicants = Vec::new();
+        for id_number in ["11010519491231002X", "110105194912310038", "110105194912310046", "110105194912310054"] {
+            applicants.push(applicant(&store, id_number).await);
+        }
+        // Three places, four people booking at once: exactly one is told it is full.
+        let mut tasks = Vec::new();
+        for (index, applicant) in applicants.iter().copied().enumerate() {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store.book_appointment(&booking(applicant, &format!("CODE000{index}"), 3), None).await
+            }));
+        }
+        let mut full = 0;
+        let mut booked = Vec::new();
+        for task in tasks {
+            match task.await.expect("task") {
+                Ok(appointment) => booked.push(appointment),
+                Err(StoreError::Conflict(reason)) if reason == "full" => full += 1,
+                Err(other) => panic!("{}: {other:?}", test.name),
+            }
+        }
+        assert_eq!((booked.len(), full), (3, 1), "{}", test.name);
+        assert_eq!(store.booked("centre", "bs", day(), "am").await.expect("count"), 3);
+        // A cancellation frees a place; someone else's appointment cannot be cancelled.
+        let first = &booked[0];
+        let other = applicants.iter().copied().find(|id| *id != first.applicant_id).expect("other");
+        assert!(matches!(store.cancel_appointment(first.id, other, at(1)).await, Err(StoreError::NotFound)));
+        store.cancel_appointment(first.id, first.applicant_id, at(1)).await.expect("cancel");
+        assert_eq!(store.booked("centre", "bs", day(), "am").await.expect("count"), 2);
+        // A change of time is one step: the old place is given back with the new one taken.
+        let second = &booked[1];
+        let mut afternoon = booking(second.applicant_id, "CODE0009", 3);
+        afternoon.half = "pm".into();
+        let moved = store.book_appointment(&afternoon, Some(second.id)).await.expect("change");
+        assert_eq!(moved.half, "pm");
+        assert_eq!(store.booked("centre", "bs", day(), "am").await.expect("count"), 1);
+        let mine = store.appointments_of(second.applicant_id).await.expect("mine");
+        assert_eq!(
+            mine.iter().map(|appointment| appointment.state.as_str()).collect::<Vec<_>>(),
+            vec!["booked", "cancelled"]
+        );
+
+        // A plain ticket waits; the checked-in appointment is called first.
+        store.issue_ticket(&new_ticket("bs", 'D', 3, 0)).await.expect("plain ticket");
+        let mut ticket = new_ticket("bs", 'D', 0, 5);
+        ticket.channel = "appointment".into();
+        let checked = store.check_in(moved.id, &ticket).await.expect("check in");
+        assert_eq!(checked.number, "D002");
+        let again = store.check_in(moved.id, &ticket).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{}: checked in twice: {again:?}", test.name);
+        assert_eq!(
+            store.tickets_of_day("centre", day()).await.expect("list").len(),
+            2,
+            "the refused check-in left nothing"
+        );
+        let found = store.appointment_by_code("CODE0009").await.expect("read").expect("appointment");
+        assert_eq!((found.state.as_str(), found.ticket_id), ("checked_in", Some(checked.id)));
+        let zones = vec!["bs".to_string()];
+        let called = store.call_next(&call("D01", &zones, &[], 6)).await.expect("call").expect("ticket");
+        assert_eq!(called.id, checked.id, "the appointment goes first");
+        test.finish().await;
+    }
+}

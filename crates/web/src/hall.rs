@@ -335,6 +335,9 @@ pub async fn presence(state: &AppState, staff: &Staff, code: &str, action: &str)
     if action == "sign_in" && !window.open {
         return Err(Error::Conflict(format!("{} 号窗口暂停使用，不能上岗", window.code)));
     }
+    if action == "sign_in" {
+        check_posted(state, &window.code, &staff.user.username).await?;
+    }
     match state
         .store
         .set_presence(&window.code, &staff.user.username, &staff.user.display_name, action, state.now())
@@ -619,6 +622,8 @@ pub struct WindowLive {
     pub staff: String,
     pub ticket: String,
     pub served_today: usize,
+    /// Office minutes today so far with nobody signed in (an open window only).
+    pub empty_minutes_today: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -628,6 +633,8 @@ pub struct HallLive {
     pub zones: Vec<ZoneLive>,
     pub windows: Vec<WindowLive>,
     pub empty_posts: usize,
+    /// Office minutes today so far, over all open windows, with nobody signed in.
+    pub empty_minutes_today: i64,
     pub waiting: usize,
 }
 
@@ -646,6 +653,7 @@ pub async fn live(state: &AppState, staff: &Staff, hall: &str) -> Result<HallLiv
     let presence: HashMap<String, onetrip_store::hall::Presence> =
         state.store.presence().await?.into_iter().map(|line| (line.window_code.clone(), line)).collect();
     let in_office = state.calendar().is_office_time(state.local(now).naive_local());
+    let empty_minutes = empty_minutes_today(state, now).await?;
     let zone_codes: HashSet<&str> =
         layout.zones.iter().filter(|zone| zone.hall == hall).map(|zone| zone.code.as_str()).collect();
     let mut windows = Vec::new();
@@ -676,6 +684,7 @@ pub async fn live(state: &AppState, staff: &Staff, hall: &str) -> Result<HallLiv
                     ticket.state == "finished" && ticket.window_code.as_deref() == Some(window.code.as_str())
                 })
                 .count(),
+            empty_minutes_today: if window.open { empty_minutes.get(&window.code).copied().unwrap_or(0) } else { 0 },
         });
     }
     let zones = layout
@@ -717,10 +726,83 @@ pub async fn live(state: &AppState, staff: &Staff, hall: &str) -> Result<HallLiv
         hall: hall.to_string(),
         hall_name: hall_record.name.clone(),
         empty_posts: windows.iter().filter(|window| window.status == "empty").count(),
+        empty_minutes_today: windows.iter().map(|window| window.empty_minutes_today).sum(),
         waiting: zones.iter().map(|zone| zone.waiting).sum(),
         zones,
         windows,
     })
+}
+
+/// For every window, the office minutes of today up to `now` during which nobody was signed in, from the
+/// window log (a person signed in before today and still there counts as there from the start).
+async fn empty_minutes_today(state: &AppState, now: DateTime<Utc>) -> Result<HashMap<String, i64>, Error> {
+    let local_now = state.local(now).naive_local();
+    let day = local_now.date();
+    let calendar = state.calendar();
+    if !calendar.is_working_day(day).unwrap_or(false) {
+        return Ok(HashMap::new());
+    }
+    let hours = state.config.office_hours;
+    let office: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)> = [
+        (day.and_time(hours.morning_start), day.and_time(hours.morning_end)),
+        (day.and_time(hours.afternoon_start), day.and_time(hours.afternoon_end)),
+    ]
+    .into_iter()
+    .filter(|(start, _)| *start < local_now)
+    .map(|(start, end)| (start, end.min(local_now)))
+    .collect();
+    let office_minutes: i64 = office.iter().map(|(start, end)| (*end - *start).num_minutes()).sum();
+    let start_of_day = state.utc_of(day.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let log = state.store.window_log_between(start_of_day, now).await?;
+    let presence = state.store.presence().await?;
+    let catalog = state.catalog();
+    let mut result = HashMap::new();
+    for window in catalog.hall.windows.iter().filter(|window| window.open) {
+        let events: Vec<(&str, chrono::NaiveDateTime)> = log
+            .iter()
+            .filter(|(code, _, _, _)| *code == window.code)
+            .map(|(_, _, action, at)| (action.as_str(), state.local(*at).naive_local()))
+            .collect();
+        // Signed in at the start of the day: the first event of today is not a sign-in, or there is none
+        // and somebody is there now.
+        let mut since = match events.first() {
+            Some((action, _)) => (*action != "sign_in").then(|| day.and_hms_opt(0, 0, 0).unwrap_or_default()),
+            None => presence
+                .iter()
+                .any(|line| line.window_code == window.code)
+                .then(|| day.and_hms_opt(0, 0, 0).unwrap_or_default()),
+        };
+        let mut staffed = Vec::new();
+        for (action, at) in events {
+            match (action, since) {
+                ("sign_in", None) => since = Some(at),
+                ("sign_out", Some(start)) => {
+                    staffed.push((start, at));
+                    since = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(start) = since {
+            staffed.push((start, local_now));
+        }
+        let covered: i64 = office
+            .iter()
+            .flat_map(|(office_start, office_end)| {
+                staffed.iter().map(move |(start, end)| {
+                    let from = (*start).max(*office_start);
+                    let to = (*end).min(*office_end);
+                    if to > from {
+                        (to - from).num_minutes()
+                    } else {
+                        0
+                    }
+                })
+            })
+            .sum();
+        result.insert(window.code.clone(), (office_minutes - covered).max(0));
+    }
+    Ok(result)
 }
 
 /// The latest calls of a hall today, newest first, for a display that has just connected.
@@ -749,4 +831,541 @@ pub async fn recent_calls(state: &AppState, hall: &str, limit: usize) -> Result<
             }
         })
         .collect())
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Window planning
+
+/// Working days looked back at when planning windows.
+const PLANNING_DAYS: usize = 20;
+
+/// One zone and half day of the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanLine {
+    pub zone: String,
+    pub zone_name: String,
+    /// `上午` or `下午`.
+    pub half: &'static str,
+    pub arrivals_per_hour: f64,
+    /// Mean minutes at the window from the record; `None`: nothing finished, the default was assumed.
+    pub mean_service: Option<f64>,
+    pub recommended: Option<u32>,
+    pub expected_wait: Option<f64>,
+    /// The zone's open windows, and how many have somebody at them now.
+    pub windows_open: usize,
+    pub staffed_now: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HallPlan {
+    pub hall: String,
+    pub hall_name: String,
+    pub target_wait: f64,
+    pub from: String,
+    pub to: String,
+    /// Days in that range on which the hall issued any ticket.
+    pub days: usize,
+    pub assumed_service: f64,
+    pub lines: Vec<PlanLine>,
+}
+
+fn round1(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+/// Recommends, for each zone and half day, how many windows keep the average wait under `target_wait`
+/// minutes (Erlang C), from the tickets of the last working days, next to today's staffing.
+pub async fn plan(state: &AppState, staff: &Staff, hall: &str, target_wait: f64) -> Result<HallPlan, Error> {
+    staff.require(Permission::ManageHall)?;
+    if !(1.0..=120.0).contains(&target_wait) {
+        return Err(Error::Validation(FieldErrors::single("target", "目标平均等候时间请填 1 到 120 分钟")));
+    }
+    let catalog = state.catalog();
+    let layout = &catalog.hall;
+    let hall_record =
+        layout.halls.iter().find(|known| known.code == hall).ok_or_else(|| Error::NotFound(format!("大厅 {hall}")))?;
+    let calendar = state.calendar();
+    let today = state.today();
+    let mut days = Vec::new();
+    let mut day = today;
+    while days.len() < PLANNING_DAYS {
+        day -= chrono::Duration::days(1);
+        match calendar.is_working_day(day) {
+            Ok(true) => days.push(day),
+            Ok(false) => {}
+            Err(_) => break, // before the first loaded year
+        }
+    }
+    let (from, to) = (days.last().copied().unwrap_or(today), days.first().copied().unwrap_or(today));
+    let working: HashSet<chrono::NaiveDate> = days.iter().copied().collect();
+    let tickets: Vec<TicketRecord> = state
+        .store
+        .tickets_between(hall, from, to)
+        .await?
+        .into_iter()
+        .filter(|ticket| working.contains(&ticket.day))
+        .collect();
+    let observed = tickets.iter().map(|ticket| ticket.day).collect::<HashSet<_>>().len();
+    let hours = state.config.office_hours;
+    let morning = (hours.morning_end - hours.morning_start).num_minutes();
+    let afternoon = (hours.afternoon_end - hours.afternoon_start).num_minutes();
+    let presence = state.store.presence().await?;
+    let mut lines = Vec::new();
+    for zone in layout.zones.iter().filter(|zone| zone.hall == hall) {
+        let open: Vec<&Window> =
+            layout.windows.iter().filter(|window| window.open && window.zone == zone.code).collect();
+        let staffed_now =
+            open.iter().filter(|window| presence.iter().any(|line| line.window_code == window.code)).count();
+        for (half, minutes, is_morning) in [("上午", morning, true), ("下午", afternoon, false)] {
+            let of_half: Vec<&TicketRecord> = tickets
+                .iter()
+                .filter(|ticket| ticket.zone == zone.code)
+                .filter(|ticket| (state.local(ticket.issued_at).time() < hours.morning_end) == is_morning)
+                .collect();
+            let services: Vec<f64> = of_half
+                .iter()
+                .filter(|ticket| ticket.state == "finished")
+                .filter_map(|ticket| Some((ticket.finished_at? - ticket.called_at?).num_seconds() as f64 / 60.0))
+                .collect();
+            let plan = onetrip_domain::queue::plan_windows(
+                of_half.len(),
+                observed,
+                minutes,
+                &services,
+                DEFAULT_SERVICE_MINUTES,
+                target_wait,
+                open.len().max(1) as u32 * 2,
+            );
+            lines.push(PlanLine {
+                zone: zone.code.clone(),
+                zone_name: zone.name.clone(),
+                half,
+                arrivals_per_hour: round1(plan.arrivals_per_hour),
+                mean_service: plan.mean_service.map(round1),
+                recommended: plan.recommended,
+                expected_wait: plan.expected_wait.map(round1),
+                windows_open: open.len(),
+                staffed_now,
+            });
+        }
+    }
+    Ok(HallPlan {
+        hall: hall.to_string(),
+        hall_name: hall_record.name.clone(),
+        target_wait,
+        from: from.to_string(),
+        to: to.to_string(),
+        days: observed,
+        assumed_service: DEFAULT_SERVICE_MINUTES,
+        lines,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Appointments
+
+/// How far ahead a half day can be booked.
+pub const BOOKING_DAYS_AHEAD: i64 = 14;
+/// Appointments not kept within the last 30 days after which no new one can be booked online.
+pub const NO_SHOW_LIMIT: usize = 3;
+/// How long before its half day an appointment can be checked in at the kiosk.
+const CHECK_IN_EARLY_MINUTES: i64 = 30;
+
+/// What the applicant asks for.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct BookingRequest {
+    #[serde(default)]
+    pub zone: String,
+    /// `YYYY-MM-DD`
+    #[serde(default)]
+    pub day: String,
+    /// `am` or `pm`
+    #[serde(default)]
+    pub half: String,
+}
+
+pub fn half_label(half: &str) -> &'static str {
+    if half == "am" {
+        "上午"
+    } else {
+        "下午"
+    }
+}
+
+/// The office time of a half day, local.
+fn half_bounds(state: &AppState, day: chrono::NaiveDate, half: &str) -> (chrono::NaiveDateTime, chrono::NaiveDateTime) {
+    let hours = state.config.office_hours;
+    if half == "am" {
+        (day.and_time(hours.morning_start), day.and_time(hours.morning_end))
+    } else {
+        (day.and_time(hours.afternoon_start), day.and_time(hours.afternoon_end))
+    }
+}
+
+/// Appointments whose half day is over without a check-in.
+fn no_shows(state: &AppState, appointments: &[onetrip_store::hall::Appointment], since: chrono::NaiveDate) -> usize {
+    let now = state.local(state.now()).naive_local();
+    appointments
+        .iter()
+        .filter(|appointment| appointment.state == "booked" && appointment.day >= since)
+        .filter(|appointment| half_bounds(state, appointment.day, &appointment.half).1 < now)
+        .count()
+}
+
+fn check_in_code() -> String {
+    // No 0/O, 1/I/L: read off a phone and typed on a kiosk.
+    const LETTERS: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    bytes.iter().take(8).map(|byte| char::from(LETTERS[usize::from(*byte) % LETTERS.len()])).collect()
+}
+
+/// Books (or, with `replacing`, moves) an appointment for an applicant.
+pub async fn book(
+    state: &AppState,
+    applicant_id: i64,
+    request: &BookingRequest,
+    replacing: Option<i64>,
+) -> Result<onetrip_store::hall::Appointment, Error> {
+    let catalog = state.catalog();
+    let mut errors = FieldErrors::default();
+    let zone = catalog.hall.zone(request.zone.trim()).filter(|zone| zone.appointments_am + zone.appointments_pm > 0);
+    if zone.is_none() {
+        errors.add("zone", "请选择一个接受预约的功能区");
+    }
+    let half = request.half.trim();
+    if !matches!(half, "am" | "pm") {
+        errors.add("half", "请选择上午或下午");
+    }
+    let day = chrono::NaiveDate::parse_from_str(request.day.trim(), "%Y-%m-%d").ok();
+    let today = state.today();
+    match day {
+        None => errors.add("day", "请选择日期"),
+        Some(day) if day > today + chrono::Duration::days(BOOKING_DAYS_AHEAD) => {
+            errors.add("day", format!("最多可以预约 {BOOKING_DAYS_AHEAD} 天以内"));
+        }
+        Some(day) if !state.calendar().is_working_day(day).unwrap_or(false) => {
+            errors.add("day", "这天是节假日或周末，大厅不办公，请换一天");
+        }
+        Some(day)
+            if matches!(half, "am" | "pm")
+                && half_bounds(state, day, half).1 <= state.local(state.now()).naive_local() =>
+        {
+            errors.add("day", "这个时间已经过去了，请选以后的时间");
+        }
+        Some(_) => {}
+    }
+    let (Some(zone), Some(day)) = (zone, day) else {
+        return Err(Error::Validation(errors));
+    };
+    let capacity = if half == "am" { zone.appointments_am } else { zone.appointments_pm };
+    if capacity == 0 && errors.is_empty() {
+        errors.add("half", format!("{}{}不接受预约，请换一个时段", zone.name, half_label(half)));
+    }
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    let mine = state.store.appointments_of(applicant_id).await?;
+    if no_shows(state, &mine, today - chrono::Duration::days(30)) >= NO_SHOW_LIMIT {
+        return Err(Error::Conflict(format!(
+            "您近 30 天有 {NO_SHOW_LIMIT} 次预约没有到场，暂时不能网上预约；到大厅可直接取号"
+        )));
+    }
+    if replacing.is_none() && mine.iter().any(|other| other.state == "booked" && other.day == day && other.half == half)
+    {
+        return Err(Error::Conflict("您已经预约了这个时段".to_string()));
+    }
+    let new = onetrip_store::hall::NewAppointment {
+        hall: zone.hall.clone(),
+        zone: zone.code.clone(),
+        day,
+        half: half.to_string(),
+        applicant_id,
+        code: check_in_code(),
+        capacity: i64::from(capacity),
+        at: state.now(),
+    };
+    match state.store.book_appointment(&new, replacing).await {
+        Ok(appointment) => Ok(appointment),
+        Err(StoreError::Conflict(reason)) if reason == "full" => {
+            Err(Error::Conflict(format!("{} {}{}已约满，请换一个时间", day, half_label(half), zone.name)))
+        }
+        Err(StoreError::NotFound) => Err(Error::NotFound("要改的预约".to_string())),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Checks an appointment in at a hall's kiosk: it becomes a ticket that goes before the plain queue.
+pub async fn check_in(state: &AppState, hall: &str, code: &str) -> Result<TicketView, Error> {
+    let code = code.trim().to_ascii_uppercase();
+    let not_found = || Error::Validation(FieldErrors::single("code", "没有这个预约码，请核对手机上的 8 位预约码"));
+    if code.len() != 8 {
+        return Err(not_found());
+    }
+    let appointment =
+        state.store.appointment_by_code(&code).await?.filter(|found| found.hall == hall).ok_or_else(not_found)?;
+    match appointment.state.as_str() {
+        "checked_in" => return Err(Error::Conflict("这个预约已经签到过了，请看号票上的号码".to_string())),
+        "cancelled" => return Err(Error::Conflict("这个预约已经取消，请直接取号".to_string())),
+        _ => {}
+    }
+    let now = state.local(state.now()).naive_local();
+    let (start, end) = half_bounds(state, appointment.day, &appointment.half);
+    let when = format!("{} {}", appointment.day, half_label(&appointment.half));
+    if now > end {
+        return Err(Error::Conflict(format!("预约时间（{when}）已经过了，请直接取号")));
+    }
+    if now < start - chrono::Duration::minutes(CHECK_IN_EARLY_MINUTES) {
+        let from = (start - chrono::Duration::minutes(CHECK_IN_EARLY_MINUTES)).format("%m月%d日 %H:%M");
+        return Err(Error::Conflict(format!("预约时间是 {when}，请在 {from} 以后签到")));
+    }
+    let catalog = state.catalog();
+    let zone =
+        catalog.hall.zone(&appointment.zone).ok_or_else(|| Error::NotFound(format!("功能区 {}", appointment.zone)))?;
+    let ticket = NewTicket {
+        hall: appointment.hall.clone(),
+        day: state.today(),
+        prefix: zone.prefix,
+        zone: zone.code.clone(),
+        matter_code: None,
+        priority: 0,
+        channel: "appointment".to_string(),
+        id_last_four: None,
+        at: state.now(),
+    };
+    match state.store.check_in(appointment.id, &ticket).await {
+        Ok(record) => ticket_view(state, &record).await,
+        Err(StoreError::Conflict(_)) => Err(Error::Conflict("这个预约已经签到过或已取消".to_string())),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// An appointment as the applicant sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppointmentView {
+    pub id: i64,
+    pub zone: String,
+    pub zone_name: String,
+    pub day: String,
+    pub half: &'static str,
+    pub state_label: &'static str,
+    pub code: String,
+    pub active: bool,
+}
+
+pub fn appointment_view(state: &AppState, appointment: &onetrip_store::hall::Appointment) -> AppointmentView {
+    let catalog = state.catalog();
+    let over = half_bounds(state, appointment.day, &appointment.half).1 < state.local(state.now()).naive_local();
+    let state_label = match appointment.state.as_str() {
+        "booked" if over => "未到场",
+        "booked" => "已预约",
+        "checked_in" => "已签到",
+        _ => "已取消",
+    };
+    AppointmentView {
+        id: appointment.id,
+        zone: appointment.zone.clone(),
+        zone_name: catalog.hall.zone(&appointment.zone).map(|zone| zone.name.clone()).unwrap_or_default(),
+        day: appointment.day.to_string(),
+        half: half_label(&appointment.half),
+        state_label,
+        code: appointment.code.clone(),
+        active: appointment.state == "booked" && !over,
+    }
+}
+
+/// The half days an applicant may pick from: working days from today to `BOOKING_DAYS_AHEAD` ahead.
+pub fn bookable_days(state: &AppState) -> Vec<String> {
+    let calendar = state.calendar();
+    let today = state.today();
+    (0..=BOOKING_DAYS_AHEAD)
+        .map(|offset| today + chrono::Duration::days(offset))
+        .filter(|day| calendar.is_working_day(*day).unwrap_or(false))
+        .map(|day| day.to_string())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Staff posted at windows
+
+/// What the hall manager fills in to post someone at a window.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AssignRequest {
+    #[serde(default)]
+    pub window: String,
+    #[serde(default)]
+    pub username: String,
+    /// `YYYY-MM-DD`; today when empty.
+    #[serde(default)]
+    pub starts: String,
+    /// `YYYY-MM-DD`; a year after `starts` when empty.
+    #[serde(default)]
+    pub ends: String,
+}
+
+/// Checks that `username` may be posted at `window`; returns the window's code.
+async fn check_post(state: &AppState, window: &str, username: &str) -> Result<String, FieldErrors> {
+    let catalog = state.catalog();
+    let mut errors = FieldErrors::default();
+    let window = catalog.hall.window(window.trim());
+    if window.is_none() {
+        errors.add("window", "没有这个窗口");
+    }
+    let user = state.store.user_by_username(username.trim()).await.ok().flatten().filter(|user| !user.disabled);
+    match (&user, window) {
+        (None, _) => errors.add("username", "没有这个工作人员账号（或已停用）"),
+        (Some(user), _) if !onetrip_domain::access::allows(&user.roles, Permission::ServeAtWindow) => {
+            errors.add("username", "这个账号不是窗口人员（window_staff）")
+        }
+        (Some(user), Some(window)) => {
+            if let Some(department) = &user.department {
+                if !window.departments.is_empty() && !window.departments.contains(department) {
+                    errors.add("window", format!("{} 号窗口不收这个工作人员所在部门的事项", window.code));
+                }
+            }
+        }
+        _ => {}
+    }
+    match window {
+        Some(window) if errors.is_empty() => Ok(window.code.clone()),
+        _ => Err(errors),
+    }
+}
+
+/// Posts a member of window staff at a window for a term (a year unless said otherwise).
+pub async fn assign(
+    state: &AppState,
+    staff: &Staff,
+    request: &AssignRequest,
+) -> Result<onetrip_store::hall::Assignment, Error> {
+    staff.require(Permission::ManageHall)?;
+    let mut errors = match check_post(state, &request.window, &request.username).await {
+        Ok(_) => FieldErrors::default(),
+        Err(errors) => errors,
+    };
+    let today = state.today();
+    let starts = match request.starts.trim() {
+        "" => Some(today),
+        text => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+    };
+    let Some(starts) = starts else {
+        errors.add("starts", "开始日期写成 2027-01-01 这样");
+        return Err(Error::Validation(errors));
+    };
+    let default_end = starts.checked_add_months(chrono::Months::new(12)).map(|day| day - chrono::Duration::days(1));
+    let ends = match request.ends.trim() {
+        "" => default_end,
+        text => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+    };
+    match ends {
+        None => errors.add("ends", "结束日期写成 2027-12-31 这样，不填就是一年"),
+        Some(ends) if ends < starts => errors.add("ends", "结束日期不能早于开始日期"),
+        Some(ends) if ends > starts + chrono::Duration::days(3 * 366) => errors.add("ends", "一次最多安排三年"),
+        Some(_) => {}
+    }
+    if starts < today {
+        errors.add("starts", "开始日期不能是过去的日子");
+    }
+    let Some(ends) = ends.filter(|_| errors.is_empty()) else {
+        return Err(Error::Validation(errors));
+    };
+    let assignment = onetrip_store::hall::Assignment {
+        id: 0,
+        window_code: request.window.trim().to_string(),
+        username: request.username.trim().to_string(),
+        starts,
+        ends,
+        assigned_by: staff.user.username.clone(),
+        assigned_at: state.now(),
+        ended_at: None,
+        ended_by: None,
+        end_reason: None,
+    };
+    let id = state.store.assign(&assignment).await?;
+    crate::actions::audit(
+        state,
+        staff,
+        "hall.assign",
+        &assignment.window_code,
+        format!("{} {}–{}", assignment.username, starts, ends),
+    )
+    .await?;
+    Ok(onetrip_store::hall::Assignment { id, ..assignment })
+}
+
+/// Ends an assignment before its term, with the hall manager's reason; with `move_to`, the person is posted
+/// at that window for the rest of the term in the same step.
+pub async fn end_assignment(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    reason: &str,
+    move_to: &str,
+) -> Result<(), Error> {
+    staff.require(Permission::ManageHall)?;
+    let reason = reason.trim();
+    let mut errors = FieldErrors::default();
+    if reason.chars().count() < 2 || reason.chars().count() > 500 {
+        errors.add("reason", "提前调整或撤回须写明原因（2–500 字）");
+    }
+    let today = state.today();
+    let current = state.store.assignments(today).await?.into_iter().find(|assignment| assignment.id == id);
+    let Some(current) = current else {
+        return Err(Error::NotFound("这项在岗安排".to_string()));
+    };
+    let then = if move_to.trim().is_empty() {
+        None
+    } else {
+        match check_post(state, move_to, &current.username).await {
+            Ok(window) if window == current.window_code => {
+                errors.add("move_to", "调到的窗口与原窗口相同");
+                None
+            }
+            Ok(window) => Some(onetrip_store::hall::Assignment {
+                window_code: window,
+                starts: today.max(current.starts),
+                assigned_by: staff.user.username.clone(),
+                assigned_at: state.now(),
+                ..current.clone()
+            }),
+            Err(problems) => {
+                for (field, messages) in problems.iter() {
+                    for message in messages {
+                        errors.add(if field == "window" { "move_to" } else { field }, message.clone());
+                    }
+                }
+                None
+            }
+        }
+    };
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    match state.store.end_assignment(id, &staff.user.username, reason, state.now(), then.as_ref()).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound) => return Err(Error::Conflict("这项安排刚被调整过，请刷新".to_string())),
+        Err(other) => return Err(other.into()),
+    }
+    let detail = match &then {
+        Some(next) => format!("{} 调到 {}：{reason}", current.username, next.window_code),
+        None => format!("{} 撤回：{reason}", current.username),
+    };
+    crate::actions::audit(state, staff, "hall.assignment_end", &current.window_code, detail).await?;
+    Ok(())
+}
+
+/// Whether the posts allow `username` to sign in at `window` today: a window with posts takes only its
+/// posted staff, and posted staff sign in at their own windows.
+async fn check_posted(state: &AppState, window: &str, username: &str) -> Result<(), Error> {
+    let today = state.today();
+    let posts: Vec<onetrip_store::hall::Assignment> =
+        state.store.assignments(today).await?.into_iter().filter(|assignment| assignment.current(today)).collect();
+    let mine: Vec<&str> =
+        posts.iter().filter(|post| post.username == username).map(|post| post.window_code.as_str()).collect();
+    if !mine.is_empty() && !mine.contains(&window) {
+        return Err(Error::Conflict(format!("您被安排在 {} 号窗口，请到那里上岗", mine.join("、"))));
+    }
+    if mine.is_empty() && posts.iter().any(|post| post.window_code == window) {
+        return Err(Error::Conflict(format!("{window} 号窗口有安排好的工作人员，您没有被安排在这里")));
+    }
+    Ok(())
 }

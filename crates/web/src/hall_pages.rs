@@ -68,10 +68,26 @@ struct KioskPage {
     hall: String,
     hall_name: String,
     zones: Vec<ZoneButton>,
+    csrf_token: String,
+    code: String,
+    error: String,
 }
 
-/// `GET /hall/{hall}/kiosk`: the zones of a hall as large buttons, with how many are waiting at each.
-pub async fn kiosk(State(state): State<AppState>, Path(hall): Path<String>) -> Result<Response, Error> {
+/// `GET /hall/{hall}/kiosk`: the zones of a hall as large buttons, with how many are waiting at each, and
+/// the check-in of appointments.
+pub async fn kiosk(State(state): State<AppState>, parts: Parts, Path(hall): Path<String>) -> Result<Response, Error> {
+    kiosk_page(&state, &parts, &hall, "", String::new(), StatusCode::OK).await
+}
+
+async fn kiosk_page(
+    state: &AppState,
+    parts: &Parts,
+    hall: &str,
+    code: &str,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, Error> {
+    let hall = hall.to_string();
     let catalog = state.catalog();
     let record = catalog
         .hall
@@ -93,9 +109,18 @@ pub async fn kiosk(State(state): State<AppState>, Path(hall): Path<String>) -> R
             waiting: tickets.iter().filter(|ticket| ticket.zone == zone.code && ticket.state == "waiting").count(),
         })
         .collect();
-    let response =
-        render(&KioskPage { layout: Layout::new(&state, None), hall_name: record.name.clone(), hall, zones })?;
-    Ok(with_cookie(response, None))
+    let (token, cookie) = kiosk_token(parts);
+    let mut response = render(&KioskPage {
+        layout: Layout::new(state, None),
+        hall_name: record.name.clone(),
+        hall,
+        zones,
+        csrf_token: token,
+        code: code.to_string(),
+        error,
+    })?;
+    *response.status_mut() = status;
+    Ok(with_cookie(response, cookie))
 }
 
 #[derive(Template)]
@@ -241,6 +266,169 @@ pub async fn ticket(
     let mut response = render(&TicketPage { layout: Layout::new(&state, None), ticket: view })?;
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// `POST /hall/{hall}/checkin`: an appointment's code typed at the kiosk becomes a priority ticket.
+pub async fn check_in(
+    State(state): State<AppState>,
+    parts: Parts,
+    Path(hall): Path<String>,
+    Form(form): Form<CheckInForm>,
+) -> Result<Response, Error> {
+    let cookie = auth::cookie_value(&parts, KIOSK_COOKIE).unwrap_or_default();
+    if cookie.is_empty() || !auth::same_secret(cookie, &form.csrf_token) {
+        return Err(Error::CsrfFailed);
+    }
+    match hall::check_in(&state, &hall, &form.code).await {
+        Ok(ticket) => Ok(see_other(&format!("/hall/{hall}/tickets/{}", ticket.number))),
+        Err(Error::Validation(errors)) => {
+            let message =
+                errors.iter().flat_map(|(_, messages)| messages.iter().cloned()).collect::<Vec<_>>().join("；");
+            kiosk_page(&state, &parts, &hall, &form.code, message, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(error @ Error::Conflict(_)) => {
+            kiosk_page(&state, &parts, &hall, &form.code, error.message(), StatusCode::CONFLICT).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CheckInForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Appointments on the portal
+
+#[derive(Template)]
+#[template(path = "portal_appointments.html")]
+struct AppointmentsPage {
+    layout: Layout,
+    csrf_token: String,
+    appointments: Vec<hall::AppointmentView>,
+    zones: Vec<(String, String)>,
+    days: Vec<String>,
+    request: hall::BookingRequest,
+    error: String,
+    flash: String,
+}
+
+async fn appointments_page(
+    state: &AppState,
+    user: &crate::portal::PortalUser,
+    request: hall::BookingRequest,
+    error: String,
+    flash: &str,
+    status: StatusCode,
+) -> Result<Response, Error> {
+    let catalog = state.catalog();
+    let appointments = state
+        .store
+        .appointments_of(user.applicant.id)
+        .await?
+        .iter()
+        .map(|appointment| hall::appointment_view(state, appointment))
+        .collect();
+    let zones = catalog
+        .hall
+        .zones
+        .iter()
+        .filter(|zone| zone.appointments_am + zone.appointments_pm > 0)
+        .map(|zone| (zone.code.clone(), zone.name.clone()))
+        .collect();
+    let mut response = render(&AppointmentsPage {
+        layout: Layout::portal(state, user),
+        csrf_token: user.csrf_token.clone(),
+        appointments,
+        zones,
+        days: hall::bookable_days(state),
+        request,
+        error,
+        flash: flash.to_string(),
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `GET /portal/appointments`: my appointments and a form to book one.
+pub async fn appointments(
+    State(state): State<AppState>,
+    user: crate::portal::PortalUser,
+    Query(query): Query<FlashQuery>,
+) -> Result<Response, Error> {
+    let flash = match query.flash.as_str() {
+        "booked" => "预约成功。到大厅后在取号机上输入预约码签到，会优先叫号。",
+        "changed" => "已改约。",
+        "cancelled" => "已取消预约。",
+        _ => "",
+    };
+    appointments_page(&state, &user, hall::BookingRequest::default(), String::new(), flash, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct BookingForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    zone: String,
+    #[serde(default)]
+    day: String,
+    #[serde(default)]
+    half: String,
+    /// With a change of time: the appointment it replaces.
+    #[serde(default)]
+    replacing: Option<i64>,
+}
+
+/// `POST /portal/appointments`: books a half day (or moves one, with `replacing`).
+pub async fn book(
+    State(state): State<AppState>,
+    user: crate::portal::PortalUser,
+    Form(form): Form<BookingForm>,
+) -> Result<Response, Error> {
+    user.check_csrf(&form.csrf_token)?;
+    let request = hall::BookingRequest { zone: form.zone, day: form.day, half: form.half };
+    match hall::book(&state, user.applicant.id, &request, form.replacing).await {
+        Ok(_) => Ok(see_other(if form.replacing.is_some() {
+            "/portal/appointments?flash=changed"
+        } else {
+            "/portal/appointments?flash=booked"
+        })),
+        Err(Error::Validation(errors)) => {
+            let message =
+                errors.iter().flat_map(|(_, messages)| messages.iter().cloned()).collect::<Vec<_>>().join("；");
+            appointments_page(&state, &user, request, message, "", StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(error @ Error::Conflict(_)) => {
+            appointments_page(&state, &user, request, error.message(), "", StatusCode::CONFLICT).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// `POST /portal/appointments/{id}/cancel`
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: crate::portal::PortalUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CancelForm>,
+) -> Result<Response, Error> {
+    user.check_csrf(&form.csrf_token)?;
+    match state.store.cancel_appointment(id, user.applicant.id, state.now()).await {
+        Ok(()) => Ok(see_other("/portal/appointments?flash=cancelled")),
+        Err(onetrip_store::StoreError::NotFound) => Err(Error::NotFound("要取消的预约".to_string())),
+        Err(other) => Err(other.into()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -580,8 +768,275 @@ pub async fn live_page(
     render(&LivePage { layout: Layout::new(&state, Some(&staff)), live, halls })
 }
 
+#[derive(Template)]
+#[template(path = "hall_planning.html")]
+struct PlanningPage {
+    layout: Layout,
+    plan: hall::HallPlan,
+    halls: Vec<(String, String)>,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PlanQuery {
+    #[serde(default)]
+    hall: String,
+    #[serde(default)]
+    target: String,
+}
+
+fn target_minutes(text: &str) -> f64 {
+    // An empty or unreadable value falls to the validation in `plan` (0 is outside 1–120).
+    if text.trim().is_empty() {
+        15.0
+    } else {
+        text.trim().parse().unwrap_or(0.0)
+    }
+}
+
+/// `GET /staff/hall/planning`: how many windows each zone needs per half day, from recorded data.
+pub async fn planning_page(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Query(query): Query<PlanQuery>,
+) -> Result<Response, Error> {
+    staff.require(Permission::ManageHall)?;
+    let catalog = state.catalog();
+    let hall = if query.hall.is_empty() {
+        catalog
+            .hall
+            .halls
+            .first()
+            .map(|hall| hall.code.clone())
+            .ok_or_else(|| Error::NotFound("大厅布局".to_string()))?
+    } else {
+        query.hall.clone()
+    };
+    let halls = catalog.hall.halls.iter().map(|hall| (hall.code.clone(), hall.name.clone())).collect();
+    let (plan, error) = match hall::plan(&state, &staff, &hall, target_minutes(&query.target)).await {
+        Ok(plan) => (plan, String::new()),
+        Err(Error::Validation(errors)) => {
+            let message =
+                errors.iter().flat_map(|(_, messages)| messages.iter().cloned()).collect::<Vec<_>>().join("；");
+            (hall::plan(&state, &staff, &hall, 15.0).await?, message)
+        }
+        Err(other) => return Err(other),
+    };
+    let invalid = !error.is_empty();
+    let mut response = render(&PlanningPage { layout: Layout::new(&state, Some(&staff)), plan, halls, error })?;
+    if invalid {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "hall_layout.html")]
+struct LayoutPage {
+    layout: Layout,
+    csrf_token: String,
+    text: String,
+    errors: Vec<(String, String)>,
+    flash: String,
+    summary: String,
+}
+
+fn layout_summary(layout: &onetrip_domain::hall::HallLayout) -> String {
+    format!("{} 个大厅、{} 个功能区、{} 个窗口", layout.halls.len(), layout.zones.len(), layout.windows.len())
+}
+
+/// `GET /staff/hall/layout`: the layout as JSON, to edit and save (hall managers).
+pub async fn layout_page(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Query(query): Query<FlashQuery>,
+) -> Result<Response, Error> {
+    staff.require(Permission::ManageHall)?;
+    let hall = state.catalog().hall.clone();
+    let text = serde_json::to_string_pretty(&hall).map_err(|error| Error::Internal(error.to_string()))?;
+    render(&LayoutPage {
+        layout: Layout::new(&state, Some(&staff)),
+        csrf_token: staff.csrf_token.clone(),
+        text,
+        errors: Vec::new(),
+        flash: if query.flash == "saved" { "已保存，立即生效。".to_string() } else { String::new() },
+        summary: layout_summary(&hall),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LayoutForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /staff/hall/layout`: replaces the layout; every problem is listed with its place, nothing is saved.
+pub async fn save_layout_page(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Form(form): Form<LayoutForm>,
+) -> Result<Response, Error> {
+    staff.require(Permission::ManageHall)?;
+    staff.check_csrf(Some(&form.csrf_token))?;
+    match hall::save_layout(&state, &staff, &form.text).await {
+        Ok(_) => Ok(see_other("/staff/hall/layout?flash=saved")),
+        Err(Error::Validation(errors)) => {
+            let listed = errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect();
+            let mut response = render(&LayoutPage {
+                layout: Layout::new(&state, Some(&staff)),
+                csrf_token: staff.csrf_token.clone(),
+                text: form.text,
+                errors: listed,
+                flash: String::new(),
+                summary: layout_summary(&state.catalog().hall),
+            })?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub struct AssignmentLine {
+    pub id: i64,
+    pub window: String,
+    pub username: String,
+    pub name: String,
+    pub term: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "hall_assignments.html")]
+struct AssignmentsPage {
+    layout: Layout,
+    csrf_token: String,
+    lines: Vec<AssignmentLine>,
+    request: hall::AssignRequest,
+    errors: Vec<(String, String)>,
+    flash: String,
+}
+
+async fn assignments_page(
+    state: &AppState,
+    staff: &auth::Staff,
+    request: hall::AssignRequest,
+    errors: Vec<(String, String)>,
+    flash: &str,
+) -> Result<Response, Error> {
+    let today = state.today();
+    let mut lines = Vec::new();
+    for assignment in state.store.assignments(today).await? {
+        let name =
+            state.store.user_by_username(&assignment.username).await?.map(|user| user.display_name).unwrap_or_default();
+        lines.push(AssignmentLine {
+            id: assignment.id,
+            window: assignment.window_code.clone(),
+            username: assignment.username.clone(),
+            name,
+            term: format!("{} 至 {}", assignment.starts, assignment.ends),
+            current: assignment.current(today),
+        });
+    }
+    let invalid = !errors.is_empty();
+    let mut response = render(&AssignmentsPage {
+        layout: Layout::new(state, Some(staff)),
+        csrf_token: staff.csrf_token.clone(),
+        lines,
+        request,
+        errors,
+        flash: flash.to_string(),
+    })?;
+    if invalid {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+/// `GET /staff/hall/assignments`: who is posted at which window, for how long.
+pub async fn assignments_list(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Query(query): Query<FlashQuery>,
+) -> Result<Response, Error> {
+    staff.require(Permission::ManageHall)?;
+    let flash = match query.flash.as_str() {
+        "assigned" => "已安排",
+        "ended" => "已调整",
+        _ => "",
+    };
+    assignments_page(&state, &staff, hall::AssignRequest::default(), Vec::new(), flash).await
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(flatten)]
+    request: hall::AssignRequest,
+}
+
+/// `POST /staff/hall/assignments`
+pub async fn assign(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, Error> {
+    staff.require(Permission::ManageHall)?;
+    staff.check_csrf(Some(&form.csrf_token))?;
+    match hall::assign(&state, &staff, &form.request).await {
+        Ok(_) => Ok(see_other("/staff/hall/assignments?flash=assigned")),
+        Err(Error::Validation(errors)) => {
+            let listed = errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect();
+            assignments_page(&state, &staff, form.request, listed, "").await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EndForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    move_to: String,
+}
+
+/// `POST /staff/hall/assignments/{id}/end`: withdraw or move someone before the term ends, with a reason.
+pub async fn end_assignment(
+    State(state): State<AppState>,
+    StaffPage(staff): StaffPage,
+    Path(id): Path<i64>,
+    Form(form): Form<EndForm>,
+) -> Result<Response, Error> {
+    staff.require(Permission::ManageHall)?;
+    staff.check_csrf(Some(&form.csrf_token))?;
+    match hall::end_assignment(&state, &staff, id, &form.reason, &form.move_to).await {
+        Ok(()) => Ok(see_other("/staff/hall/assignments?flash=ended")),
+        Err(Error::Validation(errors)) => {
+            let listed = errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect();
+            assignments_page(&state, &staff, hall::AssignRequest::default(), listed, "").await
+        }
+        Err(other) => Err(other),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // API
+
+/// `GET /api/v1/hall/{hall}/plan?target=15` (hall managers)
+pub async fn api_plan(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Path(hall): Path<String>,
+    Query(query): Query<PlanQuery>,
+) -> ApiResult {
+    Ok(Json(hall::plan(&state, &staff, &hall, target_minutes(&query.target)).await?).into_response())
+}
 
 /// `GET /api/v1/hall/layout`
 pub async fn api_layout(State(state): State<AppState>) -> ApiResult {
@@ -653,4 +1108,50 @@ pub async fn api_ticket_action(
 /// `GET /api/v1/hall/{hall}/live` (hall managers)
 pub async fn api_live(State(state): State<AppState>, ApiStaff(staff): ApiStaff, Path(hall): Path<String>) -> ApiResult {
     Ok(Json(hall::live(&state, &staff, &hall).await?).into_response())
+}
+
+/// `GET /api/v1/hall/assignments` (hall managers)
+pub async fn api_assignments(State(state): State<AppState>, ApiStaff(staff): ApiStaff) -> ApiResult {
+    staff.require(Permission::ManageHall)?;
+    let list: Vec<serde_json::Value> = state
+        .store
+        .assignments(state.today())
+        .await?
+        .into_iter()
+        .map(|assignment| {
+            serde_json::json!({ "id": assignment.id, "window": assignment.window_code, "username": assignment.username,
+                "starts": assignment.starts.to_string(), "ends": assignment.ends.to_string(), "assigned_by": assignment.assigned_by })
+        })
+        .collect();
+    Ok(Json(list).into_response())
+}
+
+/// `POST /api/v1/hall/assignments` (hall managers)
+pub async fn api_assign(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    ApiJson(request): ApiJson<hall::AssignRequest>,
+) -> ApiResult {
+    let assignment = hall::assign(&state, &staff, &request).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": assignment.id, "window": assignment.window_code,
+        "username": assignment.username, "starts": assignment.starts.to_string(), "ends": assignment.ends.to_string() }))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EndBody {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    move_to: String,
+}
+
+/// `POST /api/v1/hall/assignments/{id}/end` (hall managers)
+pub async fn api_end_assignment(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<EndBody>,
+) -> ApiResult {
+    hall::end_assignment(&state, &staff, id, &body.reason, &body.move_to).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -305,6 +305,38 @@ pub fn document() -> Value {
                     "responses": { "200": ok("实况", json!({ "type": "object" })), "401": error_response("未登录"), "403": error_response("不是大厅管理员") }
                 }
             },
+            "/api/v1/hall/{hall}/plan": {
+                "get": {
+                    "summary": "窗口测算（大厅管理员）：按最近 20 个工作日的取号记录和办理时长，用 Erlang C 算出每个功能区上午、下午至少开几个窗口能让平均等候不超过 target 分钟，并列出开放和在岗窗口",
+                    "security": secured,
+                    "parameters": [path("hall", "大厅编号"), { "name": "target", "in": "query", "required": false, "description": "目标平均等候（分钟，1–120，默认 15）", "schema": { "type": "number" } }],
+                    "responses": { "200": ok("测算结果", json!({ "type": "object" })), "401": error_response("未登录"), "403": error_response("不是大厅管理员"), "422": error_response("目标时间不在 1–120 分钟") }
+                }
+            },
+            "/api/v1/hall/assignments": {
+                "get": {
+                    "summary": "窗口人员安排（大厅管理员）：未结束的任期安排",
+                    "security": secured,
+                    "responses": { "200": ok("安排", json!({ "type": "array" })), "401": error_response("未登录"), "403": error_response("不是大厅管理员") }
+                },
+                "post": {
+                    "summary": "把窗口人员安排到窗口（大厅管理员）；任期默认一年；有安排的窗口只能由安排的人上岗",
+                    "security": secured,
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["window", "username"], "properties": {
+                        "window": { "type": "string" }, "username": { "type": "string" }, "starts": { "type": "string", "format": "date" }, "ends": { "type": "string", "format": "date" } } } } } },
+                    "responses": write_errors(json!({ "201": ok("安排", json!({ "type": "object" })) }))
+                }
+            },
+            "/api/v1/hall/assignments/{id}/end": {
+                "post": {
+                    "summary": "任期内调走（move_to 新窗口）或撤回（大厅管理员，须写明 reason），记入操作记录",
+                    "security": secured,
+                    "parameters": [path("id", "安排编号")],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["reason"], "properties": {
+                        "reason": { "type": "string" }, "move_to": { "type": "string" } } } } } },
+                    "responses": write_errors(json!({ "204": { "description": "已调整" }, "404": error_response("没有这项在岗安排") }))
+                }
+            },
             "/api/v1/hall/windows/{code}/presence": {
                 "post": {
                     "summary": "在窗口上岗（sign_in）、暂离（break）、回岗（back）、下岗（sign_out）；一人一窗，一窗一人",

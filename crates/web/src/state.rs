@@ -295,6 +295,11 @@ impl AppState {
         self.clock_offset_seconds.fetch_add(by.num_seconds(), std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// The instant of a local date and time at the centre.
+    pub fn utc_of(&self, local: chrono::NaiveDateTime) -> DateTime<Utc> {
+        (local - chrono::Duration::seconds(i64::from(self.config.utc_offset.local_minus_utc()))).and_utc()
+    }
+
     pub fn local(&self, instant: DateTime<Utc>) -> DateTime<FixedOffset> {
         instant.with_timezone(&self.config.utc_offset)
     }

@@ -294,6 +294,17 @@ async fn windows_refuse_what_they_must_and_empty_posts_show() {
         let zone =
             live["zones"].as_array().expect("zones").iter().find(|zone| zone["code"] == "bs").expect("zone").clone();
         assert_eq!(zone["waiting"].as_u64(), Some(1));
+        // Counted, too: an hour since the office opened at 09:00; half an hour later only the unattended grow.
+        let minutes = |live: &Value, code: &str| {
+            live["windows"].as_array().expect("windows").iter().find(|w| w["code"] == code).expect("window")
+                ["empty_minutes_today"]
+                .as_i64()
+                .expect("minutes")
+        };
+        assert_eq!((minutes(&live, "D03"), minutes(&live, "D02")), (60, 60), "{backend}");
+        app.state.advance_clock(chrono::Duration::minutes(30));
+        let later = app.json(Method::GET, "/api/v1/hall/centre/live", Some(&manager), None).await.json();
+        assert_eq!((minutes(&later, "D03"), minutes(&later, "D02"), minutes(&later, "H08")), (90, 60, 0), "{backend}");
         let refused = app.json(Method::GET, "/api/v1/hall/centre/live", Some(&tax), None).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         app.finish().await;
@@ -355,6 +366,294 @@ async fn twenty_windows_calling_at_once_through_the_api_never_share_a_ticket() {
             }
         }
         assert_eq!(seen.len(), 100, "{backend}: every ticket called (20 windows × 6 calls)");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_planning_page_recommends_windows_from_the_recorded_day() {
+    use chrono::TimeZone;
+    use onetrip_store::hall::{CallNext, NewTicket};
+    for app in TestApp::all().await {
+        let backend = app.backend;
+        // Yesterday's (last working day's) morning in the tax zone: 30 visitors from 09:00, one window, each
+        // served 12 minutes (called every 12 minutes; a call finishes the one before).
+        let calendar = app.state.calendar();
+        let mut day = app.state.today() - chrono::Duration::days(1);
+        while !calendar.is_working_day(day).expect("calendar") {
+            day -= chrono::Duration::days(1);
+        }
+        let offset = app.state.config.utc_offset;
+        let local = |minute: i64| {
+            offset.from_local_datetime(&day.and_hms_opt(9, 0, 0).expect("time")).single().expect("instant").to_utc()
+                + chrono::Duration::minutes(minute)
+        };
+        for index in 0..30 {
+            let ticket = NewTicket {
+                hall: "centre".into(),
+                day,
+                prefix: 'D',
+                zone: "bs".into(),
+                matter_code: None,
+                priority: 3,
+                channel: "kiosk".into(),
+                id_last_four: None,
+                at: local(index),
+            };
+            app.state.store.issue_ticket(&ticket).await.expect("issue");
+        }
+        let zones = vec!["bs".to_string()];
+        for index in 0..30 {
+            let call = CallNext {
+                hall: "centre",
+                day,
+                window: "D01",
+                zones: &zones,
+                matters: &[],
+                actor: "w",
+                at: local(12 * index),
+            };
+            app.state.store.call_next(&call).await.expect("call").expect("a ticket");
+        }
+        let manager = app.token(SUPERVISOR).await;
+        let plan = app.json(Method::GET, "/api/v1/hall/centre/plan?target=10", Some(&manager), None).await;
+        assert_eq!(plan.status, StatusCode::OK, "{backend}: {}", plan.text());
+        let plan = plan.json();
+        assert_eq!(plan["days"].as_u64(), Some(1));
+        let line = |zone: &str, half: &str| -> Value {
+            plan["lines"]
+                .as_array()
+                .expect("lines")
+                .iter()
+                .find(|line| line["zone"] == zone && line["half"] == half)
+                .expect("line")
+                .clone()
+        };
+        let morning = line("bs", "上午");
+        assert_eq!(morning["arrivals_per_hour"].as_f64(), Some(10.0), "{backend}: 30 in a 180-minute morning");
+        assert_eq!(morning["mean_service"].as_f64(), Some(12.0), "29 finished after 12 minutes each");
+        let expected = onetrip_domain::queue::windows_needed(30.0 / 180.0, 12.0, 10.0, 28).expect("reachable");
+        assert_eq!(morning["recommended"].as_u64(), Some(u64::from(expected)));
+        assert!(expected >= 3, "two Erlangs need more than two windows");
+        // Nobody came in the afternoon or to the police zone: no window is needed, the service time is assumed.
+        assert_eq!(line("bs", "下午")["recommended"].as_u64(), Some(0));
+        assert!(line("ga", "上午")["mean_service"].is_null());
+        let page = app.get_with_cookie("/staff/hall/planning?target=10", &app.login_page(SUPERVISOR).await.0).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("窗口测算") && page.text().contains("办税"));
+        let bad = app.json(Method::GET, "/api/v1/hall/centre/plan?target=0", Some(&manager), None).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        let window = app.token(WINDOW).await;
+        assert_eq!(
+            app.json(Method::GET, "/api/v1/hall/centre/plan", Some(&window), None).await.status,
+            StatusCode::FORBIDDEN
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_appointment_is_booked_on_the_portal_and_checked_in_at_the_kiosk_before_the_queue() {
+    for app in TestApp::all().await {
+        let backend = app.backend;
+        // The hall manager leaves one place per half day in the tax zone.
+        let manager = app.token(SUPERVISOR).await;
+        let mut layout = app.json(Method::GET, "/api/v1/hall/layout", None, None).await.json();
+        let zone =
+            layout["zones"].as_array_mut().expect("zones").iter_mut().find(|zone| zone["code"] == "bs").expect("bs");
+        zone["appointments_am"] = json!(1);
+        let saved = app.json(Method::PUT, "/api/v1/hall/layout", Some(&manager), Some(layout.clone())).await;
+        assert_eq!(saved.status, StatusCode::OK, "{backend}: {}", saved.text());
+        let mut broken = layout.clone();
+        broken["windows"][0]["zone"] = json!("nowhere");
+        let refused = app.json(Method::PUT, "/api/v1/hall/layout", Some(&manager), Some(broken)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.json()["fields"]["windows[0].zone"].to_string().contains("没有这个功能区"),
+            "{}",
+            refused.text()
+        );
+        let window = app.token(WINDOW).await;
+        assert_eq!(
+            app.json(Method::PUT, "/api/v1/hall/layout", Some(&window), Some(layout)).await.status,
+            StatusCode::FORBIDDEN
+        );
+
+        let calendar = app.state.calendar();
+        let today = app.state.today();
+        let next = |from: chrono::NaiveDate, working: bool| {
+            let mut day = from;
+            while calendar.is_working_day(day).expect("calendar") != working {
+                day += chrono::Duration::days(1);
+            }
+            day
+        };
+        let booked_day = next(today + chrono::Duration::days(1), true);
+        let closed_day = next(today + chrono::Duration::days(1), false);
+        let mut earlier = today - chrono::Duration::days(1);
+        while !calendar.is_working_day(earlier).expect("calendar") {
+            earlier -= chrono::Duration::days(1);
+        }
+
+        let (cookie, csrf) = app.sign_up("11010519491231002X", "张三", "13912345678").await;
+        let page = app.get_with_cookie("/portal/appointments", &cookie).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains(&booked_day.to_string()) && !page.text().contains(&format!(">{closed_day}<")));
+        let book = |day: chrono::NaiveDate, half: &'static str| {
+            let (cookie, csrf) = (cookie.clone(), csrf.clone());
+            let app = &app;
+            async move {
+                app.post_form(
+                    "/portal/appointments",
+                    &cookie,
+                    &[("csrf_token", &csrf), ("zone", "bs"), ("day", &day.to_string()), ("half", half)],
+                )
+                .await
+            }
+        };
+        let holiday = book(closed_day, "am").await;
+        assert_eq!(holiday.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(holiday.text().contains("节假日或周末"));
+        let past = book(earlier, "am").await;
+        assert!(past.text().contains("已经过去"), "{}", past.text());
+        let ok = book(booked_day, "am").await;
+        assert_eq!(ok.location(), "/portal/appointments?flash=booked", "{}", ok.text());
+        let twice = book(booked_day, "am").await;
+        assert_eq!(twice.status, StatusCode::CONFLICT);
+        // Somebody else finds the morning full.
+        let (other, other_csrf) = app.sign_up("110105194912310038", "李四", "13912345679").await;
+        let full = app
+            .post_form(
+                "/portal/appointments",
+                &other,
+                &[("csrf_token", &other_csrf), ("zone", "bs"), ("day", &booked_day.to_string()), ("half", "am")],
+            )
+            .await;
+        assert_eq!(full.status, StatusCode::CONFLICT);
+        assert!(full.text().contains("已约满"), "{}", full.text());
+        let mine = app.get_with_cookie("/portal/appointments", &cookie).await.text();
+        let code =
+            mine.split("appointment-code\">").nth(1).expect("code shown").split('<').next().expect("code").to_string();
+        assert_eq!(code.len(), 8);
+
+        // The kiosk refuses the code before its day; on the morning, it becomes a priority ticket.
+        let kiosk = app.get("/hall/centre/kiosk").await;
+        let kiosk_cookie = kiosk.cookies().into_iter().find(|c| c.starts_with("onetrip_kiosk=")).expect("cookie");
+        let kiosk_cookie = kiosk_cookie.split(';').next().expect("pair").to_string();
+        let kiosk_csrf = hidden_input(&kiosk.text(), "csrf_token");
+        let early =
+            app.post_form("/hall/centre/checkin", &kiosk_cookie, &[("code", &code), ("csrf_token", &kiosk_csrf)]).await;
+        assert_eq!(early.status, StatusCode::CONFLICT, "{backend}");
+        assert!(early.text().contains("以后签到"), "{}", early.text());
+        app.to_office_hours();
+        assert_eq!(app.state.today(), booked_day);
+        let plain =
+            app.json(Method::POST, "/api/v1/hall/centre/tickets", Some(&window), Some(json!({ "zone": "bs" }))).await;
+        assert_eq!(plain.json()["number"].as_str(), Some("D001"));
+        let wrong = app
+            .post_form("/hall/centre/checkin", &kiosk_cookie, &[("code", "ZZZZZZZZ"), ("csrf_token", &kiosk_csrf)])
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let checked = app
+            .post_form(
+                "/hall/centre/checkin",
+                &kiosk_cookie,
+                &[("code", &code.to_lowercase()), ("csrf_token", &kiosk_csrf)],
+            )
+            .await;
+        assert_eq!(checked.location(), "/hall/centre/tickets/D002", "{backend}: {}", checked.text());
+        assert!(app.get("/hall/centre/tickets/D002").await.text().contains("预约"));
+        let again =
+            app.post_form("/hall/centre/checkin", &kiosk_cookie, &[("code", &code), ("csrf_token", &kiosk_csrf)]).await;
+        assert!(again.text().contains("已经签到过"), "{}", again.text());
+        app.json(
+            Method::POST,
+            "/api/v1/hall/windows/D01/presence",
+            Some(&window),
+            Some(json!({ "action": "sign_in" })),
+        )
+        .await;
+        let called = app.json(Method::POST, "/api/v1/hall/windows/D01/call", Some(&window), None).await;
+        assert_eq!(called.json()["number"].as_str(), Some("D002"), "{backend}: the appointment is called first");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn staff_are_posted_for_a_term_and_moved_early_only_with_a_reason() {
+    for app in TestApp::all().await {
+        let backend = app.backend;
+        let manager = app.token(SUPERVISOR).await;
+        let tax = app.add_staff("poster", vec![Role::WindowStaff], Some("swj")).await;
+        app.add_staff("posted-reviewer", vec![Role::Reviewer], Some("swj")).await;
+        let window = app.token(WINDOW).await;
+        let assign = |body: Value| app.json(Method::POST, "/api/v1/hall/assignments", Some(&manager), Some(body));
+        let wrong_role = assign(json!({ "window": "D03", "username": "posted-reviewer" })).await;
+        assert_eq!(wrong_role.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        let wrong_window = assign(json!({ "window": "B01", "username": "poster" })).await;
+        assert!(
+            wrong_window.json()["fields"]["window"].to_string().contains("不收这个工作人员所在部门"),
+            "{}",
+            wrong_window.text()
+        );
+        let by_window = app
+            .json(
+                Method::POST,
+                "/api/v1/hall/assignments",
+                Some(&window),
+                Some(json!({ "window": "D03", "username": "poster" })),
+            )
+            .await;
+        assert_eq!(by_window.status, StatusCode::FORBIDDEN, "only a hall manager posts staff");
+        let posted = assign(json!({ "window": "D03", "username": "poster" })).await;
+        assert_eq!(posted.status, StatusCode::CREATED, "{}", posted.text());
+        let today = app.state.today();
+        let year_later = today.checked_add_months(chrono::Months::new(12)).expect("date") - chrono::Duration::days(1);
+        assert_eq!(posted.json()["ends"].as_str(), Some(year_later.to_string().as_str()), "a year by default");
+        let id = posted.json()["id"].as_i64().expect("id");
+
+        let presence = |token: &str, code: &str| {
+            let token = token.to_string();
+            let path = format!("/api/v1/hall/windows/{code}/presence");
+            let app = &app;
+            async move { app.json(Method::POST, &path, Some(&token), Some(json!({ "action": "sign_in" }))).await }
+        };
+        let stranger = presence(&window, "D03").await;
+        assert_eq!(stranger.status, StatusCode::CONFLICT, "{backend}: a posted window takes only its staff");
+        let elsewhere = presence(&tax, "D02").await;
+        assert!(elsewhere.json()["message"].as_str().expect("message").contains("D03"), "{}", elsewhere.text());
+        assert_eq!(presence(&tax, "D03").await.status, StatusCode::NO_CONTENT);
+
+        let end_path = format!("/api/v1/hall/assignments/{id}/end");
+        let end = |body: Value| app.json(Method::POST, &end_path, Some(&manager), Some(body));
+        let no_reason = end(json!({ "move_to": "D04" })).await;
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            app.json(Method::GET, "/api/v1/hall/assignments", Some(&manager), None)
+                .await
+                .json()
+                .as_array()
+                .expect("list")
+                .len(),
+            1
+        );
+        let moved = end(json!({ "reason": "办税区人手不足，调整到 D04", "move_to": "D04" })).await;
+        assert_eq!(moved.status, StatusCode::NO_CONTENT, "{}", moved.text());
+        let list = app.json(Method::GET, "/api/v1/hall/assignments", Some(&manager), None).await.json();
+        assert_eq!(list.as_array().expect("list").len(), 1);
+        assert_eq!(
+            (list[0]["window"].as_str(), list[0]["ends"].as_str()),
+            (Some("D04"), Some(year_later.to_string().as_str()))
+        );
+        assert_eq!(presence(&tax, "D04").await.status, StatusCode::NO_CONTENT, "the new post");
+        assert_eq!(end(json!({ "reason": "再调" })).await.status, StatusCode::NOT_FOUND, "the old post is over");
+        let audit = app.state.store.audit_events(50).await.expect("audit");
+        assert!(
+            audit.iter().any(|event| event.action == "hall.assignment_end" && event.detail.contains("人手不足")),
+            "{backend}"
+        );
+        let page = app.get_with_cookie("/staff/hall/assignments", &app.login_page(SUPERVISOR).await.0).await;
+        assert!(page.text().contains("D04") && page.text().contains("poster"), "{backend}");
         app.finish().await;
     }
 }

@@ -68,3 +68,49 @@ CREATE TABLE window_log (
     at          BIGINT NOT NULL
 );
 CREATE INDEX window_log_by_window ON window_log (window_code, at);
+
+-- Appointments (预约): a half day at a zone, booked on the portal; checking in at the kiosk turns one into a
+-- priority ticket. `code` is what the applicant types at the kiosk.
+CREATE TABLE appointments (
+    id           BIGSERIAL PRIMARY KEY,
+    hall         TEXT NOT NULL,
+    zone         TEXT NOT NULL,
+    day          TEXT NOT NULL,
+    half         TEXT NOT NULL,
+    applicant_id BIGINT NOT NULL REFERENCES applicants (id),
+    state        TEXT NOT NULL,
+    code         TEXT NOT NULL UNIQUE,
+    created_at   BIGINT NOT NULL,
+    changed_at   BIGINT NOT NULL,
+    ticket_id    BIGINT
+);
+CREATE INDEX appointments_by_applicant ON appointments (applicant_id, day);
+
+-- How many appointments each zone's half day holds; kept with every booking, change and cancellation, and
+-- only ever raised below the zone's capacity (the guarded update is what keeps two bookings from the last place).
+CREATE TABLE appointment_slots (
+    hall   TEXT NOT NULL,
+    zone   TEXT NOT NULL,
+    day    TEXT NOT NULL,
+    half   TEXT NOT NULL,
+    booked BIGINT NOT NULL,
+    PRIMARY KEY (hall, zone, day, half)
+);
+
+-- Who is posted at which window, for a term (a year by default). A window with current assignments takes
+-- only its assigned staff. Ending one before its term (a move or a withdrawal) records the hall manager who
+-- approved it and why.
+CREATE TABLE window_assignments (
+    id          BIGSERIAL PRIMARY KEY,
+    window_code TEXT NOT NULL,
+    username    TEXT NOT NULL,
+    starts      TEXT NOT NULL,
+    ends        TEXT NOT NULL,
+    assigned_by TEXT NOT NULL,
+    assigned_at BIGINT NOT NULL,
+    ended_at    BIGINT,
+    ended_by    TEXT,
+    end_reason  TEXT
+);
+CREATE INDEX window_assignments_by_window ON window_assignments (window_code, ends);
+CREATE INDEX window_assignments_by_user ON window_assignments (username, ends);

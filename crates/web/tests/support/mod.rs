@@ -126,7 +126,8 @@ impl TestApp {
         }
         let ten = day.and_hms_opt(10, 0, 0).expect("time");
         let now = self.state.local(self.state.now()).naive_local();
-        self.state.advance_clock(ten - now);
+        // The clock moves in whole seconds: one more, so that it is not a fraction before ten.
+        self.state.advance_clock(ten - now + chrono::Duration::seconds(1));
     }
 
     pub async fn finish(self) {
