@@ -31,6 +31,8 @@ pub struct SqliteStore {
     pub(crate) writer: SqlitePool,
     /// New cases go to one writer task that commits them in batches (group commit, see `case_writer`).
     cases: tokio::sync::mpsc::Sender<CaseJob>,
+    /// Tickets issued and called go to another, for the same reason (see `hall::hall_writer`).
+    pub(crate) hall: tokio::sync::mpsc::Sender<crate::hall::HallJob>,
 }
 
 /// A new case waiting for the SQLite case writer, and where to send the outcome.
@@ -140,7 +142,9 @@ impl SqliteStore {
         let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         let (cases, jobs) = tokio::sync::mpsc::channel(1024);
         tokio::spawn(case_writer(writer.clone(), jobs));
-        Ok(Self { reader, writer, cases })
+        let (hall, hall_jobs) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(crate::hall::hall_writer(writer.clone(), hall_jobs));
+        Ok(Self { reader, writer, cases, hall })
     }
 
     async fn commit_case(

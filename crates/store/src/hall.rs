@@ -175,6 +175,9 @@ pub trait HallStore: Send + Sync {
     /// Who is at which window now.
     async fn presence(&self) -> StoreResult<Vec<Presence>>;
 
+    /// Who is at one window now.
+    async fn presence_at(&self, window: &str) -> StoreResult<Option<Presence>>;
+
     /// Books a half day if a place is left (`Conflict("full")` otherwise); with `replacing`, the applicant's
     /// booked appointment of that id is cancelled in the same transaction (a change of time).
     async fn book_appointment(&self, appointment: &NewAppointment, replacing: Option<i64>) -> StoreResult<Appointment>;
@@ -428,6 +431,52 @@ macro_rules! hall_queries {
                 Ok(id)
             }
 
+            async fn call_in(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                call: &CallNext<'_>,
+            ) -> StoreResult<Option<TicketRecord>> {
+                let day = day_text(call.day);
+                let finished: Vec<i64> = sqlx::query_scalar(
+                    "UPDATE tickets SET state = 'finished', finished_at = $1 \
+                     WHERE window_code = $2 AND state = 'called' AND day = $3 AND hall = $4 RETURNING id",
+                )
+                .bind(millis(call.at))
+                .bind(call.window)
+                .bind(&day)
+                .bind(call.hall)
+                .fetch_all(&mut **transaction)
+                .await?;
+                for id in finished {
+                    Self::ticket_event(transaction, id, "finished", Some(call.window), Some(call.actor), call.at, "").await?;
+                }
+                let query = next_ticket_query(call.zones.len(), call.matters.len(), $lock);
+                let mut select = sqlx::query_scalar::<_, i64>(&query).bind(&day).bind(call.hall).bind(call.window);
+                for value in call.zones.iter().chain(call.matters) {
+                    select = select.bind(value);
+                }
+                let Some(id) = select.fetch_optional(&mut **transaction).await? else {
+                    return Ok(None);
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE tickets SET state = 'called', window_code = $1, called_by = $2, called_at = $3, \
+                     calls = calls + 1, target_window = NULL WHERE id = $4 AND state = 'waiting' RETURNING {TICKET_COLUMNS}"
+                ))
+                .bind(call.window)
+                .bind(call.actor)
+                .bind(millis(call.at))
+                .bind(id)
+                .fetch_optional(&mut **transaction)
+                .await?;
+                let Some(row) = row else {
+                    // Taken by another window between the choice and the update (cannot happen with the lock;
+                    // kept so that a change of isolation never hands one ticket to two windows).
+                    return Err(StoreError::Conflict("ticket taken by another window".into()));
+                };
+                let record = ticket_from_row(&row)?;
+                Self::ticket_event(transaction, record.id, "called", Some(call.window), Some(call.actor), call.at, "").await?;
+                Ok(Some(record))
+            }
+
             async fn window_log(
                 transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
                 window: &str,
@@ -449,57 +498,11 @@ macro_rules! hall_queries {
         #[async_trait]
         impl HallStore for $store {
             async fn issue_ticket(&self, ticket: &NewTicket) -> StoreResult<TicketRecord> {
-                let mut transaction = self.writer.begin().await?;
-                let record = Self::insert_ticket(&mut transaction, ticket).await?;
-                transaction.commit().await?;
-                Ok(record)
+                self.commit_issue(ticket).await
             }
 
             async fn call_next(&self, call: &CallNext<'_>) -> StoreResult<Option<TicketRecord>> {
-                let mut transaction = self.writer.begin().await?;
-                let day = day_text(call.day);
-                let finished: Vec<i64> = sqlx::query_scalar(
-                    "UPDATE tickets SET state = 'finished', finished_at = $1 \
-                     WHERE window_code = $2 AND state = 'called' AND day = $3 AND hall = $4 RETURNING id",
-                )
-                .bind(millis(call.at))
-                .bind(call.window)
-                .bind(&day)
-                .bind(call.hall)
-                .fetch_all(&mut *transaction)
-                .await?;
-                for id in finished {
-                    Self::ticket_event(&mut transaction, id, "finished", Some(call.window), Some(call.actor), call.at, "").await?;
-                }
-                let query = next_ticket_query(call.zones.len(), call.matters.len(), $lock);
-                let mut select = sqlx::query_scalar::<_, i64>(&query).bind(&day).bind(call.hall).bind(call.window);
-                for value in call.zones.iter().chain(call.matters) {
-                    select = select.bind(value);
-                }
-                let Some(id) = select.fetch_optional(&mut *transaction).await? else {
-                    transaction.commit().await?;
-                    return Ok(None);
-                };
-                let row = sqlx::query(&format!(
-                    "UPDATE tickets SET state = 'called', window_code = $1, called_by = $2, called_at = $3, \
-                     calls = calls + 1, target_window = NULL WHERE id = $4 AND state = 'waiting' RETURNING {TICKET_COLUMNS}"
-                ))
-                .bind(call.window)
-                .bind(call.actor)
-                .bind(millis(call.at))
-                .bind(id)
-                .fetch_optional(&mut *transaction)
-                .await?;
-                let Some(row) = row else {
-                    // Taken by another window between the choice and the update (cannot happen with the lock;
-                    // kept so that a change of isolation never hands one ticket to two windows).
-                    transaction.rollback().await?;
-                    return Err(StoreError::Conflict("ticket taken by another window".into()));
-                };
-                let record = ticket_from_row(&row)?;
-                Self::ticket_event(&mut transaction, record.id, "called", Some(call.window), Some(call.actor), call.at, "").await?;
-                transaction.commit().await?;
-                Ok(Some(record))
+                self.commit_call(call).await
             }
 
             async fn change_ticket(
@@ -793,6 +796,25 @@ macro_rules! hall_queries {
                     .collect()
             }
 
+            async fn presence_at(&self, window: &str) -> StoreResult<Option<Presence>> {
+                let row = sqlx::query(
+                    "SELECT window_code, username, display_name, state, since FROM window_presence WHERE window_code = $1",
+                )
+                .bind(window)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|row| {
+                    Ok(Presence {
+                        window_code: row.try_get("window_code")?,
+                        username: row.try_get("username")?,
+                        display_name: row.try_get("display_name")?,
+                        state: row.try_get("state")?,
+                        since: from_millis(row.try_get("since")?),
+                    })
+                })
+                .transpose()
+            }
+
             async fn presence(&self) -> StoreResult<Vec<Presence>> {
                 let rows = sqlx::query(
                     "SELECT window_code, username, display_name, state, since FROM window_presence ORDER BY window_code",
@@ -878,6 +900,212 @@ macro_rules! hall_queries {
             }
         }
     };
+}
+
+/// A call for the SQLite hall writer, owning what `CallNext` borrows.
+pub(crate) struct OwnedCall {
+    hall: String,
+    day: NaiveDate,
+    window: String,
+    zones: Vec<String>,
+    matters: Vec<String>,
+    actor: String,
+    at: DateTime<Utc>,
+}
+
+impl OwnedCall {
+    fn new(call: &CallNext<'_>) -> Self {
+        Self {
+            hall: call.hall.to_string(),
+            day: call.day,
+            window: call.window.to_string(),
+            zones: call.zones.to_vec(),
+            matters: call.matters.to_vec(),
+            actor: call.actor.to_string(),
+            at: call.at,
+        }
+    }
+
+    fn borrowed(&self) -> CallNext<'_> {
+        CallNext {
+            hall: &self.hall,
+            day: self.day,
+            window: &self.window,
+            zones: &self.zones,
+            matters: &self.matters,
+            actor: &self.actor,
+            at: self.at,
+        }
+    }
+}
+
+/// A write of the hall waiting for the SQLite hall writer, and where to send the outcome.
+pub(crate) enum HallJob {
+    Issue(Box<NewTicket>, tokio::sync::oneshot::Sender<StoreResult<TicketRecord>>),
+    Call(Box<OwnedCall>, tokio::sync::oneshot::Sender<StoreResult<Option<TicketRecord>>>),
+}
+
+/// At most this many issues and calls share one SQLite commit.
+const HALL_BATCH: usize = 64;
+
+/// Group commit for the hall on SQLite (as for cases, ADR 0011): tickets issued and called while a commit is
+/// under way are written together in the next transaction, one after another, so the order of calls and
+/// the one-ticket-one-window rule are those of single transactions. If one of them fails, the batch is
+/// rolled back and each is written on its own. Every caller hears back only after the commit that holds its
+/// write, so an acknowledged ticket or call is durable.
+pub(crate) async fn hall_writer(writer: sqlx::SqlitePool, mut jobs: tokio::sync::mpsc::Receiver<HallJob>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < HALL_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(error) = write_hall_batch(&writer, batch).await {
+            tracing::warn!(%error, "hall writer: a batch could not be written");
+        }
+    }
+}
+
+enum HallOutcome {
+    Issued(StoreResult<TicketRecord>),
+    Called(StoreResult<Option<TicketRecord>>),
+}
+
+impl HallOutcome {
+    fn failed(&self) -> bool {
+        matches!(self, Self::Issued(Err(_)) | Self::Called(Err(_)))
+    }
+}
+
+async fn run_hall_job(transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>, job: &HallJob) -> HallOutcome {
+    match job {
+        HallJob::Issue(ticket, _) => HallOutcome::Issued(SqliteStore::insert_ticket(transaction, ticket).await),
+        HallJob::Call(call, _) => HallOutcome::Called(SqliteStore::call_in(transaction, &call.borrowed()).await),
+    }
+}
+
+fn reply(job: HallJob, outcome: HallOutcome) {
+    match (job, outcome) {
+        (HallJob::Issue(_, sender), HallOutcome::Issued(result)) => {
+            let _ = sender.send(result);
+        }
+        (HallJob::Call(_, sender), HallOutcome::Called(result)) => {
+            let _ = sender.send(result);
+        }
+        (HallJob::Issue(_, sender), HallOutcome::Called(_)) => {
+            let _ = sender.send(Err(StoreError::Corrupt("hall writer mixed up its replies".into())));
+        }
+        (HallJob::Call(_, sender), HallOutcome::Issued(_)) => {
+            let _ = sender.send(Err(StoreError::Corrupt("hall writer mixed up its replies".into())));
+        }
+    }
+}
+
+fn fail(job: HallJob, message: &str) {
+    let error = || StoreError::Database(sqlx::Error::Protocol(message.to_string()));
+    match job {
+        HallJob::Issue(_, sender) => {
+            let _ = sender.send(Err(error()));
+        }
+        HallJob::Call(_, sender) => {
+            let _ = sender.send(Err(error()));
+        }
+    }
+}
+
+async fn write_hall_batch(writer: &sqlx::SqlitePool, batch: Vec<HallJob>) -> StoreResult<()> {
+    let attempt = async {
+        let mut transaction = writer.begin().await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for job in &batch {
+            let outcome = run_hall_job(&mut transaction, job).await;
+            if outcome.failed() {
+                transaction.rollback().await?;
+                return Ok::<_, StoreError>(None);
+            }
+            outcomes.push(outcome);
+        }
+        transaction.commit().await?;
+        Ok(Some(outcomes))
+    }
+    .await;
+    match attempt {
+        Ok(Some(outcomes)) => {
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                reply(job, outcome);
+            }
+            Ok(())
+        }
+        Ok(None) => {
+            // One failed: nothing of the batch is kept, and each is written on its own.
+            for job in batch {
+                let single = async {
+                    let mut transaction = writer.begin().await?;
+                    let outcome = run_hall_job(&mut transaction, &job).await;
+                    if outcome.failed() {
+                        transaction.rollback().await?;
+                    } else {
+                        transaction.commit().await?;
+                    }
+                    Ok::<_, StoreError>(outcome)
+                }
+                .await;
+                match single {
+                    Ok(outcome) => reply(job, outcome),
+                    Err(error) => fail(job, &error.to_string()),
+                }
+            }
+            Ok(())
+        }
+        Err(error) => {
+            let message = error.to_string();
+            for job in batch {
+                fail(job, &message);
+            }
+            Err(error)
+        }
+    }
+}
+
+impl SqliteStore {
+    async fn commit_call(&self, call: &CallNext<'_>) -> StoreResult<Option<TicketRecord>> {
+        let (sender, outcome) = tokio::sync::oneshot::channel();
+        let gone = || StoreError::Database(sqlx::Error::Protocol("the hall writer has stopped".to_string()));
+        self.hall.send(HallJob::Call(Box::new(OwnedCall::new(call)), sender)).await.map_err(|_| gone())?;
+        outcome.await.map_err(|_| gone())?
+    }
+
+    async fn commit_issue(&self, ticket: &NewTicket) -> StoreResult<TicketRecord> {
+        let (sender, outcome) = tokio::sync::oneshot::channel();
+        let gone = || StoreError::Database(sqlx::Error::Protocol("the hall writer has stopped".to_string()));
+        self.hall.send(HallJob::Issue(Box::new(ticket.clone()), sender)).await.map_err(|_| gone())?;
+        outcome.await.map_err(|_| gone())?
+    }
+}
+
+impl PostgresStore {
+    async fn commit_call(&self, call: &CallNext<'_>) -> StoreResult<Option<TicketRecord>> {
+        let mut transaction = self.writer.begin().await?;
+        match Self::call_in(&mut transaction, call).await {
+            Ok(called) => {
+                transaction.commit().await?;
+                Ok(called)
+            }
+            Err(error) => {
+                transaction.rollback().await?;
+                Err(error)
+            }
+        }
+    }
+
+    async fn commit_issue(&self, ticket: &NewTicket) -> StoreResult<TicketRecord> {
+        let mut transaction = self.writer.begin().await?;
+        let record = Self::insert_ticket(&mut transaction, ticket).await?;
+        transaction.commit().await?;
+        Ok(record)
+    }
 }
 
 hall_queries!(SqliteStore, "");

@@ -355,8 +355,7 @@ async fn require_serving(state: &AppState, staff: &Staff, window: &Window) -> Re
     if !window.open {
         return Err(Error::Conflict(format!("{} 号窗口暂停使用，不能叫号", window.code)));
     }
-    let presence = state.store.presence().await?;
-    match presence.iter().find(|line| line.window_code == window.code) {
+    match state.store.presence_at(&window.code).await? {
         Some(line) if line.username == staff.user.username && line.state == "serving" => Ok(()),
         Some(line) if line.username == staff.user.username => {
             Err(Error::Conflict(format!("您在 {} 号窗口暂离中，回岗后才能叫号", window.code)))
