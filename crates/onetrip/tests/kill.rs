@@ -85,8 +85,8 @@ enum Files {
     S3(onetrip_store::s3::S3Config),
 }
 
-/// Registers a case with a scanned material, kills the server the moment it answers 201, starts it again and
-/// finds the case and the material.
+/// Registers a case with a scanned material and takes a hall ticket, kills the server the moment it answers
+/// 201 to the ticket, starts it again and finds the case, the material and the ticket.
 fn survives_kill(database: &str, files: &Files) {
     let mut create = Command::new(BINARY)
         .args([
@@ -117,11 +117,18 @@ fn survives_kill(database: &str, files: &Files) {
         "supplied": ["provided"],
         "attachments": [{ "material": 0, "name": "身份证.pdf", "content_base64": base64_encode(scan) }],
     });
-    let (status, body) = request(port, "POST", "/api/v1/cases", Some(&token(port)), Some(&application));
-    // The moment the applicant has the acknowledgement, the server dies without any chance to clean up.
+    let token_before = token(port);
+    let (status, body) = request(port, "POST", "/api/v1/cases", Some(&token_before), Some(&application));
+    // A ticket at the hall's kiosk, the last thing acknowledged before the crash.
+    let (ticket_status, ticket_body) =
+        request(port, "POST", "/api/v1/hall/centre/tickets", Some(&token_before), Some(&json!({ "zone": "bs" })));
+    // The moment the visitor has the acknowledgement, the server dies without any chance to clean up.
     server.kill().expect("kill -9");
     server.wait().expect("reaped");
     assert_eq!(status, 201, "{body}");
+    assert_eq!(ticket_status, 201, "{ticket_body}");
+    let ticket =
+        serde_json::from_str::<Value>(&ticket_body).expect("json")["number"].as_str().expect("number").to_string();
     let created = serde_json::from_str::<Value>(&body).expect("json");
     let number = created["number"].as_str().expect("number").to_string();
     let file = created["files"][0][0].as_str().expect("the material's file").to_string();
@@ -132,12 +139,16 @@ fn survives_kill(database: &str, files: &Files) {
     let (status, body) = request(port, "GET", &format!("/api/v1/cases/{number}"), Some(&token), None);
     let (file_status, file_body) =
         request(port, "GET", &format!("/api/v1/cases/{number}/files/{file}"), Some(&token), None);
+    let (ticket_after, ticket_page) =
+        request(port, "GET", &format!("/api/v1/hall/centre/tickets/{ticket}"), None, None);
     server.kill().expect("stop");
     server.wait().expect("reaped");
     assert_eq!(status, 200, "the case is still there after the crash: {body}");
     assert!(body.contains("\"phase\":\"received\""), "{body}");
     assert_eq!(file_status, 200, "the material is still there after the crash");
     assert_eq!(file_body.as_bytes(), scan);
+    assert_eq!(ticket_after, 200, "the ticket is still in the queue after the crash: {ticket_page}");
+    assert!(ticket_page.contains("\"state\":\"waiting\""), "{ticket_page}");
 }
 
 fn base64_encode(bytes: &[u8]) -> String {

@@ -643,3 +643,76 @@ async fn a_ticket_from_the_kiosk_is_called_on_the_wall_display_and_becomes_a_cas
         app.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_made_on_a_phone_is_called_first_and_the_day_feeds_the_window_plan() {
+    let Some(path) = chromedriver_path() else { return };
+    let driver = start_driver(&path);
+    for app in TestApp::all().await {
+        let backend = app.backend;
+        let base = serve(&app).await;
+        let client = browser(&driver, 390, 844).await;
+
+        // An applicant signs up on a phone and books tomorrow's (the next working day's) morning in the tax zone.
+        client.goto(&format!("{base}/portal/signup?next=/portal/appointments")).await.expect("sign-up");
+        fill(&client, "#id_number", "654301198001011232").await;
+        fill(&client, "#name", "李四").await;
+        fill(&client, "#phone", "13912345678").await;
+        fill(&client, "#password", "applicant-password-1").await;
+        fill(&client, "#password_again", "applicant-password-1").await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for_path(&client, "/portal/appointments").await;
+        check_accessible(&client, "appointments").await;
+        let calendar = app.state.calendar();
+        let mut day = app.state.today() + chrono::Duration::days(1);
+        while !calendar.is_working_day(day).expect("calendar") {
+            day += chrono::Duration::days(1);
+        }
+        choose(&client, "#zone", "bs").await;
+        choose(&client, "#day", &day.to_string()).await;
+        choose(&client, "#half", "am").await;
+        click(&client, "#book button[type=submit]").await;
+        wait_for_url(&client, "flash=booked").await;
+        let code = text_of(&client, ".appointment-code").await;
+        assert_eq!(code.len(), 8, "{backend}: {code}");
+
+        // That morning a walk-in takes a ticket first; then the applicant checks in at the kiosk.
+        app.to_office_hours();
+        client.goto(&format!("{base}/hall/centre/kiosk/bs")).await.expect("kiosk");
+        click(&client, "main form button[type=submit]").await;
+        wait_for_path(&client, "/hall/centre/tickets/D001").await;
+        client.goto(&format!("{base}/hall/centre/kiosk")).await.expect("kiosk");
+        fill(&client, "#code", &code).await;
+        click(&client, "form[action='/hall/centre/checkin'] button[type=submit]").await;
+        wait_for_path(&client, "/hall/centre/tickets/D002").await;
+        assert!(text_of(&client, "main").await.contains("预约"), "{backend}: a priority ticket");
+
+        // The window calls the booking before the walk-in, then the walk-in; both are served.
+        staff_login(&client, &base, "/staff/windows/D01", support::WINDOW).await;
+        click(&client, "#sign-in").await;
+        wait_for_url(&client, "flash=signed_in").await;
+        click(&client, "#call-next").await;
+        wait_for_url(&client, "flash=called").await;
+        assert_eq!(text_of(&client, "#current-number").await, "D002", "{backend}: the booking goes first");
+        client.goto(&format!("{base}/staff/windows/D01")).await.expect("workbench");
+        app.state.advance_clock(chrono::Duration::minutes(9));
+        click(&client, "#call-next").await;
+        wait_for_url(&client, "flash=called").await;
+        assert_eq!(text_of(&client, "#current-number").await, "D001");
+        app.state.advance_clock(chrono::Duration::minutes(11));
+        click(&client, "button[value=finish]").await;
+        wait_for_url(&client, "flash=done").await;
+
+        // The next working day, the planning page has that morning on record and recommends windows for it.
+        app.to_office_hours();
+        staff_login(&client, &base, "/staff/hall/planning", support::SUPERVISOR).await;
+        check_accessible(&client, "planning").await;
+        let row = text_of(&client, "#plan-bs-am").await;
+        let recommended = text_of(&client, "#plan-bs-am .plan-recommended").await;
+        assert!(recommended.trim().parse::<u32>().is_ok_and(|windows| windows >= 1), "{backend}: {row}");
+        let mean = text_of(&client, "#plan-bs-am td:nth-of-type(3)").await;
+        assert_eq!(mean, "10", "{backend}: the mean of 9 and 11 minutes at the window: {row}");
+        let _ = client.close().await;
+        app.finish().await;
+    }
+}
