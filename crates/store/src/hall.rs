@@ -111,6 +111,7 @@ pub struct Appointment {
     pub id: i64,
     pub hall: String,
     pub zone: String,
+    pub matter_code: Option<String>,
     pub day: NaiveDate,
     /// `am` or `pm`.
     pub half: String,
@@ -129,6 +130,7 @@ pub struct Appointment {
 pub struct NewAppointment {
     pub hall: String,
     pub zone: String,
+    pub matter_code: Option<String>,
     pub day: NaiveDate,
     pub half: String,
     pub applicant_id: i64,
@@ -234,7 +236,7 @@ pub trait HallStore: Send + Sync {
 }
 
 const APPOINTMENT_COLUMNS: &str =
-    "id, hall, zone, day, half, applicant_id, state, code, created_at, changed_at, ticket_id";
+    "id, hall, zone, matter_code, day, half, applicant_id, state, code, created_at, changed_at, ticket_id";
 
 fn appointment_from_row<R>(row: &R) -> StoreResult<Appointment>
 where
@@ -249,6 +251,7 @@ where
         id: row.try_get("id")?,
         hall: row.try_get("hall")?,
         zone: row.try_get("zone")?,
+        matter_code: row.try_get("matter_code")?,
         day: NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(corrupt)?,
         half: row.try_get("half")?,
         applicant_id: row.try_get("applicant_id")?,
@@ -635,8 +638,8 @@ macro_rules! hall_queries {
                     return Err(StoreError::Conflict("full".into()));
                 }
                 let row = sqlx::query(&format!(
-                    "INSERT INTO appointments (hall, zone, day, half, applicant_id, state, code, created_at, changed_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'booked', $6, $7, $7) RETURNING {APPOINTMENT_COLUMNS}"
+                    "INSERT INTO appointments (hall, zone, day, half, applicant_id, state, code, created_at, changed_at, \
+                     matter_code) VALUES ($1, $2, $3, $4, $5, 'booked', $6, $7, $7, $8) RETURNING {APPOINTMENT_COLUMNS}"
                 ))
                 .bind(&appointment.hall)
                 .bind(&appointment.zone)
@@ -645,6 +648,7 @@ macro_rules! hall_queries {
                 .bind(appointment.applicant_id)
                 .bind(&appointment.code)
                 .bind(millis(appointment.at))
+                .bind(&appointment.matter_code)
                 .fetch_one(&mut *transaction)
                 .await
                 .map_err(|error| crate::backend::unique_to_conflict(error, "appointment code taken"))?;

@@ -203,6 +203,7 @@ fn booking(applicant_id: i64, code: &str, capacity: i64) -> onetrip_store::hall:
     onetrip_store::hall::NewAppointment {
         hall: "centre".into(),
         zone: "bs".into(),
+        matter_code: None,
         day: day(),
         half: "am".into(),
         applicant_id,

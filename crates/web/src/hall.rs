@@ -975,6 +975,9 @@ const CHECK_IN_EARLY_MINUTES: i64 = 30;
 pub struct BookingRequest {
     #[serde(default)]
     pub zone: String,
+    /// The matter the applicant comes for (optional); its zone is used when no zone is given.
+    #[serde(default)]
+    pub matter: String,
     /// `YYYY-MM-DD`
     #[serde(default)]
     pub day: String,
@@ -1027,8 +1030,28 @@ pub async fn book(
 ) -> Result<onetrip_store::hall::Appointment, Error> {
     let catalog = state.catalog();
     let mut errors = FieldErrors::default();
-    let zone = catalog.hall.zone(request.zone.trim()).filter(|zone| zone.appointments_am + zone.appointments_pm > 0);
-    if zone.is_none() {
+    let matter = request.matter.trim();
+    let takes = |zone: &&Zone| zone.appointments_am + zone.appointments_pm > 0;
+    let zone = if matter.is_empty() {
+        catalog.hall.zone(request.zone.trim()).filter(takes)
+    } else {
+        match catalog.version(matter) {
+            None => {
+                errors.add("matter", "没有这个事项，请从列表里选，或不选");
+                None
+            }
+            Some(version) => {
+                let serves = |zone: &&Zone| zone_serves_matter(&catalog.hall, zone, &version.matter.department, matter);
+                let chosen = catalog.hall.zone(request.zone.trim()).filter(takes).filter(serves);
+                let zone = chosen.or_else(|| catalog.hall.zones.iter().filter(takes).find(|zone| serves(zone)));
+                if zone.is_none() {
+                    errors.add("matter", "办理这个事项的功能区不接受预约，请直接到大厅取号");
+                }
+                zone
+            }
+        }
+    };
+    if zone.is_none() && !errors.fields().any(|field| field == "matter") {
         errors.add("zone", "请选择一个接受预约的功能区");
     }
     let half = request.half.trim();
@@ -1076,6 +1099,7 @@ pub async fn book(
     let new = onetrip_store::hall::NewAppointment {
         hall: zone.hall.clone(),
         zone: zone.code.clone(),
+        matter_code: (!matter.is_empty()).then(|| matter.to_string()),
         day,
         half: half.to_string(),
         applicant_id,
@@ -1125,7 +1149,7 @@ pub async fn check_in(state: &AppState, hall: &str, code: &str) -> Result<Ticket
         day: state.today(),
         prefix: zone.prefix,
         zone: zone.code.clone(),
-        matter_code: None,
+        matter_code: appointment.matter_code.clone(),
         priority: 0,
         channel: "appointment".to_string(),
         id_last_four: None,
@@ -1143,6 +1167,8 @@ pub async fn check_in(state: &AppState, hall: &str, code: &str) -> Result<Ticket
 pub struct AppointmentView {
     pub id: i64,
     pub zone: String,
+    pub matter_code: String,
+    pub matter: String,
     pub zone_name: String,
     pub day: String,
     pub half: &'static str,
@@ -1163,6 +1189,13 @@ pub fn appointment_view(state: &AppState, appointment: &onetrip_store::hall::App
     AppointmentView {
         id: appointment.id,
         zone: appointment.zone.clone(),
+        matter_code: appointment.matter_code.clone().unwrap_or_default(),
+        matter: appointment
+            .matter_code
+            .as_deref()
+            .and_then(|code| catalog.version(code))
+            .map(|version| version.matter.name.clone())
+            .unwrap_or_default(),
         zone_name: catalog.hall.zone(&appointment.zone).map(|zone| zone.name.clone()).unwrap_or_default(),
         day: appointment.day.to_string(),
         half: half_label(&appointment.half),

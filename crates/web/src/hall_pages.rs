@@ -311,6 +311,8 @@ struct AppointmentsPage {
     csrf_token: String,
     appointments: Vec<hall::AppointmentView>,
     zones: Vec<(String, String)>,
+    /// The matters of the zones that take appointments: (code, "zone · matter").
+    matters: Vec<(String, String)>,
     days: Vec<String>,
     request: hall::BookingRequest,
     error: String,
@@ -333,18 +335,23 @@ async fn appointments_page(
         .iter()
         .map(|appointment| hall::appointment_view(state, appointment))
         .collect();
-    let zones = catalog
-        .hall
-        .zones
-        .iter()
-        .filter(|zone| zone.appointments_am + zone.appointments_pm > 0)
-        .map(|zone| (zone.code.clone(), zone.name.clone()))
-        .collect();
+    let taking: Vec<&onetrip_domain::hall::Zone> =
+        catalog.hall.zones.iter().filter(|zone| zone.appointments_am + zone.appointments_pm > 0).collect();
+    let zones = taking.iter().map(|zone| (zone.code.clone(), zone.name.clone())).collect();
+    let mut matters: Vec<(String, String)> = Vec::new();
+    for zone in &taking {
+        for version in catalog.versions.iter().filter(|version| !version.adjustment.kind.ends_the_matter()) {
+            if zone.departments.contains(&version.matter.department) {
+                matters.push((version.matter.code.clone(), format!("{} · {}", zone.name, version.matter.name)));
+            }
+        }
+    }
     let mut response = render(&AppointmentsPage {
         layout: Layout::portal(state, user),
         csrf_token: user.csrf_token.clone(),
         appointments,
         zones,
+        matters,
         days: hall::bookable_days(state),
         request,
         error,
@@ -376,6 +383,8 @@ pub struct BookingForm {
     #[serde(default)]
     zone: String,
     #[serde(default)]
+    matter: String,
+    #[serde(default)]
     day: String,
     #[serde(default)]
     half: String,
@@ -391,7 +400,7 @@ pub async fn book(
     Form(form): Form<BookingForm>,
 ) -> Result<Response, Error> {
     user.check_csrf(&form.csrf_token)?;
-    let request = hall::BookingRequest { zone: form.zone, day: form.day, half: form.half };
+    let request = hall::BookingRequest { zone: form.zone, matter: form.matter, day: form.day, half: form.half };
     match hall::book(&state, user.applicant.id, &request, form.replacing).await {
         Ok(_) => Ok(see_other(if form.replacing.is_some() {
             "/portal/appointments?flash=changed"
@@ -520,6 +529,8 @@ struct WorkbenchPage {
     zone_name: String,
     presence: String,
     current: Option<TicketView>,
+    /// The last four ID characters the visitor gave at the kiosk, for finding their cases (window only).
+    last_four: String,
     missed: Vec<(i64, String)>,
     waiting: usize,
     zones: Vec<(String, String)>,
@@ -560,13 +571,14 @@ async fn workbench_page(
     };
     let tickets = state.store.tickets_of_day(&zone.hall, state.today()).await?;
     let serves = window.serves();
-    let current = match tickets
+    let serving = tickets
         .iter()
-        .find(|ticket| ticket.state == "called" && ticket.window_code.as_deref() == Some(window.code.as_str()))
-    {
+        .find(|ticket| ticket.state == "called" && ticket.window_code.as_deref() == Some(window.code.as_str()));
+    let current = match serving {
         Some(ticket) => Some(hall::ticket_view(state, ticket).await?),
         None => None,
     };
+    let last_four = serving.and_then(|ticket| ticket.id_last_four.clone()).unwrap_or_default();
     let missed = tickets
         .iter()
         .filter(|ticket| ticket.state == "missed" && serves.zones.contains(&ticket.zone))
@@ -589,6 +601,7 @@ async fn workbench_page(
         zone_name: zone.name.clone(),
         presence: presence_label.to_string(),
         current,
+        last_four,
         missed,
         waiting,
         zones: catalog

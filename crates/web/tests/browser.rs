@@ -716,3 +716,58 @@ async fn a_booking_made_on_a_phone_is_called_first_and_the_day_feeds_the_window_
         app.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_case_turns_yellow_then_red_on_the_supervision_page() {
+    use axum::http::Method;
+    let Some(path) = chromedriver_path() else { return };
+    let driver = start_driver(&path);
+    const TRANSFER: &str = "65430030010102";
+    for app in TestApp::all().await {
+        let backend = app.backend;
+        let base = serve(&app).await;
+        // A property transfer accepted at the window through the API.
+        let window = app.token(support::WINDOW).await;
+        let supplied = json!(["provided", "provided", "provided", "provided", "missing", "provided"]);
+        let application = json!({
+            "matter_code": TRANSFER,
+            "applicant": { "kind": "natural_person", "id_number": "654301198001011232", "name": "李四", "phone": "13912345678" },
+            "supplied": supplied,
+        });
+        let created = app.json(Method::POST, "/api/v1/cases", Some(&window), Some(application)).await;
+        let number = created.json()["number"].as_str().expect("number").to_string();
+        let path = format!("/api/v1/cases/{number}/acceptance");
+        let accepted = app
+            .json(Method::POST, &path, Some(&window), Some(json!({ "decision": "accept", "supplied": supplied })))
+            .await;
+        let instant = |field: &str| {
+            chrono::DateTime::parse_from_rfc3339(accepted.json()[field].as_str().expect("instant"))
+                .expect("rfc3339")
+                .to_utc()
+        };
+        let (warn_at, due_at) = (instant("warn_at"), instant("due_at"));
+
+        let client = browser(&driver, 1280, 900).await;
+        staff_login(&client, &base, "/staff/supervision", support::SUPERVISOR).await;
+        check_accessible(&client, "supervision").await;
+        // The case's own row (its review steps have rows of their own, with their own limits).
+        let row = format!("//table[@id='risk-lines']//tr[contains(., '{number}') and td[3] = '办件']");
+        assert!(client.find(Locator::XPath(&row)).await.is_err(), "{backend}: a fresh case carries no card");
+
+        // Less than a quarter of its office time left: yellow, with the responsible department.
+        app.state.advance_clock(warn_at - app.state.now() + chrono::Duration::minutes(1));
+        client.refresh().await.expect("reload");
+        let yellow = client.find(Locator::XPath(&row)).await.expect("the case is listed");
+        assert_eq!(yellow.attr("class").await.expect("class").as_deref(), Some("card-yellow"), "{backend}");
+        assert!(yellow.text().await.expect("text").contains("黄牌"));
+
+        // Past its due instant: red.
+        app.state.advance_clock(due_at - app.state.now() + chrono::Duration::minutes(1));
+        client.refresh().await.expect("reload");
+        let red = client.find(Locator::XPath(&row)).await.expect("the case is listed");
+        assert_eq!(red.attr("class").await.expect("class").as_deref(), Some("card-red"), "{backend}");
+        assert!(red.text().await.expect("text").contains("红牌"));
+        let _ = client.close().await;
+        app.finish().await;
+    }
+}

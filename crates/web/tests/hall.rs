@@ -61,7 +61,13 @@ async fn a_visitor_takes_a_ticket_a_window_calls_it_and_the_display_hears_it() {
             .post_form(
                 "/hall/centre/tickets",
                 &cookie,
-                &[("zone", "bs"), ("matter", INVOICES), ("priority", "elderly"), ("csrf_token", &csrf)],
+                &[
+                    ("zone", "bs"),
+                    ("matter", INVOICES),
+                    ("priority", "elderly"),
+                    ("last_four", "002x"),
+                    ("csrf_token", &csrf),
+                ],
             )
             .await;
         assert_eq!(taken.status, StatusCode::SEE_OTHER, "{backend}: {}", taken.text());
@@ -69,6 +75,7 @@ async fn a_visitor_takes_a_ticket_a_window_calls_it_and_the_display_hears_it() {
         let ticket = app.get("/hall/centre/tickets/D001").await.text();
         assert!(ticket.contains("D001") && ticket.contains("前面还有") && ticket.contains("老年人优先"), "{ticket}");
         assert!(ticket.contains("增值税发票申领"));
+        assert!(!ticket.contains("002X"), "the public ticket page shows no part of the ID");
 
         // A display connects before the call.
         let display = router_request(&app, "/hall/centre/display/events").await;
@@ -100,6 +107,7 @@ async fn a_visitor_takes_a_ticket_a_window_calls_it_and_the_display_hears_it() {
 
         let bench = app.get_with_cookie("/staff/windows/D01", &session).await.text();
         let id = hidden_input(&bench, "ticket");
+        assert!(bench.contains("身份证后四位 002X"), "the window sees what the visitor gave to find their cases");
         // The visitor came for invoices; the police zone does not do them: refused, and nothing changes.
         let wrong = app
             .post_form(
@@ -520,6 +528,17 @@ async fn an_appointment_is_booked_on_the_portal_and_checked_in_at_the_kiosk_befo
         assert_eq!(ok.location(), "/portal/appointments?flash=booked", "{}", ok.text());
         let twice = book(booked_day, "am").await;
         assert_eq!(twice.status, StatusCode::CONFLICT);
+        // Booking by matter finds its zone: invoices are the tax zone's, whose afternoon is still free.
+        let by_matter = app
+            .post_form(
+                "/portal/appointments",
+                &cookie,
+                &[("csrf_token", &csrf), ("matter", INVOICES), ("day", &booked_day.to_string()), ("half", "pm")],
+            )
+            .await;
+        assert_eq!(by_matter.location(), "/portal/appointments?flash=booked", "{backend}: {}", by_matter.text());
+        let listed = app.get_with_cookie("/portal/appointments", &cookie).await.text();
+        assert!(listed.contains("办税 · 增值税发票申领"), "{backend}: the booking names its matter");
         // Somebody else finds the morning full.
         let (other, other_csrf) = app.sign_up("110105194912310038", "李四", "13912345679").await;
         let full = app
@@ -532,8 +551,16 @@ async fn an_appointment_is_booked_on_the_portal_and_checked_in_at_the_kiosk_befo
         assert_eq!(full.status, StatusCode::CONFLICT);
         assert!(full.text().contains("已约满"), "{}", full.text());
         let mine = app.get_with_cookie("/portal/appointments", &cookie).await.text();
-        let code =
-            mine.split("appointment-code\">").nth(1).expect("code shown").split('<').next().expect("code").to_string();
+        // Two bookings are listed; the morning's code is the one checked in below.
+        let morning = mine.split("<tr>").find(|row| row.contains(&format!("{booked_day} 上午"))).expect("morning row");
+        let code = morning
+            .split("appointment-code\">")
+            .nth(1)
+            .expect("code shown")
+            .split('<')
+            .next()
+            .expect("code")
+            .to_string();
         assert_eq!(code.len(), 8);
 
         // The kiosk refuses the code before its day; on the morning, it becomes a priority ticket.

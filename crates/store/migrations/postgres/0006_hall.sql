@@ -69,12 +69,13 @@ CREATE TABLE window_log (
 );
 CREATE INDEX window_log_by_window ON window_log (window_code, at);
 
--- Appointments (预约): a half day at a zone, booked on the portal; checking in at the kiosk turns one into a
+-- Appointments (预约): a half day at a zone (for one of its matters, if the applicant says which), booked on the portal; checking in at the kiosk turns one into a
 -- priority ticket. `code` is what the applicant types at the kiosk.
 CREATE TABLE appointments (
     id           BIGSERIAL PRIMARY KEY,
     hall         TEXT NOT NULL,
     zone         TEXT NOT NULL,
+    matter_code  TEXT,
     day          TEXT NOT NULL,
     half         TEXT NOT NULL,
     applicant_id BIGINT NOT NULL REFERENCES applicants (id),
