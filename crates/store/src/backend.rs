@@ -173,6 +173,8 @@ impl SqliteStore {
 pub struct PostgresStore {
     pub(crate) reader: PgPool,
     pub(crate) writer: PgPool,
+    /// The NOTIFY channel that carries hall calls between the instances sharing this schema.
+    pub(crate) hall_channel: String,
 }
 
 impl PostgresStore {
@@ -191,7 +193,9 @@ impl PostgresStore {
         }
         let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self { reader: pool.clone(), writer: pool })
+        // One channel per schema, so that instances on another schema (or other test runs) hear nothing.
+        let hall_channel = format!("onetrip_hall_{}", schema.unwrap_or("public")).to_ascii_lowercase();
+        Ok(Self { reader: pool.clone(), writer: pool, hall_channel })
     }
 
     async fn commit_case(

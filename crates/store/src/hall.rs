@@ -202,6 +202,14 @@ pub trait HallStore: Send + Sync {
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(String, String, String, DateTime<Utc>)>>;
 
+    /// Sends a hall call (JSON) to the displays of every instance sharing this database (PostgreSQL
+    /// `NOTIFY`); `false` where the store has no relay (SQLite: one instance), and the caller tells its own
+    /// displays.
+    async fn publish_call(&self, payload: &str) -> StoreResult<bool>;
+
+    /// The calls published by any instance, for this instance's displays; `None` where there is no relay.
+    async fn listen_calls(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>>;
+
     /// Posts someone at a window for a term.
     async fn assign(&self, assignment: &Assignment) -> StoreResult<i64>;
 
@@ -735,6 +743,14 @@ macro_rules! hall_queries {
                     .collect()
             }
 
+            async fn publish_call(&self, payload: &str) -> StoreResult<bool> {
+                self.relay_call(payload).await
+            }
+
+            async fn listen_calls(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+                self.relay_listener().await
+            }
+
             async fn assign(&self, assignment: &Assignment) -> StoreResult<i64> {
                 let mut transaction = self.writer.begin().await?;
                 let id = Self::insert_assignment(&mut transaction, assignment).await?;
@@ -1074,6 +1090,14 @@ async fn write_hall_batch(writer: &sqlx::SqlitePool, batch: Vec<HallJob>) -> Sto
 }
 
 impl SqliteStore {
+    async fn relay_call(&self, _payload: &str) -> StoreResult<bool> {
+        Ok(false)
+    }
+
+    async fn relay_listener(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+        Ok(None)
+    }
+
     async fn commit_call(&self, call: &CallNext<'_>) -> StoreResult<Option<TicketRecord>> {
         let (sender, outcome) = tokio::sync::oneshot::channel();
         let gone = || StoreError::Database(sqlx::Error::Protocol("the hall writer has stopped".to_string()));
@@ -1090,6 +1114,35 @@ impl SqliteStore {
 }
 
 impl PostgresStore {
+    async fn relay_call(&self, payload: &str) -> StoreResult<bool> {
+        sqlx::query("SELECT pg_notify($1, $2)").bind(&self.hall_channel).bind(payload).execute(&self.writer).await?;
+        Ok(true)
+    }
+
+    /// Listens on the schema's hall channel on a connection of its own; the listener reconnects by itself
+    /// when the connection drops (calls made meanwhile are missed, as a display that reconnects misses them).
+    async fn relay_listener(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.writer).await?;
+        listener.listen(&self.hall_channel).await?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(notification) => {
+                        if sender.send(notification.payload().to_string()).await.is_err() {
+                            return; // nobody listens any more
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "hall call relay: listening failed; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(Some(receiver))
+    }
+
     async fn commit_call(&self, call: &CallNext<'_>) -> StoreResult<Option<TicketRecord>> {
         let mut transaction = self.writer.begin().await?;
         match Self::call_in(&mut transaction, call).await {

@@ -21,14 +21,14 @@ pub const HALL_SETTING: &str = "hall.layout";
 const DEFAULT_SERVICE_MINUTES: f64 = 8.0;
 
 /// A call (or recall) of a ticket at a window, as the displays receive it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HallCall {
     pub hall: String,
     pub number: String,
     pub window: String,
     pub zone: String,
     /// `call` or `recall`.
-    pub kind: &'static str,
+    pub kind: String,
     /// What the display says aloud: "请 B023 号到 B07 号窗口办理".
     pub announcement: String,
     pub at: String,
@@ -385,12 +385,14 @@ pub async fn call_next(state: &AppState, staff: &Staff, code: &str) -> Result<Op
         })
         .await?;
     if let Some(ticket) = &called {
-        announce(state, ticket, "call");
+        announce(state, ticket, "call").await;
     }
     Ok(called)
 }
 
-fn announce(state: &AppState, ticket: &TicketRecord, kind: &'static str) {
+/// Tells the displays of a call: through the store's relay to every instance where there is one (each
+/// instance's listener hands it to its displays, this one's included), else straight to this instance's.
+async fn announce(state: &AppState, ticket: &TicketRecord, kind: &str) {
     let Some(window) = ticket.window_code.clone() else { return };
     let call = HallCall {
         hall: ticket.hall.clone(),
@@ -398,9 +400,19 @@ fn announce(state: &AppState, ticket: &TicketRecord, kind: &'static str) {
         announcement: announcement(&ticket.number, &window),
         window,
         zone: ticket.zone.clone(),
-        kind,
+        kind: kind.to_string(),
         at: state.local(state.now()).format("%H:%M:%S").to_string(),
     };
+    if state.hall_relayed() {
+        match serde_json::to_string(&call) {
+            Ok(payload) => match state.store.publish_call(&payload).await {
+                Ok(true) => return,
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "hall call not relayed; told this instance's displays only"),
+            },
+            Err(error) => tracing::warn!(%error, "hall call not serialisable"),
+        }
+    }
     // Nobody listening is fine: displays that connect later get the latest calls from the database.
     let _ = state.hall_calls.send(call);
 }
@@ -582,7 +594,7 @@ pub async fn ticket_action(
         Err(other) => return Err(other.into()),
     }
     if let TicketAction::Recall = action {
-        announce(state, &next, "recall");
+        announce(state, &next, "recall").await;
     }
     Ok(next)
 }
@@ -825,7 +837,7 @@ pub async fn recent_calls(state: &AppState, hall: &str, limit: usize) -> Result<
                 number: ticket.number,
                 window,
                 zone: ticket.zone,
-                kind: "call",
+                kind: "call".to_string(),
                 at: ticket.called_at.map(|at| state.local(at).format("%H:%M:%S").to_string()).unwrap_or_default(),
             }
         })

@@ -224,6 +224,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Calls of tickets, for the hall's displays (server-sent events).
     pub hall_calls: tokio::sync::broadcast::Sender<crate::hall::HallCall>,
+    /// Whether calls reach this instance's displays through the store's relay (PostgreSQL LISTEN/NOTIFY).
+    hall_relay: std::sync::atomic::AtomicBool,
 }
 
 impl std::ops::Deref for AppState {
@@ -266,10 +268,41 @@ impl AppState {
             config,
             metrics: Arc::new(Metrics::default()),
             hall_calls: tokio::sync::broadcast::channel(256).0,
+            hall_relay: std::sync::atomic::AtomicBool::new(false),
         }));
+        state.start_hall_relay().await;
         state.reload_catalog().await?;
         state.reload_calendar().await?;
         Ok(state)
+    }
+
+    /// Listens for calls published by any instance and hands them to this instance's displays.
+    async fn start_hall_relay(&self) {
+        match self.store.listen_calls().await {
+            Ok(Some(mut calls)) => {
+                let displays = self.hall_calls.clone();
+                tokio::spawn(async move {
+                    while let Some(payload) = calls.recv().await {
+                        match serde_json::from_str::<crate::hall::HallCall>(&payload) {
+                            Ok(call) => {
+                                let _ = displays.send(call);
+                            }
+                            Err(error) => tracing::warn!(%error, "hall call relay: unreadable call"),
+                        }
+                    }
+                });
+                self.hall_relay.store(true, Ordering::SeqCst);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, "hall call relay not started; displays hear this instance's calls only")
+            }
+        }
+    }
+
+    /// Whether calls go to the displays through the store's relay.
+    pub fn hall_relayed(&self) -> bool {
+        self.hall_relay.load(Ordering::SeqCst)
     }
 
     pub fn catalog(&self) -> Arc<CatalogSnapshot> {

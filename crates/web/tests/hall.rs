@@ -684,3 +684,47 @@ async fn staff_are_posted_for_a_term_and_moved_early_only_with_a_reason() {
         app.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_a_call_made_on_one_instance_reaches_the_displays_of_another() {
+    for app in TestApp::all().await {
+        let backend = app.backend;
+        // A second instance of the server on the same database.
+        let other = onetrip_web::AppState::new(
+            app.state.store.clone(),
+            app.state.files.clone(),
+            onetrip_web::WebConfig::default(),
+        )
+        .await
+        .expect("second instance");
+        let mut here = app.state.hall_calls.subscribe();
+        let mut there = other.hall_calls.subscribe();
+        let window = app.token(WINDOW).await;
+        app.json(Method::POST, "/api/v1/hall/centre/tickets", Some(&window), Some(json!({ "zone": "bs" }))).await;
+        app.json(
+            Method::POST,
+            "/api/v1/hall/windows/D01/presence",
+            Some(&window),
+            Some(json!({ "action": "sign_in" })),
+        )
+        .await;
+        let called = app.json(Method::POST, "/api/v1/hall/windows/D01/call", Some(&window), None).await;
+        assert_eq!(called.json()["number"].as_str(), Some("D001"), "{backend}: {}", called.text());
+        let wait = std::time::Duration::from_secs(5);
+        let heard_here =
+            tokio::time::timeout(wait, here.recv()).await.expect("this instance's displays hear it").expect("call");
+        assert_eq!((heard_here.number.as_str(), heard_here.window.as_str()), ("D001", "D01"));
+        if backend == "postgres" {
+            assert!(app.state.hall_relayed() && other.hall_relayed(), "LISTEN/NOTIFY relays calls");
+            let heard_there =
+                tokio::time::timeout(wait, there.recv()).await.expect("the other instance hears it").expect("call");
+            assert_eq!(heard_there.number, "D001");
+            assert!(here.try_recv().is_err(), "each display hears a call once");
+        } else {
+            // SQLite is embedded: one instance, no relay.
+            assert!(!app.state.hall_relayed());
+            assert!(there.try_recv().is_err());
+        }
+        app.finish().await;
+    }
+}
