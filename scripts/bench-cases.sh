@@ -15,7 +15,7 @@ clients="${2:-8}"
 cases="${3:-1000000}"
 displays="${4:-200}"
 cargo build --release --quiet -p onetrip-bench
-bin=target/release/onetrip-bench
+bin="${CARGO_TARGET_DIR:-target}/release/onetrip-bench"
 databases=(sqlite)
 if [ -n "${ONETRIP_BENCH_DATABASE_URL:-}" ]; then databases+=("$ONETRIP_BENCH_DATABASE_URL"); fi
 for database in "${databases[@]}"; do

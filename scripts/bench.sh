@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 duration="${1:-10}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 cargo build --release --quiet -p onetrip -p onetrip-bench
-bin=target/release
+bin="${CARGO_TARGET_DIR:-target}/release"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
