@@ -33,7 +33,7 @@ done
 grep -q '"status":"ok"' "$clone/health.json" || { echo "no healthy answer from /healthz" >&2; tail -n 40 "$clone/serve.log" >&2; exit 1; }
 echo "healthz: $(cat "$clone/health.json")"
 
-# A guide page of the demo catalog (不动产转移登记), as a visitor would open it.
+# A guide page of the demo catalog (企业设立登记), as a visitor would open it.
 page=$(curl -fsS http://127.0.0.1:8080/matters/00013112700401)
 echo "$page" | grep -q '一次性告知' || { echo "the guide page does not look like a guide page" >&2; exit 1; }
 echo "guide page: $(echo "$page" | grep -o '<title>[^<]*</title>')"
