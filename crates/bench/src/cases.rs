@@ -16,10 +16,11 @@ use chrono::{Duration, Utc};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
+use onetrip_app::{seed, App, AppConfig};
 use onetrip_domain::access::Role;
 use onetrip_domain::case_number::CaseNumber;
 use onetrip_store::{NewUser, PostgresStore, SqliteStore, Store};
-use onetrip_web::{router, seed, AppState, WebConfig};
+use onetrip_web::{router, AppState, WebConfig};
 use serde_json::{json, Value};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -96,9 +97,11 @@ async fn setup(database: &str, clients: u32) -> Result<Setup, String> {
         (Arc::new(store.clone()), Raw::Postgres(pool), Some((store, schema)))
     };
     let files = onetrip_store::files::LocalFiles::new(folder.path().join("files")).map_err(error)?;
-    let state = AppState::new(store.clone(), Arc::new(files), WebConfig::default()).await.map_err(|e| e.message())?;
-    seed::seed_calendar(&state).await.map_err(|e| format!("{e:?}"))?;
-    seed::seed_demo(&state).await.map_err(|e| format!("{e:?}"))?;
+    let clock = Arc::new(onetrip_app::clock::SystemClock);
+    let app = App::new(store.clone(), Arc::new(files), AppConfig::default(), clock).await.map_err(error)?;
+    seed::seed_calendar(&app).await.map_err(error)?;
+    seed::seed_demo(&app).await.map_err(error)?;
+    let state = AppState::new(app, WebConfig::default());
     let mut tokens = Vec::new();
     for (name, roles, department) in [
         ("window", vec![Role::WindowStaff], None),
@@ -113,10 +116,10 @@ async fn setup(database: &str, clients: u32) -> Result<Setup, String> {
             department: department.map(str::to_string),
         };
         let id = store.create_user(&user, Utc::now()).await.map_err(error)?;
-        let token = onetrip_web::auth::random_token();
+        let token = onetrip_app::accounts::random_token();
         let now = Utc::now();
         store
-            .create_session(&onetrip_web::auth::token_hash(&token), id, "csrf", now, now + Duration::hours(8))
+            .create_session(&onetrip_app::accounts::token_hash(&token), id, "csrf", now, now + Duration::hours(8))
             .await
             .map_err(error)?;
         tokens.push(token);
@@ -295,10 +298,10 @@ impl Setup {
             department: None,
         };
         let id = self.store.create_user(&user, Utc::now()).await.map_err(error)?;
-        let token = onetrip_web::auth::random_token();
+        let token = onetrip_app::accounts::random_token();
         let now = Utc::now();
         self.store
-            .create_session(&onetrip_web::auth::token_hash(&token), id, "csrf", now, now + Duration::hours(8))
+            .create_session(&onetrip_app::accounts::token_hash(&token), id, "csrf", now, now + Duration::hours(8))
             .await
             .map_err(error)?;
         Ok(token)
@@ -495,24 +498,25 @@ pub async fn scale(database: &str, cases: usize) -> Result<(), String> {
     }
     let parsed = CaseNumber::parse(&number).map_err(error)?;
     let record = setup.store.case(&parsed).await.map_err(error)?.ok_or("template case")?;
-    let document: Value = serde_json::from_str(&record.document).map_err(error)?;
-    let tasks = document["review"]["tasks"]
-        .as_array()
-        .ok_or("review tasks")?
+    let review = record.document.review.as_ref().ok_or("review tasks")?;
+    let tasks = review
+        .tasks
         .iter()
         .map(|task| {
-            (
-                task["department"].as_str().unwrap_or_default().to_string(),
-                task["name"].as_str().unwrap_or_default().to_string(),
-                task["state"].as_str().unwrap_or_default().to_string(),
-            )
+            let state = match task.state {
+                onetrip_domain::review::TaskState::Waiting => "waiting",
+                onetrip_domain::review::TaskState::Open => "open",
+                onetrip_domain::review::TaskState::Done => "done",
+            };
+            (task.department.clone(), task.name.clone(), state.to_string())
         })
         .collect();
     let template = Template {
         matter_version: i64::from(record.matter_version),
         department: record.department.clone(),
         applicant_id: record.applicant_id,
-        document: record.document.clone(),
+        // The stored form of the document, as the store writes it.
+        document: serde_json::to_string(&record.document).map_err(error)?,
         tasks,
     };
     let started = Instant::now();

@@ -44,7 +44,7 @@ fn ticket(zone: &str, prefix: char, day: chrono::NaiveDate) -> NewTicket {
         prefix,
         zone: zone.to_string(),
         matter_code: None,
-        priority: 3,
+        priority: onetrip_domain::queue::Priority::None,
         channel: "kiosk".into(),
         id_last_four: None,
         at: Utc::now(),
@@ -108,7 +108,7 @@ pub async fn calls(database: &str, seconds: u64) -> Result<(), String> {
         .await
         .map_err(error)?
         .iter()
-        .filter(|ticket| ticket.state == "waiting")
+        .filter(|ticket| ticket.state == onetrip_domain::queue::TicketState::Waiting)
         .count();
     println!("hall.{name}.windows {}", windows.len());
     println!("hall.{name}.calls {}", latencies.len());

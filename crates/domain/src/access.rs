@@ -68,6 +68,21 @@ pub enum Permission {
     ManageHall,
 }
 
+impl Permission {
+    pub const ALL: [Permission; 10] = [
+        Permission::EditCatalog,
+        Permission::LoadCalendar,
+        Permission::EditSynonyms,
+        Permission::ManageUsers,
+        Permission::AcceptCases,
+        Permission::SignOffCorrection,
+        Permission::ReviewCases,
+        Permission::Supervise,
+        Permission::ServeAtWindow,
+        Permission::ManageHall,
+    ];
+}
+
 /// Whether any of `roles` grants `permission`.
 pub fn allows(roles: &[Role], permission: Permission) -> bool {
     roles.iter().any(|role| match permission {

@@ -110,6 +110,15 @@ impl HallLayout {
         })
     }
 
+    /// Whether a zone's queue offers a matter: its department sits in the zone, or a window there serves it.
+    pub fn zone_serves(&self, zone: &Zone, department: &str, matter: &str) -> bool {
+        zone.departments.iter().any(|code| code == department)
+            || self
+                .windows
+                .iter()
+                .any(|window| window.zone == zone.code && window.matters.iter().any(|code| code == matter))
+    }
+
     /// Checks the layout against itself and against the catalog's departments and matters.
     pub fn check(&self, departments: &HashSet<String>, matters: &HashSet<String>) -> Result<(), LayoutProblems> {
         let mut problems = Vec::new();

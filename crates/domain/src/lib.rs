@@ -1,11 +1,14 @@
-//! Onetrip's domain: the rules of the catalog, the working-day calendar and search, as pure functions and
-//! types. Nothing here does I/O, reads the clock, or knows about HTTP, SQL or JSON.
+//! Onetrip's domain: the rules of the catalog, the working-day calendar, search, and the case and ticket
+//! aggregates, as pure functions and types. Nothing here does I/O, reads the clock, or knows about HTTP or
+//! SQL; JSON is only the stored shape of a few documents (serde derives), never parsed here.
 
 pub mod acceptance;
 pub mod access;
+pub mod actor;
 pub mod applicant;
 pub mod bundle;
 pub mod calendar;
+pub mod case;
 pub mod case_number;
 pub mod catalog;
 pub mod clock;

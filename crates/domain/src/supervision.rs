@@ -43,12 +43,25 @@ pub fn warn_at(
     due: NaiveDateTime,
     share: f64,
 ) -> Result<NaiveDateTime, CalendarError> {
-    let total = calendar.working_time_between(start, due, &[])?.minutes;
+    warn_at_paused(calendar, start, due, share, &[])
+}
+
+/// [`warn_at`] for a case whose clock stood still during `paused` (special procedures): the share is of the
+/// time that counts, and the instant is placed in office time from `start`.
+pub fn warn_at_paused(
+    calendar: &Calendar,
+    start: NaiveDateTime,
+    due: NaiveDateTime,
+    share: f64,
+    paused: &[(NaiveDateTime, NaiveDateTime)],
+) -> Result<NaiveDateTime, CalendarError> {
+    let office = calendar.working_time_between(start, due, &[])?.minutes;
+    let counted = if paused.is_empty() { office } else { calendar.working_time_between(start, due, paused)?.minutes };
     let share = if share.is_finite() { share.clamp(0.0, 1.0) } else { DEFAULT_WARN_SHARE };
     // Whole minutes: rounding the part left up keeps "less than the share left" exact.
     #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-    let left = (total as f64 * share).ceil() as i64;
-    calendar.add_office_minutes(start, total - left)
+    let left = (counted as f64 * share).ceil() as i64;
+    calendar.add_office_minutes(start, office - left)
 }
 
 /// The card at `now` of something due at `due` that turns yellow at `warn`.

@@ -6,15 +6,19 @@
 //! starts a working system on 127.0.0.1:8080 with SQLite in `./data/` and the demo catalog.
 
 use clap::{Args, Parser, Subcommand};
+use onetrip_app::accounts::staff::{self, NewAccount};
+use onetrip_app::catalog::{self, ImportFailure};
+use onetrip_app::clock::SystemClock;
+use onetrip_app::{seed, Actor, App, AppConfig, AppError, FilesAt, S3Config};
 use onetrip_domain::access::parse_roles;
 use onetrip_domain::calendar::OfficeHours;
-use onetrip_store::NewUser;
-use onetrip_web::{seed, AppState, WebConfig};
+use onetrip_web::{AppState, WebConfig};
 use serde::Deserialize;
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -148,11 +152,10 @@ struct FileConfig {
 struct Config {
     listen: SocketAddr,
     database_url: String,
-    files_dir: PathBuf,
-    /// Set when files go to an S3-compatible object store.
-    s3: Option<onetrip_store::s3::S3Config>,
+    files: FilesAt,
     demo: bool,
     json_logs: bool,
+    app: AppConfig,
     web: WebConfig,
 }
 
@@ -164,7 +167,7 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("database", &self.database_url.split(':').next().unwrap_or_default())
             .field("demo", &self.demo)
-            .field("s3", &self.s3)
+            .field("files", &self.files)
             .finish()
     }
 }
@@ -182,12 +185,13 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
         }
         None => FileConfig::default(),
     };
+    let mut app = AppConfig::default();
     let mut web = WebConfig::default();
     if let Some(name) = file.centre_name {
-        web.centre_name = name;
+        app.centre_name = name;
     }
     if let Some(hours) = std::env::var("ONETRIP_OFFICE_HOURS").ok().or(file.office_hours) {
-        web.office_hours = OfficeHours::parse(&hours)?;
+        app.office_hours = OfficeHours::parse(&hours)?;
     }
     web.secure_cookies = std::env::var("ONETRIP_SECURE_COOKIES")
         .map(|value| value == "1" || value == "true")
@@ -196,7 +200,7 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
         if !(0.05..=0.9).contains(&share) {
             return Err(format!("warn_share must be between 0.05 and 0.9, got {share}"));
         }
-        web.warn_share = share;
+        app.warn_share = share;
     }
     if let Some(megabytes) = file.max_body_megabytes {
         web.max_body_bytes = megabytes.clamp(1, 512) * 1024 * 1024;
@@ -206,7 +210,7 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
         Some(endpoint) => {
             // The keys are read from the environment only, so that they never sit in a configuration file.
             let key = |name: &str| std::env::var(name).map_err(|_| format!("{name} must be set with an S3 endpoint"));
-            Some(onetrip_store::s3::S3Config {
+            Some(S3Config {
                 endpoint,
                 bucket: std::env::var("ONETRIP_S3_BUCKET")
                     .ok()
@@ -222,8 +226,17 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
         }
     };
     let default_listen = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let files = match s3 {
+        Some(s3) => FilesAt::S3(s3),
+        None => FilesAt::Local(
+            std::env::var_os("ONETRIP_FILES_DIR")
+                .map(PathBuf::from)
+                .or(file.files_dir)
+                .unwrap_or_else(|| PathBuf::from("data/files")),
+        ),
+    };
     Ok(Config {
-        s3,
+        files,
         listen: serve.and_then(|serve| serve.listen).or(file.listen).unwrap_or(default_listen),
         database_url: common
             .database
@@ -231,12 +244,9 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
             .or(file.database_url)
             .unwrap_or_else(|| "sqlite://data/onetrip.sqlite".to_string()),
         demo: !serve.is_some_and(|serve| serve.no_demo) && file.demo.unwrap_or(true),
-        files_dir: std::env::var_os("ONETRIP_FILES_DIR")
-            .map(PathBuf::from)
-            .or(file.files_dir)
-            .unwrap_or_else(|| PathBuf::from("data/files")),
         json_logs: file.log_format.as_deref() == Some("json")
             || std::env::var("ONETRIP_LOG_FORMAT").as_deref() == Ok("json"),
+        app,
         web,
     })
 }
@@ -252,36 +262,25 @@ fn init_logging(json: bool) {
     }
 }
 
-async fn open_state(config: &Config) -> Result<AppState, String> {
-    let store = onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))?;
-    let files: std::sync::Arc<dyn onetrip_store::files::FileStore> = match &config.s3 {
-        Some(s3) => std::sync::Arc::new(
-            onetrip_store::s3::S3Files::new(s3.clone()).map_err(|error| format!("file storage (S3): {error}"))?,
-        ),
-        None => std::sync::Arc::new(
-            onetrip_store::files::LocalFiles::new(&config.files_dir)
-                .map_err(|error| format!("file storage {}: {error}", config.files_dir.display()))?,
-        ),
-    };
-    let state = AppState::new(store, files, config.web.clone())
-        .await
-        .map_err(|error| format!("start-up: {}", error.message()))?;
-    let years = seed::seed_calendar(&state).await.map_err(|error| format!("calendar: {error:?}"))?;
+/// The application on the configured database and file store, with the shipped holiday notices loaded.
+async fn open_app(config: &Config) -> Result<App, String> {
+    let app = App::open(&config.database_url, &config.files, config.app.clone(), Arc::new(SystemClock)).await?;
+    let years = seed::seed_calendar(&app).await.map_err(|error| format!("calendar: {error}"))?;
     if !years.is_empty() {
         tracing::info!(?years, "shipped holiday notices loaded");
     }
-    Ok(state)
+    Ok(app)
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    let state = open_state(&config).await?;
+    let app = open_app(&config).await?;
     if config.demo {
-        let count = seed::seed_demo(&state).await.map_err(|error| format!("demo data: {error:?}"))?;
+        let count = seed::seed_demo(&app).await.map_err(|error| format!("demo data: {error}"))?;
         if count > 0 {
             tracing::info!(count, "demo catalog loaded into the empty database");
         }
     }
-    let reloader = state.clone();
+    let reloader = app.clone();
     tokio::spawn(async move {
         // Versions scheduled for a later date take effect, and other instances' changes are seen.
         let mut interval = tokio::time::interval(Duration::from_secs(60));
@@ -289,24 +288,24 @@ async fn serve(config: Config) -> Result<(), String> {
         loop {
             interval.tick().await;
             if let Err(error) = reloader.reload_catalog().await {
-                tracing::warn!(error = %error.message(), "catalog reload failed");
+                tracing::warn!(%error, "catalog reload failed");
             }
             // 行政许可法 Art. 32: an application nobody decided on within five working days counts as accepted.
-            match onetrip_web::cases::accept_overdue(&reloader).await {
+            match onetrip_app::cases::accept_overdue(&reloader).await {
                 Ok(0) => {}
                 Ok(count) => tracing::info!(count, "cases accepted by law"),
-                Err(error) => tracing::warn!(error = %error.message(), "acceptance by law failed"),
+                Err(error) => tracing::warn!(%error, "acceptance by law failed"),
             }
             if let Err(error) = reloader.reload_calendar().await {
-                tracing::warn!(error = %error.message(), "calendar reload failed");
+                tracing::warn!(%error, "calendar reload failed");
             }
         }
     });
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|error| format!("cannot listen on {}: {error}", config.listen))?;
-    tracing::info!(address = %config.listen, database = state.store.backend(), "Onetrip is serving; open http://{}/", config.listen);
-    axum::serve(listener, onetrip_web::router(state))
+    tracing::info!(address = %config.listen, database = app.backend(), "Onetrip is serving; open http://{}/", config.listen);
+    axum::serve(listener, onetrip_web::router(AppState::new(app, config.web.clone())))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|error| format!("server: {error}"))
@@ -348,23 +347,13 @@ fn read_password(from_stdin: bool) -> Result<String, String> {
     Ok(first)
 }
 
-async fn open_store(config: &Config) -> Result<std::sync::Arc<dyn onetrip_store::Store>, String> {
-    onetrip_store::open(&config.database_url).await.map_err(|error| format!("database: {error}"))
-}
-
-async fn find_user(store: &dyn onetrip_store::Store, username: &str) -> Result<onetrip_store::User, String> {
-    store
-        .user_by_username(username)
-        .await
-        .map_err(|error| error.to_string())?
-        .ok_or_else(|| format!("没有用户 {username}"))
-}
-
-/// Reads a new password (prompt or standard input), checks it, and returns its hash.
-fn new_password_hash(from_stdin: bool) -> Result<String, String> {
-    let password = read_password(from_stdin)?;
-    onetrip_web::auth::check_new_password(&password).map_err(|errors| errors.to_string())?;
-    onetrip_web::auth::hash_password(&password).map_err(|error| error.message())
+/// What the operator typed wrong or what went wrong, in one line for the terminal.
+fn say(error: AppError) -> String {
+    match error {
+        AppError::Validation(errors) => errors.to_string(),
+        AppError::Internal(detail) => detail,
+        other => other.to_string(),
+    }
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -385,23 +374,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::User(UserCommand::Create { username, display_name, roles, department, password_stdin }) => {
             let roles = parse_roles(&roles)?;
-            let username = username.trim().to_string();
-            if username.is_empty()
-                || username.len() > 64
-                || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-            {
-                return Err("用户名由字母、数字和 . _ - 组成，最长 64 位".to_string());
-            }
-            let hash = new_password_hash(password_stdin)?;
-            let store = open_store(&config).await?;
-            let user = NewUser {
-                display_name: display_name.unwrap_or_else(|| username.clone()),
-                username,
-                password_hash: hash,
-                roles,
-                department: department.map(|code| code.trim().to_string()).filter(|code| !code.is_empty()),
-            };
-            store.create_user(&user, chrono::Utc::now()).await.map_err(|error| format!("{error}"))?;
+            let password = read_password(password_stdin)?;
+            let app = open_app(&config).await?;
+            let account = NewAccount { username, display_name, roles, department, password };
+            let user = staff::create_user(&app, account).await.map_err(say)?;
             println!(
                 "已创建用户 {}（{}）",
                 user.username,
@@ -410,50 +386,47 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::User(UserCommand::Password { username, password_stdin }) => {
-            let store = open_store(&config).await?;
-            let user = find_user(store.as_ref(), &username).await?;
-            let hash = new_password_hash(password_stdin)?;
-            store.set_password(user.id, &hash).await.map_err(|e| e.to_string())?;
+            let password = read_password(password_stdin)?;
+            let app = open_app(&config).await?;
+            staff::set_password(&app, &username, &password).await.map_err(say)?;
             println!("已为 {username} 设置新密码，原有登录已失效");
             Ok(())
         }
         Command::User(UserCommand::Disable { username, enable }) => {
-            let store = open_store(&config).await?;
-            let user = find_user(store.as_ref(), &username).await?;
-            store.set_user_disabled(user.id, !enable).await.map_err(|e| e.to_string())?;
+            let app = open_app(&config).await?;
+            staff::set_disabled(&app, &username, !enable).await.map_err(say)?;
             println!("{username} 已{}", if enable { "启用" } else { "停用，原有登录已失效" });
             Ok(())
         }
         Command::Calendar(CalendarCommand::Load { year, file }) => {
             let text =
                 std::fs::read_to_string(&file).map_err(|error| format!("cannot read {}: {error}", file.display()))?;
-            let state = open_state(&config).await?;
-            let count = onetrip_web::actions::load_notice(&state, &seed::system_staff("cli"), year, &text)
-                .await
-                .map_err(|error| error.fields().map(|fields| fields.to_string()).unwrap_or_else(|| error.message()))?;
+            let app = open_app(&config).await?;
+            let count =
+                onetrip_app::calendar::load_notice(&app, &Actor::operator("cli"), year, &text).await.map_err(say)?;
             println!("已载入 {year} 年放假安排：{count} 个日期");
             Ok(())
         }
         Command::Catalog(CatalogCommand::Import { file, reason }) => {
             let bytes = std::fs::read(&file).map_err(|error| format!("cannot read {}: {error}", file.display()))?;
-            let state = open_state(&config).await?;
-            let catalog = onetrip_web::staff::parse_catalog_upload(bytes).map_err(problems_text)?;
-            match onetrip_web::actions::import_catalog(&state, &seed::system_staff("cli"), catalog, &reason).await {
+            let app = open_app(&config).await?;
+            let catalog = catalog::parse_upload(bytes).map_err(problems_text)?;
+            match catalog::import(&app, &Actor::operator("cli"), catalog, &reason).await {
                 Ok(report) => {
                     println!("导入成功：新增 {}，调整 {}，未变 {}", report.created, report.adjusted, report.unchanged);
                     Ok(())
                 }
-                Err(onetrip_web::actions::ImportFailure::Problems(problems)) => Err(problems_text(problems)),
-                Err(onetrip_web::actions::ImportFailure::Error(error)) => Err(error.message()),
+                Err(ImportFailure::Problems(problems)) => Err(problems_text(problems)),
+                Err(ImportFailure::Error(error)) => Err(say(error)),
             }
         }
         Command::Catalog(CatalogCommand::Export { file }) => {
-            let state = open_state(&config).await?;
-            let catalog = onetrip_web::staff::catalog_file(&state).await.map_err(|error| error.message())?;
+            let app = open_app(&config).await?;
+            let catalog = catalog::export(&app).await.map_err(say)?;
             let bytes = if file.extension().is_some_and(|extension| extension == "json") {
                 serde_json::to_vec_pretty(&catalog).map_err(|error| error.to_string())?
             } else {
-                onetrip_web::catalog_io::export_xlsx(&catalog)?
+                catalog::export_xlsx(&catalog)?
             };
             std::fs::write(&file, bytes).map_err(|error| format!("cannot write {}: {error}", file.display()))?;
             println!("已导出 {} 个事项到 {}", catalog.matters.len(), file.display());

@@ -5,16 +5,19 @@
 //! SQLite keeps one writer connection and several readers: writes are serialised in the process instead of
 //! failing with `SQLITE_BUSY`, and readers never wait for a writer (WAL).
 
+use crate::documents::{decode_case, encode_case};
 use crate::{
-    Applicant, AtRisk, AuditEvent, CaseChange, CaseEvent, CaseRecord, CaseTask, Draft, InboxItem, NewApplicant,
-    NewCase, NewUser, NewVersion, Notification, OutboxMessage, RiskCount, Session, Store, StoreError, StoreResult,
-    StoredFile, SupervisionOrder, TripReport, User,
+    Applicant, AtRisk, AuditEvent, CaseEvent, CaseUpdate, Draft, InboxItem, NewApplicant, NewCase, NewUser, NewVersion,
+    Notification, OutboxMessage, RiskCount, Session, Store, StoreError, StoreResult, StoredFile, SupervisionOrder,
+    TripReport, User,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use onetrip_domain::access::Role;
+use onetrip_domain::actor::Channel;
 use onetrip_domain::applicant::ApplicantIdentity;
 use onetrip_domain::calendar::{CalendarEntry, DayKind};
+use onetrip_domain::case::{Case, Phase};
 use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::catalog::{Adjustment, AdjustmentKind, Department, Matter, MatterVersion};
 use onetrip_domain::ids::CreditCode;
@@ -41,7 +44,7 @@ struct CaseJob {
     idempotency: Option<(String, String)>,
     event: CaseEvent,
     trip: Option<String>,
-    reply: tokio::sync::oneshot::Sender<StoreResult<(CaseRecord, bool)>>,
+    reply: tokio::sync::oneshot::Sender<StoreResult<(Case, bool)>>,
 }
 
 /// At most this many cases share one SQLite commit.
@@ -76,7 +79,7 @@ async fn case_writer(writer: SqlitePool, mut jobs: tokio::sync::mpsc::Receiver<C
     }
 }
 
-async fn write_case_batch(writer: &SqlitePool, batch: &[CaseJob]) -> StoreResult<Vec<StoreResult<(CaseRecord, bool)>>> {
+async fn write_case_batch(writer: &SqlitePool, batch: &[CaseJob]) -> StoreResult<Vec<StoreResult<(Case, bool)>>> {
     // The common case: every case of the batch goes in, in one transaction.
     let mut transaction = writer.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
@@ -153,7 +156,7 @@ impl SqliteStore {
         idempotency: Option<(&str, &str)>,
         event: &CaseEvent,
         trip: Option<&str>,
-    ) -> StoreResult<(CaseRecord, bool)> {
+    ) -> StoreResult<(Case, bool)> {
         let (reply, outcome) = tokio::sync::oneshot::channel();
         let job = CaseJob {
             case: case.clone(),
@@ -204,7 +207,7 @@ impl PostgresStore {
         idempotency: Option<(&str, &str)>,
         event: &CaseEvent,
         trip: Option<&str>,
-    ) -> StoreResult<(CaseRecord, bool)> {
+    ) -> StoreResult<(Case, bool)> {
         // A retry finds its case without taking a number.
         if let Some((scope, key)) = idempotency {
             if let Some(existing) = self.case_by_idempotency_key(scope, key).await? {
@@ -341,7 +344,7 @@ where
 const CASE_COLUMNS: &str = "number, matter_code, matter_version, department, applicant_id, channel, phase, document, \
      revision, corrections, received_at, accepted_at, due_at, warn_at, created_at, updated_at";
 
-fn case_from_row<R>(row: &R) -> StoreResult<CaseRecord>
+fn case_from_row<R>(row: &R) -> StoreResult<Case>
 where
     R: Row,
     for<'a> &'a str: sqlx::ColumnIndex<R>,
@@ -352,19 +355,22 @@ where
     let number: String = row.try_get("number")?;
     let version: i64 = row.try_get("matter_version")?;
     let corrections: i64 = row.try_get("corrections")?;
+    let channel: String = row.try_get("channel")?;
+    let phase: String = row.try_get("phase")?;
+    let document: String = row.try_get("document")?;
     let instant = |column: &str| -> StoreResult<DateTime<Utc>> { Ok(from_millis(row.try_get::<i64, _>(column)?)) };
     let optional = |column: &str| -> StoreResult<Option<DateTime<Utc>>> {
         Ok(row.try_get::<Option<i64>, _>(column)?.map(from_millis))
     };
-    Ok(CaseRecord {
+    Ok(Case {
         number: CaseNumber::parse(&number).map_err(corrupt)?,
         matter_code: row.try_get("matter_code")?,
         matter_version: u32::try_from(version).map_err(corrupt)?,
         department: row.try_get("department")?,
         applicant_id: row.try_get("applicant_id")?,
-        channel: row.try_get("channel")?,
-        phase: row.try_get("phase")?,
-        document: row.try_get("document")?,
+        channel: Channel::parse(&channel).ok_or_else(|| corrupt(format!("case channel {channel}")))?,
+        phase: Phase::parse(&phase).ok_or_else(|| corrupt(format!("case phase {phase}")))?,
+        document: decode_case(&document)?,
         revision: row.try_get("revision")?,
         corrections: u32::try_from(corrections).map_err(corrupt)?,
         received_at: instant("received_at")?,
@@ -552,7 +558,7 @@ macro_rules! store_queries {
                 event: &CaseEvent,
                 trip: Option<&str>,
                 preallocated: Option<i64>,
-            ) -> StoreResult<(CaseRecord, bool)> {
+            ) -> StoreResult<(Case, bool)> {
                 if let Some((scope, key)) = idempotency {
                     let existing: Option<String> =
                         sqlx::query_scalar("SELECT case_number FROM idempotency_keys WHERE scope = $1 AND key = $2")
@@ -590,9 +596,9 @@ macro_rules! store_queries {
                 .bind(i64::from(case.matter_version))
                 .bind(&case.department)
                 .bind(case.applicant_id)
-                .bind(&case.channel)
-                .bind(&case.phase)
-                .bind(&case.document)
+                .bind(case.channel.code())
+                .bind(Phase::Received.code())
+                .bind(encode_case(&case.document)?)
                 .bind(millis(case.received_at))
                 .bind(at)
                 .execute(&mut **transaction)
@@ -645,14 +651,14 @@ macro_rules! store_queries {
                     .collect();
                 Self::record_notifications(transaction, &number, &notifications, at).await?;
                 // What was written, without reading it back.
-                let record = CaseRecord {
+                let record = Case {
                     number,
                     matter_code: case.matter_code.clone(),
                     matter_version: case.matter_version,
                     department: case.department.clone(),
                     applicant_id: case.applicant_id,
-                    channel: case.channel.clone(),
-                    phase: case.phase.clone(),
+                    channel: case.channel,
+                    phase: Phase::Received,
                     document: case.document.clone(),
                     revision: 1,
                     corrections: 0,
@@ -1113,11 +1119,11 @@ macro_rules! store_queries {
                 idempotency: Option<(&str, &str)>,
                 event: &CaseEvent,
                 trip: Option<&str>,
-            ) -> StoreResult<(CaseRecord, bool)> {
+            ) -> StoreResult<(Case, bool)> {
                 self.commit_case(case, idempotency, event, trip).await
             }
 
-            async fn case_by_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<Option<CaseRecord>> {
+            async fn case_by_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<Option<Case>> {
                 let row = sqlx::query(&format!(
                     "SELECT {CASE_COLUMNS} FROM cases WHERE number = \
                      (SELECT case_number FROM idempotency_keys WHERE scope = $1 AND key = $2)"
@@ -1129,7 +1135,7 @@ macro_rules! store_queries {
                 row.as_ref().map(case_from_row).transpose()
             }
 
-            async fn case(&self, number: &CaseNumber) -> StoreResult<Option<CaseRecord>> {
+            async fn case(&self, number: &CaseNumber) -> StoreResult<Option<Case>> {
                 let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
                     .bind(number.compact())
                     .fetch_optional(&self.reader)
@@ -1137,38 +1143,35 @@ macro_rules! store_queries {
                 row.as_ref().map(case_from_row).transpose()
             }
 
-            async fn update_case(
-                &self,
-                number: &CaseNumber,
-                change: &CaseChange,
-                event: &CaseEvent,
-                trip: Option<&str>,
-                tasks: Option<&[CaseTask]>,
-            ) -> StoreResult<CaseRecord> {
+            async fn update_case(&self, number: &CaseNumber, update: &CaseUpdate<'_>) -> StoreResult<Case> {
+                let change = update.change;
+                let document = change.document.as_ref().map(encode_case).transpose()?;
                 let mut transaction = self.writer.begin().await?;
                 let updated = sqlx::query(
-                    "UPDATE cases SET phase = $1, document = $2, corrections = $3, received_at = $4, accepted_at = $5, \
-                     due_at = $6, warn_at = $7, revision = revision + 1, updated_at = $8 \
+                    "UPDATE cases SET phase = COALESCE($1, phase), document = COALESCE($2, document), \
+                     corrections = COALESCE($3, corrections), received_at = COALESCE($4, received_at), \
+                     accepted_at = COALESCE($5, accepted_at), due_at = COALESCE($6, due_at), \
+                     warn_at = COALESCE($7, warn_at), revision = revision + 1, updated_at = $8 \
                      WHERE number = $9 AND revision = $10",
                 )
-                .bind(&change.phase)
-                .bind(&change.document)
-                .bind(i64::from(change.corrections))
-                .bind(millis(change.received_at))
+                .bind(change.phase.map(Phase::code))
+                .bind(document)
+                .bind(change.corrections.map(i64::from))
+                .bind(change.received_at.map(millis))
                 .bind(change.accepted_at.map(millis))
                 .bind(change.due_at.map(millis))
                 .bind(change.warn_at.map(millis))
-                .bind(millis(event.at))
+                .bind(millis(update.event.at))
                 .bind(number.compact())
-                .bind(change.expected_revision)
+                .bind(update.expected_revision)
                 .execute(&mut *transaction)
                 .await?;
                 if updated.rows_affected() != 1 {
-                    return Err(StoreError::Conflict(format!("办件 {number} 已被他人处理，请刷新后再办理")));
+                    return Err(StoreError::RevisionChanged(format!("办件 {number} 已被他人处理，请刷新后再办理")));
                 }
-                Self::record_case_event(&mut transaction, number, event, trip).await?;
-                Self::record_notifications(&mut transaction, number, &change.notifications, millis(event.at)).await?;
-                if let Some(tasks) = tasks {
+                Self::record_case_event(&mut transaction, number, update.event, update.trip).await?;
+                Self::record_notifications(&mut transaction, number, update.notifications, millis(update.event.at)).await?;
+                if let Some(tasks) = update.tasks {
                     sqlx::query("DELETE FROM case_tasks WHERE case_number = $1")
                         .bind(number.compact())
                         .execute(&mut *transaction)
@@ -1261,7 +1264,7 @@ macro_rules! store_queries {
                     .collect()
             }
 
-            async fn cases_of_applicant(&self, applicant_id: i64, limit: u32) -> StoreResult<Vec<CaseRecord>> {
+            async fn cases_of_applicant(&self, applicant_id: i64, limit: u32) -> StoreResult<Vec<Case>> {
                 let rows = sqlx::query(&format!(
                     "SELECT {CASE_COLUMNS} FROM cases WHERE applicant_id = $1 ORDER BY created_at DESC, number DESC LIMIT $2"
                 ))
@@ -1272,7 +1275,8 @@ macro_rules! store_queries {
                 rows.iter().map(case_from_row).collect()
             }
 
-            async fn cases_in_phase(&self, phase: &str, department: Option<&str>, limit: u32) -> StoreResult<Vec<CaseRecord>> {
+            async fn cases_in_phase(&self, phase: Phase, department: Option<&str>, limit: u32) -> StoreResult<Vec<Case>> {
+                let phase = phase.code();
                 let rows = match department {
                     Some(department) => sqlx::query(&format!(
                         "SELECT {CASE_COLUMNS} FROM cases WHERE department = $1 AND phase = $2 \

@@ -1,4 +1,4 @@
-//! The hall's queue in the database: tickets, their history, and who sits at which window. The queue lives
+//! The hall's queue in the database (tickets are `onetrip_domain::queue::Ticket`): tickets, their history, and who sits at which window. The queue lives
 //! here and nowhere else, so a restart loses no ticket and two windows calling at the same instant never get
 //! the same one (SQLite: one writer; PostgreSQL: `FOR UPDATE SKIP LOCKED` and a guarded update).
 
@@ -6,35 +6,8 @@ use crate::backend::{corrupt, from_millis, millis, BackendDatabase, PostgresStor
 use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use onetrip_domain::queue::{Priority, Ticket, TicketState};
 use sqlx::Row;
-
-/// A ticket as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TicketRecord {
-    pub id: i64,
-    pub hall: String,
-    pub day: NaiveDate,
-    pub number: String,
-    pub zone: String,
-    pub matter_code: Option<String>,
-    /// 0 appointment, 1 elderly, 2 disabled, 3 none (the order of `queue::Priority`).
-    pub priority: i64,
-    /// `kiosk`, `portal` or `appointment`.
-    pub channel: String,
-    /// `waiting`, `called`, `missed` or `finished`.
-    pub state: String,
-    pub issued_at: DateTime<Utc>,
-    pub queued_at: DateTime<Utc>,
-    pub target_window: Option<String>,
-    pub window_code: Option<String>,
-    pub called_by: Option<String>,
-    pub called_at: Option<DateTime<Utc>>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub calls: i64,
-    /// The last four characters of the visitor's ID, when given, to find their cases.
-    pub id_last_four: Option<String>,
-    pub case_number: Option<String>,
-}
 
 /// A ticket to issue: its number is the next of its hall, day and zone letter.
 #[derive(Debug, Clone)]
@@ -44,7 +17,7 @@ pub struct NewTicket {
     pub prefix: char,
     pub zone: String,
     pub matter_code: Option<String>,
-    pub priority: i64,
+    pub priority: Priority,
     pub channel: String,
     pub id_last_four: Option<String>,
     pub at: DateTime<Utc>,
@@ -144,35 +117,35 @@ pub struct NewAppointment {
 #[async_trait]
 pub trait HallStore: Send + Sync {
     /// Issues the next number of the ticket's zone letter for the day, with its `issued` event.
-    async fn issue_ticket(&self, ticket: &NewTicket) -> StoreResult<TicketRecord>;
+    async fn issue_ticket(&self, ticket: &NewTicket) -> StoreResult<Ticket>;
 
     /// Finishes the window's current ticket, if any, and gives it the next waiting ticket it serves: tickets
     /// transferred to this window first, then by priority, then the longest in the queue. `None`: nobody waits.
-    async fn call_next(&self, call: &CallNext<'_>) -> StoreResult<Option<TicketRecord>>;
+    async fn call_next(&self, call: &CallNext<'_>) -> StoreResult<Option<Ticket>>;
 
     /// Replaces a ticket by `next` if it is still as `current` (same state, window and number of calls), with
     /// one event; `Conflict` if someone changed it in between.
     async fn change_ticket(
         &self,
-        current: &TicketRecord,
-        next: &TicketRecord,
+        current: &Ticket,
+        next: &Ticket,
         action: &str,
         actor: &str,
         detail: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
 
-    async fn ticket(&self, id: i64) -> StoreResult<Option<TicketRecord>>;
+    async fn ticket(&self, id: i64) -> StoreResult<Option<Ticket>>;
 
-    async fn ticket_by_number(&self, hall: &str, day: NaiveDate, number: &str) -> StoreResult<Option<TicketRecord>>;
+    async fn ticket_by_number(&self, hall: &str, day: NaiveDate, number: &str) -> StoreResult<Option<Ticket>>;
 
     /// Every ticket of a hall's day, in the order they were issued.
-    async fn tickets_of_day(&self, hall: &str, day: NaiveDate) -> StoreResult<Vec<TicketRecord>>;
+    async fn tickets_of_day(&self, hall: &str, day: NaiveDate) -> StoreResult<Vec<Ticket>>;
 
     async fn ticket_events(&self, id: i64) -> StoreResult<Vec<TicketEvent>>;
 
     /// Every ticket of a hall from `from` to `to` (both included), for window planning.
-    async fn tickets_between(&self, hall: &str, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<TicketRecord>>;
+    async fn tickets_between(&self, hall: &str, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<Ticket>>;
 
     /// Who is at which window now.
     async fn presence(&self) -> StoreResult<Vec<Presence>>;
@@ -229,7 +202,7 @@ pub trait HallStore: Send + Sync {
 
     /// Checks a booked appointment in: it becomes `checked_in` and a ticket is issued for it, in one
     /// transaction; `Conflict` if it is not booked (any more).
-    async fn check_in(&self, appointment_id: i64, ticket: &NewTicket) -> StoreResult<TicketRecord>;
+    async fn check_in(&self, appointment_id: i64, ticket: &NewTicket) -> StoreResult<Ticket>;
 
     /// Signs in (`sign_in`), goes on a break (`break`), comes back (`back`) or signs out (`sign_out`) at a
     /// window, with a line in the window log. Signing in at a window someone else holds is a `Conflict`.
@@ -274,7 +247,7 @@ where
 const TICKET_COLUMNS: &str = "id, hall, day, number, zone, matter_code, priority, channel, state, issued_at, \
      queued_at, target_window, window_code, called_by, called_at, finished_at, calls, id_last_four, case_number";
 
-fn ticket_from_row<R>(row: &R) -> StoreResult<TicketRecord>
+fn ticket_from_row<R>(row: &R) -> StoreResult<Ticket>
 where
     R: Row,
     for<'a> &'a str: sqlx::ColumnIndex<R>,
@@ -284,16 +257,18 @@ where
     Option<i64>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     let day: String = row.try_get("day")?;
-    Ok(TicketRecord {
+    let priority: i64 = row.try_get("priority")?;
+    let state_code: String = row.try_get("state")?;
+    Ok(Ticket {
         id: row.try_get("id")?,
         hall: row.try_get("hall")?,
         day: NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(corrupt)?,
         number: row.try_get("number")?,
         zone: row.try_get("zone")?,
         matter_code: row.try_get("matter_code")?,
-        priority: row.try_get("priority")?,
+        priority: Priority::from_rank(priority).ok_or_else(|| corrupt(format!("ticket priority {priority}")))?,
         channel: row.try_get("channel")?,
-        state: row.try_get("state")?,
+        state: TicketState::parse(&state_code).ok_or_else(|| corrupt(format!("ticket state {state_code}")))?,
         issued_at: from_millis(row.try_get("issued_at")?),
         queued_at: from_millis(row.try_get("queued_at")?),
         target_window: row.try_get("target_window")?,
@@ -360,7 +335,7 @@ macro_rules! hall_queries {
             async fn insert_ticket(
                 transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
                 ticket: &NewTicket,
-            ) -> StoreResult<TicketRecord> {
+            ) -> StoreResult<Ticket> {
                 let day = day_text(ticket.day);
                 let last: i64 = sqlx::query_scalar(
                     "INSERT INTO ticket_sequences (hall, day, prefix, last) VALUES ($1, $2, $3, 1) \
@@ -382,7 +357,7 @@ macro_rules! hall_queries {
                 .bind(&number)
                 .bind(&ticket.zone)
                 .bind(&ticket.matter_code)
-                .bind(ticket.priority)
+                .bind(ticket.priority.rank())
                 .bind(&ticket.channel)
                 .bind(millis(ticket.at))
                 .bind(&ticket.id_last_four)
@@ -445,7 +420,7 @@ macro_rules! hall_queries {
             async fn call_in(
                 transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
                 call: &CallNext<'_>,
-            ) -> StoreResult<Option<TicketRecord>> {
+            ) -> StoreResult<Option<Ticket>> {
                 let day = day_text(call.day);
                 let finished: Vec<i64> = sqlx::query_scalar(
                     "UPDATE tickets SET state = 'finished', finished_at = $1 \
@@ -508,18 +483,18 @@ macro_rules! hall_queries {
 
         #[async_trait]
         impl HallStore for $store {
-            async fn issue_ticket(&self, ticket: &NewTicket) -> StoreResult<TicketRecord> {
+            async fn issue_ticket(&self, ticket: &NewTicket) -> StoreResult<Ticket> {
                 self.commit_issue(ticket).await
             }
 
-            async fn call_next(&self, call: &CallNext<'_>) -> StoreResult<Option<TicketRecord>> {
+            async fn call_next(&self, call: &CallNext<'_>) -> StoreResult<Option<Ticket>> {
                 self.commit_call(call).await
             }
 
             async fn change_ticket(
                 &self,
-                current: &TicketRecord,
-                next: &TicketRecord,
+                current: &Ticket,
+                next: &Ticket,
                 action: &str,
                 actor: &str,
                 detail: &str,
@@ -534,8 +509,8 @@ macro_rules! hall_queries {
                 )
                 .bind(&next.zone)
                 .bind(&next.matter_code)
-                .bind(next.priority)
-                .bind(&next.state)
+                .bind(next.priority.rank())
+                .bind(next.state.code())
                 .bind(millis(next.queued_at))
                 .bind(&next.target_window)
                 .bind(&next.window_code)
@@ -545,7 +520,7 @@ macro_rules! hall_queries {
                 .bind(next.calls)
                 .bind(&next.case_number)
                 .bind(current.id)
-                .bind(&current.state)
+                .bind(current.state.code())
                 .bind(current.calls)
                 .bind(current.window_code.clone().unwrap_or_default())
                 .execute(&mut *transaction)
@@ -561,7 +536,7 @@ macro_rules! hall_queries {
                 Ok(())
             }
 
-            async fn ticket(&self, id: i64) -> StoreResult<Option<TicketRecord>> {
+            async fn ticket(&self, id: i64) -> StoreResult<Option<Ticket>> {
                 let row = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"))
                     .bind(id)
                     .fetch_optional(&self.reader)
@@ -569,7 +544,7 @@ macro_rules! hall_queries {
                 row.map(|row| ticket_from_row(&row)).transpose()
             }
 
-            async fn ticket_by_number(&self, hall: &str, day: NaiveDate, number: &str) -> StoreResult<Option<TicketRecord>> {
+            async fn ticket_by_number(&self, hall: &str, day: NaiveDate, number: &str) -> StoreResult<Option<Ticket>> {
                 let row = sqlx::query(&format!(
                     "SELECT {TICKET_COLUMNS} FROM tickets WHERE hall = $1 AND day = $2 AND number = $3"
                 ))
@@ -581,7 +556,7 @@ macro_rules! hall_queries {
                 row.map(|row| ticket_from_row(&row)).transpose()
             }
 
-            async fn tickets_of_day(&self, hall: &str, day: NaiveDate) -> StoreResult<Vec<TicketRecord>> {
+            async fn tickets_of_day(&self, hall: &str, day: NaiveDate) -> StoreResult<Vec<Ticket>> {
                 let rows = sqlx::query(&format!(
                     "SELECT {TICKET_COLUMNS} FROM tickets WHERE hall = $1 AND day = $2 ORDER BY id"
                 ))
@@ -592,7 +567,7 @@ macro_rules! hall_queries {
                 rows.iter().map(ticket_from_row).collect()
             }
 
-            async fn tickets_between(&self, hall: &str, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<TicketRecord>> {
+            async fn tickets_between(&self, hall: &str, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<Ticket>> {
                 let rows = sqlx::query(&format!(
                     "SELECT {TICKET_COLUMNS} FROM tickets WHERE hall = $1 AND day >= $2 AND day <= $3 ORDER BY id"
                 ))
@@ -703,7 +678,7 @@ macro_rules! hall_queries {
                 Ok(booked.unwrap_or(0))
             }
 
-            async fn check_in(&self, appointment_id: i64, ticket: &NewTicket) -> StoreResult<TicketRecord> {
+            async fn check_in(&self, appointment_id: i64, ticket: &NewTicket) -> StoreResult<Ticket> {
                 let mut transaction = self.writer.begin().await?;
                 let record = Self::insert_ticket(&mut transaction, ticket).await?;
                 let changed = sqlx::query(
@@ -961,8 +936,8 @@ impl OwnedCall {
 
 /// A write of the hall waiting for the SQLite hall writer, and where to send the outcome.
 pub(crate) enum HallJob {
-    Issue(Box<NewTicket>, tokio::sync::oneshot::Sender<StoreResult<TicketRecord>>),
-    Call(Box<OwnedCall>, tokio::sync::oneshot::Sender<StoreResult<Option<TicketRecord>>>),
+    Issue(Box<NewTicket>, tokio::sync::oneshot::Sender<StoreResult<Ticket>>),
+    Call(Box<OwnedCall>, tokio::sync::oneshot::Sender<StoreResult<Option<Ticket>>>),
 }
 
 /// At most this many issues and calls share one SQLite commit.
@@ -989,8 +964,8 @@ pub(crate) async fn hall_writer(writer: sqlx::SqlitePool, mut jobs: tokio::sync:
 }
 
 enum HallOutcome {
-    Issued(StoreResult<TicketRecord>),
-    Called(StoreResult<Option<TicketRecord>>),
+    Issued(StoreResult<Ticket>),
+    Called(StoreResult<Option<Ticket>>),
 }
 
 impl HallOutcome {
@@ -1098,14 +1073,14 @@ impl SqliteStore {
         Ok(None)
     }
 
-    async fn commit_call(&self, call: &CallNext<'_>) -> StoreResult<Option<TicketRecord>> {
+    async fn commit_call(&self, call: &CallNext<'_>) -> StoreResult<Option<Ticket>> {
         let (sender, outcome) = tokio::sync::oneshot::channel();
         let gone = || StoreError::Database(sqlx::Error::Protocol("the hall writer has stopped".to_string()));
         self.hall.send(HallJob::Call(Box::new(OwnedCall::new(call)), sender)).await.map_err(|_| gone())?;
         outcome.await.map_err(|_| gone())?
     }
 
-    async fn commit_issue(&self, ticket: &NewTicket) -> StoreResult<TicketRecord> {
+    async fn commit_issue(&self, ticket: &NewTicket) -> StoreResult<Ticket> {
         let (sender, outcome) = tokio::sync::oneshot::channel();
         let gone = || StoreError::Database(sqlx::Error::Protocol("the hall writer has stopped".to_string()));
         self.hall.send(HallJob::Issue(Box::new(ticket.clone()), sender)).await.map_err(|_| gone())?;
@@ -1143,7 +1118,7 @@ impl PostgresStore {
         Ok(Some(receiver))
     }
 
-    async fn commit_call(&self, call: &CallNext<'_>) -> StoreResult<Option<TicketRecord>> {
+    async fn commit_call(&self, call: &CallNext<'_>) -> StoreResult<Option<Ticket>> {
         let mut transaction = self.writer.begin().await?;
         match Self::call_in(&mut transaction, call).await {
             Ok(called) => {
@@ -1157,7 +1132,7 @@ impl PostgresStore {
         }
     }
 
-    async fn commit_issue(&self, ticket: &NewTicket) -> StoreResult<TicketRecord> {
+    async fn commit_issue(&self, ticket: &NewTicket) -> StoreResult<Ticket> {
         let mut transaction = self.writer.begin().await?;
         let record = Self::insert_ticket(&mut transaction, ticket).await?;
         transaction.commit().await?;

@@ -3,6 +3,7 @@
 //! each with its own migrations in `migrations/<backend>/` under identical file names.
 
 mod backend;
+mod documents;
 pub mod files;
 pub mod hall;
 pub mod s3;
@@ -12,8 +13,10 @@ pub mod testing;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use onetrip_domain::access::Role;
+use onetrip_domain::actor::Channel;
 use onetrip_domain::applicant::ApplicantIdentity;
 use onetrip_domain::calendar::CalendarEntry;
+use onetrip_domain::case::{Case, CaseChange, CaseDocument, Phase};
 use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::catalog::{Adjustment, Department, Matter, MatterVersion};
 use std::sync::Arc;
@@ -28,6 +31,9 @@ pub enum StoreError {
     /// A unique value is taken, or someone else saved first.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The record changed since the caller read it (a case's revision): nothing was written.
+    #[error("revision changed: {0}")]
+    RevisionChanged(String),
     /// Stored data that cannot be read back (a bug or a manual edit).
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
@@ -104,8 +110,8 @@ pub struct NewApplicant {
     pub password_hash: Option<String>,
 }
 
-/// A case to create. Its number is given out by the store, from the day's sequence.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A case to create, in phase `received`. Its number is given out by the store, from the day's sequence.
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewCase {
     /// The centre's local date, for the case number.
     pub day: NaiveDate,
@@ -113,11 +119,8 @@ pub struct NewCase {
     pub matter_version: u32,
     pub department: String,
     pub applicant_id: i64,
-    /// `online`, `window` or `api`.
-    pub channel: String,
-    pub phase: String,
-    /// The phase data as JSON, opaque to the store.
-    pub document: String,
+    pub channel: Channel,
+    pub document: CaseDocument,
     pub received_at: DateTime<Utc>,
     /// The online application this case comes from: marked submitted in the same transaction.
     pub draft: Option<String>,
@@ -127,41 +130,20 @@ pub struct NewCase {
     pub notifications: Vec<Notification>,
 }
 
-/// A case as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseRecord {
-    pub number: CaseNumber,
-    pub matter_code: String,
-    pub matter_version: u32,
-    pub department: String,
-    pub applicant_id: i64,
-    pub channel: String,
-    pub phase: String,
-    pub document: String,
-    pub revision: i64,
-    pub corrections: u32,
-    pub received_at: DateTime<Utc>,
-    pub accepted_at: Option<DateTime<Utc>>,
-    pub due_at: Option<DateTime<Utc>>,
-    /// When the case turns yellow on the supervision page (less than the configured share of time left).
-    pub warn_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A change to a case, applied only if the case is still at `expected_revision`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseChange {
+/// A change to a case and what goes with it, written in one transaction if the case is still at
+/// `expected_revision` (else `RevisionChanged`, and nothing is written).
+#[derive(Debug, Clone, Copy)]
+pub struct CaseUpdate<'a> {
     pub expected_revision: i64,
-    pub phase: String,
-    pub document: String,
-    pub corrections: u32,
-    pub received_at: DateTime<Utc>,
-    pub accepted_at: Option<DateTime<Utc>>,
-    pub due_at: Option<DateTime<Utc>>,
-    pub warn_at: Option<DateTime<Utc>>,
-    /// Messages to the applicant announcing this change, written in the same transaction.
-    pub notifications: Vec<Notification>,
+    /// What changes; the columns not named keep their values.
+    pub change: &'a CaseChange,
+    /// Messages to the applicant announcing the change.
+    pub notifications: &'a [Notification],
+    pub event: &'a CaseEvent,
+    /// Why the applicant came to the hall for this, if they did.
+    pub trip: Option<&'a str>,
+    /// The review's tasks for the inbox index, when they changed.
+    pub tasks: Option<&'a [CaseTask]>,
 }
 
 /// A message to an applicant, by SMS or e-mail.
@@ -361,24 +343,15 @@ pub trait Store: hall::HallStore + Send + Sync {
         idempotency: Option<(&str, &str)>,
         event: &CaseEvent,
         trip: Option<&str>,
-    ) -> StoreResult<(CaseRecord, bool)>;
+    ) -> StoreResult<(Case, bool)>;
 
-    async fn case(&self, number: &CaseNumber) -> StoreResult<Option<CaseRecord>>;
+    async fn case(&self, number: &CaseNumber) -> StoreResult<Option<Case>>;
 
     /// The case an idempotency key made, if it was used already.
-    async fn case_by_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<Option<CaseRecord>>;
+    async fn case_by_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<Option<Case>>;
 
-    /// Applies a change, its event, (if the applicant came to the hall) a trip and (if given) the case's
-    /// review tasks in one transaction; `Conflict` if someone changed the case since `expected_revision`,
-    /// and then nothing is written.
-    async fn update_case(
-        &self,
-        number: &CaseNumber,
-        change: &CaseChange,
-        event: &CaseEvent,
-        trip: Option<&str>,
-        tasks: Option<&[CaseTask]>,
-    ) -> StoreResult<CaseRecord>;
+    /// Applies an update (see [`CaseUpdate`]) in one transaction and returns the case as it is then.
+    async fn update_case(&self, number: &CaseNumber, update: &CaseUpdate<'_>) -> StoreResult<Case>;
 
     /// A department's open review tasks, the soonest due first.
     async fn inbox(&self, department: &str, limit: u32) -> StoreResult<Vec<InboxItem>>;
@@ -390,10 +363,10 @@ pub trait Store: hall::HallStore + Send + Sync {
     async fn case_trips(&self, number: &CaseNumber) -> StoreResult<Vec<(DateTime<Utc>, String)>>;
 
     /// An applicant's cases, newest first.
-    async fn cases_of_applicant(&self, applicant_id: i64, limit: u32) -> StoreResult<Vec<CaseRecord>>;
+    async fn cases_of_applicant(&self, applicant_id: i64, limit: u32) -> StoreResult<Vec<Case>>;
 
     /// Cases in one phase (optionally of one department), the longest waiting first: a window's queue.
-    async fn cases_in_phase(&self, phase: &str, department: Option<&str>, limit: u32) -> StoreResult<Vec<CaseRecord>>;
+    async fn cases_in_phase(&self, phase: Phase, department: Option<&str>, limit: u32) -> StoreResult<Vec<Case>>;
 
     /// Sets a portal password (and the phone) of an applicant; ends their portal sessions.
     async fn set_applicant_password(&self, applicant_id: i64, password_hash: &str, phone: &str) -> StoreResult<()>;

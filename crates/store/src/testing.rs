@@ -11,7 +11,14 @@ use std::sync::Arc;
 pub struct TestStore {
     pub name: &'static str,
     pub store: Arc<dyn Store>,
+    raw: Raw,
     cleanup: Cleanup,
+}
+
+/// The backend itself, for tests that set data up as an older build wrote it.
+enum Raw {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
 }
 
 enum Cleanup {
@@ -20,6 +27,24 @@ enum Cleanup {
 }
 
 impl TestStore {
+    /// Runs one SQL statement directly on the database (a test writing what an older build would have).
+    pub async fn execute(&self, sql: &str) {
+        match &self.raw {
+            Raw::Sqlite(store) => sqlx::query(sql).execute(&store.writer).await.map(drop),
+            Raw::Postgres(store) => sqlx::query(sql).execute(&store.writer).await.map(drop),
+        }
+        .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    }
+
+    /// The first column of the first row of a query, as text, read directly from the database.
+    pub async fn text(&self, sql: &str) -> String {
+        match &self.raw {
+            Raw::Sqlite(store) => sqlx::query_scalar::<_, String>(sql).fetch_one(&store.writer).await,
+            Raw::Postgres(store) => sqlx::query_scalar::<_, String>(sql).fetch_one(&store.writer).await,
+        }
+        .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
+
     /// Drops the PostgreSQL schema; the SQLite directory goes when this value is dropped.
     pub async fn finish(self) {
         if let Cleanup::Schema(store, schema) = self.cleanup {
@@ -42,7 +67,12 @@ pub async fn test_stores() -> Vec<TestStore> {
     let directory = tempfile::tempdir().expect("temporary directory");
     let path = directory.path().join("onetrip.sqlite");
     let sqlite = SqliteStore::open(path.to_str().expect("utf-8 path")).await.expect("open SQLite");
-    stores.push(TestStore { name: "sqlite", store: Arc::new(sqlite), cleanup: Cleanup::Directory(directory) });
+    stores.push(TestStore {
+        name: "sqlite",
+        store: Arc::new(sqlite.clone()),
+        raw: Raw::Sqlite(sqlite),
+        cleanup: Cleanup::Directory(directory),
+    });
     if let Some(url) = postgres_url() {
         let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
         let postgres = PostgresStore::connect(&url, Some(&schema))
@@ -51,6 +81,7 @@ pub async fn test_stores() -> Vec<TestStore> {
         stores.push(TestStore {
             name: "postgres",
             store: Arc::new(postgres.clone()),
+            raw: Raw::Postgres(postgres.clone()),
             cleanup: Cleanup::Schema(postgres, schema),
         });
     }

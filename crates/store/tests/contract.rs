@@ -227,9 +227,8 @@ fn new_case(applicant_id: i64, day: &str) -> onetrip_store::NewCase {
         matter_version: 1,
         department: "scjgj".into(),
         applicant_id,
-        channel: "window".into(),
-        phase: "received".into(),
-        document: "{}".into(),
+        channel: onetrip_domain::actor::Channel::Window,
+        document: document(),
         received_at: at(0),
         draft: None,
         files: Vec::new(),
@@ -239,6 +238,18 @@ fn new_case(applicant_id: i64, day: &str) -> onetrip_store::NewCase {
             body: "办件 {number} 已收件".into(),
         }],
     }
+}
+
+/// A case's document as received: two materials, the first provided with a file.
+fn document() -> onetrip_domain::case::CaseDocument {
+    let received = at(0).naive_utc();
+    onetrip_domain::case::CaseDocument::received(
+        received,
+        2,
+        vec![onetrip_domain::acceptance::Supplied::Provided],
+        vec![vec!["file-1".to_string()]],
+        None,
+    )
 }
 
 fn event(action: &str, from: &str, to: &str, seconds: i64) -> onetrip_store::CaseEvent {
@@ -310,16 +321,15 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
             .expect("next day");
         assert_eq!(next_day.number.sequence(), 1, "numbers restart each day");
 
-        let change = onetrip_store::CaseChange {
-            expected_revision: first.revision,
-            phase: "accepted".into(),
-            document: "{\"accepted\":true}".into(),
-            corrections: 0,
-            received_at: first.received_at,
+        let mut accepted_document = first.document.clone();
+        accepted_document.refusal_reasons = "（改动只写给出的列）".into();
+        let change = onetrip_domain::case::CaseChange {
+            phase: Some(onetrip_domain::case::Phase::Accepted),
+            document: Some(accepted_document.clone()),
             accepted_at: Some(at(10)),
             due_at: Some(at(100_000)),
             warn_at: Some(at(80_000)),
-            notifications: Vec::new(),
+            ..Default::default()
         };
         let task = |task: u32, department: &str, name: &str, state: &str, due: Option<i64>| onetrip_store::CaseTask {
             task,
@@ -334,10 +344,16 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
             task(1, "zjj", "合同核验", "open", Some(4_000)),
             task(2, "swj", "复核", "waiting", None),
         ];
-        let accepted = store
-            .update_case(&first.number, &change, &event("accept", "received", "accepted", 10), None, Some(&tasks))
-            .await
-            .expect("accept");
+        let accept = event("accept", "received", "accepted", 10);
+        let update = onetrip_store::CaseUpdate {
+            expected_revision: first.revision,
+            change: &change,
+            notifications: &[],
+            event: &accept,
+            trip: None,
+            tasks: Some(&tasks),
+        };
+        let accepted = store.update_case(&first.number, &update).await.expect("accept");
         let inbox = store.inbox("swj", 10).await.expect("inbox");
         assert_eq!(
             inbox.iter().map(|item| item.name.as_str()).collect::<Vec<_>>(),
@@ -346,18 +362,24 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
             test.name
         );
         assert_eq!(inbox[0].case_number, first.number);
-        assert_eq!(accepted.phase, "accepted");
+        assert_eq!(accepted.phase, onetrip_domain::case::Phase::Accepted);
         assert_eq!(accepted.revision, first.revision + 1);
         assert_eq!(accepted.due_at, Some(at(100_000)));
-        let stale = store
-            .update_case(&first.number, &change, &event("accept", "received", "accepted", 11), Some("x"), Some(&[]))
-            .await;
+        assert_eq!(accepted.document, accepted_document);
+        assert_eq!(
+            (accepted.received_at, accepted.corrections),
+            (first.received_at, first.corrections),
+            "what the change does not name stays as it was"
+        );
+        let again = event("accept", "received", "accepted", 11);
+        let stale_update = onetrip_store::CaseUpdate { event: &again, trip: Some("x"), tasks: Some(&[]), ..update };
+        let stale = store.update_case(&first.number, &stale_update).await;
         assert_eq!(
             store.inbox("zjj", 10).await.expect("inbox").len(),
             1,
             "a refused change leaves the tasks as they were"
         );
-        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{}: a stale change is refused", test.name);
+        assert!(matches!(stale, Err(StoreError::RevisionChanged(_))), "{}: a stale change is refused", test.name);
 
         let events = store.case_events(&first.number).await.expect("events");
         assert_eq!(
@@ -462,8 +484,9 @@ async fn portal_sessions_drafts_and_files_keep_what_they_are_given() {
             1,
             "the refused second case left nothing"
         );
-        assert_eq!(store.cases_in_phase("received", Some("scjgj"), 10).await.expect("queue").len(), 1);
-        assert!(store.cases_in_phase("received", Some("swj"), 10).await.expect("queue").is_empty());
+        let received = onetrip_domain::case::Phase::Received;
+        assert_eq!(store.cases_in_phase(received, Some("scjgj"), 10).await.expect("queue").len(), 1);
+        assert!(store.cases_in_phase(received, Some("swj"), 10).await.expect("queue").is_empty());
         test.finish().await;
     }
 }
@@ -532,6 +555,52 @@ async fn cases_submitted_at_once_get_distinct_numbers_and_one_failure_spoils_no_
             let parsed = onetrip_domain::case_number::CaseNumber::parse(number).expect("number");
             assert!(store.case(&parsed).await.expect("query").is_some(), "{}: acknowledged means stored", test.name);
         }
+        test.finish().await;
+    }
+}
+
+/// A case whose document an older build stored (schema 1: answers and files in two lists) reads as the
+/// current schema, and its next change writes the current schema.
+#[tokio::test]
+async fn a_case_stored_in_schema_1_reads_as_schema_2_and_is_written_back_as_schema_2() {
+    use onetrip_domain::applicant::ApplicantIdentity;
+    for test in test_stores().await {
+        let store = &test.store;
+        let identity = ApplicantIdentity::parse("natural_person", "11010519491231002X").expect("valid");
+        let applicant = onetrip_store::NewApplicant {
+            identity,
+            name: "张三".into(),
+            phone: "13912345678".into(),
+            password_hash: None,
+        };
+        let id = store.create_applicant(&applicant, at(0)).await.expect("applicant");
+        let (case, _) = store
+            .create_case(&new_case(id, "2026-11-27"), None, &event("submit", "", "received", 1), None)
+            .await
+            .expect("case");
+        let schema_1 = r#"{"acceptance":{"state":{"state":"received"},"received_at":"2026-11-27T09:30:00","corrections":0},"supplied":["provided","missing"],"correction_notice":[],"refusal_reasons":"","review":null,"files":[["old-file"],[]],"delivery":null,"clock":{"pauses":[],"extensions":[]},"bundle":null}"#;
+        test.execute(&format!("UPDATE cases SET document = '{schema_1}' WHERE number = '{}'", case.number.compact()))
+            .await;
+        let read = store.case(&case.number).await.expect("read").expect("case");
+        assert_eq!(read.document.schema, 2, "{}", test.name);
+        assert_eq!(read.document.files(0), ["old-file"]);
+        assert_eq!(
+            read.document.supplied(),
+            [onetrip_domain::acceptance::Supplied::Provided, onetrip_domain::acceptance::Supplied::Missing]
+        );
+        let change = onetrip_domain::case::CaseChange { document: Some(read.document.clone()), ..Default::default() };
+        let touch = event("notify", "received", "received", 2);
+        let update = onetrip_store::CaseUpdate {
+            expected_revision: read.revision,
+            change: &change,
+            notifications: &[],
+            event: &touch,
+            trip: None,
+            tasks: None,
+        };
+        store.update_case(&case.number, &update).await.expect("change");
+        let stored = test.text(&format!("SELECT document FROM cases WHERE number = '{}'", case.number.compact())).await;
+        assert!(stored.contains(r#""schema":2"#) && stored.contains(r#""materials""#), "{}: {stored}", test.name);
         test.finish().await;
     }
 }

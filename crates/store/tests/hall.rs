@@ -4,7 +4,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use onetrip_store::hall::{CallNext, NewTicket, TicketRecord};
+use onetrip_domain::queue::{next_ticket, Priority, Ticket, TicketState, WindowServes};
+use onetrip_store::hall::{CallNext, NewTicket};
 use onetrip_store::testing::test_stores;
 use onetrip_store::{Store, StoreError};
 use std::collections::HashSet;
@@ -19,6 +20,7 @@ fn at(minute: i64) -> chrono::DateTime<Utc> {
 }
 
 fn new_ticket(zone: &str, prefix: char, priority: i64, minute: i64) -> NewTicket {
+    let priority = Priority::from_rank(priority).expect("a rank");
     NewTicket {
         hall: "centre".into(),
         day: day(),
@@ -47,17 +49,17 @@ async fn numbers_run_per_zone_letter_and_the_queue_keeps_its_order() {
         assert_eq!((first.number.as_str(), second.number.as_str()), ("D001", "D002"), "{}", test.name);
         assert_eq!(other_zone.number, "B001");
         assert_eq!(elderly.number, "D003");
-        assert_eq!(first.state, "waiting");
+        assert_eq!(first.state, TicketState::Waiting);
 
         let zones = vec!["bs".to_string()];
         let called = store.call_next(&call("D01", &zones, &[], 5)).await.expect("call").expect("a ticket");
         assert_eq!(called.number, "D003", "the elderly visitor first");
-        assert_eq!((called.state.as_str(), called.window_code.as_deref(), called.calls), ("called", Some("D01"), 1));
+        assert_eq!((called.state, called.window_code.as_deref(), called.calls), (TicketState::Called, Some("D01"), 1));
         // Calling again finishes the one being served and takes the longest waiting.
         let next = store.call_next(&call("D01", &zones, &[], 9)).await.expect("call").expect("a ticket");
         assert_eq!(next.number, "D001");
         let finished = store.ticket(called.id).await.expect("read").expect("ticket");
-        assert_eq!((finished.state.as_str(), finished.finished_at), ("finished", Some(at(9))));
+        assert_eq!((finished.state, finished.finished_at), (TicketState::Finished, Some(at(9))));
         // A window of another zone does not see this zone's queue; a matter window sees only its matter.
         let other = vec!["ss".to_string()];
         assert!(store.call_next(&call("F01", &other, &[], 10)).await.expect("call").is_none());
@@ -88,7 +90,7 @@ async fn a_transferred_ticket_goes_only_to_its_window_and_first() {
         store.call_next(&call("D01", &zones, &[], 3)).await.expect("call");
         let serving = store.ticket(moved.id).await.expect("read").expect("ticket");
         let mut transferred = serving.clone();
-        transferred.state = "waiting".into();
+        transferred.state = TicketState::Waiting;
         transferred.window_code = None;
         transferred.target_window = Some("D05".into());
         store.change_ticket(&serving, &transferred, "transferred", "window", "→ D05", at(4)).await.expect("transfer");
@@ -99,10 +101,10 @@ async fn a_transferred_ticket_goes_only_to_its_window_and_first() {
         assert_eq!((at_d05.id, at_d05.target_window.clone()), (moved.id, None));
         // The old copy of the ticket is stale now: a change based on it is refused and changes nothing.
         let mut stale = transferred.clone();
-        stale.state = "finished".into();
+        stale.state = TicketState::Finished;
         let refused = store.change_ticket(&transferred, &stale, "finished", "window", "", at(8)).await;
         assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
-        assert_eq!(store.ticket(moved.id).await.expect("read").expect("ticket").state, "called");
+        assert_eq!(store.ticket(moved.id).await.expect("read").expect("ticket").state, TicketState::Called);
         test.finish().await;
     }
 }
@@ -121,7 +123,7 @@ async fn many_windows_at_once(store: Arc<dyn Store>, backend: &str) {
         let zones = zones.clone();
         tasks.push(tokio::spawn(async move {
             let code = format!("W{window:03}");
-            let mut got: Vec<TicketRecord> = Vec::new();
+            let mut got: Vec<Ticket> = Vec::new();
             for round in 0..6 {
                 let request = CallNext {
                     hall: "centre",
@@ -150,7 +152,7 @@ async fn many_windows_at_once(store: Arc<dyn Store>, backend: &str) {
     assert_eq!(total, 500, "{backend}: every ticket called once (120 windows × 6 calls ≥ 500)");
     let tickets = store.tickets_of_day("centre", day()).await.expect("list");
     assert!(tickets.iter().all(|ticket| ticket.calls == 1), "{backend}: no ticket called twice");
-    assert_eq!(tickets.iter().filter(|ticket| ticket.state == "waiting").count(), 0);
+    assert_eq!(tickets.iter().filter(|ticket| ticket.state == TicketState::Waiting).count(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -277,6 +279,99 @@ async fn the_last_place_goes_to_one_booking_and_a_check_in_jumps_the_queue() {
         let zones = vec!["bs".to_string()];
         let called = store.call_next(&call("D01", &zones, &[], 6)).await.expect("call").expect("ticket");
         assert_eq!(called.id, checked.id, "the appointment goes first");
+        test.finish().await;
+    }
+}
+
+/// A small deterministic generator (xorshift), so that every run checks the same queues and a failure can be
+/// replayed from its seed.
+struct Generator(u64);
+
+impl Generator {
+    fn below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % bound
+    }
+}
+
+/// The store's calling order (SQL, `FOR UPDATE SKIP LOCKED` on PostgreSQL) is the domain's `next_ticket`: on
+/// generated queues — zones, matters, priorities, ties in queue time, transfers to windows, tickets called,
+/// missed and finished — the ticket the store calls is the one `next_ticket` picks, every time.
+#[tokio::test]
+async fn the_store_calls_the_ticket_the_domain_rule_picks_on_generated_queues() {
+    let zones = ["za", "zb", "zc"];
+    let matters = ["m1", "m2"];
+    let windows = ["W1", "W2", "W3"];
+    for test in test_stores().await {
+        let store = &test.store;
+        let mut generator = Generator(0x9e37_79b9_7f4a_7c15);
+        let mut compared = 0;
+        for queue in 0..40i64 {
+            let day = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date") + Duration::days(queue);
+            let instant = |minute: u64| {
+                day.and_hms_opt(1, 0, 0).expect("time").and_utc()
+                    + Duration::minutes(i64::try_from(minute).unwrap_or(0))
+            };
+            for _ in 0..(4 + generator.below(12)) {
+                let zone = zones[generator.below(3) as usize];
+                let ticket = NewTicket {
+                    hall: "centre".into(),
+                    day,
+                    prefix: zone.chars().nth(1).unwrap_or('A').to_ascii_uppercase(),
+                    zone: zone.into(),
+                    matter_code: (generator.below(3) == 0).then(|| matters[generator.below(2) as usize].to_string()),
+                    priority: Priority::ALL[generator.below(4) as usize],
+                    channel: "kiosk".into(),
+                    id_last_four: None,
+                    // Few distinct minutes: many tickets share their queue time and the id decides.
+                    at: instant(generator.below(5)),
+                };
+                let issued = store.issue_ticket(&ticket).await.expect("issue");
+                // Some tickets move on before the comparison: sent to a window, called, missed or finished.
+                let mut changed = issued.clone();
+                match generator.below(6) {
+                    0 => changed.target_window = Some(windows[generator.below(3) as usize].to_string()),
+                    1 => {
+                        changed.state = TicketState::Called;
+                        changed.window_code = Some("W9".into());
+                        changed.calls = 1;
+                    }
+                    2 => changed.state = TicketState::Missed,
+                    3 => changed.state = TicketState::Finished,
+                    _ => continue,
+                }
+                store.change_ticket(&issued, &changed, "test", "test", "", instant(6)).await.expect("change");
+            }
+            // Each window, serving a random set of zones and matters, calls until nobody is left for it.
+            for round in 0..20u64 {
+                let window = windows[generator.below(3) as usize];
+                let serves = WindowServes {
+                    zones: zones.iter().filter(|_| generator.below(2) == 0).map(|zone| zone.to_string()).collect(),
+                    matters: matters.iter().filter(|_| generator.below(3) == 0).map(|m| m.to_string()).collect(),
+                };
+                let tickets: Vec<Ticket> = store.tickets_of_day("centre", day).await.expect("list");
+                let expected = next_ticket(&tickets, window, &serves).map(|ticket| ticket.id);
+                let request = CallNext {
+                    hall: "centre",
+                    day,
+                    window,
+                    zones: &serves.zones,
+                    matters: &serves.matters,
+                    actor: "w",
+                    at: instant(10 + round),
+                };
+                let called = store.call_next(&request).await.expect("call").map(|ticket| ticket.id);
+                assert_eq!(
+                    called, expected,
+                    "{}: queue {queue}, round {round}, window {window} serving {serves:?}",
+                    test.name
+                );
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 40 * 20);
         test.finish().await;
     }
 }

@@ -2,18 +2,21 @@
 //! `{"error": "<stable_code>", "message": "…", "fields": {…}}` for the API, with a status that fits.
 //! Internal errors are logged with the request id and never show SQL or a stack trace to the user.
 
-use crate::pages::ErrorPage;
+use crate::layout::{centre_name, Layout};
+use askama::Template;
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Html;
 use axum::response::{IntoResponse, Response};
+use onetrip_app::AppError;
 use onetrip_domain::FieldErrors;
-use onetrip_store::StoreError;
 use serde_json::{json, Map, Value};
 
 #[derive(Debug)]
 pub enum Error {
     NotFound(String),
     Validation(FieldErrors),
-    Conflict(String),
+    /// The request cannot be done as things stand; the code says why (`case_not_in_state`, …).
+    Conflict(&'static str, String),
     /// Not logged in (or the session expired).
     Unauthenticated,
     /// Logged in, but the role does not allow this.
@@ -30,7 +33,7 @@ impl Error {
         match self {
             Self::NotFound(_) => "not_found",
             Self::Validation(_) => "validation_failed",
-            Self::Conflict(_) => "conflict",
+            Self::Conflict(code, _) => code,
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
             Self::CsrfFailed => "csrf_failed",
@@ -45,7 +48,7 @@ impl Error {
         match self {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(..) => StatusCode::CONFLICT,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
             Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
@@ -60,7 +63,7 @@ impl Error {
         match self {
             Self::NotFound(what) => format!("没有找到{what}，请检查地址或返回首页重新查找"),
             Self::Validation(errors) => format!("有 {} 处填写不正确，请按提示修改后再提交", errors.fields().count()),
-            Self::Conflict(message) => message.clone(),
+            Self::Conflict(_, message) => message.clone(),
             Self::Unauthenticated => "请先登录".to_string(),
             Self::Forbidden => "您的账号没有这项操作的权限，如需办理请联系中心管理员".to_string(),
             Self::CsrfFailed => "页面已过期，请刷新页面后重新提交".to_string(),
@@ -103,12 +106,15 @@ impl Error {
     }
 }
 
-impl From<StoreError> for Error {
-    fn from(error: StoreError) -> Self {
+impl From<AppError> for Error {
+    fn from(error: AppError) -> Self {
         match error {
-            StoreError::NotFound => Self::NotFound("该记录".to_string()),
-            StoreError::Conflict(message) => Self::Conflict(message),
-            other => Self::Internal(other.to_string()),
+            AppError::NotFound(what) => Self::NotFound(what),
+            AppError::Forbidden => Self::Forbidden,
+            AppError::Validation(errors) => Self::Validation(errors),
+            AppError::Conflict(kind, message) => Self::Conflict(kind.code(), message),
+            AppError::TooManyAttempts => Self::TooManyAttempts,
+            AppError::Internal(detail) => Self::Internal(detail),
         }
     }
 }
@@ -161,4 +167,46 @@ pub fn wants_json(headers: &HeaderMap) -> bool {
         .get(header::ACCEPT)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|accept| accept.contains("application/json") && !accept.contains("text/html"))
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    layout: Layout,
+    title: String,
+    message: String,
+    fields: Vec<(String, String)>,
+    show_login: bool,
+}
+
+impl ErrorPage {
+    pub fn new(error: &Error) -> Self {
+        let title = match error.status() {
+            StatusCode::NOT_FOUND => "页面不存在",
+            StatusCode::UNAUTHORIZED => "请先登录",
+            StatusCode::FORBIDDEN => "无法完成操作",
+            StatusCode::INTERNAL_SERVER_ERROR => "系统出错",
+            _ => "请求有误",
+        };
+        let fields = error
+            .fields()
+            .map(|errors| errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect())
+            .unwrap_or_default();
+        Self {
+            layout: Layout { centre_name: centre_name(), staff: None, applicant: None },
+            title: title.to_string(),
+            message: error.message(),
+            fields,
+            show_login: matches!(error, Error::Unauthenticated),
+        }
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        match self.render() {
+            Ok(html) => Html(html).into_response(),
+            Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "系统出错，请稍后重试").into_response(),
+        }
+    }
 }

@@ -1,24 +1,22 @@
-//! Onetrip's HTTP edge on axum: the public guide pages, the staff pages and the JSON API, all from one
-//! router over one [`AppState`]. The domain decides; this crate parses requests, checks who is asking,
-//! calls the store, and renders pages or JSON.
+//! Onetrip's HTTP edge on axum: the public pages (`public/`), the staff pages (`staff/`), the applicants'
+//! portal (`portal/`), the hall's pages (`hall/`) and the JSON API (`api/`), all from one router over one
+//! [`AppState`]. This crate speaks HTTP only: it parses a request (`extract.rs` checks who is asking and the
+//! CSRF token), calls the application layer (`onetrip_app`), and renders a page or JSON.
 
 #![recursion_limit = "512"]
 
-pub mod actions;
 pub mod api;
 pub mod auth;
-pub mod case_pages;
-pub mod cases;
-pub mod catalog_io;
+mod case_view;
 pub mod error;
+pub mod extract;
 pub mod hall;
-pub mod hall_pages;
-pub mod matter_form;
+mod layout;
+mod links;
 pub mod metrics;
-pub mod openapi;
-pub mod pages;
 pub mod portal;
-pub mod seed;
+pub mod public;
+mod render;
 pub mod staff;
 pub mod state;
 
@@ -40,7 +38,9 @@ const CONTENT_SECURITY_POLICY: HeaderValue = HeaderValue::from_static(
 fn next_request_id() -> String {
     static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_string());
+    let prefix = PREFIX.get_or_init(|| {
+        onetrip_app::accounts::random_token().chars().filter(char::is_ascii_alphanumeric).take(12).collect()
+    });
     format!("{prefix}-{}", COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
@@ -69,11 +69,12 @@ async fn request_context(
         })
         .map(str::to_string)
         .unwrap_or_else(next_request_id);
-    let has_session =
-        request.headers().contains_key(header::AUTHORIZATION)
-            || request.headers().get(header::COOKIE).and_then(|value| value.to_str().ok()).is_some_and(|cookies| {
-                cookies.contains(auth::SESSION_COOKIE) || cookies.contains(portal::PORTAL_COOKIE)
-            });
+    let has_session = request.headers().contains_key(header::AUTHORIZATION)
+        || request
+            .headers()
+            .get(header::COOKIE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|cookies| cookies.contains(auth::SESSION_COOKIE) || cookies.contains(auth::PORTAL_COOKIE));
     let span = tracing::info_span!("request", id = %id);
     let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
     let route = matched.as_ref().map(axum::extract::MatchedPath::as_str).unwrap_or("unmatched");
@@ -100,115 +101,118 @@ async fn request_context(
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
     let api = Router::new()
-        .route("/matters", get(api::matters).post(api::create_matter))
-        .route("/matters/{code}", get(api::matter).put(api::update_matter))
-        .route("/matters/{code}/versions", get(api::versions))
-        .route("/departments", get(api::departments))
-        .route("/bundles", get(api::bundles).put(api::save_bundles))
-        .route("/calendar/days", get(api::calendar_days))
-        .route("/calendar/due", get(api::calendar_due))
-        .route("/calendar/between", get(api::calendar_between))
-        .route("/calendar/notices/{year}", put(api::load_notice))
-        .route("/synonyms", get(api::synonyms).put(api::save_synonyms))
-        .route("/catalog/export.json", get(api::export_json))
-        .route("/catalog/export.xlsx", get(api::export_xlsx))
-        .route("/catalog/import", post(api::import))
-        .route("/cases", post(api::submit_case))
-        .route("/cases/{number}", get(api::case))
-        .route("/cases/{number}/files/{id}", get(api::case_file))
-        .route("/cases/{number}/acceptance", post(api::case_acceptance))
-        .route("/cases/{number}/review", post(api::case_review))
-        .route("/cases/{number}/clock", post(api::case_clock))
-        .route("/cases/{number}/orders", post(api::case_order))
-        .route("/cases/{number}/orders/{id}/answer", post(api::case_order_answer))
-        .route("/cases/{number}/delivery", post(api::case_delivery))
-        .route("/inbox", get(api::inbox))
-        .route("/hall/layout", get(hall_pages::api_layout).put(hall_pages::api_save_layout))
-        .route("/hall/{hall}/tickets", post(hall_pages::api_take))
-        .route("/hall/{hall}/tickets/{number}", get(hall_pages::api_ticket))
-        .route("/hall/{hall}/live", get(hall_pages::api_live))
-        .route("/hall/{hall}/plan", get(hall_pages::api_plan))
-        .route("/hall/assignments", get(hall_pages::api_assignments).post(hall_pages::api_assign))
-        .route("/hall/assignments/{id}/end", post(hall_pages::api_end_assignment))
-        .route("/hall/windows/{code}/presence", post(hall_pages::api_presence))
-        .route("/hall/windows/{code}/call", post(hall_pages::api_call))
-        .route("/hall/windows/{code}/tickets/{id}", post(hall_pages::api_ticket_action))
-        .route("/progress", get(api::progress))
-        .route("/sessions", post(api::create_session))
-        .route("/sessions/current", axum::routing::delete(api::delete_session))
-        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route("/matters", get(api::catalog::matters).post(api::catalog::create_matter))
+        .route("/matters/{code}", get(api::catalog::matter).put(api::catalog::update_matter))
+        .route("/matters/{code}/versions", get(api::catalog::versions))
+        .route("/departments", get(api::catalog::departments))
+        .route("/bundles", get(api::catalog::bundles).put(api::catalog::save_bundles))
+        .route("/calendar/days", get(api::calendar::calendar_days))
+        .route("/calendar/due", get(api::calendar::calendar_due))
+        .route("/calendar/between", get(api::calendar::calendar_between))
+        .route("/calendar/notices/{year}", put(api::calendar::load_notice))
+        .route("/synonyms", get(api::catalog::synonyms).put(api::catalog::save_synonyms))
+        .route("/catalog/export.json", get(api::catalog::export_json))
+        .route("/catalog/export.xlsx", get(api::catalog::export_xlsx))
+        .route("/catalog/import", post(api::catalog::import))
+        .route("/cases", post(api::cases::submit_case))
+        .route("/cases/{number}", get(api::cases::case))
+        .route("/cases/{number}/files/{id}", get(api::cases::case_file))
+        .route("/cases/{number}/acceptance", post(api::cases::case_acceptance))
+        .route("/cases/{number}/review", post(api::cases::case_review))
+        .route("/cases/{number}/clock", post(api::cases::case_clock))
+        .route("/cases/{number}/orders", post(api::cases::case_order))
+        .route("/cases/{number}/orders/{id}/answer", post(api::cases::case_order_answer))
+        .route("/cases/{number}/delivery", post(api::cases::case_delivery))
+        .route("/inbox", get(api::cases::inbox))
+        .route("/hall/layout", get(api::hall::layout).put(api::hall::save_layout))
+        .route("/hall/{hall}/tickets", post(api::hall::take))
+        .route("/hall/{hall}/tickets/{number}", get(api::hall::ticket))
+        .route("/hall/{hall}/live", get(api::hall::live))
+        .route("/hall/{hall}/plan", get(api::hall::plan))
+        .route("/hall/assignments", get(api::hall::assignments).post(api::hall::assign))
+        .route("/hall/assignments/{id}/end", post(api::hall::end_assignment))
+        .route("/hall/windows/{code}/presence", post(api::hall::presence))
+        .route("/hall/windows/{code}/call", post(api::hall::call))
+        .route("/hall/windows/{code}/tickets/{id}", post(api::hall::ticket_action))
+        .route("/progress", get(api::cases::progress))
+        .route("/sessions", post(api::sessions::create_session))
+        .route("/sessions/current", axum::routing::delete(api::sessions::delete_session))
+        .route("/openapi.json", get(|| async { Json(api::openapi::document()) }))
         .fallback(api::not_found);
 
     Router::new()
-        .route("/", get(pages::home))
-        .route("/search", get(pages::search))
-        .route("/matters", get(pages::matters))
-        .route("/matters/{code}", get(pages::matter))
-        .route("/matters/{code}/notice", get(pages::notice))
-        .route("/matters/{code}/history", get(pages::history))
-        .route("/matters/{code}/versions/{version}", get(pages::matter_version))
+        .route("/", get(public::home))
+        .route("/search", get(public::search))
+        .route("/matters", get(public::matters))
+        .route("/matters/{code}", get(public::guide::matter))
+        .route("/matters/{code}/notice", get(public::guide::notice))
+        .route("/matters/{code}/history", get(public::guide::history))
+        .route("/matters/{code}/versions/{version}", get(public::guide::matter_version))
+        .route("/bundles/{code}", get(public::bundle))
+        .route("/static/site.css", get(public::assets::stylesheet))
+        .route("/static/print.css", get(public::assets::print_stylesheet))
+        .route("/static/print.js", get(public::assets::print_script))
+        .route("/static/display.js", get(public::assets::display_script))
         .route("/login", get(staff::login_form).post(staff::login))
         .route("/logout", post(staff::logout))
         .route("/staff", get(staff::home))
-        .route("/staff/matters", get(staff::matters))
-        .route("/staff/matters/new", get(staff::new_matter_form).post(staff::create_matter))
-        .route("/staff/matters/{code}/edit", get(staff::edit_matter_form).post(staff::update_matter))
-        .route("/staff/catalog", get(staff::catalog_io))
-        .route("/staff/catalog/export.xlsx", get(staff::export_xlsx))
-        .route("/staff/catalog/import", post(staff::import))
-        .route("/staff/calendar", get(staff::calendar).post(staff::load_calendar))
-        .route("/staff/synonyms", get(staff::synonyms).post(staff::save_synonyms))
-        .route("/staff/audit", get(staff::audit))
-        .route("/staff/cases", get(case_pages::queue))
-        .route("/staff/cases/new", get(case_pages::new_case_form).post(case_pages::create_case))
-        .route("/staff/cases/{number}", get(case_pages::case))
-        .route("/staff/cases/{number}/acceptance", post(case_pages::acceptance))
-        .route("/staff/cases/{number}/review", post(case_pages::review))
-        .route("/staff/cases/{number}/delivery", post(case_pages::delivery))
-        .route("/staff/cases/{number}/clock", post(case_pages::clock))
-        .route("/staff/cases/{number}/orders", post(case_pages::issue_order))
-        .route("/staff/cases/{number}/orders/{id}/answer", post(case_pages::answer_order))
-        .route("/staff/trips", get(case_pages::trips))
-        .route("/staff/cases/{number}/notices/{kind}", get(case_pages::notice))
-        .route("/staff/cases/{number}/files/{id}", get(case_pages::case_file))
-        .route("/staff/inbox", get(case_pages::inbox))
-        .route("/staff/supervision", get(case_pages::supervision))
-        .route("/staff/outbox", get(case_pages::outbox))
+        .route("/staff/matters", get(staff::catalog::matters))
+        .route("/staff/matters/new", get(staff::catalog::new_matter_form).post(staff::catalog::create_matter))
+        .route("/staff/matters/{code}/edit", get(staff::catalog::edit_matter_form).post(staff::catalog::update_matter))
+        .route("/staff/catalog", get(staff::catalog::catalog_io))
+        .route("/staff/catalog/export.xlsx", get(staff::catalog::export_xlsx))
+        .route("/staff/catalog/import", post(staff::catalog::import))
+        .route("/staff/calendar", get(staff::settings::calendar).post(staff::settings::load_calendar))
+        .route("/staff/synonyms", get(staff::settings::synonyms).post(staff::settings::save_synonyms))
+        .route("/staff/audit", get(staff::settings::audit))
+        .route("/staff/cases", get(staff::cases::window::queue))
+        .route("/staff/cases/new", get(staff::cases::window::new_case_form).post(staff::cases::window::create_case))
+        .route("/staff/cases/{number}", get(staff::cases::case_page::case))
+        .route("/staff/cases/{number}/acceptance", post(staff::cases::case_page::acceptance))
+        .route("/staff/cases/{number}/review", post(staff::cases::case_page::review))
+        .route("/staff/cases/{number}/delivery", post(staff::cases::case_page::delivery))
+        .route("/staff/cases/{number}/clock", post(staff::cases::case_page::clock))
+        .route("/staff/cases/{number}/orders", post(staff::cases::case_page::issue_order))
+        .route("/staff/cases/{number}/orders/{id}/answer", post(staff::cases::case_page::answer_order))
+        .route("/staff/cases/{number}/notices/{kind}", get(staff::cases::notices::notice))
+        .route("/staff/cases/{number}/files/{id}", get(staff::cases::notices::case_file))
+        .route("/staff/trips", get(staff::cases::oversight::trips))
+        .route("/staff/inbox", get(staff::cases::oversight::inbox))
+        .route("/staff/supervision", get(staff::cases::oversight::supervision))
+        .route("/staff/outbox", get(staff::cases::oversight::outbox))
         .route("/portal", get(portal::home))
         .route("/portal/login", get(portal::login_form).post(portal::login))
         .route("/portal/signup", get(portal::signup_form).post(portal::signup))
         .route("/portal/logout", post(portal::logout))
-        .route("/portal/apply/{code}", get(portal::start_page).post(portal::start))
-        .route("/portal/bundles/{code}/apply", get(portal::bundle_start_page).post(portal::bundle_start))
-        .route("/bundles/{code}", get(pages::bundle))
-        .route("/portal/drafts/{id}/contact", get(portal::contact_page).post(portal::save_contact))
-        .route("/portal/drafts/{id}/materials/{index}", get(portal::material_form).post(portal::save_material))
-        .route("/portal/drafts/{id}/check", get(portal::check_page))
-        .route("/portal/drafts/{id}/submit", post(portal::submit))
-        .route("/portal/cases/{number}", get(portal::case))
-        .route("/portal/cases/{number}/correction", post(portal::correct))
-        .route("/portal/cases/{number}/notices/{kind}", get(portal::notice))
-        .route("/portal/files/{id}", get(portal::file))
-        .route("/static/site.css", get(pages::stylesheet))
-        .route("/static/print.css", get(pages::print_stylesheet))
-        .route("/static/print.js", get(pages::print_script))
-        .route("/static/display.js", get(pages::display_script))
-        .route("/hall/{hall}/kiosk", get(hall_pages::kiosk))
-        .route("/hall/{hall}/kiosk/{zone}", get(hall_pages::take_form))
-        .route("/hall/{hall}/tickets", post(hall_pages::take))
-        .route("/hall/{hall}/checkin", post(hall_pages::check_in))
-        .route("/portal/appointments", get(hall_pages::appointments).post(hall_pages::book))
-        .route("/portal/appointments/{id}/cancel", post(hall_pages::cancel))
-        .route("/hall/{hall}/tickets/{number}", get(hall_pages::ticket))
-        .route("/hall/{hall}/display", get(hall_pages::display))
-        .route("/hall/{hall}/display/events", get(hall_pages::display_events))
-        .route("/staff/windows", get(hall_pages::windows))
-        .route("/staff/windows/{code}", get(hall_pages::workbench).post(hall_pages::workbench_action))
-        .route("/staff/hall", get(hall_pages::live_page))
-        .route("/staff/hall/planning", get(hall_pages::planning_page))
-        .route("/staff/hall/layout", get(hall_pages::layout_page).post(hall_pages::save_layout_page))
-        .route("/staff/hall/assignments", get(hall_pages::assignments_list).post(hall_pages::assign))
-        .route("/staff/hall/assignments/{id}/end", post(hall_pages::end_assignment))
+        .route("/portal/apply/{code}", get(portal::apply::start_page).post(portal::apply::start))
+        .route("/portal/bundles/{code}/apply", get(portal::apply::bundle_start_page).post(portal::apply::bundle_start))
+        .route("/portal/drafts/{id}/contact", get(portal::apply::contact_page).post(portal::apply::save_contact))
+        .route(
+            "/portal/drafts/{id}/materials/{index}",
+            get(portal::apply::material_form).post(portal::apply::save_material),
+        )
+        .route("/portal/drafts/{id}/check", get(portal::apply::check_page))
+        .route("/portal/drafts/{id}/submit", post(portal::apply::submit))
+        .route("/portal/cases/{number}", get(portal::case::case))
+        .route("/portal/cases/{number}/correction", post(portal::case::correct))
+        .route("/portal/cases/{number}/notices/{kind}", get(portal::case::notice))
+        .route("/portal/files/{id}", get(portal::case::file))
+        .route("/portal/appointments", get(hall::appointments::appointments).post(hall::appointments::book))
+        .route("/portal/appointments/{id}/cancel", post(hall::appointments::cancel))
+        .route("/hall/{hall}/kiosk", get(hall::kiosk::kiosk))
+        .route("/hall/{hall}/kiosk/{zone}", get(hall::kiosk::take_form))
+        .route("/hall/{hall}/tickets", post(hall::kiosk::take))
+        .route("/hall/{hall}/checkin", post(hall::kiosk::check_in))
+        .route("/hall/{hall}/tickets/{number}", get(hall::kiosk::ticket))
+        .route("/hall/{hall}/display", get(hall::kiosk::display))
+        .route("/hall/{hall}/display/events", get(hall::kiosk::display_events))
+        .route("/staff/windows", get(hall::workbench::windows))
+        .route("/staff/windows/{code}", get(hall::workbench::workbench).post(hall::workbench::workbench_action))
+        .route("/staff/hall", get(hall::manage::live_page))
+        .route("/staff/hall/planning", get(hall::manage::planning_page))
+        .route("/staff/hall/layout", get(hall::manage::layout_page).post(hall::manage::save_layout_page))
+        .route("/staff/hall/assignments", get(hall::manage::assignments_list).post(hall::manage::assign))
+        .route("/staff/hall/assignments/{id}/end", post(hall::manage::end_assignment))
         .route("/healthz", get(api::health))
         .route("/metrics", get(api::metrics))
         .nest("/api/v1", api)

@@ -529,8 +529,7 @@ async fn a_business_is_started_online_as_one_bundle_and_followed_to_the_end() {
         let cases = app.json(axum::http::Method::GET, "/api/v1/inbox", Some(&market), None).await;
         assert_eq!(cases.status, axum::http::StatusCode::OK);
         let applicant = app
-            .state
-            .store
+            .store()
             .applicant_by_identity(
                 &onetrip_domain::applicant::ApplicantIdentity::parse("natural_person", "654301199002024566")
                     .expect("id"),
@@ -544,7 +543,7 @@ async fn a_business_is_started_online_as_one_bundle_and_followed_to_the_end() {
             "swj" => tax.clone(),
             _ => insurance.clone(),
         };
-        for record in app.state.store.cases_of_applicant(applicant.id, 10).await.expect("cases") {
+        for record in app.store().cases_of_applicant(applicant.id, 10).await.expect("cases") {
             app.conclude_case(&record.number.to_string(), &window, reviewer).await;
         }
         client.refresh().await.expect("reload");
@@ -628,10 +627,10 @@ async fn a_ticket_from_the_kiosk_is_called_on_the_wall_display_and_becomes_a_cas
             assert!(Instant::now() < deadline, "{backend}: no case page, at {url}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
-        let tickets = app.state.store.tickets_of_day("centre", app.state.today()).await.expect("tickets");
+        let tickets = app.store().tickets_of_day("centre", app.state.today()).await.expect("tickets");
         assert_eq!(tickets[0].case_number.as_deref(), Some(number.as_str()), "{backend}: the ticket is linked");
         let parsed = onetrip_domain::case_number::CaseNumber::parse(&number).expect("number");
-        assert_eq!(app.state.store.case_trips(&parsed).await.expect("trips").len(), 1, "{backend}: one trip");
+        assert_eq!(app.store().case_trips(&parsed).await.expect("trips").len(), 1, "{backend}: one trip");
 
         // The hall manager sees D01 serving and D02, open and unattended in office hours, as an empty post.
         staff_login(&client, &base, "/staff/hall", support::SUPERVISOR).await;
@@ -695,11 +694,11 @@ async fn a_booking_made_on_a_phone_is_called_first_and_the_day_feeds_the_window_
         wait_for_url(&client, "flash=called").await;
         assert_eq!(text_of(&client, "#current-number").await, "D002", "{backend}: the booking goes first");
         client.goto(&format!("{base}/staff/windows/D01")).await.expect("workbench");
-        app.state.advance_clock(chrono::Duration::minutes(9));
+        app.advance_clock(chrono::Duration::minutes(9));
         click(&client, "#call-next").await;
         wait_for_url(&client, "flash=called").await;
         assert_eq!(text_of(&client, "#current-number").await, "D001");
-        app.state.advance_clock(chrono::Duration::minutes(11));
+        app.advance_clock(chrono::Duration::minutes(11));
         click(&client, "button[value=finish]").await;
         wait_for_url(&client, "flash=done").await;
 
@@ -754,16 +753,17 @@ async fn a_late_case_turns_yellow_then_red_on_the_supervision_page() {
         let row = format!("//table[@id='risk-lines']//tr[contains(., '{number}') and td[3] = '办件']");
         assert!(client.find(Locator::XPath(&row)).await.is_err(), "{backend}: a fresh case carries no card");
 
-        // Less than a quarter of its office time left: yellow, with the responsible department.
-        app.state.advance_clock(warn_at - app.state.now() + chrono::Duration::minutes(1));
-        client.refresh().await.expect("reload");
+        // Less than a quarter of its office time left: yellow, with the responsible department. Sessions run
+        // on the same clock as the cases, so the manager, days later, logs in again.
+        app.advance_clock(warn_at - app.state.now() + chrono::Duration::minutes(1));
+        staff_login(&client, &base, "/staff/supervision", support::SUPERVISOR).await;
         let yellow = client.find(Locator::XPath(&row)).await.expect("the case is listed");
         assert_eq!(yellow.attr("class").await.expect("class").as_deref(), Some("card-yellow"), "{backend}");
         assert!(yellow.text().await.expect("text").contains("黄牌"));
 
         // Past its due instant: red.
-        app.state.advance_clock(due_at - app.state.now() + chrono::Duration::minutes(1));
-        client.refresh().await.expect("reload");
+        app.advance_clock(due_at - app.state.now() + chrono::Duration::minutes(1));
+        staff_login(&client, &base, "/staff/supervision", support::SUPERVISOR).await;
         let red = client.find(Locator::XPath(&row)).await.expect("the case is listed");
         assert_eq!(red.attr("class").await.expect("class").as_deref(), Some("card-red"), "{backend}");
         assert!(red.text().await.expect("text").contains("红牌"));

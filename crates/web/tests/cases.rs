@@ -302,12 +302,11 @@ async fn a_departmental_system_sends_electronic_materials_checked_by_content() {
         assert_eq!(case["supplied"][1], "provided", "an attached material counts as supplied");
         let number = case["number"].as_str().expect("number").to_string();
         let parsed = onetrip_domain::case_number::CaseNumber::parse(&number).expect("number");
-        let record = app.state.store.case(&parsed).await.expect("query").expect("case");
-        let document: Value = serde_json::from_str(&record.document).expect("document");
-        let file = document["files"][1][0].as_str().expect("a stored file").to_string();
-        let stored = app.state.store.file(&file).await.expect("query").expect("file");
+        let record = app.store().case(&parsed).await.expect("query").expect("case");
+        let file = record.document.files(1).first().expect("a stored file").clone();
+        let stored = app.store().file(&file).await.expect("query").expect("file");
         assert_eq!((stored.kind.as_str(), stored.name.as_str()), ("pdf", "章程.pdf"));
-        assert_eq!(app.state.files.get(&file).await.expect("bytes"), onetrip_domain::upload::samples::PDF);
+        assert_eq!(app.files().get(&file).await.expect("bytes"), onetrip_domain::upload::samples::PDF);
         // A retry returns the first case without storing the files again.
         let request = Request::post("/api/v1/cases")
             .header("authorization", format!("Bearer {window}"))

@@ -55,7 +55,7 @@ async fn a_visitor_takes_a_ticket_a_window_calls_it_and_the_display_hears_it() {
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.text().contains("身份证后四位是 4 个数字"), "{}", bad.text());
-        assert!(app.state.store.tickets_of_day("centre", app.state.today()).await.expect("list").is_empty());
+        assert!(app.store().tickets_of_day("centre", app.state.today()).await.expect("list").is_empty());
 
         let taken = app
             .post_form(
@@ -118,8 +118,8 @@ async fn a_visitor_takes_a_ticket_a_window_calls_it_and_the_display_hears_it() {
             .await;
         assert_eq!(wrong.status, StatusCode::CONFLICT);
         assert!(wrong.text().contains("公安不办理这个号所取的事项"), "{}", wrong.text());
-        let unchanged = app.state.store.ticket(id.parse().expect("id")).await.expect("read").expect("ticket");
-        assert_eq!((unchanged.state.as_str(), unchanged.window_code.as_deref()), ("called", Some("D01")));
+        let unchanged = app.store().ticket(id.parse().expect("id")).await.expect("read").expect("ticket");
+        assert_eq!((unchanged.state.code(), unchanged.window_code.as_deref()), ("called", Some("D01")));
 
         // The window opens a case from the ticket: the registration form carries it, and the case is linked.
         let open = app
@@ -151,14 +151,10 @@ async fn a_visitor_takes_a_ticket_a_window_calls_it_and_the_display_hears_it() {
             .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
         let number = created.location().trim_start_matches("/staff/cases/").to_string();
-        let linked = app.state.store.ticket(id.parse().expect("id")).await.expect("read").expect("ticket");
+        let linked = app.store().ticket(id.parse().expect("id")).await.expect("read").expect("ticket");
         assert_eq!(linked.case_number.as_deref(), Some(number.as_str()), "{backend}: the ticket knows its case");
         let number_parsed = onetrip_domain::case_number::CaseNumber::parse(&number).expect("number");
-        assert_eq!(
-            app.state.store.case_trips(&number_parsed).await.expect("trips").len(),
-            1,
-            "the trip is on the case"
-        );
+        assert_eq!(app.store().case_trips(&number_parsed).await.expect("trips").len(), 1, "the trip is on the case");
 
         let finish = app
             .post_form(
@@ -172,8 +168,7 @@ async fn a_visitor_takes_a_ticket_a_window_calls_it_and_the_display_hears_it() {
             app.post_form("/staff/windows/D01", &session, &[("action", "call"), ("csrf_token", &staff_csrf)]).await;
         assert_eq!(nobody.location(), "/staff/windows/D01?flash=nobody");
         let events: Vec<String> = app
-            .state
-            .store
+            .store()
             .ticket_events(id.parse().expect("id"))
             .await
             .expect("events")
@@ -310,7 +305,7 @@ async fn windows_refuse_what_they_must_and_empty_posts_show() {
                 .expect("minutes")
         };
         assert_eq!((minutes(&live, "D03"), minutes(&live, "D02")), (60, 60), "{backend}");
-        app.state.advance_clock(chrono::Duration::minutes(30));
+        app.advance_clock(chrono::Duration::minutes(30));
         let later = app.json(Method::GET, "/api/v1/hall/centre/live", Some(&manager), None).await.json();
         assert_eq!((minutes(&later, "D03"), minutes(&later, "D02"), minutes(&later, "H08")), (90, 60, 0), "{backend}");
         let refused = app.json(Method::GET, "/api/v1/hall/centre/live", Some(&tax), None).await;
@@ -391,7 +386,7 @@ async fn the_planning_page_recommends_windows_from_the_recorded_day() {
         while !calendar.is_working_day(day).expect("calendar") {
             day -= chrono::Duration::days(1);
         }
-        let offset = app.state.config.utc_offset;
+        let offset = app.state.app.config.utc_offset;
         let local = |minute: i64| {
             offset.from_local_datetime(&day.and_hms_opt(9, 0, 0).expect("time")).single().expect("instant").to_utc()
                 + chrono::Duration::minutes(minute)
@@ -403,12 +398,12 @@ async fn the_planning_page_recommends_windows_from_the_recorded_day() {
                 prefix: 'D',
                 zone: "bs".into(),
                 matter_code: None,
-                priority: 3,
+                priority: onetrip_domain::queue::Priority::None,
                 channel: "kiosk".into(),
                 id_last_four: None,
                 at: local(index),
             };
-            app.state.store.issue_ticket(&ticket).await.expect("issue");
+            app.store().issue_ticket(&ticket).await.expect("issue");
         }
         let zones = vec!["bs".to_string()];
         for index in 0..30 {
@@ -421,7 +416,7 @@ async fn the_planning_page_recommends_windows_from_the_recorded_day() {
                 actor: "w",
                 at: local(12 * index),
             };
-            app.state.store.call_next(&call).await.expect("call").expect("a ticket");
+            app.store().call_next(&call).await.expect("call").expect("a ticket");
         }
         let manager = app.token(SUPERVISOR).await;
         let plan = app.json(Method::GET, "/api/v1/hall/centre/plan?target=10", Some(&manager), None).await;
@@ -574,6 +569,8 @@ async fn an_appointment_is_booked_on_the_portal_and_checked_in_at_the_kiosk_befo
         assert!(early.text().contains("以后签到"), "{}", early.text());
         app.to_office_hours();
         assert_eq!(app.state.today(), booked_day);
+        // Sessions run on the application's clock: on the booked morning, the window logs in again.
+        let window = app.token(WINDOW).await;
         let plain =
             app.json(Method::POST, "/api/v1/hall/centre/tickets", Some(&window), Some(json!({ "zone": "bs" }))).await;
         assert_eq!(plain.json()["number"].as_str(), Some("D001"));
@@ -674,7 +671,7 @@ async fn staff_are_posted_for_a_term_and_moved_early_only_with_a_reason() {
         );
         assert_eq!(presence(&tax, "D04").await.status, StatusCode::NO_CONTENT, "the new post");
         assert_eq!(end(json!({ "reason": "再调" })).await.status, StatusCode::NOT_FOUND, "the old post is over");
-        let audit = app.state.store.audit_events(50).await.expect("audit");
+        let audit = app.store().audit_events(50).await.expect("audit");
         assert!(
             audit.iter().any(|event| event.action == "hall.assignment_end" && event.detail.contains("人手不足")),
             "{backend}"
@@ -690,15 +687,13 @@ async fn on_postgresql_a_call_made_on_one_instance_reaches_the_displays_of_anoth
     for app in TestApp::all().await {
         let backend = app.backend;
         // A second instance of the server on the same database.
-        let other = onetrip_web::AppState::new(
-            app.state.store.clone(),
-            app.state.files.clone(),
-            onetrip_web::WebConfig::default(),
-        )
-        .await
-        .expect("second instance");
-        let mut here = app.state.hall_calls.subscribe();
-        let mut there = other.hall_calls.subscribe();
+        let clock = std::sync::Arc::new(onetrip_app::clock::SystemClock);
+        let other =
+            onetrip_app::App::new(app.store().clone(), app.files().clone(), onetrip_app::AppConfig::default(), clock)
+                .await
+                .expect("second instance");
+        let mut here = app.state.app.hall_calls();
+        let mut there = other.hall_calls();
         let window = app.token(WINDOW).await;
         app.json(Method::POST, "/api/v1/hall/centre/tickets", Some(&window), Some(json!({ "zone": "bs" }))).await;
         app.json(
@@ -715,14 +710,14 @@ async fn on_postgresql_a_call_made_on_one_instance_reaches_the_displays_of_anoth
             tokio::time::timeout(wait, here.recv()).await.expect("this instance's displays hear it").expect("call");
         assert_eq!((heard_here.number.as_str(), heard_here.window.as_str()), ("D001", "D01"));
         if backend == "postgres" {
-            assert!(app.state.hall_relayed() && other.hall_relayed(), "LISTEN/NOTIFY relays calls");
+            assert!(app.state.app.hall_relayed() && other.hall_relayed(), "LISTEN/NOTIFY relays calls");
             let heard_there =
                 tokio::time::timeout(wait, there.recv()).await.expect("the other instance hears it").expect("call");
             assert_eq!(heard_there.number, "D001");
             assert!(here.try_recv().is_err(), "each display hears a call once");
         } else {
             // SQLite is embedded: one instance, no relay.
-            assert!(!app.state.hall_relayed());
+            assert!(!app.state.app.hall_relayed());
             assert!(there.try_recv().is_err());
         }
         app.finish().await;

@@ -72,12 +72,11 @@ async fn apply_for_transfer(app: &TestApp, cookie: &str, csrf: &str) -> String {
 /// The task index (in the case's review) of the open task of a department.
 async fn open_task(app: &TestApp, number: &str, department: &str) -> String {
     let parsed = onetrip_domain::case_number::CaseNumber::parse(number).expect("number");
-    let record = app.state.store.case(&parsed).await.expect("query").expect("case");
-    let document: serde_json::Value = serde_json::from_str(&record.document).expect("document");
-    let tasks = document["review"]["tasks"].as_array().expect("tasks");
+    let record = app.store().case(&parsed).await.expect("query").expect("case");
+    let tasks = &record.document.review.as_ref().expect("review").tasks;
     tasks
         .iter()
-        .position(|task| task["department"] == department && task["state"] == "open")
+        .position(|task| task.department == department && task.state == onetrip_domain::review::TaskState::Open)
         .unwrap_or_else(|| panic!("no open task for {department}: {tasks:?}"))
         .to_string()
 }
@@ -256,7 +255,7 @@ async fn uploads_are_checked_by_their_content_and_a_refused_one_changes_nothing(
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
         let submit = app.post_form(&format!("/portal/drafts/{draft}/submit"), &cookie, &[("csrf_token", &csrf)]).await;
         assert_eq!(submit.location(), format!("/portal/drafts/{draft}/check"), "an incomplete draft is not submitted");
-        assert!(app.state.store.cases_of_applicant(1, 10).await.expect("cases").is_empty());
+        assert!(app.store().cases_of_applicant(1, 10).await.expect("cases").is_empty());
         app.finish().await;
     }
 }
@@ -290,13 +289,16 @@ async fn a_late_case_turns_yellow_then_red_on_the_supervision_page() {
         assert!(!page.text().contains(&number), "{}: a fresh case is green", app.backend);
 
         // Eight working days on (ten promised): less than a quarter is left.
-        app.state.advance_clock(chrono::Duration::days(12));
+        // Sessions run on the application's clock: days later, the manager logs in again.
+        app.advance_clock(chrono::Duration::days(12));
+        let (manager, _) = app.login_page(SUPERVISOR).await;
         let page = app.get_with_cookie("/staff/supervision", &manager).await;
         assert!(page.text().contains(&number), "{}: {}", app.backend, page.text());
         assert!(page.text().contains("id=\"yellow-count\">1"), "{}", page.text());
         assert!(page.text().contains("黄牌"));
 
-        app.state.advance_clock(chrono::Duration::days(10));
+        app.advance_clock(chrono::Duration::days(10));
+        let (manager, _) = app.login_page(SUPERVISOR).await;
         let page = app.get_with_cookie("/staff/supervision", &manager).await;
         assert!(page.text().contains("id=\"red-count\">1"), "{}", page.text());
         let department = app.state.catalog().department_name("zrzyj").to_string();
@@ -434,10 +436,11 @@ async fn an_application_nobody_decides_on_is_accepted_by_law_from_the_day_of_rec
         let reply = app.json(Method::POST, "/api/v1/cases", Some(&window), Some(application)).await;
         let case = reply.json();
         let number = case["number"].as_str().expect("number").to_string();
-        assert_eq!(onetrip_web::cases::accept_overdue(&app.state).await.expect("sweep"), 0, "within the period");
-        app.state.advance_clock(chrono::Duration::days(9));
-        assert_eq!(onetrip_web::cases::accept_overdue(&app.state).await.expect("sweep"), 1, "{}", app.backend);
-        assert_eq!(onetrip_web::cases::accept_overdue(&app.state).await.expect("sweep"), 0, "only once");
+        assert_eq!(onetrip_app::cases::accept_overdue(&app.state.app).await.expect("sweep"), 0, "within the period");
+        app.advance_clock(chrono::Duration::days(9));
+        assert_eq!(onetrip_app::cases::accept_overdue(&app.state.app).await.expect("sweep"), 1, "{}", app.backend);
+        assert_eq!(onetrip_app::cases::accept_overdue(&app.state.app).await.expect("sweep"), 0, "only once");
+        let window = app.token(WINDOW).await;
         let reply = app.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None).await;
         let accepted = reply.json();
         assert_eq!(accepted["phase"], "accepted");

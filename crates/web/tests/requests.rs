@@ -301,7 +301,7 @@ async fn a_matter_is_changed_by_new_versions_and_bad_input_changes_nothing() {
             .json(Method::PUT, &format!("/api/v1/matters/{COMPANY}"), Some(&token), Some(json!({ "expected_version": 1, "adjustment": adjustment, "matter": adjusted(&matter, "抢先", 0.5) })))
             .await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
-        assert_eq!(stale.json()["error"], "conflict");
+        assert_eq!(stale.json()["error"], "revision_changed", "someone saved first: the version changed");
 
         let backdated = json!({ "kind": "adjust", "reason": "倒签", "effective_date": "2020-01-01" });
         let refused = app
@@ -410,7 +410,7 @@ async fn the_editor_page_saves_a_new_version_and_keeps_input_on_error() {
         let saved = app.post_form(&format!("/staff/matters/{COMPANY}/edit"), &cookie, &refs).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
         assert!(saved.location().contains("version=2"));
-        let versions = app.state.store.matter_versions(COMPANY).await.expect("history");
+        let versions = app.store().matter_versions(COMPANY).await.expect("history");
         assert_eq!(versions.len(), 2);
         assert_eq!(versions[1].adjustment.reason, "按新条例调整");
         assert_eq!(versions[1].matter.materials, versions[0].matter.materials, "the form round-trips every material");
@@ -566,7 +566,7 @@ async fn a_new_years_holidays_are_loaded_by_an_administrator() {
         let after =
             app.json(Method::GET, "/api/v1/calendar/days?from=2027-02-08&to=2027-02-08", None, None).await.json();
         assert_eq!(after["days"][0]["kind"], "holiday");
-        let events = app.state.store.audit_events(10).await.expect("audit");
+        let events = app.store().audit_events(10).await.expect("audit");
         assert!(events
             .iter()
             .any(|event| event.action == "calendar.load" && event.subject == "2027" && event.actor == "admin"));
@@ -612,7 +612,7 @@ async fn every_documented_operation_exists() {
     for app in TestApp::all().await {
         let document = app.json(Method::GET, "/api/v1/openapi.json", None, None).await.json();
         assert_eq!(document["openapi"], "3.1.0");
-        for (method, path) in onetrip_web::openapi::operations() {
+        for (method, path) in onetrip_web::api::openapi::operations() {
             let concrete = path
                 .replace("/tickets/{number}", "/tickets/NOPE")
                 .replace("{hall}", "centre")

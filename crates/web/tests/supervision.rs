@@ -52,7 +52,6 @@ async fn a_special_procedure_stops_the_clock_and_an_extension_needs_a_manager() 
         let window = app.token(WINDOW).await;
         let land = app.token(LAND).await;
         let tax = app.token(TAX).await;
-        let manager = app.token(SUPERVISOR).await;
         let number = accepted_transfer(&app, &window).await;
         let due_before = case(&app, &window, &number).await["due_at"].clone();
 
@@ -78,7 +77,9 @@ async fn a_special_procedure_stops_the_clock_and_an_extension_needs_a_manager() 
             .await;
         assert_eq!(reply.status, StatusCode::CONFLICT, "no review while the clock stands still: {}", reply.text());
 
-        app.state.advance_clock(chrono::Duration::days(7));
+        app.advance_clock(chrono::Duration::days(7));
+        // Sessions run on the application's clock: a week later, everyone logs in again.
+        let (window, land, manager) = (app.token(WINDOW).await, app.token(LAND).await, app.token(SUPERVISOR).await);
         let (status, body) = clock(&app, &land, &number, json!({ "action": "resume" })).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["phase"], "accepted");
@@ -112,7 +113,7 @@ async fn a_special_procedure_stops_the_clock_and_an_extension_needs_a_manager() 
             full["events"].as_array().expect("events").iter().filter_map(|e| e["action"].as_str()).collect();
         assert!(actions.ends_with(&["pause", "resume", "extend"]), "{actions:?}");
         let parsed = onetrip_domain::case_number::CaseNumber::parse(&number).expect("number");
-        let messages = app.state.store.case_notifications(&parsed).await.expect("messages");
+        let messages = app.store().case_notifications(&parsed).await.expect("messages");
         assert!(messages.iter().any(|m| m.notification.body.contains("专家评审")), "the applicant was told");
         assert!(messages.iter().any(|m| m.notification.body.contains("延长 10 个工作日")));
         let (session, _) = app.login_page(SUPERVISOR).await;
@@ -153,7 +154,7 @@ async fn a_supervision_order_goes_to_the_responsible_department_and_is_answered_
         let id = reply.json()["id"].as_i64().expect("id");
 
         let parsed = onetrip_domain::case_number::CaseNumber::parse(&number).expect("number");
-        let orders = app.state.store.case_orders(&parsed).await.expect("orders");
+        let orders = app.store().case_orders(&parsed).await.expect("orders");
         let department = orders[0].department.clone();
         assert!(["zjj", "swj", "zrzyj"].contains(&department.as_str()), "a department with an open step: {department}");
         let (responsible, other) = match department.as_str() {

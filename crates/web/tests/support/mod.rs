@@ -6,11 +6,15 @@
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use http_body_util::BodyExt;
+use onetrip_app::clock::MovableClock;
+use onetrip_app::{seed, App, AppConfig};
 use onetrip_domain::access::Role;
+use onetrip_store::files::FileStore;
 use onetrip_store::testing::{test_stores, TestStore};
-use onetrip_store::NewUser;
-use onetrip_web::{router, seed, AppState, WebConfig};
+use onetrip_store::{NewUser, Store};
+use onetrip_web::{router, AppState, WebConfig};
 use serde_json::Value;
+use std::sync::Arc;
 use tower::ServiceExt;
 
 pub const ADMIN: (&str, &str) = ("admin", "admin-password-2026");
@@ -26,6 +30,9 @@ pub const HOUSING: (&str, &str) = ("housing", "housing-password-2026");
 pub struct TestApp {
     pub backend: &'static str,
     pub state: AppState,
+    /// The application's clock, which a test may move forward.
+    clock: Arc<MovableClock>,
+    files: Arc<dyn FileStore>,
     store: TestStore,
     /// The uploaded files' folder, removed with the app.
     _files: tempfile::TempDir,
@@ -90,9 +97,12 @@ impl TestApp {
         for store in test_stores().await {
             let files_dir = tempfile::tempdir().expect("file folder");
             let files = onetrip_store::testing::test_files(store.name, files_dir.path());
-            let state = AppState::new(store.store.clone(), files, WebConfig::default()).await.expect("state");
-            seed::seed_calendar(&state).await.expect("calendar");
-            seed::seed_demo(&state).await.expect("demo catalog");
+            let clock = Arc::new(MovableClock::default());
+            let app =
+                App::new(store.store.clone(), files.clone(), AppConfig::default(), clock.clone()).await.expect("app");
+            seed::seed_calendar(&app).await.expect("calendar");
+            seed::seed_demo(&app).await.expect("demo catalog");
+            let state = AppState::new(app, WebConfig::default());
             for ((username, password), roles, department) in [
                 (ADMIN, vec![Role::Admin, Role::CatalogEditor], None),
                 (EDITOR, vec![Role::CatalogEditor], None),
@@ -106,18 +116,34 @@ impl TestApp {
                 let user = NewUser {
                     username: username.to_string(),
                     display_name: format!("{username} 测试"),
-                    password_hash: onetrip_web::auth::hash_password(password).expect("hash"),
+                    password_hash: onetrip_app::accounts::hash_password(password).expect("hash"),
                     roles,
                     department: department.map(str::to_string),
                 };
-                state.store.create_user(&user, chrono::Utc::now()).await.expect("user");
+                store.store.create_user(&user, chrono::Utc::now()).await.expect("user");
             }
-            apps.push(TestApp { backend: store.name, state, store, _files: files_dir });
+            apps.push(TestApp { backend: store.name, state, clock, files, store, _files: files_dir });
         }
         apps
     }
 
+    /// The store under the application, for tests that look at what was kept.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store.store
+    }
+
+    /// The file store under the application.
+    pub fn files(&self) -> &Arc<dyn FileStore> {
+        &self.files
+    }
+
+    /// Moves the application's clock forward.
+    pub fn advance_clock(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
     /// Moves the app's clock to 10:00 of the next working day, when every open window should be staffed.
+    /// Sessions run on the same clock: one opened before may have expired by then.
     pub fn to_office_hours(&self) {
         let calendar = self.state.calendar();
         let mut day = self.state.today() + chrono::Duration::days(1);
@@ -127,7 +153,7 @@ impl TestApp {
         let ten = day.and_hms_opt(10, 0, 0).expect("time");
         let now = self.state.local(self.state.now()).naive_local();
         // The clock moves in whole seconds: one more, so that it is not a fraction before ten.
-        self.state.advance_clock(ten - now + chrono::Duration::seconds(1));
+        self.advance_clock(ten - now + chrono::Duration::seconds(1));
     }
 
     pub async fn finish(self) {
@@ -279,11 +305,11 @@ impl TestApp {
         let user = NewUser {
             username: username.to_string(),
             display_name: format!("{username} 测试"),
-            password_hash: onetrip_web::auth::hash_password(&password).expect("hash"),
+            password_hash: onetrip_app::accounts::hash_password(&password).expect("hash"),
             roles,
             department: department.map(str::to_string),
         };
-        self.state.store.create_user(&user, chrono::Utc::now()).await.expect("user");
+        self.store().create_user(&user, chrono::Utc::now()).await.expect("user");
         self.token((username, &password)).await
     }
 

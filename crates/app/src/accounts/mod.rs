@@ -1,0 +1,8 @@
+//! Accounts: staff (log-in, sessions, the operator's commands) and applicants (sign-up, log-in, portal
+//! sessions), with the passwords and tokens both use.
+
+pub mod applicants;
+mod secrets;
+pub mod staff;
+
+pub use secrets::{check_new_password, hash_off_thread, hash_password, random_token, same_secret, token_hash};

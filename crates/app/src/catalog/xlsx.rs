@@ -1,0 +1,380 @@
+//! The catalog as an Excel workbook laid out the way catalog staff keep it: one sheet of matters, one sheet
+//! per repeated element (materials, steps, fees, FAQs, results, special procedures), and one of departments,
+//! joined by the matter code.
+
+use super::columns::*;
+use super::file::{CatalogFile, Problem};
+use onetrip_domain::catalog::{Department, Matter};
+use onetrip_domain::ids::CreditCode;
+use std::collections::{BTreeMap, HashMap};
+
+pub(crate) const SHEET_DEPARTMENTS: &str = "部门";
+pub(crate) const SHEET_MATTERS: &str = "事项";
+pub(crate) const SHEET_MATERIALS: &str = "材料";
+pub(crate) const SHEET_STEPS: &str = "环节";
+pub(crate) const SHEET_FEES: &str = "收费";
+pub(crate) const SHEET_FAQS: &str = "常见问题";
+pub(crate) const SHEET_RESULTS: &str = "结果";
+pub(crate) const SHEET_PROCEDURES: &str = "特别程序";
+pub(crate) const CODE_HEADER: &str = "事项编码";
+pub(crate) const ORDER_HEADER: &str = "序号";
+
+pub(crate) fn xlsx_error(error: rust_xlsxwriter::XlsxError) -> String {
+    format!("生成工作簿失败：{error}")
+}
+
+pub(crate) fn write_sheet<T>(
+    workbook: &mut rust_xlsxwriter::Workbook,
+    name: &str,
+    columns: &[Column<T>],
+    rows: &[(Option<&str>, &T)],
+) -> Result<(), String> {
+    let bold = rust_xlsxwriter::Format::new().set_bold().set_background_color(rust_xlsxwriter::Color::RGB(0xDDEBF7));
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(name).map_err(xlsx_error)?;
+    let child = rows.first().is_some_and(|(code, _)| code.is_some())
+        || (rows.is_empty() && name != SHEET_MATTERS && name != SHEET_DEPARTMENTS);
+    let mut headers: Vec<&str> = Vec::new();
+    if child {
+        headers.push(CODE_HEADER);
+        headers.push(ORDER_HEADER);
+    }
+    headers.extend(columns.iter().map(|column| column.header));
+    for (index, header) in headers.iter().enumerate() {
+        sheet.write_with_format(0, index as u16, *header, &bold).map_err(xlsx_error)?;
+        sheet.set_column_width(index as u16, if index < 2 && child { 16 } else { 22 }).map_err(xlsx_error)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    let mut order: HashMap<&str, u32> = HashMap::new();
+    for (row_index, (code, item)) in rows.iter().enumerate() {
+        let row = row_index as u32 + 1;
+        let mut column_index = 0u16;
+        if let Some(code) = code {
+            let next = order.entry(code).or_insert(0);
+            *next += 1;
+            sheet.write(row, 0, *code).map_err(xlsx_error)?;
+            sheet.write(row, 1, *next).map_err(xlsx_error)?;
+            column_index = 2;
+        }
+        for column in columns {
+            sheet.write(row, column_index, (column.get)(item)).map_err(xlsx_error)?;
+            column_index += 1;
+        }
+    }
+    Ok(())
+}
+
+/// A department as a sheet row; the credit code is checked when the row becomes a [`Department`].
+pub(crate) struct DepartmentRow {
+    code: String,
+    name: String,
+    credit_code: String,
+}
+
+pub(crate) fn blank_department_row() -> DepartmentRow {
+    DepartmentRow { code: String::new(), name: String::new(), credit_code: String::new() }
+}
+
+pub(crate) fn department_columns() -> Vec<Column<DepartmentRow>> {
+    vec![column!(text "部门编码", code), column!(text "部门名称", name), column!(text "统一社会信用代码", credit_code)]
+}
+
+pub(crate) fn child_rows<'a, T>(
+    matters: &'a [Matter],
+    list: fn(&'a Matter) -> &'a [T],
+) -> Vec<(Option<&'a str>, &'a T)> {
+    matters.iter().flat_map(|matter| list(matter).iter().map(move |item| (Some(matter.code.as_str()), item))).collect()
+}
+
+/// The catalog as an Excel workbook.
+pub fn export_xlsx(file: &CatalogFile) -> Result<Vec<u8>, String> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let matters = &file.matters;
+    write_sheet(
+        &mut workbook,
+        SHEET_MATTERS,
+        &matter_columns(),
+        &matters.iter().map(|m| (None, m)).collect::<Vec<_>>(),
+    )?;
+    write_sheet(&mut workbook, SHEET_MATERIALS, &material_columns(), &child_rows(matters, |m| &m.materials))?;
+    write_sheet(&mut workbook, SHEET_STEPS, &step_columns(), &child_rows(matters, |m| &m.steps))?;
+    write_sheet(&mut workbook, SHEET_FEES, &fee_columns(), &child_rows(matters, |m| &m.fees))?;
+    write_sheet(&mut workbook, SHEET_FAQS, &faq_columns(), &child_rows(matters, |m| &m.faqs))?;
+    write_sheet(&mut workbook, SHEET_RESULTS, &result_columns(), &child_rows(matters, |m| &m.results))?;
+    write_sheet(
+        &mut workbook,
+        SHEET_PROCEDURES,
+        &procedure_columns(),
+        &child_rows(matters, |m| &m.special_procedures),
+    )?;
+    let departments: Vec<DepartmentRow> = file
+        .departments
+        .iter()
+        .map(|d| DepartmentRow { code: d.code.clone(), name: d.name.clone(), credit_code: d.credit_code.to_string() })
+        .collect();
+    write_sheet(
+        &mut workbook,
+        SHEET_DEPARTMENTS,
+        &department_columns(),
+        &departments.iter().map(|d| (None, d)).collect::<Vec<_>>(),
+    )?;
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+pub(crate) fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) => text.clone(),
+        Data::Float(number) if number.fract() == 0.0 && number.abs() < 1e15 => {
+            format!("{}", *number as i64)
+        }
+        Data::Float(number) => number.to_string(),
+        Data::Int(number) => number.to_string(),
+        Data::Bool(value) => yes_no(*value),
+        other => other.to_string(),
+    }
+}
+
+/// Reads one sheet into items; `child` sheets start with the matter code and an order column.
+pub(crate) fn read_sheet<T>(
+    workbook: &mut calamine::Xlsx<std::io::Cursor<Vec<u8>>>,
+    name: &str,
+    columns: &[Column<T>],
+    child: bool,
+    blank: fn() -> T,
+    problems: &mut Vec<Problem>,
+) -> Vec<(String, T)> {
+    use calamine::Reader;
+    let range = match workbook.worksheet_range(name) {
+        Ok(range) => range,
+        Err(_) => {
+            problems.push((format!("表“{name}”"), "工作簿里没有这张表。请用导出的工作簿做模板".to_string()));
+            return Vec::new();
+        }
+    };
+    let mut rows = range.rows();
+    let headers: Vec<String> =
+        rows.next().map(|row| row.iter().map(|cell| cell_text(cell).trim().to_string()).collect()).unwrap_or_default();
+    let position = |header: &str| headers.iter().position(|found| found == header);
+    let mut missing = Vec::new();
+    let code_position = if child { position(CODE_HEADER) } else { None };
+    if child && code_position.is_none() {
+        missing.push(CODE_HEADER);
+    }
+    let positions: Vec<Option<usize>> = columns.iter().map(|column| position(column.header)).collect();
+    for (column, found) in columns.iter().zip(&positions) {
+        if found.is_none() && column.header != SIGN_OFFS_HEADER {
+            missing.push(column.header);
+        }
+    }
+    if !missing.is_empty() {
+        problems.push((format!("表“{name}”"), format!("缺少列：{}。请用导出的工作簿做模板", missing.join("、"))));
+        return Vec::new();
+    }
+    let mut items = Vec::new();
+    let order_position = if child { position(ORDER_HEADER) } else { None };
+    for (index, row) in rows.enumerate() {
+        let row_number = index + 2;
+        if row.iter().all(|cell| cell_text(cell).trim().is_empty()) {
+            continue;
+        }
+        let get = |position: Option<usize>| {
+            position.and_then(|position| row.get(position)).map(cell_text).unwrap_or_default()
+        };
+        let mut item = blank();
+        for (column, found) in columns.iter().zip(&positions) {
+            if let Err(message) = (column.set)(&mut item, &get(*found)) {
+                problems.push((format!("表“{name}”第 {row_number} 行 {}", column.header), message));
+            }
+        }
+        let code = if child { get(code_position).trim().to_string() } else { String::new() };
+        if child && code.is_empty() {
+            problems
+                .push((format!("表“{name}”第 {row_number} 行 {CODE_HEADER}"), "请填写这一行属于哪个事项".to_string()));
+            continue;
+        }
+        // Child rows belong to their matter in the order of the 序号 column, however the sheet was sorted;
+        // rows without a number come after the numbered ones, in sheet order.
+        let order = parse_number::<u32>(&get(order_position), ORDER_HEADER).unwrap_or(u32::MAX);
+        items.push((order, code, item));
+    }
+    items.sort_by_key(|(order, _, _)| *order);
+    items.into_iter().map(|(_, code, item)| (code, item)).collect()
+}
+
+/// Appends each child row to the matter its code names, in sheet order.
+pub(crate) fn attach_rows<T>(
+    matters: &mut [Matter],
+    by_code: &BTreeMap<String, usize>,
+    sheet: &str,
+    rows: Vec<(String, T)>,
+    list: fn(&mut Matter) -> &mut Vec<T>,
+    problems: &mut Vec<Problem>,
+) {
+    for (code, item) in rows {
+        match by_code.get(&code) {
+            Some(index) => list(&mut matters[*index]).push(item),
+            None => problems.push((format!("表“{sheet}”"), format!("事项编码“{code}”在“事项”表里没有"))),
+        }
+    }
+}
+
+/// The most a workbook may unpack to. A catalog of 50,000 matters is well under this; a "zip bomb" of a
+/// few megabytes that unpacks to gigabytes is refused before it is unpacked.
+pub const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+
+pub(crate) fn check_unpacked_size(bytes: &[u8]) -> Result<(), Vec<Problem>> {
+    let not_a_workbook =
+        || vec![("文件".to_string(), "这不是有效的 Excel（.xlsx）工作簿，请另存为 .xlsx 后重试".to_string())];
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| not_a_workbook())?;
+    let total = archive.decompressed_size().unwrap_or(u128::MAX);
+    if archive.len() > 10_000 || total > u128::from(MAX_UNPACKED_BYTES) {
+        return Err(vec![("文件".to_string(), "工作簿解压后太大，请分批导入".to_string())]);
+    }
+    Ok(())
+}
+
+/// Reads a workbook made by [`export_xlsx`] (or kept by catalog staff in the same layout).
+pub fn parse_xlsx(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
+    use calamine::Reader;
+    check_unpacked_size(&bytes)?;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| {
+        vec![("文件".to_string(), "这不是有效的 Excel（.xlsx）工作簿，请另存为 .xlsx 后重试".to_string())]
+    })?;
+    let mut problems = Vec::new();
+    let matters = read_sheet(&mut workbook, SHEET_MATTERS, &matter_columns(), false, blank_matter, &mut problems);
+    let mut matters: Vec<Matter> = matters.into_iter().map(|(_, matter)| matter).collect();
+    let department_rows =
+        read_sheet(&mut workbook, SHEET_DEPARTMENTS, &department_columns(), false, blank_department_row, &mut problems);
+    let mut departments = Vec::new();
+    for (index, (_, row)) in department_rows.into_iter().enumerate() {
+        match CreditCode::parse(&row.credit_code) {
+            Ok(credit_code) => departments.push(Department { code: row.code, name: row.name, credit_code }),
+            Err(error) => problems
+                .push((format!("表“{SHEET_DEPARTMENTS}”第 {} 行 统一社会信用代码", index + 2), format!("{error}"))),
+        }
+    }
+    let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
+    for (index, matter) in matters.iter().enumerate() {
+        by_code.insert(matter.code.clone(), index);
+    }
+    let mut sheet_problems = Vec::new();
+    let materials =
+        read_sheet(&mut workbook, SHEET_MATERIALS, &material_columns(), true, blank_material, &mut sheet_problems);
+    attach_rows(&mut matters, &by_code, SHEET_MATERIALS, materials, |m| &mut m.materials, &mut sheet_problems);
+    let steps = read_sheet(&mut workbook, SHEET_STEPS, &step_columns(), true, blank_step, &mut sheet_problems);
+    attach_rows(&mut matters, &by_code, SHEET_STEPS, steps, |m| &mut m.steps, &mut sheet_problems);
+    let fees = read_sheet(&mut workbook, SHEET_FEES, &fee_columns(), true, blank_fee, &mut sheet_problems);
+    attach_rows(&mut matters, &by_code, SHEET_FEES, fees, |m| &mut m.fees, &mut sheet_problems);
+    let faqs = read_sheet(&mut workbook, SHEET_FAQS, &faq_columns(), true, blank_faq, &mut sheet_problems);
+    attach_rows(&mut matters, &by_code, SHEET_FAQS, faqs, |m| &mut m.faqs, &mut sheet_problems);
+    let results = read_sheet(&mut workbook, SHEET_RESULTS, &result_columns(), true, blank_result, &mut sheet_problems);
+    attach_rows(&mut matters, &by_code, SHEET_RESULTS, results, |m| &mut m.results, &mut sheet_problems);
+    let procedures =
+        read_sheet(&mut workbook, SHEET_PROCEDURES, &procedure_columns(), true, blank_procedure, &mut sheet_problems);
+    attach_rows(
+        &mut matters,
+        &by_code,
+        SHEET_PROCEDURES,
+        procedures,
+        |m| &mut m.special_procedures,
+        &mut sheet_problems,
+    );
+    problems.extend(sheet_problems);
+    if problems.is_empty() {
+        Ok(CatalogFile { source: String::new(), departments, matters })
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::file::validate_catalog;
+    use onetrip_domain::catalog::Material;
+
+    fn demo() -> CatalogFile {
+        serde_json::from_str(crate::seed::DEMO_CATALOG).expect("demo catalog parses")
+    }
+
+    #[test]
+    fn a_workbook_gives_back_the_same_catalog() {
+        let file = demo();
+        let bytes = export_xlsx(&file).expect("export");
+        let read = parse_xlsx(bytes).expect("import");
+        assert_eq!(read.departments, file.departments);
+        assert_eq!(read.matters.len(), file.matters.len());
+        for (read, original) in read.matters.iter().zip(&file.matters) {
+            assert_eq!(read, original, "{}", original.code);
+        }
+    }
+
+    #[test]
+    fn child_rows_follow_their_order_numbers_not_the_sheet_order() {
+        let mut file = demo();
+        file.matters.truncate(1);
+        let bytes = export_xlsx(&file).expect("export");
+        // Rewrite the materials sheet upside down, as sorting by name in a spreadsheet might.
+        let read = parse_xlsx(bytes).expect("import");
+        let mut reversed = read.clone();
+        reversed.matters[0].materials.reverse();
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let rows: Vec<(Option<&str>, &Material)> =
+            reversed.matters[0].materials.iter().map(|m| (Some(reversed.matters[0].code.as_str()), m)).collect();
+        write_sheet(&mut workbook, SHEET_MATTERS, &matter_columns(), &[(None, &reversed.matters[0])]).expect("sheet");
+        write_sheet(&mut workbook, SHEET_MATERIALS, &material_columns(), &rows).expect("sheet");
+        // Number the reversed rows with their original positions.
+        let count = rows.len() as u32;
+        let sheet = workbook.worksheet_from_name(SHEET_MATERIALS).expect("sheet");
+        for row in 0..count {
+            sheet.write(row + 1, 1, count - row).expect("order");
+        }
+        write_sheet(&mut workbook, SHEET_STEPS, &step_columns(), &child_rows(&reversed.matters, |m| &m.steps))
+            .expect("sheet");
+        write_sheet(&mut workbook, SHEET_FEES, &fee_columns(), &child_rows(&reversed.matters, |m| &m.fees))
+            .expect("sheet");
+        write_sheet(&mut workbook, SHEET_FAQS, &faq_columns(), &child_rows(&reversed.matters, |m| &m.faqs))
+            .expect("sheet");
+        write_sheet(&mut workbook, SHEET_RESULTS, &result_columns(), &child_rows(&reversed.matters, |m| &m.results))
+            .expect("sheet");
+        write_sheet(
+            &mut workbook,
+            SHEET_PROCEDURES,
+            &procedure_columns(),
+            &child_rows(&reversed.matters, |m| &m.special_procedures),
+        )
+        .expect("sheet");
+        let departments: Vec<DepartmentRow> = file
+            .departments
+            .iter()
+            .map(|d| DepartmentRow {
+                code: d.code.clone(),
+                name: d.name.clone(),
+                credit_code: d.credit_code.to_string(),
+            })
+            .collect();
+        write_sheet(
+            &mut workbook,
+            SHEET_DEPARTMENTS,
+            &department_columns(),
+            &departments.iter().map(|d| (None, d)).collect::<Vec<_>>(),
+        )
+        .expect("sheet");
+        let again = parse_xlsx(workbook.save_to_buffer().expect("save")).expect("import");
+        assert_eq!(again.matters[0].materials, file.matters[0].materials);
+    }
+
+    #[test]
+    fn bad_cells_are_reported_by_sheet_row_and_column_and_nothing_is_returned() {
+        let file = demo();
+        let mut broken = file.clone();
+        broken.matters[0].materials[0].acceptance_standard.clear();
+        let bytes = export_xlsx(&broken).expect("export");
+        let read = parse_xlsx(bytes).expect("cells parse");
+        let problems = validate_catalog(&read, &[]).expect_err("a rule is broken");
+        assert!(problems.iter().any(|(place, _)| place.contains("材料第 1 项 受理标准")), "{problems:?}");
+        assert!(parse_xlsx(b"PK not really a zip".to_vec()).is_err());
+    }
+}

@@ -1,0 +1,31 @@
+//! What the application layer needs to know about the centre, read once at start-up.
+
+use chrono::{FixedOffset, Utc};
+use onetrip_domain::calendar::OfficeHours;
+
+/// UTC+08:00, the time of every service centre in China (Xinjiang's offices keep it too, with later hours).
+pub fn china_standard_time() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Offset::fix(&Utc))
+}
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The centre's offset from UTC (China: +08:00). Local dates and office hours are in this offset.
+    pub utc_offset: FixedOffset,
+    pub office_hours: OfficeHours,
+    /// The name shown on pages and signed under every message, e.g. 阿勒泰市政务服务中心.
+    pub centre_name: String,
+    /// A case or step is yellow on the supervision page when less than this share of its time is left.
+    pub warn_share: f64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            utc_offset: china_standard_time(),
+            office_hours: OfficeHours::default(),
+            centre_name: "阿勒泰市政务服务中心".to_string(),
+            warn_share: onetrip_domain::supervision::DEFAULT_WARN_SHARE,
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The service hall's use cases: the layout (here), tickets at the kiosk (`tickets.rs`), windows — presence,
+//! calling and what a window does with its ticket (`windows.rs`), the live view (`live.rs`), window planning
+//! (`planning.rs`), appointments (`appointments.rs`) and staff posted at windows for a term (`posts.rs`).
+//! The ticket's rules are `onetrip_domain::queue`; pages and the API call these functions alike.
+
+mod appointments;
+mod live;
+mod planning;
+mod posts;
+mod tickets;
+mod windows;
+
+pub use appointments::{
+    appointments_of, book, bookable_days, cancel, check_in, half_label, AppointmentView, BookingRequest,
+    BOOKING_DAYS_AHEAD, NO_SHOW_LIMIT,
+};
+pub use live::{live, recent_calls, HallLive, WindowLive, ZoneLive};
+pub use planning::{plan, HallPlan, PlanLine};
+pub use posts::{assign, assignments, end_assignment, AssignRequest, Post};
+pub use tickets::{issue_ticket, kiosk, ticket_by_number, ticket_view, KioskZone, TicketRequest, TicketView};
+pub use windows::{
+    call_next, desk, my_windows, presence, ticket_action, window_ticket, PresenceAction, WindowChoice, WindowDesk,
+};
+
+use crate::app::{App, HALL_SETTING};
+use crate::error::{AppError, AppResult};
+use onetrip_domain::access::Permission;
+use onetrip_domain::actor::Actor;
+use onetrip_domain::hall::HallLayout;
+use onetrip_domain::FieldErrors;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// Minutes of service assumed for a zone before there is any finished ticket to measure.
+const DEFAULT_SERVICE_MINUTES: f64 = 8.0;
+
+fn require(actor: &Actor, permission: Permission) -> AppResult<()> {
+    if actor.may(permission) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A call (or recall) of a ticket at a window, as the displays receive it (also the payload relayed between
+/// instances).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HallCall {
+    pub hall: String,
+    pub number: String,
+    pub window: String,
+    pub zone: String,
+    /// `call` or `recall`.
+    pub kind: String,
+    /// What the display says aloud: "请 B023 号到 B07 号窗口办理".
+    pub announcement: String,
+    pub at: String,
+}
+
+pub fn announcement(number: &str, window: &str) -> String {
+    format!("请 {number} 号到 {window} 号窗口办理")
+}
+
+/// The layout checked against the catalog in force.
+pub fn parse_layout_for(catalog: &crate::snapshot::CatalogSnapshot, text: &str) -> Result<HallLayout, FieldErrors> {
+    let layout: HallLayout = serde_json::from_str(text)
+        .map_err(|error| FieldErrors::single("layout", format!("不是有效的大厅布局：{error}")))?;
+    let departments: HashSet<String> = catalog.departments.iter().map(|department| department.code.clone()).collect();
+    let matters: HashSet<String> = catalog.versions.iter().map(|version| version.matter.code.clone()).collect();
+    layout.check(&departments, &matters).map_err(|problems| {
+        let mut errors = FieldErrors::default();
+        for (place, message) in problems {
+            errors.add(place, message);
+        }
+        errors
+    })?;
+    Ok(layout)
+}
+
+/// Replaces the hall layout (hall managers).
+pub async fn save_layout(app: &App, actor: &Actor, text: &str) -> AppResult<HallLayout> {
+    require(actor, Permission::ManageHall)?;
+    if text.len() > 512 * 1024 {
+        return Err(AppError::field("layout", "大厅布局太长，最多 512 KB"));
+    }
+    let layout = parse_layout_for(&app.catalog(), text)?;
+    let stored = serde_json::to_string(&layout).map_err(|error| AppError::Internal(error.to_string()))?;
+    app.store.put_setting(HALL_SETTING, &stored, app.now()).await?;
+    crate::audit::record(
+        app,
+        actor,
+        "hall.layout",
+        "hall",
+        format!("{} 个大厅、{} 个功能区、{} 个窗口", layout.halls.len(), layout.zones.len(), layout.windows.len()),
+    )
+    .await?;
+    app.reload_catalog().await?;
+    Ok(layout)
+}

@@ -1,0 +1,134 @@
+//! The catalog as the public sees it today, built once from the store and shared read-only until the next
+//! change: the version in force of every matter, the search index, the departments, the bundles and the
+//! hall layout. Writers rebuild it after they commit; readers take an `Arc` and never wait for a rebuild.
+
+use chrono::NaiveDate;
+use onetrip_domain::bundle::Bundle;
+use onetrip_domain::catalog::{Department, Matter, MatterVersion};
+use onetrip_domain::hall::HallLayout;
+use onetrip_domain::search::{Field, SearchIndex, Synonyms};
+use std::collections::{BTreeMap, HashMap};
+
+pub struct CatalogSnapshot {
+    /// Which rebuild made this snapshot: caches of anything rendered from it are keyed by it.
+    pub generation: u64,
+    /// The version in force of every matter, including cancelled and merged ones.
+    pub versions: Vec<MatterVersion>,
+    by_code: HashMap<String, usize>,
+    /// Positions in `versions` of matters still handled, in the order the search index knows them.
+    active: Vec<usize>,
+    pub departments: Vec<Department>,
+    department_names: HashMap<String, String>,
+    pub index: SearchIndex,
+    pub synonyms: Synonyms,
+    pub today: NaiveDate,
+    /// "One thing" bundles whose matters are all in force.
+    pub bundles: Vec<Bundle>,
+    /// The hall's halls, zones and windows (`hall.layout`); empty until one is saved.
+    pub hall: HallLayout,
+}
+
+impl CatalogSnapshot {
+    pub fn build(
+        generation: u64,
+        versions: Vec<MatterVersion>,
+        departments: Vec<Department>,
+        synonyms: Synonyms,
+        today: NaiveDate,
+    ) -> Self {
+        let department_names: HashMap<String, String> =
+            departments.iter().map(|department| (department.code.clone(), department.name.clone())).collect();
+        let by_code =
+            versions.iter().enumerate().map(|(position, version)| (version.matter.code.clone(), position)).collect();
+        let active: Vec<usize> = versions
+            .iter()
+            .enumerate()
+            .filter(|(_, version)| !version.adjustment.kind.ends_the_matter())
+            .map(|(position, _)| position)
+            .collect();
+        let joined: Vec<[String; 3]> = active
+            .iter()
+            .map(|position| {
+                let matter = &versions[*position].matter;
+                [
+                    matter.keywords.join(" "),
+                    format!("{} {} {}", matter.themes.join(" "), matter.life_events.join(" "), matter.sub_item.name),
+                    format!(
+                        "{} {}",
+                        department_names.get(&matter.department).map(String::as_str).unwrap_or_default(),
+                        matter.code
+                    ),
+                ]
+            })
+            .collect();
+        let documents = active.iter().zip(&joined).map(|(position, [keywords, themes, department])| {
+            vec![
+                Field { text: &versions[*position].matter.name, weight: 3.0 },
+                Field { text: keywords, weight: 2.0 },
+                Field { text: themes, weight: 1.0 },
+                Field { text: department, weight: 0.5 },
+            ]
+        });
+        let index = SearchIndex::build(documents, synonyms.clone());
+        Self {
+            generation,
+            versions,
+            by_code,
+            active,
+            departments,
+            department_names,
+            index,
+            synonyms,
+            today,
+            bundles: Vec::new(),
+            hall: HallLayout { source: String::new(), halls: Vec::new(), zones: Vec::new(), windows: Vec::new() },
+        }
+    }
+
+    pub fn version(&self, code: &str) -> Option<&MatterVersion> {
+        self.by_code.get(code).map(|position| &self.versions[*position])
+    }
+
+    /// The version in force of a matter that is still handled (not cancelled or merged).
+    pub fn active_version(&self, code: &str) -> Option<&MatterVersion> {
+        self.version(code).filter(|version| !version.adjustment.kind.ends_the_matter())
+    }
+
+    /// Matters still handled, in catalog order.
+    pub fn active_matters(&self) -> impl Iterator<Item = &Matter> {
+        self.active.iter().map(|position| &self.versions[*position].matter)
+    }
+
+    pub fn bundle(&self, code: &str) -> Option<&Bundle> {
+        self.bundles.iter().find(|bundle| bundle.code == code)
+    }
+
+    pub fn department_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.department_names.get(code).map(String::as_str).unwrap_or(code)
+    }
+
+    /// The name of a matter in force, or its code.
+    pub fn matter_name(&self, code: &str) -> String {
+        self.version(code).map(|version| version.matter.name.clone()).unwrap_or_else(|| code.to_string())
+    }
+
+    /// Ranked search over the matters still handled.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<&Matter> {
+        self.index
+            .search(query, limit)
+            .into_iter()
+            .map(|hit| &self.versions[self.active[hit.document as usize]].matter)
+            .collect()
+    }
+
+    /// Active matters grouped by a key (theme, life event), keys in order.
+    pub fn grouped<'a>(&'a self, keys: impl Fn(&'a Matter) -> Vec<&'a str>) -> BTreeMap<&'a str, Vec<&'a Matter>> {
+        let mut groups: BTreeMap<&str, Vec<&Matter>> = BTreeMap::new();
+        for matter in self.active_matters() {
+            for key in keys(matter) {
+                groups.entry(key).or_default().push(matter);
+            }
+        }
+        groups
+    }
+}

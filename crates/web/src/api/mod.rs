@@ -1,0 +1,44 @@
+//! The JSON API under `/api/v1/`, described by its OpenAPI document (`openapi.rs`): the catalog
+//! (`catalog.rs`), the calendar (`calendar.rs`), cases (`cases.rs`), the hall (`hall.rs`) and staff sessions
+//! (`sessions.rs`), answering with the API's own types (`types.rs`). Errors are
+//! `{"error": "<stable_code>", "message": "…", "fields": {…}}`. Writes need a staff session: a bearer token
+//! from `POST /api/v1/sessions`, or the browser's cookie plus the `X-CSRF-Token` header.
+
+pub mod calendar;
+pub mod cases;
+pub mod catalog;
+pub mod hall;
+pub mod openapi;
+pub mod sessions;
+pub mod types;
+
+use crate::error::{ApiError, Error};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use serde_json::json;
+
+pub type ApiResult = Result<Response, ApiError>;
+
+pub async fn not_found() -> ApiError {
+    ApiError(Error::NotFound("这个接口".to_string()))
+}
+
+pub async fn health(State(state): State<AppState>) -> Response {
+    match state.app.ping().await {
+        Ok(()) => Json(json!({ "status": "ok", "database": state.app.backend(), "at": Utc::now().to_rfc3339() }))
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable" }))).into_response()
+        }
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let body = state.metrics.render(state.catalog().versions.len());
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
