@@ -5,7 +5,7 @@
 use crate::clock::Clock;
 use crate::config::AppConfig;
 use crate::error::AppResult;
-use crate::hall::HallCall;
+use crate::hall::call::HallCall;
 use crate::snapshot::CatalogSnapshot;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use onetrip_domain::calendar::Calendar;
@@ -206,13 +206,13 @@ impl App {
         };
         let mut snapshot = CatalogSnapshot::build(generation, versions, departments, synonyms, today);
         if let Some(text) = self.store.setting(BUNDLES_SETTING).await? {
-            match crate::catalog::parse_bundles(&snapshot, &text) {
+            match crate::snapshot::parse_bundles(&snapshot, &text) {
                 Ok(bundles) => snapshot.bundles = bundles,
                 Err(errors) => tracing::warn!(%errors, "stored bundles do not fit the catalog in force; none offered"),
             }
         }
         if let Some(text) = self.store.setting(HALL_SETTING).await? {
-            match crate::hall::parse_layout_for(&snapshot, &text) {
+            match crate::snapshot::parse_layout(&snapshot, &text) {
                 Ok(layout) => snapshot.hall = layout,
                 Err(errors) => {
                     tracing::warn!(%errors, "stored hall layout does not fit the catalog in force; kept none")

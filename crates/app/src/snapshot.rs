@@ -1,13 +1,15 @@
 //! The catalog as the public sees it today, built once from the store and shared read-only until the next
 //! change: the version in force of every matter, the search index, the departments, the bundles and the
-//! hall layout. Writers rebuild it after they commit; readers take an `Arc` and never wait for a rebuild.
+//! hall layout (each checked against the matters in force). Writers rebuild it after they commit; readers
+//! take an `Arc` and never wait for a rebuild.
 
 use chrono::NaiveDate;
 use onetrip_domain::bundle::Bundle;
-use onetrip_domain::catalog::{Department, Matter, MatterVersion};
+use onetrip_domain::catalog::{Department, Matter, MatterVersion, OnlineDepth};
 use onetrip_domain::hall::HallLayout;
 use onetrip_domain::search::{Field, SearchIndex, Synonyms};
-use std::collections::{BTreeMap, HashMap};
+use onetrip_domain::FieldErrors;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub struct CatalogSnapshot {
     /// Which rebuild made this snapshot: caches of anything rendered from it are keyed by it.
@@ -132,3 +134,37 @@ impl CatalogSnapshot {
         groups
     }
 }
+
+/// Parses a bundle list and checks it against a catalog snapshot: every matter in force and open to online
+/// application.
+pub fn parse_bundles(catalog: &CatalogSnapshot, text: &str) -> Result<Vec<Bundle>, FieldErrors> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        bundles: Vec<Bundle>,
+    }
+    let file: File = serde_json::from_str(text)
+        .map_err(|error| FieldErrors::single("bundles", format!("不是有效的一件事清单：{error}")))?;
+    onetrip_domain::bundle::validate_bundles(&file.bundles, |code| {
+        catalog
+            .active_version(code)
+            .is_some_and(|version| !matches!(version.matter.online_depth, OnlineDepth::None | OnlineDepth::Consult))
+    })?;
+    Ok(file.bundles)
+}
+
+/// The layout checked against the catalog in force.
+pub fn parse_layout(catalog: &CatalogSnapshot, text: &str) -> Result<HallLayout, FieldErrors> {
+    let layout: HallLayout = serde_json::from_str(text)
+        .map_err(|error| FieldErrors::single("layout", format!("不是有效的大厅布局：{error}")))?;
+    let departments: HashSet<String> = catalog.departments.iter().map(|department| department.code.clone()).collect();
+    let matters: HashSet<String> = catalog.versions.iter().map(|version| version.matter.code.clone()).collect();
+    layout.check(&departments, &matters).map_err(|problems| {
+        let mut errors = FieldErrors::default();
+        for (place, message) in problems {
+            errors.add(place, message);
+        }
+        errors
+    })?;
+    Ok(layout)
+}
+

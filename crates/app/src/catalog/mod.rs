@@ -17,12 +17,10 @@ pub use xlsx::{export_xlsx, parse_xlsx};
 use crate::app::{App, BUNDLES_SETTING, SYNONYMS_SETTING};
 use crate::audit;
 use crate::error::{AppError, AppResult, Conflict};
-use crate::snapshot::CatalogSnapshot;
 use onetrip_domain::access::Permission;
 use onetrip_domain::actor::Actor;
-use onetrip_domain::bundle::Bundle;
 use onetrip_domain::catalog::{
-    validate_adjustment, validate_matter, Adjustment, AdjustmentKind, Matter, MatterVersion, OnlineDepth,
+    validate_adjustment, validate_matter, Adjustment, AdjustmentKind, Matter, MatterVersion,
 };
 use onetrip_domain::search::Synonyms;
 use onetrip_domain::FieldErrors;
@@ -206,30 +204,13 @@ pub async fn save_synonyms(app: &App, actor: &Actor, text: &str) -> AppResult<us
     Ok(synonyms.len())
 }
 
-/// Parses a bundle list and checks it against a catalog snapshot: every matter in force and open to online
-/// application.
-pub fn parse_bundles(catalog: &CatalogSnapshot, text: &str) -> Result<Vec<Bundle>, FieldErrors> {
-    #[derive(serde::Deserialize)]
-    struct File {
-        bundles: Vec<Bundle>,
-    }
-    let file: File = serde_json::from_str(text)
-        .map_err(|error| FieldErrors::single("bundles", format!("不是有效的一件事清单：{error}")))?;
-    onetrip_domain::bundle::validate_bundles(&file.bundles, |code| {
-        catalog
-            .active_version(code)
-            .is_some_and(|version| !matches!(version.matter.online_depth, OnlineDepth::None | OnlineDepth::Consult))
-    })?;
-    Ok(file.bundles)
-}
-
 /// Replaces the "one thing" bundles (catalog editors).
 pub async fn save_bundles(app: &App, actor: &Actor, text: &str) -> AppResult<usize> {
     require(actor, Permission::EditCatalog)?;
     if text.len() > 256 * 1024 {
         return Err(AppError::field("bundles", "一件事清单太长，最多 256 KB"));
     }
-    let bundles = parse_bundles(&app.catalog(), text)?;
+    let bundles = crate::snapshot::parse_bundles(&app.catalog(), text)?;
     let stored = serde_json::json!({ "bundles": bundles }).to_string();
     app.store.put_setting(BUNDLES_SETTING, &stored, app.now()).await?;
     audit::record(app, actor, "bundles.save", "bundles", format!("{} 件", bundles.len())).await?;

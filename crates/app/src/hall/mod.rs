@@ -4,12 +4,14 @@
 //! The ticket's rules are `onetrip_domain::queue`; pages and the API call these functions alike.
 
 mod appointments;
+pub(crate) mod call;
 mod live;
 mod planning;
 mod posts;
 mod tickets;
 mod windows;
 
+pub use call::{announcement, HallCall};
 pub use appointments::{
     appointments_of, book, bookable_days, cancel, check_in, half_label, AppointmentView, BookingRequest,
     BOOKING_DAYS_AHEAD, NO_SHOW_LIMIT,
@@ -27,9 +29,6 @@ use crate::error::{AppError, AppResult};
 use onetrip_domain::access::Permission;
 use onetrip_domain::actor::Actor;
 use onetrip_domain::hall::HallLayout;
-use onetrip_domain::FieldErrors;
-use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
 /// Minutes of service assumed for a zone before there is any finished ticket to measure.
 const DEFAULT_SERVICE_MINUTES: f64 = 8.0;
@@ -42,48 +41,13 @@ fn require(actor: &Actor, permission: Permission) -> AppResult<()> {
     }
 }
 
-/// A call (or recall) of a ticket at a window, as the displays receive it (also the payload relayed between
-/// instances).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct HallCall {
-    pub hall: String,
-    pub number: String,
-    pub window: String,
-    pub zone: String,
-    /// `call` or `recall`.
-    pub kind: String,
-    /// What the display says aloud: "请 B023 号到 B07 号窗口办理".
-    pub announcement: String,
-    pub at: String,
-}
-
-pub fn announcement(number: &str, window: &str) -> String {
-    format!("请 {number} 号到 {window} 号窗口办理")
-}
-
-/// The layout checked against the catalog in force.
-pub fn parse_layout_for(catalog: &crate::snapshot::CatalogSnapshot, text: &str) -> Result<HallLayout, FieldErrors> {
-    let layout: HallLayout = serde_json::from_str(text)
-        .map_err(|error| FieldErrors::single("layout", format!("不是有效的大厅布局：{error}")))?;
-    let departments: HashSet<String> = catalog.departments.iter().map(|department| department.code.clone()).collect();
-    let matters: HashSet<String> = catalog.versions.iter().map(|version| version.matter.code.clone()).collect();
-    layout.check(&departments, &matters).map_err(|problems| {
-        let mut errors = FieldErrors::default();
-        for (place, message) in problems {
-            errors.add(place, message);
-        }
-        errors
-    })?;
-    Ok(layout)
-}
-
 /// Replaces the hall layout (hall managers).
 pub async fn save_layout(app: &App, actor: &Actor, text: &str) -> AppResult<HallLayout> {
     require(actor, Permission::ManageHall)?;
     if text.len() > 512 * 1024 {
         return Err(AppError::field("layout", "大厅布局太长，最多 512 KB"));
     }
-    let layout = parse_layout_for(&app.catalog(), text)?;
+    let layout = crate::snapshot::parse_layout(&app.catalog(), text)?;
     let stored = serde_json::to_string(&layout).map_err(|error| AppError::Internal(error.to_string()))?;
     app.store.put_setting(HALL_SETTING, &stored, app.now()).await?;
     crate::audit::record(
