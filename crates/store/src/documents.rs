@@ -2,7 +2,7 @@
 //! its schema: the current one is read as it is, a schema-1 document (no `schema` field) is upgraded by
 //! `onetrip_domain::case::document::CaseDocumentV1::upgrade`, and only the current schema is written.
 
-use crate::{StoreError, StoreResult};
+use crate::error::{StoreError, StoreResult};
 use onetrip_domain::case::document::{CaseDocumentV1, SCHEMA};
 use onetrip_domain::case::CaseDocument;
 

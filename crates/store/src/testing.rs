@@ -4,7 +4,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use crate::{PostgresStore, SqliteStore, Store};
+use crate::postgres::PostgresStore;
+use crate::sqlite::SqliteStore;
+use crate::store::Store;
 use std::sync::Arc;
 
 /// A store for one test, and what to clean up afterwards.

@@ -1,0 +1,144 @@
+//! Cases as stored: a row with the columns the pages index (phase, department, due instants) and the
+//! case's document, with one event per change, the applicant's trips to the hall, the messages to the
+//! applicant and the reviewers' task index, each written in the same transaction as the change.
+
+use crate::error::StoreResult;
+use crate::portal::StoredFile;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use onetrip_domain::actor::Channel;
+use onetrip_domain::case::{Case, CaseChange, CaseDocument, Phase};
+use onetrip_domain::case_number::CaseNumber;
+
+/// A case to create, in phase `received`. Its number is given out by the store, from the day's sequence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCase {
+    /// The centre's local date, for the case number.
+    pub day: NaiveDate,
+    pub matter_code: String,
+    pub matter_version: u32,
+    pub department: String,
+    pub applicant_id: i64,
+    pub channel: Channel,
+    pub document: CaseDocument,
+    pub received_at: DateTime<Utc>,
+    /// The online application this case comes from: marked submitted in the same transaction.
+    pub draft: Option<String>,
+    /// Files sent with the case whose bytes are stored already: recorded in the same transaction.
+    pub files: Vec<StoredFile>,
+    /// Messages to the applicant announcing the new case; `{number}` in a body becomes the case's number.
+    pub notifications: Vec<Notification>,
+}
+
+/// A change to a case and what goes with it, written in one transaction if the case is still at
+/// `expected_revision` (else `RevisionChanged`, and nothing is written).
+#[derive(Debug, Clone, Copy)]
+pub struct CaseUpdate<'a> {
+    pub expected_revision: i64,
+    /// What changes; the columns not named keep their values.
+    pub change: &'a CaseChange,
+    /// Messages to the applicant announcing the change.
+    pub notifications: &'a [Notification],
+    pub event: &'a CaseEvent,
+    /// Why the applicant came to the hall for this, if they did.
+    pub trip: Option<&'a str>,
+    /// The review's tasks for the inbox index, when they changed.
+    pub tasks: Option<&'a [CaseTask]>,
+}
+
+/// A message to an applicant, by SMS or e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// `sms` or `email`.
+    pub channel: String,
+    pub recipient: String,
+    pub body: String,
+}
+
+/// A message in the outbox, with the case it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub case_number: CaseNumber,
+    pub notification: Notification,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A review task as the inbox index keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseTask {
+    pub task: u32,
+    pub department: String,
+    pub name: String,
+    /// `waiting`, `open` or `done`.
+    pub state: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub warn_at: Option<DateTime<Utc>>,
+}
+
+/// An open task in a department's inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxItem {
+    pub case_number: CaseNumber,
+    pub task: u32,
+    pub name: String,
+    pub matter_code: String,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// The record of one change of a case: who, in which role, what, from which phase to which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub from_phase: String,
+    pub to_phase: String,
+    pub detail: String,
+}
+
+/// Cases, their events, trips and messages, and the reviewers' index.
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    /// Creates a case with the next number of its day, its first event and, if the applicant came to the
+    /// hall for it, a trip, all in one transaction. With an idempotency key `(scope, key)` already used, the
+    /// case made the first time is returned and nothing is written; the flag says whether it is new.
+    async fn create_case(
+        &self,
+        case: &NewCase,
+        idempotency: Option<(&str, &str)>,
+        event: &CaseEvent,
+        trip: Option<&str>,
+    ) -> StoreResult<(Case, bool)>;
+
+    async fn case(&self, number: &CaseNumber) -> StoreResult<Option<Case>>;
+
+    /// The case an idempotency key made, if it was used already.
+    async fn case_by_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<Option<Case>>;
+
+    /// Applies an update (see [`CaseUpdate`]) in one transaction and returns the case as it is then.
+    async fn update_case(&self, number: &CaseNumber, update: &CaseUpdate<'_>) -> StoreResult<Case>;
+
+    /// A department's open review tasks, the soonest due first.
+    async fn inbox(&self, department: &str, limit: u32) -> StoreResult<Vec<InboxItem>>;
+
+    /// Every event of a case, oldest first.
+    async fn case_events(&self, number: &CaseNumber) -> StoreResult<Vec<CaseEvent>>;
+
+    /// Every trip to the hall for a case, with its reason, oldest first.
+    async fn case_trips(&self, number: &CaseNumber) -> StoreResult<Vec<(DateTime<Utc>, String)>>;
+
+    /// An applicant's cases, newest first.
+    async fn cases_of_applicant(&self, applicant_id: i64, limit: u32) -> StoreResult<Vec<Case>>;
+
+    /// Cases in one phase (optionally of one department), the longest waiting first: a window's queue.
+    async fn cases_in_phase(&self, phase: Phase, department: Option<&str>, limit: u32) -> StoreResult<Vec<Case>>;
+
+    /// Messages for one case, oldest first.
+    async fn case_notifications(&self, number: &CaseNumber) -> StoreResult<Vec<OutboxMessage>>;
+
+    /// The newest messages of the outbox, newest first.
+    async fn outbox(&self, limit: u32) -> StoreResult<Vec<OutboxMessage>>;
+}

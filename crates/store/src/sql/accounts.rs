@@ -1,0 +1,297 @@
+//! The accounts queries, written once in the SQL both backends understand and implemented for each.
+
+use super::common::*;
+use super::rows::*;
+use crate::accounts::*;
+use crate::error::{StoreError, StoreResult};
+use crate::postgres::PostgresStore;
+use crate::sqlite::SqliteStore;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use onetrip_domain::applicant::ApplicantIdentity;
+use sqlx::Row;
+
+macro_rules! accounts_queries {
+    ($store:ty) => {
+        #[async_trait]
+        impl AccountStore for $store {
+            async fn create_user(&self, user: &NewUser, at: DateTime<Utc>) -> StoreResult<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO users (username, display_name, password_hash, roles, department, disabled, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, FALSE, $6) RETURNING id",
+                )
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind(roles_text(&user.roles))
+                .bind(&user.department)
+                .bind(millis(at))
+                .fetch_one(&self.writer)
+                .await
+                .map_err(|error| unique_to_conflict(error, &format!("用户名 {} 已被使用", user.username)))?;
+                Ok(id)
+            }
+
+            async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+                let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
+                    .bind(username)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.as_ref().map(user_from_row).transpose()
+            }
+
+            async fn set_password(&self, user_id: i64, password_hash: &str) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                let updated = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(user_id)
+                    .execute(&mut *transaction)
+                    .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                // A new password ends every session opened with the old one.
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *transaction).await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn set_user_disabled(&self, user_id: i64, disabled: bool) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                let updated = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                    .bind(disabled)
+                    .bind(user_id)
+                    .execute(&mut *transaction)
+                    .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *transaction).await?;
+                }
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn create_session(
+                &self,
+                token_hash: &str,
+                user_id: i64,
+                csrf_token: &str,
+                at: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                    .bind(millis(at))
+                    .execute(&mut *transaction)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(csrf_token)
+                .bind(millis(at))
+                .bind(millis(expires_at))
+                .execute(&mut *transaction)
+                .await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
+                let row = sqlx::query(
+                    "SELECT u.id, u.username, u.display_name, u.password_hash, u.roles, u.department, u.disabled, \
+                     s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
+                )
+                .bind(token_hash)
+                .bind(millis(now))
+                .fetch_optional(&self.reader)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let expires_at: i64 = row.try_get("expires_at")?;
+                Ok(Some(Session {
+                    user: user_from_row(&row)?,
+                    csrf_token: row.try_get("csrf_token")?,
+                    expires_at: from_millis(expires_at),
+                }))
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.writer).await?;
+                Ok(())
+            }
+
+            async fn record_login_failure(&self, username: &str, at: DateTime<Utc>) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                // Attempts older than a day no longer matter to any throttle: keep the table small.
+                sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
+                    .bind(millis(at) - 86_400_000)
+                    .execute(&mut *transaction)
+                    .await?;
+                sqlx::query("INSERT INTO login_failures (username, failed_at) VALUES ($1, $2)")
+                    .bind(username)
+                    .bind(millis(at))
+                    .execute(&mut *transaction)
+                    .await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> StoreResult<u64> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND failed_at >= $2")
+                    .bind(username)
+                    .bind(millis(since))
+                    .fetch_one(&self.reader)
+                    .await?;
+                Ok(u64::try_from(count).unwrap_or(0))
+            }
+
+            async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username).execute(&self.writer).await?;
+                Ok(())
+            }
+
+            async fn create_applicant(&self, applicant: &NewApplicant, at: DateTime<Utc>) -> StoreResult<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO applicants (kind, name, id_number, phone, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(applicant.identity.kind())
+                .bind(&applicant.name)
+                .bind(applicant.identity.number())
+                .bind(&applicant.phone)
+                .bind(&applicant.password_hash)
+                .bind(millis(at))
+                .fetch_one(&self.writer)
+                .await
+                .map_err(|error| unique_to_conflict(error, "该申请人已登记"))?;
+                Ok(id)
+            }
+
+            async fn applicant(&self, id: i64) -> StoreResult<Option<Applicant>> {
+                let row = sqlx::query(&format!("SELECT {APPLICANT_COLUMNS} FROM applicants WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.as_ref().map(applicant_from_row).transpose()
+            }
+
+            async fn applicant_by_identity(&self, identity: &ApplicantIdentity) -> StoreResult<Option<Applicant>> {
+                let row = sqlx::query(&format!("SELECT {APPLICANT_COLUMNS} FROM applicants WHERE kind = $1 AND id_number = $2"))
+                    .bind(identity.kind())
+                    .bind(identity.number())
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.as_ref().map(applicant_from_row).transpose()
+            }
+
+            async fn set_applicant_password(&self, applicant_id: i64, password_hash: &str, phone: &str) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                let updated = sqlx::query("UPDATE applicants SET password_hash = $1, phone = $2 WHERE id = $3")
+                    .bind(password_hash)
+                    .bind(phone)
+                    .bind(applicant_id)
+                    .execute(&mut *transaction)
+                    .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("DELETE FROM portal_sessions WHERE applicant_id = $1")
+                    .bind(applicant_id)
+                    .execute(&mut *transaction)
+                    .await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn create_portal_session(
+                &self,
+                token_hash: &str,
+                applicant_id: i64,
+                csrf_token: &str,
+                at: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let mut transaction = self.writer.begin().await?;
+                sqlx::query("DELETE FROM portal_sessions WHERE expires_at < $1")
+                    .bind(millis(at))
+                    .execute(&mut *transaction)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO portal_sessions (token_hash, applicant_id, csrf_token, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(applicant_id)
+                .bind(csrf_token)
+                .bind(millis(at))
+                .bind(millis(expires_at))
+                .execute(&mut *transaction)
+                .await?;
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            async fn portal_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<(Applicant, String)>> {
+                let row = sqlx::query(
+                    "SELECT a.id, a.kind, a.name, a.id_number, a.phone, a.password_hash, s.csrf_token \
+                     FROM portal_sessions s JOIN applicants a ON a.id = s.applicant_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(millis(now))
+                .fetch_optional(&self.reader)
+                .await?;
+                match row {
+                    Some(row) => Ok(Some((applicant_from_row(&row)?, row.try_get("csrf_token")?))),
+                    None => Ok(None),
+                }
+            }
+
+            async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM portal_sessions WHERE token_hash = $1").bind(token_hash).execute(&self.writer).await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl AuditStore for $store {
+            async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()> {
+                sqlx::query("INSERT INTO audit_events (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(millis(event.at))
+                    .bind(&event.actor)
+                    .bind(&event.action)
+                    .bind(&event.subject)
+                    .bind(&event.detail)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn audit_events(&self, limit: u32) -> StoreResult<Vec<AuditEvent>> {
+                let rows = sqlx::query("SELECT at, actor, action, subject, detail FROM audit_events ORDER BY id DESC LIMIT $1")
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let at: i64 = row.try_get("at")?;
+                        Ok(AuditEvent {
+                            at: from_millis(at),
+                            actor: row.try_get("actor")?,
+                            action: row.try_get("action")?,
+                            subject: row.try_get("subject")?,
+                            detail: row.try_get("detail")?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+accounts_queries!(SqliteStore);
+accounts_queries!(PostgresStore);

@@ -1,0 +1,408 @@
+//! The cases queries, written once in the SQL both backends understand and implemented for each.
+
+use super::common::*;
+use super::rows::*;
+use crate::cases::*;
+use crate::documents::encode_case;
+use crate::error::{StoreError, StoreResult};
+use crate::postgres::PostgresStore;
+use crate::sqlite::SqliteStore;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use onetrip_domain::case::{Case, Phase};
+use onetrip_domain::case_number::CaseNumber;
+use sqlx::Row;
+
+macro_rules! cases_queries {
+    ($store:ty) => {
+        impl $store {
+            /// Writes a case's event (and a trip, when the applicant came to the hall) in the caller's transaction.
+            pub(crate) async fn record_case_event(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                number: &CaseNumber,
+                event: &CaseEvent,
+                trip: Option<&str>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO case_events (case_number, at, actor, role, action, from_phase, to_phase, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(number.compact())
+                .bind(millis(event.at))
+                .bind(&event.actor)
+                .bind(&event.role)
+                .bind(&event.action)
+                .bind(&event.from_phase)
+                .bind(&event.to_phase)
+                .bind(&event.detail)
+                .execute(&mut **transaction)
+                .await?;
+                if let Some(reason) = trip {
+                    sqlx::query("INSERT INTO case_trips (case_number, at, reason) VALUES ($1, $2, $3)")
+                        .bind(number.compact())
+                        .bind(millis(event.at))
+                        .bind(reason)
+                        .execute(&mut **transaction)
+                        .await?;
+                    sqlx::query("UPDATE cases SET trips = trips + 1 WHERE number = $1")
+                        .bind(number.compact())
+                        .execute(&mut **transaction)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            /// Creates a case in the caller's transaction (see `Store::create_case`).
+            pub(crate) async fn insert_case(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                case: &NewCase,
+                idempotency: Option<(&str, &str)>,
+                event: &CaseEvent,
+                trip: Option<&str>,
+                preallocated: Option<i64>,
+            ) -> StoreResult<(Case, bool)> {
+                if let Some((scope, key)) = idempotency {
+                    let existing: Option<String> =
+                        sqlx::query_scalar("SELECT case_number FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                            .bind(scope)
+                            .bind(key)
+                            .fetch_optional(&mut **transaction)
+                            .await?;
+                    if let Some(existing) = existing {
+                        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
+                            .bind(&existing)
+                            .fetch_one(&mut **transaction)
+                            .await?;
+                        return Ok((case_from_row(&row)?, false));
+                    }
+                }
+                let sequence: i64 = match preallocated {
+                    Some(sequence) => sequence,
+                    None => {
+                        sqlx::query_scalar(NEXT_SEQUENCE)
+                            .bind(case.day.format("%Y-%m-%d").to_string())
+                            .fetch_one(&mut **transaction)
+                            .await?
+                    }
+                };
+                let number = CaseNumber::new(case.day, u32::try_from(sequence).unwrap_or(u32::MAX))
+                    .map_err(|error| StoreError::Conflict(error.to_string()))?;
+                let at = millis(event.at);
+                sqlx::query(
+                    "INSERT INTO cases (number, matter_code, matter_version, department, applicant_id, channel, phase, \
+                     document, revision, corrections, received_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $10)",
+                )
+                .bind(number.compact())
+                .bind(&case.matter_code)
+                .bind(i64::from(case.matter_version))
+                .bind(&case.department)
+                .bind(case.applicant_id)
+                .bind(case.channel.code())
+                .bind(Phase::Received.code())
+                .bind(encode_case(&case.document)?)
+                .bind(millis(case.received_at))
+                .bind(at)
+                .execute(&mut **transaction)
+                .await?;
+                if let Some((scope, key)) = idempotency {
+                    sqlx::query("INSERT INTO idempotency_keys (scope, key, case_number, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(scope)
+                        .bind(key)
+                        .bind(number.compact())
+                        .bind(at)
+                        .execute(&mut **transaction)
+                        .await?;
+                }
+                if let Some(draft) = &case.draft {
+                    let marked = sqlx::query(
+                        "UPDATE drafts SET case_number = $1, updated_at = $2 WHERE id = $3 AND case_number IS NULL",
+                    )
+                    .bind(number.compact())
+                    .bind(at)
+                    .bind(draft)
+                    .execute(&mut **transaction)
+                    .await?;
+                    if marked.rows_affected() != 1 {
+                        return Err(StoreError::Conflict("这份申请已经提交过了".to_string()));
+                    }
+                }
+                for file in &case.files {
+                    sqlx::query(
+                        "INSERT INTO stored_files (id, owner, name, kind, size, sha256, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&file.id)
+                    .bind(&file.owner)
+                    .bind(&file.name)
+                    .bind(&file.kind)
+                    .bind(i64::try_from(file.size).unwrap_or(i64::MAX))
+                    .bind(&file.sha256)
+                    .bind(millis(file.created_at))
+                    .execute(&mut **transaction)
+                    .await?;
+                }
+                Self::record_case_event(transaction, &number, event, trip).await?;
+                let notifications: Vec<Notification> = case
+                    .notifications
+                    .iter()
+                    .map(|message| Notification {
+                        body: message.body.replace("{number}", &number.to_string()),
+                        ..message.clone()
+                    })
+                    .collect();
+                Self::record_notifications(transaction, &number, &notifications, at).await?;
+                // What was written, without reading it back.
+                let record = Case {
+                    number,
+                    matter_code: case.matter_code.clone(),
+                    matter_version: case.matter_version,
+                    department: case.department.clone(),
+                    applicant_id: case.applicant_id,
+                    channel: case.channel,
+                    phase: Phase::Received,
+                    document: case.document.clone(),
+                    revision: 1,
+                    corrections: 0,
+                    received_at: from_millis(millis(case.received_at)),
+                    accepted_at: None,
+                    due_at: None,
+                    warn_at: None,
+                    created_at: from_millis(at),
+                    updated_at: from_millis(at),
+                };
+                Ok((record, true))
+            }
+
+            /// Puts messages to the applicant in the outbox, in the caller's transaction.
+            async fn record_notifications(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                number: &CaseNumber,
+                notifications: &[Notification],
+                at: i64,
+            ) -> StoreResult<()> {
+                for notification in notifications {
+                    sqlx::query(
+                        "INSERT INTO notifications (case_number, channel, recipient, body, created_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(number.compact())
+                    .bind(&notification.channel)
+                    .bind(&notification.recipient)
+                    .bind(&notification.body)
+                    .bind(at)
+                    .execute(&mut **transaction)
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl CaseStore for $store {
+            async fn create_case(
+                &self,
+                case: &NewCase,
+                idempotency: Option<(&str, &str)>,
+                event: &CaseEvent,
+                trip: Option<&str>,
+            ) -> StoreResult<(Case, bool)> {
+                self.commit_case(case, idempotency, event, trip).await
+            }
+
+            async fn case(&self, number: &CaseNumber) -> StoreResult<Option<Case>> {
+                let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
+                    .bind(number.compact())
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.as_ref().map(case_from_row).transpose()
+            }
+
+            async fn case_by_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<Option<Case>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE number = \
+                     (SELECT case_number FROM idempotency_keys WHERE scope = $1 AND key = $2)"
+                ))
+                .bind(scope)
+                .bind(key)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.as_ref().map(case_from_row).transpose()
+            }
+
+            async fn update_case(&self, number: &CaseNumber, update: &CaseUpdate<'_>) -> StoreResult<Case> {
+                let change = update.change;
+                let document = change.document.as_ref().map(encode_case).transpose()?;
+                let mut transaction = self.writer.begin().await?;
+                let updated = sqlx::query(
+                    "UPDATE cases SET phase = COALESCE($1, phase), document = COALESCE($2, document), \
+                     corrections = COALESCE($3, corrections), received_at = COALESCE($4, received_at), \
+                     accepted_at = COALESCE($5, accepted_at), due_at = COALESCE($6, due_at), \
+                     warn_at = COALESCE($7, warn_at), revision = revision + 1, updated_at = $8 \
+                     WHERE number = $9 AND revision = $10",
+                )
+                .bind(change.phase.map(Phase::code))
+                .bind(document)
+                .bind(change.corrections.map(i64::from))
+                .bind(change.received_at.map(millis))
+                .bind(change.accepted_at.map(millis))
+                .bind(change.due_at.map(millis))
+                .bind(change.warn_at.map(millis))
+                .bind(millis(update.event.at))
+                .bind(number.compact())
+                .bind(update.expected_revision)
+                .execute(&mut *transaction)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::RevisionChanged(format!("办件 {number} 已被他人处理，请刷新后再办理")));
+                }
+                Self::record_case_event(&mut transaction, number, update.event, update.trip).await?;
+                Self::record_notifications(&mut transaction, number, update.notifications, millis(update.event.at)).await?;
+                if let Some(tasks) = update.tasks {
+                    sqlx::query("DELETE FROM case_tasks WHERE case_number = $1")
+                        .bind(number.compact())
+                        .execute(&mut *transaction)
+                        .await?;
+                    for task in tasks {
+                        sqlx::query(
+                            "INSERT INTO case_tasks (case_number, task, department, name, state, due_at, warn_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(number.compact())
+                        .bind(i64::from(task.task))
+                        .bind(&task.department)
+                        .bind(&task.name)
+                        .bind(&task.state)
+                        .bind(task.due_at.map(millis))
+                        .bind(task.warn_at.map(millis))
+                        .execute(&mut *transaction)
+                        .await?;
+                    }
+                }
+                let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
+                    .bind(number.compact())
+                    .fetch_one(&mut *transaction)
+                    .await?;
+                let record = case_from_row(&row)?;
+                transaction.commit().await?;
+                Ok(record)
+            }
+
+            async fn inbox(&self, department: &str, limit: u32) -> StoreResult<Vec<InboxItem>> {
+                let rows = sqlx::query(
+                    "SELECT t.case_number, t.task, t.name, t.due_at, c.matter_code FROM case_tasks t \
+                     JOIN cases c ON c.number = t.case_number \
+                     WHERE t.department = $1 AND t.state = 'open' ORDER BY t.due_at, t.case_number LIMIT $2",
+                )
+                .bind(department)
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let number: String = row.try_get("case_number")?;
+                        let task: i64 = row.try_get("task")?;
+                        let due: Option<i64> = row.try_get("due_at")?;
+                        Ok(InboxItem {
+                            case_number: CaseNumber::parse(&number).map_err(corrupt)?,
+                            task: u32::try_from(task).map_err(corrupt)?,
+                            name: row.try_get("name")?,
+                            matter_code: row.try_get("matter_code")?,
+                            due_at: due.map(from_millis),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn case_events(&self, number: &CaseNumber) -> StoreResult<Vec<CaseEvent>> {
+                let rows = sqlx::query(
+                    "SELECT at, actor, role, action, from_phase, to_phase, detail FROM case_events \
+                     WHERE case_number = $1 ORDER BY id",
+                )
+                .bind(number.compact())
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let at: i64 = row.try_get("at")?;
+                        Ok(CaseEvent {
+                            at: from_millis(at),
+                            actor: row.try_get("actor")?,
+                            role: row.try_get("role")?,
+                            action: row.try_get("action")?,
+                            from_phase: row.try_get("from_phase")?,
+                            to_phase: row.try_get("to_phase")?,
+                            detail: row.try_get("detail")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn case_trips(&self, number: &CaseNumber) -> StoreResult<Vec<(DateTime<Utc>, String)>> {
+                let rows = sqlx::query("SELECT at, reason FROM case_trips WHERE case_number = $1 ORDER BY id")
+                    .bind(number.compact())
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let at: i64 = row.try_get("at")?;
+                        Ok((from_millis(at), row.try_get("reason")?))
+                    })
+                    .collect()
+            }
+
+            async fn cases_of_applicant(&self, applicant_id: i64, limit: u32) -> StoreResult<Vec<Case>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE applicant_id = $1 ORDER BY created_at DESC, number DESC LIMIT $2"
+                ))
+                .bind(applicant_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(case_from_row).collect()
+            }
+
+            async fn cases_in_phase(&self, phase: Phase, department: Option<&str>, limit: u32) -> StoreResult<Vec<Case>> {
+                let phase = phase.code();
+                let rows = match department {
+                    Some(department) => sqlx::query(&format!(
+                        "SELECT {CASE_COLUMNS} FROM cases WHERE department = $1 AND phase = $2 \
+                         ORDER BY received_at, number LIMIT $3"
+                    ))
+                    .bind(department)
+                    .bind(phase)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?,
+                    None => sqlx::query(&format!(
+                        "SELECT {CASE_COLUMNS} FROM cases WHERE phase = $1 ORDER BY received_at, number LIMIT $2"
+                    ))
+                    .bind(phase)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?,
+                };
+                rows.iter().map(case_from_row).collect()
+            }
+
+            async fn case_notifications(&self, number: &CaseNumber) -> StoreResult<Vec<OutboxMessage>> {
+                let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM notifications WHERE case_number = $1 ORDER BY id"))
+                    .bind(number.compact())
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter().map(outbox_from_row).collect()
+            }
+
+            async fn outbox(&self, limit: u32) -> StoreResult<Vec<OutboxMessage>> {
+                let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM notifications ORDER BY id DESC LIMIT $1"))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter().map(outbox_from_row).collect()
+            }
+        }
+    };
+}
+
+cases_queries!(SqliteStore);
+cases_queries!(PostgresStore);

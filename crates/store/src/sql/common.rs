@@ -1,0 +1,54 @@
+//! What every query file shares: instants as milliseconds, dates as ISO text, the error of damaged data, a
+//! unique violation as a conflict, and the sqlx database type of each backend.
+
+use crate::error::{StoreError, StoreResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use onetrip_domain::calendar::DayKind;
+
+pub(crate) fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub(crate) fn from_millis(value: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(value).unwrap_or_default()
+}
+
+pub(crate) fn day_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+pub(crate) fn unique_to_conflict(error: sqlx::Error, what: &str) -> StoreError {
+    match &error {
+        sqlx::Error::Database(database) if database.is_unique_violation() => StoreError::Conflict(what.to_string()),
+        _ => StoreError::Database(error),
+    }
+}
+
+pub(crate) fn day_kind(code: &str) -> StoreResult<DayKind> {
+    match code {
+        "holiday" => Ok(DayKind::Holiday),
+        "makeup_workday" => Ok(DayKind::MakeupWorkday),
+        other => Err(corrupt(format!("calendar kind {other}"))),
+    }
+}
+
+/// `$from, $from+1, …` for an `IN (…)` list of `count` values (never empty: `NULL` matches nothing).
+pub(crate) fn placeholders(from: usize, count: usize) -> String {
+    if count == 0 {
+        return "NULL".to_string();
+    }
+    (from..from + count).map(|index| format!("${index}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Takes the next number of a day's case sequence.
+pub(crate) const NEXT_SEQUENCE: &str = "INSERT INTO case_sequences (day, last) VALUES ($1, 1) \
+     ON CONFLICT (day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last";
+
+/// Names the sqlx database type of a backend, for the transaction types of the query files.
+pub(crate) trait BackendDatabase {
+    type Database: sqlx::Database;
+}

@@ -1,0 +1,34 @@
+//! The whole store: every part in one trait object, for the application to hold.
+
+use crate::accounts::{AccountStore, AuditStore};
+use crate::cases::CaseStore;
+use crate::catalog::CatalogStore;
+use crate::error::StoreResult;
+use crate::hall::HallStore;
+use crate::portal::PortalStore;
+use crate::settings::{CalendarStore, SettingStore};
+use crate::supervision::SupervisionStore;
+use async_trait::async_trait;
+
+/// Everything Onetrip keeps, in the domain's words. Every method that changes several rows does so in one
+/// transaction: it happens completely or not at all.
+#[async_trait]
+pub trait Store:
+    CatalogStore
+    + CalendarStore
+    + SettingStore
+    + AccountStore
+    + AuditStore
+    + CaseStore
+    + PortalStore
+    + SupervisionStore
+    + HallStore
+    + Send
+    + Sync
+{
+    /// Which backend this is: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+}
