@@ -167,4 +167,3 @@ pub fn parse_layout(catalog: &CatalogSnapshot, text: &str) -> Result<HallLayout,
     })?;
     Ok(layout)
 }
-

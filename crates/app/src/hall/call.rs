@@ -21,4 +21,3 @@ pub struct HallCall {
 pub fn announcement(number: &str, window: &str) -> String {
     format!("请 {number} 号到 {window} 号窗口办理")
 }
-

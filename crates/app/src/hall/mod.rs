@@ -11,11 +11,11 @@ mod posts;
 mod tickets;
 mod windows;
 
-pub use call::{announcement, HallCall};
 pub use appointments::{
     appointments_of, book, bookable_days, cancel, check_in, half_label, AppointmentView, BookingRequest,
     BOOKING_DAYS_AHEAD, NO_SHOW_LIMIT,
 };
+pub use call::{announcement, HallCall};
 pub use live::{live, recent_calls, HallLive, WindowLive, ZoneLive};
 pub use planning::{plan, HallPlan, PlanLine};
 pub use posts::{assign, assignments, end_assignment, AssignRequest, Post};
