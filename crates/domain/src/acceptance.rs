@@ -13,6 +13,11 @@ use serde::{Deserialize, Serialize};
 
 /// What the applicant has supplied for one material of the matter's list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(description = "按事项材料清单顺序：已提供、缺少、容缺后补、告知承诺")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Supplied {
     /// Handed in (or uploaded).
@@ -27,6 +32,7 @@ pub enum Supplied {
 
 /// One problem with one material, as the correction notice lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MaterialProblem {
     /// Position of the material in the matter's list.
     pub material: usize,

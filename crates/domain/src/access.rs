@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A staff role. Applicants are not staff and have no role here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 中心管理员: users, calendar, synonyms, everything a catalog editor may do.

@@ -11,6 +11,7 @@ use crate::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bundle {
     /// A short code for addresses, e.g. `qykb`.
     pub code: String,
@@ -18,8 +19,10 @@ pub struct Bundle {
     /// One sentence for the public: what the bundle gets done.
     pub summary: String,
     /// Matter codes, in the order they are handled.
+    #[cfg_attr(feature = "openapi", schema(min_items = 2))]
     pub matters: Vec<String>,
-    /// Names of materials that a matter of the bundle produces for the others: never asked for.
+    /// 由本一件事中前序事项产生、无需申请人提交的材料名称: names of materials that a matter of the bundle
+    /// produces for the others, never asked for.
     #[serde(default)]
     pub produced_within: Vec<String>,
 }

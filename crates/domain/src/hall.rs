@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HallLayout {
     #[serde(default)]
     pub source: String,
@@ -17,6 +18,7 @@ pub struct HallLayout {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hall {
     pub code: String,
     pub name: String,
@@ -28,11 +30,13 @@ pub struct Hall {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Zone {
     pub code: String,
     pub hall: String,
     pub name: String,
-    /// The letter its tickets start with (`B` → `B023`); unique within a hall.
+    /// 一个大写字母: the letter its tickets start with (`B` → `B023`); unique within a hall.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1))]
     pub prefix: char,
     /// Where it is, for the ticket and the display ("一楼东侧").
     #[serde(default)]
@@ -48,6 +52,7 @@ pub struct Zone {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Window {
     /// Shown above the window and on the display, e.g. `B07`.
     pub code: String,

@@ -26,6 +26,24 @@ const CREDIT_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 
 #[serde(try_from = "String", into = "String")]
 pub struct CreditCode(String);
 
+/// The schema of a credit code as serde writes it (`into = "String"`): 18 characters of the code's alphabet.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for CreditCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(format!(
+                "^[{}]{{18}}$",
+                CREDIT_ALPHABET.iter().map(|byte| char::from(*byte)).collect::<String>()
+            )))
+            .description(Some("统一社会信用代码：18 位，末位为校验码（GB 32100）"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for CreditCode {}
+
 impl CreditCode {
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let text = input.trim().to_ascii_uppercase();

@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 /// A whole catalog: what the JSON export holds and the JSON import reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CatalogFile {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source: String,

@@ -107,6 +107,7 @@ pub async fn latest_versions(app: &App) -> AppResult<Vec<MatterVersion>> {
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     pub created: usize,
     pub adjusted: usize,

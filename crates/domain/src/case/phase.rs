@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The phase of a case, from receipt to delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// 已收件: waiting for the window's acceptance decision.

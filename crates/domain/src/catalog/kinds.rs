@@ -6,6 +6,7 @@ use std::fmt;
 
 /// 事项类型, with the national codes used in the data exchanged with the national platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MatterKind {
     #[serde(rename = "01")]
     AdministrativeLicence,
@@ -170,10 +171,41 @@ impl<'de> Deserialize<'de> for TimeLimit {
     }
 }
 
+/// The schema of what the `Serialize` above writes (and of what clients should send): a positive number of
+/// working days in halves, or the string `on_the_spot`. Reading also takes the words staff type ("即办",
+/// "10个工作日"), which the schema mentions but does not promise.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for TimeLimit {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .multiple_of(Some(0.5))
+                    .exclusive_minimum(Some(0))
+                    .maximum(Some(MAX_LIMIT_HALF_DAYS / 2))
+                    .description(Some("工作日数，0.5 的整数倍，例如 0.5、3、20")),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["on_the_spot"]))
+                    .description(Some("即办：当场办结")),
+            )
+            .description(Some("时限：工作日数，或 on_the_spot（即办）；提交时也可写“即办”“10个工作日”这样的文字"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for TimeLimit {}
+
 macro_rules! labelled_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal;)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant,)+ }
 

@@ -18,12 +18,14 @@ pub use validation::{validate_adjustment, validate_department, validate_matter, 
 
 /// 主项 or 子项: a higher catalog level, by code and name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CatalogLevel {
     pub code: String,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Material {
     pub name: String,
     pub necessity: MaterialNecessity,
@@ -55,6 +57,7 @@ pub struct Material {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Step {
     pub name: String,
     pub kind: StepKind,
@@ -85,6 +88,7 @@ fn is_one_sign_off(value: &u8) -> bool {
 pub const MAX_SIGN_OFFS: u8 = 9;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Fee {
     pub name: String,
     pub standard: String,
@@ -96,12 +100,14 @@ pub struct Fee {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Faq {
     pub question: String,
     pub answer: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MatterResult {
     pub name: String,
     pub kind: ResultKind,
@@ -111,6 +117,7 @@ pub struct MatterResult {
 
 /// 特别程序 (特殊环节): time that does not count against the limit unless said otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SpecialProcedure {
     pub name: String,
     pub limit: String,
@@ -122,10 +129,16 @@ pub struct SpecialProcedure {
 
 /// One matter at the handling-item level (业务办理项): what an applicant applies for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(description = "事项的全部要素（见 shared/domain/standards.md §1.4）")
+)]
 pub struct Matter {
     /// 业务办理项编码, the key of the matter in Onetrip.
     pub code: String,
     /// 基本编码 (12 characters).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9A-Za-z]{12}$"))]
     pub catalog_code: String,
     pub main_item: CatalogLevel,
     pub sub_item: CatalogLevel,
@@ -144,6 +157,7 @@ pub struct Matter {
     pub promised_limit_note: String,
     pub handling_forms: Vec<HandlingForm>,
     pub service_objects: Vec<ServiceObject>,
+    #[cfg_attr(feature = "openapi", schema(maximum = 5))]
     pub trips_required: u8,
     #[serde(default)]
     pub trips_reason: String,
@@ -197,6 +211,7 @@ impl Matter {
 
 /// An implementing department (实施主体 / 进驻单位).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Department {
     pub code: String,
     pub name: String,
@@ -205,6 +220,7 @@ pub struct Department {
 
 /// Who made a version, when it takes effect and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Adjustment {
     pub kind: AdjustmentKind,
     pub reason: String,

@@ -200,3 +200,45 @@ fn first_version_must_be_a_creation_and_dates_are_bounded() {
     let ancient = Adjustment { effective_date: NaiveDate::from_ymd_opt(1999, 12, 31).expect("date"), ..adjustment };
     assert!(validate_adjustment(&ancient, false, today).is_err());
 }
+
+/// The API and its OpenAPI schemas show these lists as serde writes them, and pages and forms use `code()`:
+/// the two must be the same word.
+#[test]
+fn every_code_is_what_serde_writes() {
+    fn same<T: serde::Serialize + Copy>(values: &[T], code: impl Fn(T) -> &'static str) {
+        for value in values {
+            assert_eq!(serde_json::to_value(value).expect("serialises"), serde_json::Value::from(code(*value)));
+        }
+    }
+    same(&MatterKind::ALL, MatterKind::code);
+    same(UseLevel::ALL, UseLevel::code);
+    same(HandlingForm::ALL, HandlingForm::code);
+    same(ServiceObject::ALL, ServiceObject::code);
+    same(OnlineDepth::ALL, OnlineDepth::code);
+    same(HandleArea::ALL, HandleArea::code);
+    same(MaterialNecessity::ALL, MaterialNecessity::code);
+    same(MaterialForm::ALL, MaterialForm::code);
+    same(MaterialCopyKind::ALL, MaterialCopyKind::code);
+    same(MaterialSource::ALL, MaterialSource::code);
+    same(StepKind::ALL, StepKind::code);
+    same(ResultKind::ALL, ResultKind::code);
+    same(AdjustmentKind::ALL, AdjustmentKind::code);
+    same(&crate::case::Phase::ALL, crate::case::Phase::code);
+    same(&crate::queue::TicketState::ALL, crate::queue::TicketState::code);
+    same(&crate::access::Role::ALL, crate::access::Role::code);
+    let kinds = [
+        crate::calendar::DayKind::Workday,
+        crate::calendar::DayKind::Weekend,
+        crate::calendar::DayKind::Holiday,
+        crate::calendar::DayKind::MakeupWorkday,
+    ];
+    same(&kinds, crate::calendar::DayKind::code);
+}
+
+#[test]
+fn time_limits_serialise_as_days_or_on_the_spot() {
+    let json = |limit: TimeLimit| serde_json::to_value(limit).expect("serialises");
+    assert_eq!(json(TimeLimit::OnTheSpot), serde_json::json!("on_the_spot"));
+    assert_eq!(json(TimeLimit::HalfDays(6)), serde_json::json!(3));
+    assert_eq!(json(TimeLimit::HalfDays(1)), serde_json::json!(0.5));
+}

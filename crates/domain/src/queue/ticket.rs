@@ -57,6 +57,7 @@ impl Priority {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TicketState {
     Waiting,
@@ -126,6 +127,7 @@ pub struct Ticket {
 
 /// What a window does with the ticket it called (or, for `rejoin`, a missed one).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum TicketAction {
     /// 重呼: call the same ticket again.
