@@ -9,7 +9,8 @@ use axum::response::Html;
 use axum::response::{IntoResponse, Response};
 use onetrip_app::AppError;
 use onetrip_domain::FieldErrors;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug)]
 pub enum Error {
@@ -28,7 +29,35 @@ pub enum Error {
     Internal(String),
 }
 
+/// The body of every API error; `Error` in the OpenAPI document.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Error, description = "错误：error 为稳定的代码，message 为给人看的说明，字段有误时 fields 逐项说明")]
+pub struct ErrorBody {
+    #[schema(schema_with = crate::api::openapi::error_code_schema)]
+    pub error: &'static str,
+    /// 给人看的说明：出了什么问题、该怎么办
+    pub message: String,
+    /// 字段校验失败（validation_failed）时逐项说明：字段路径 → 说明
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
 impl Error {
+    /// The codes of the edge's own errors, one per variant except [`Error::Conflict`], whose code is the
+    /// application layer's (`onetrip_app::Conflict`).
+    pub const EDGE_CODES: [&'static str; 9] = [
+        "not_found",
+        "validation_failed",
+        "unauthenticated",
+        "forbidden",
+        "csrf_failed",
+        "too_many_attempts",
+        "payload_too_large",
+        "bad_request",
+        "internal_error",
+    ];
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotFound(_) => "not_found",
@@ -81,16 +110,12 @@ impl Error {
         }
     }
 
-    pub fn json_body(&self) -> Value {
-        let mut body = json!({ "error": self.code(), "message": self.message() });
-        if let Some(errors) = self.fields() {
-            let mut fields = Map::new();
-            for (field, messages) in errors.iter() {
-                fields.insert(field.to_string(), Value::from(messages.join("；")));
-            }
-            body["fields"] = Value::Object(fields);
-        }
-        body
+    /// What the API answers: the code, the message and, for field errors, each field's messages.
+    pub fn body(&self) -> ErrorBody {
+        let fields = self
+            .fields()
+            .map(|errors| errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect());
+        ErrorBody { error: self.code(), message: self.message(), fields }
     }
 
     fn log(&self) {
@@ -102,7 +127,7 @@ impl Error {
     /// The error as JSON, for API routes.
     pub fn into_json_response(self) -> Response {
         self.log();
-        (self.status(), axum::Json(self.json_body())).into_response()
+        (self.status(), axum::Json(self.body())).into_response()
     }
 }
 
@@ -208,5 +233,27 @@ impl IntoResponse for ErrorPage {
             Ok(html) => Html(html).into_response(),
             Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "系统出错，请稍后重试").into_response(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_edge_codes_are_those_of_the_edge_errors() {
+        let errors = [
+            Error::NotFound(String::new()),
+            Error::Validation(FieldErrors::default()),
+            Error::Unauthenticated,
+            Error::Forbidden,
+            Error::CsrfFailed,
+            Error::TooManyAttempts,
+            Error::PayloadTooLarge,
+            Error::BadRequest(String::new()),
+            Error::Internal(String::new()),
+        ];
+        let codes: Vec<&str> = errors.iter().map(Error::code).collect();
+        assert_eq!(codes, Error::EDGE_CODES);
     }
 }

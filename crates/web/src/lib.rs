@@ -23,8 +23,8 @@ pub mod state;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
-use axum::{middleware, Json, Router};
+use axum::routing::{get, post};
+use axum::{middleware, Router};
 pub use state::{AppState, WebConfig};
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -100,45 +100,9 @@ async fn request_context(
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
-    let api = Router::new()
-        .route("/matters", get(api::catalog::matters).post(api::catalog::create_matter))
-        .route("/matters/{code}", get(api::catalog::matter).put(api::catalog::update_matter))
-        .route("/matters/{code}/versions", get(api::catalog::versions))
-        .route("/departments", get(api::catalog::departments))
-        .route("/bundles", get(api::catalog::bundles).put(api::catalog::save_bundles))
-        .route("/calendar/days", get(api::calendar::calendar_days))
-        .route("/calendar/due", get(api::calendar::calendar_due))
-        .route("/calendar/between", get(api::calendar::calendar_between))
-        .route("/calendar/notices/{year}", put(api::calendar::load_notice))
-        .route("/synonyms", get(api::catalog::synonyms).put(api::catalog::save_synonyms))
-        .route("/catalog/export.json", get(api::catalog::export_json))
-        .route("/catalog/export.xlsx", get(api::catalog::export_xlsx))
-        .route("/catalog/import", post(api::catalog::import))
-        .route("/cases", post(api::cases::submit_case))
-        .route("/cases/{number}", get(api::cases::case))
-        .route("/cases/{number}/files/{id}", get(api::cases::case_file))
-        .route("/cases/{number}/acceptance", post(api::cases::case_acceptance))
-        .route("/cases/{number}/review", post(api::cases::case_review))
-        .route("/cases/{number}/clock", post(api::cases::case_clock))
-        .route("/cases/{number}/orders", post(api::cases::case_order))
-        .route("/cases/{number}/orders/{id}/answer", post(api::cases::case_order_answer))
-        .route("/cases/{number}/delivery", post(api::cases::case_delivery))
-        .route("/inbox", get(api::cases::inbox))
-        .route("/hall/layout", get(api::hall::layout).put(api::hall::save_layout))
-        .route("/hall/{hall}/tickets", post(api::hall::take))
-        .route("/hall/{hall}/tickets/{number}", get(api::hall::ticket))
-        .route("/hall/{hall}/live", get(api::hall::live))
-        .route("/hall/{hall}/plan", get(api::hall::plan))
-        .route("/hall/assignments", get(api::hall::assignments).post(api::hall::assign))
-        .route("/hall/assignments/{id}/end", post(api::hall::end_assignment))
-        .route("/hall/windows/{code}/presence", post(api::hall::presence))
-        .route("/hall/windows/{code}/call", post(api::hall::call))
-        .route("/hall/windows/{code}/tickets/{id}", post(api::hall::ticket_action))
-        .route("/progress", get(api::cases::progress))
-        .route("/sessions", post(api::sessions::create_session))
-        .route("/sessions/current", axum::routing::delete(api::sessions::delete_session))
-        .route("/openapi.json", get(|| async { Json(api::openapi::document()) }))
-        .fallback(api::not_found);
+    // The API's routes come from the declaration its OpenAPI document is made of (`api::openapi::routes`).
+    let (api, _) = api::openapi::routes().split_for_parts();
+    let api = api.fallback(api::not_found);
 
     Router::new()
         .route("/", get(public::home))
@@ -215,7 +179,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/hall/assignments/{id}/end", post(hall::manage::end_assignment))
         .route("/healthz", get(api::health))
         .route("/metrics", get(api::metrics))
-        .nest("/api/v1", api)
+        .nest(api::openapi::PREFIX, api)
         .fallback(|| async { error::Error::NotFound("这个页面".to_string()).into_response() })
         // Refuse a body larger than the limit by its Content-Length before reading it, and stop reading
         // one that grows past the limit without announcing its length.

@@ -1,8 +1,9 @@
 //! The working-day calendar in the API: each day's kind, when a limit runs out, the office time between
 //! two instants, and loading a year's holiday notice.
 
+use super::openapi::{BadInput, BadParameter, Internal, Invalid, Refused, TooLarge, Unauthenticated};
 use super::ApiResult;
-use crate::error::Error;
+use crate::error::{Error, ErrorBody};
 use crate::extract::{ApiJson, ApiStaff};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -11,13 +12,35 @@ use axum::Json;
 use chrono::{DateTime, NaiveDate};
 use onetrip_domain::calendar::DayKind;
 use onetrip_domain::FieldErrors;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DaysQuery {
+    /// 开始日期 YYYY-MM-DD（必填）
     from: Option<String>,
+    /// 结束日期 YYYY-MM-DD（必填），区间不超过 3 年
     to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarDays {
+    #[schema(format = Date)]
+    from: String,
+    #[schema(format = Date)]
+    to: String,
+    days: Vec<CalendarDay>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarDay {
+    #[schema(format = Date)]
+    date: String,
+    kind: DayKind,
+    working: bool,
+    /// 该年的放假通知已载入
+    confirmed: bool,
 }
 
 fn parse_date(field: &str, value: Option<&str>) -> Result<NaiveDate, Error> {
@@ -27,6 +50,14 @@ fn parse_date(field: &str, value: Option<&str>) -> Result<NaiveDate, Error> {
 }
 
 /// `GET /api/v1/calendar/days?from=&to=`: each date with its kind; at most 3 years at a time.
+#[utoipa::path(get, path = "/calendar/days", tag = "工作日历", params(DaysQuery),
+    summary = "逐日列出日期类型：workday / weekend / holiday / makeup_workday",
+    responses(
+        (status = 200, description = "日期列表", body = CalendarDays),
+        (status = 400, response = inline(BadParameter)),
+        (status = 422, description = "日期格式或区间不对", body = ErrorBody),
+    )
+)]
 pub async fn calendar_days(State(state): State<AppState>, Query(query): Query<DaysQuery>) -> ApiResult {
     let from = parse_date("from", query.from.as_deref())?;
     let to = parse_date("to", query.to.as_deref())?;
@@ -36,25 +67,38 @@ pub async fn calendar_days(State(state): State<AppState>, Query(query): Query<Da
     let calendar = state.calendar();
     let days =
         calendar.days(from, to).map_err(|error| Error::Validation(FieldErrors::single("from", error.to_string())))?;
-    let items: Vec<Value> = days
+    let days = days
         .into_iter()
-        .map(|(date, kind)| {
-            json!({
-                "date": date.to_string(),
-                "kind": kind.code(),
-                "working": kind.is_working(),
-                "confirmed": calendar.loaded_years().contains(&date.format("%Y").to_string().parse::<i32>().unwrap_or(0))
-                    || kind == DayKind::Holiday || kind == DayKind::MakeupWorkday,
-            })
+        .map(|(date, kind)| CalendarDay {
+            date: date.to_string(),
+            kind,
+            working: kind.is_working(),
+            confirmed: calendar.loaded_years().contains(&date.format("%Y").to_string().parse::<i32>().unwrap_or(0))
+                || kind == DayKind::Holiday
+                || kind == DayKind::MakeupWorkday,
         })
         .collect();
-    Ok(Json(json!({ "from": from.to_string(), "to": to.to_string(), "days": items })).into_response())
+    Ok(Json(CalendarDays { from: from.to_string(), to: to.to_string(), days }).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DueQuery {
+    /// 起算时刻（必填），RFC 3339，例如 2026-03-02T09:30:00+08:00
     start: Option<String>,
+    /// 工作日数（必填），可为 0.5 的倍数；0 或“即办”表示当日办结
     working_days: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Due {
+    #[schema(format = DateTime)]
+    start: String,
+    working_days: f64,
+    #[schema(format = DateTime)]
+    due: String,
+    /// 计算规则的说明
+    rule: &'static str,
 }
 
 fn parse_instant(state: &AppState, field: &str, value: Option<&str>) -> Result<DateTime<chrono::FixedOffset>, Error> {
@@ -71,6 +115,15 @@ fn parse_instant(state: &AppState, field: &str, value: Option<&str>) -> Result<D
 }
 
 /// `GET /api/v1/calendar/due?start=&working_days=`: when a limit that starts at `start` runs out.
+#[utoipa::path(get, path = "/calendar/due", tag = "工作日历", params(DueQuery),
+    summary = "期限届满时刻：受理当日不计入，半个工作日从下一个办公时段起算",
+    responses(
+        (status = 200, description = "届满时刻", body = Due),
+        (status = 400, response = inline(BadParameter)),
+        (status = 422, description = "参数不对", body = ErrorBody),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn calendar_due(State(state): State<AppState>, Query(query): Query<DueQuery>) -> ApiResult {
     let start = parse_instant(&state, "start", query.start.as_deref())?;
     let text = query.working_days.unwrap_or_default();
@@ -93,22 +146,43 @@ pub async fn calendar_due(State(state): State<AppState>, Query(query): Query<Due
         .and_local_timezone(state.app.config.utc_offset)
         .single()
         .ok_or_else(|| Error::Internal("offset".to_string()))?;
-    Ok(Json(json!({
-        "start": start.to_rfc3339(),
-        "working_days": f64::from(limit.half_days()) / 2.0,
-        "due": due.to_rfc3339(),
-        "rule": "受理当日不计入（民法典第二百零一条）；半个工作日从受理后的下一个办公时段起算",
-    }))
+    Ok(Json(Due {
+        start: start.to_rfc3339(),
+        working_days: f64::from(limit.half_days()) / 2.0,
+        due: due.to_rfc3339(),
+        rule: "受理当日不计入（民法典第二百零一条）；半个工作日从受理后的下一个办公时段起算",
+    })
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BetweenQuery {
+    /// 开始时刻（必填），RFC 3339
     from: Option<String>,
+    /// 结束时刻（必填），RFC 3339
     to: Option<String>,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct OfficeTime {
+    #[schema(format = DateTime)]
+    from: String,
+    #[schema(format = DateTime)]
+    to: String,
+    office_minutes: i64,
+    working_days: f64,
+}
+
 /// `GET /api/v1/calendar/between?from=&to=`: office time between two instants, in working days.
+#[utoipa::path(get, path = "/calendar/between", tag = "工作日历", params(BetweenQuery),
+    summary = "两个时刻之间的办公时间（工作日数）",
+    responses(
+        (status = 200, description = "办公时间", body = OfficeTime),
+        (status = 400, response = inline(BadParameter)),
+        (status = 422, description = "参数不对", body = ErrorBody),
+    )
+)]
 pub async fn calendar_between(State(state): State<AppState>, Query(query): Query<BetweenQuery>) -> ApiResult {
     let from = parse_instant(&state, "from", query.from.as_deref())?;
     let to = parse_instant(&state, "to", query.to.as_deref())?;
@@ -116,10 +190,38 @@ pub async fn calendar_between(State(state): State<AppState>, Query(query): Query
         .calendar()
         .working_time_between(from.naive_local(), to.naive_local(), &[])
         .map_err(|error| Error::Validation(FieldErrors::single("from", error.to_string())))?;
-    Ok(Json(json!({ "from": from.to_rfc3339(), "to": to.to_rfc3339(), "office_minutes": time.minutes, "working_days": time.days() })).into_response())
+    let time = OfficeTime {
+        from: from.to_rfc3339(),
+        to: to.to_rfc3339(),
+        office_minutes: time.minutes,
+        working_days: time.days(),
+    };
+    Ok(Json(time).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoadedNotice {
+    year: i32,
+    /// 载入的日期数
+    dates: usize,
 }
 
 /// `PUT /api/v1/calendar/notices/{year}`: loads a year's holiday notice, replacing what that year had.
+#[utoipa::path(put, path = "/calendar/notices/{year}", tag = "工作日历", security(("bearer" = []), ("cookie" = [])),
+    summary = "载入某年的放假安排（替换该年已有内容），需中心管理员",
+    params(("year" = i32, Path, description = "通知年份")),
+    request_body(content = super::catalog::TextBody,
+        description = "text 每行：日期或“起..止” 种类 节日名称，例如 2027-02-06..2027-02-12 holiday 春节"),
+    responses(
+        (status = 200, description = "已载入", body = LoadedNotice),
+        (status = 400, response = inline(BadInput)),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Refused)),
+        (status = 413, response = inline(TooLarge)),
+        (status = 422, response = inline(Invalid)),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn load_notice(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
@@ -127,5 +229,5 @@ pub async fn load_notice(
     ApiJson(body): ApiJson<super::catalog::TextBody>,
 ) -> ApiResult {
     let count = onetrip_app::calendar::load_notice(&state.app, &staff.actor, year, body.text()).await?;
-    Ok(Json(json!({ "year": year, "dates": count })).into_response())
+    Ok(Json(LoadedNotice { year, dates: count }).into_response())
 }

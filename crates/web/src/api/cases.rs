@@ -2,8 +2,11 @@
 //! case and its files, every decision (acceptance, review, the clock, supervision orders, delivery), a
 //! reviewer's inbox, and the public progress lookup. Each write answers with the case as it is afterwards.
 
+use super::openapi::Unauthenticated;
+use super::openapi::{one_of, BadInput, BadJson, BadParameter, Forbidden, Internal, Invalid, Refused, TooLarge};
 use super::types::{ApiCase, ApiProgress};
 use super::ApiResult;
+use crate::error::ErrorBody;
 use crate::extract::{ApiJson, ApiStaff};
 use crate::links::parse_case_number;
 use crate::staff::cases::notices::staff_case_file;
@@ -16,12 +19,18 @@ use onetrip_app::cases::{self, ApplicantInput, Attachment, SubmitCase};
 use onetrip_domain::acceptance::{MaterialProblem, Supplied};
 use onetrip_domain::case::{CaseAction, OrderRef};
 use onetrip_domain::review::ReviewAction;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+fn applicant_kinds() -> utoipa::openapi::schema::Object {
+    one_of(&["natural_person", "legal_person"])
+}
 
 /// The applicant as a request names them.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct ApplicantBody {
+    /// natural_person（自然人，证件为身份证）或 legal_person（法人，证件为统一社会信用代码）
+    #[schema(schema_with = applicant_kinds)]
     pub kind: String,
     pub id_number: String,
     pub name: String,
@@ -29,22 +38,25 @@ pub struct ApplicantBody {
 }
 
 /// One electronic material, its content in base64.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct AttachmentBody {
-    /// Position of the material in the matter's list.
+    /// 材料在清单中的位置
     pub material: usize,
     pub name: String,
     pub content_base64: String,
 }
 
 /// An application registered by a window's software or sent by a departmental system.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SubmitCaseBody {
     pub matter_code: String,
     pub applicant: ApplicantBody,
+    /// 按事项材料清单顺序，每份材料的提交情况
     #[serde(default)]
     pub supplied: Vec<Supplied>,
+    /// 电子材料（PDF、JPG、PNG，每个不超过 5 MB，按内容判断类型）
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub attachments: Vec<AttachmentBody>,
 }
 
@@ -54,6 +66,21 @@ async fn answer(state: &AppState, acted: cases::Acted) -> ApiResult {
 }
 
 /// `POST /api/v1/cases`: registers an application; `Idempotency-Key` makes a retry return the first case.
+#[utoipa::path(post, path = "/cases", tag = "办件", security(("bearer" = []), ("cookie" = [])),
+    summary = "登记办件（窗口收件或部门系统报送）；带 Idempotency-Key 请求头时，重试不会生成第二个办件",
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, max_length = 100, description = "幂等键，1 到 100 个字符")),
+    request_body = SubmitCaseBody,
+    responses(
+        (status = 201, description = "新办件", body = ApiCase),
+        (status = 200, description = "同一 Idempotency-Key 已登记过的办件", body = ApiCase),
+        (status = 400, response = inline(BadJson)),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Refused)),
+        (status = 413, response = inline(TooLarge)),
+        (status = 422, response = inline(Invalid)),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn submit_case(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
@@ -88,6 +115,17 @@ pub async fn submit_case(
 
 /// `GET /api/v1/cases/{number}`: managers and general windows see any case, a department's window and
 /// reviewers their department's (and reviewers the cases they have a step in).
+#[utoipa::path(get, path = "/cases/{number}", tag = "办件", security(("bearer" = []), ("cookie" = [])),
+    summary = "办件详情（申请人证件号已遮挡），含全部事件与到现场次数；窗口与管理员可看全部，审查人员只看本部门",
+    params(("number" = String, Path, description = "办件编号，例如 20261127-000017-5")),
+    responses(
+        (status = 200, description = "办件", body = ApiCase),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Forbidden)),
+        (status = 404, description = "没有这个办件", body = ErrorBody),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn case(State(state): State<AppState>, ApiStaff(staff): ApiStaff, Path(number): Path<String>) -> ApiResult {
     let number = parse_case_number(&number)?;
     let details = cases::details(&state.app, &staff.actor, &number).await?;
@@ -95,6 +133,17 @@ pub async fn case(State(state): State<AppState>, ApiStaff(staff): ApiStaff, Path
 }
 
 /// `GET /api/v1/cases/{number}/files/{id}`: a material of a case the caller may see, as uploaded.
+#[utoipa::path(get, path = "/cases/{number}/files/{id}", tag = "办件", security(("bearer" = []), ("cookie" = [])),
+    summary = "办件的一份电子材料（原样返回，类型见 Content-Type）；文件编号见办件的 files，能看办件的才能取",
+    params(("number" = String, Path, description = "办件编号"), ("id" = String, Path, description = "文件编号")),
+    responses(
+        (status = 200, description = "文件内容", content(("application/pdf"), ("image/jpeg"), ("image/png"))),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Forbidden)),
+        (status = 404, description = "没有这个办件或文件", body = ErrorBody),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn case_file(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
@@ -104,38 +153,55 @@ pub async fn case_file(
 }
 
 /// What a window decides on a received case.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case", tag = "decision")]
 pub enum AcceptanceDecision {
-    /// Issue the one correction notice: every problem of what was supplied, and any noted by hand.
+    /// 一次性告知补正：所交材料的全部问题，以及手工记下的问题
     CorrectionNotice {
         supplied: Vec<Supplied>,
         #[serde(default)]
         notes: Vec<MaterialProblem>,
+        /// 第二次补正须由负责人签批并写明原因
         #[serde(default)]
         supervisor_reason: Option<String>,
     },
-    /// The applicant brought what the notice asked for.
-    Corrected {
-        supplied: Vec<Supplied>,
-    },
-    Accept {
-        supplied: Vec<Supplied>,
-    },
+    /// 补正材料已收
+    Corrected { supplied: Vec<Supplied> },
+    /// 受理
+    Accept { supplied: Vec<Supplied> },
+    /// 不予受理
     Refuse {
+        /// 不予受理的理由
         reasons: String,
     },
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct AcceptanceBody {
     #[serde(flatten)]
     decision: AcceptanceDecision,
+    /// 读到的办件修订号；办件已被他人改过时答复 409（revision_changed）
     #[serde(default)]
     expected_revision: Option<i64>,
 }
 
 /// `POST /api/v1/cases/{number}/acceptance`: `correction_notice`, `corrected`, `accept` or `refuse`.
+#[utoipa::path(post, path = "/cases/{number}/acceptance", tag = "办件", security(("bearer" = []), ("cookie" = [])),
+    summary = "窗口的受理决定：correction_notice（一次性告知补正）、corrected（补正材料已收）、accept（受理）、refuse（不予受理）",
+    params(("number" = String, Path, description = "办件编号")),
+    request_body = AcceptanceBody,
+    responses(
+        (status = 200, description = "办件", body = ApiCase),
+        (status = 400, response = inline(BadJson)),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Refused)),
+        (status = 404, description = "没有这个办件", body = ErrorBody),
+        (status = 409, description = "办件状态不允许此操作（case_not_in_state），或已被他人处理（revision_changed）", body = ErrorBody),
+        (status = 413, response = inline(TooLarge)),
+        (status = 422, response = inline(Invalid)),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn case_acceptance(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
@@ -155,22 +221,17 @@ pub async fn case_acceptance(
     answer(&state, acted).await
 }
 
-/// What a reviewer does with one task of a case.
-#[derive(Debug, Clone, Deserialize)]
+/// What a reviewer does with one task of a case; `task` is its place in `review.tasks`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum ReviewBody {
-    Approve {
-        task: usize,
-    },
-    ProposeRefusal {
-        task: usize,
-        reason: String,
-    },
-    Return {
-        task: usize,
-        to_stage: u16,
-        reason: String,
-    },
+    /// 通过
+    Approve { task: usize },
+    /// 建议不予许可
+    ProposeRefusal { task: usize, reason: String },
+    /// 退回到更早阶段
+    Return { task: usize, to_stage: u16, reason: String },
+    /// 决定环节作出准予或不予决定
     Decide {
         task: usize,
         granted: bool,
@@ -180,6 +241,22 @@ pub enum ReviewBody {
 }
 
 /// `POST /api/v1/cases/{number}/review`: a reviewer approves, returns, proposes refusal or decides.
+#[utoipa::path(post, path = "/cases/{number}/review", tag = "办件", security(("bearer" = []), ("cookie" = [])),
+    summary = "审查人员办理本部门的环节：approve（通过）、propose_refusal（建议不予许可）、return（退回到更早阶段）、decide（决定环节作出准予或不予决定）",
+    params(("number" = String, Path, description = "办件编号")),
+    request_body = ReviewBody,
+    responses(
+        (status = 200, description = "办件", body = ApiCase),
+        (status = 400, response = inline(BadJson)),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Refused)),
+        (status = 404, description = "没有这个办件或环节", body = ErrorBody),
+        (status = 409, description = "环节尚未轮到或已被办理（task_not_open）、已会签（already_signed）、办件不在审查中（case_not_in_state）", body = ErrorBody),
+        (status = 413, response = inline(TooLarge)),
+        (status = 422, response = inline(Invalid)),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn case_review(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
@@ -198,16 +275,43 @@ pub async fn case_review(
 }
 
 /// A change of a case's clock.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum ClockBody {
-    Pause { procedure: String, reason: String },
+    /// 特别程序开始，暂停计时
+    Pause {
+        /// 特别程序名称，如 听证、专家评审、检验检测、鉴定
+        procedure: String,
+        reason: String,
+    },
+    /// 特别程序结束，恢复计时
     Resume,
-    Extend { working_days: u32, reason: String },
+    /// 延长办理时限，须大厅负责人批准
+    Extend {
+        #[schema(minimum = 1, maximum = 30)]
+        working_days: u32,
+        reason: String,
+    },
 }
 
 /// `POST /api/v1/cases/{number}/clock`: a special procedure starts (`pause`) or ends (`resume`), or a
 /// manager extends the limit (`extend`).
+#[utoipa::path(post, path = "/cases/{number}/clock", tag = "办件", security(("bearer" = []), ("cookie" = [])),
+    summary = "计时：pause（特别程序开始，暂停计时；本部门或大厅负责人）、resume（特别程序结束，恢复计时）、extend（延长办理时限，须大厅负责人批准）；每次都会通知申请人",
+    params(("number" = String, Path, description = "办件编号")),
+    request_body = ClockBody,
+    responses(
+        (status = 200, description = "办件", body = ApiCase),
+        (status = 400, response = inline(BadJson)),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Refused)),
+        (status = 404, description = "没有这个办件", body = ErrorBody),
+        (status = 409, description = "办件不在审查中（case_not_in_state），或已暂停（clock_paused）/未暂停（clock_not_paused）", body = ErrorBody),
+        (status = 413, response = inline(TooLarge)),
+        (status = 422, response = inline(Invalid)),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn case_clock(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
@@ -224,14 +328,38 @@ pub async fn case_clock(
     answer(&state, acted).await
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct OrderBody {
     pub instruction: String,
-    /// `YYYY-MM-DD`, a working day; the order is due at the close of office.
+    /// 回复期限：60 天内的一个工作日，当天下班前回复
+    #[schema(format = Date)]
     pub deadline: String,
 }
 
+/// The supervision order just issued.
+#[derive(Serialize, ToSchema)]
+pub struct IssuedOrder {
+    /// 督办单编号
+    id: i64,
+}
+
 /// `POST /api/v1/cases/{number}/orders`: a manager issues a supervision order (督办).
+#[utoipa::path(post, path = "/cases/{number}/orders", tag = "办件", security(("bearer" = []), ("cookie" = [])),
+    summary = "下达督办（大厅负责人）：督办要求和回复期限（工作日，60 天内），发给办件最紧急环节的责任部门",
+    params(("number" = String, Path, description = "办件编号")),
+    request_body = OrderBody,
+    responses(
+        (status = 201, description = "督办单", body = IssuedOrder),
+        (status = 400, response = inline(BadJson)),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Refused)),
+        (status = 404, description = "没有这个办件", body = ErrorBody),
+        (status = 409, description = "办件已办结（case_not_in_state）", body = ErrorBody),
+        (status = 413, response = inline(TooLarge)),
+        (status = 422, response = inline(Invalid)),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn case_order(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
@@ -241,15 +369,31 @@ pub async fn case_order(
     let number = parse_case_number(&number)?;
     let action = CaseAction::IssueOrder { instruction: body.instruction, deadline: body.deadline };
     let acted = cases::act(&state.app, &staff.actor, &number, action, None).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": acted.order.unwrap_or_default() }))).into_response())
+    Ok((StatusCode::CREATED, Json(IssuedOrder { id: acted.order.unwrap_or_default() })).into_response())
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct AnswerBody {
     pub answer: String,
 }
 
 /// `POST /api/v1/cases/{number}/orders/{id}/answer`: the responsible department answers an order.
+#[utoipa::path(post, path = "/cases/{number}/orders/{id}/answer", tag = "办件", security(("bearer" = []), ("cookie" = [])),
+    summary = "责任部门回复督办",
+    params(("number" = String, Path, description = "办件编号"), ("id" = i64, Path, description = "督办单编号")),
+    request_body = AnswerBody,
+    responses(
+        (status = 204, description = "已回复"),
+        (status = 400, response = inline(BadInput)),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Refused)),
+        (status = 404, description = "没有这个办件或督办单", body = ErrorBody),
+        (status = 409, description = "已经回复过（already_answered）", body = ErrorBody),
+        (status = 413, response = inline(TooLarge)),
+        (status = 422, response = inline(Invalid)),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn case_order_answer(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
@@ -262,15 +406,36 @@ pub async fn case_order_answer(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Debug, Clone, Deserialize)]
+fn delivery_methods() -> utoipa::openapi::schema::Object {
+    one_of(&["pickup", "post", "online"])
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct DeliveryBody {
-    /// `pickup`, `post` or `online`.
+    /// pickup（窗口领取，记一次到现场）、post（邮寄，须填邮件号）或 online（网上下载）
+    #[schema(schema_with = delivery_methods)]
     pub method: String,
     #[serde(default)]
     pub tracking_number: String,
 }
 
 /// `POST /api/v1/cases/{number}/delivery`: the window records how the result reached the applicant.
+#[utoipa::path(post, path = "/cases/{number}/delivery", tag = "办件", security(("bearer" = []), ("cookie" = [])),
+    summary = "送达结果：pickup（窗口领取，记一次到现场）、post（邮寄，须填邮件号）、online（网上下载）",
+    params(("number" = String, Path, description = "办件编号")),
+    request_body = DeliveryBody,
+    responses(
+        (status = 200, description = "办件", body = ApiCase),
+        (status = 400, response = inline(BadJson)),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Refused)),
+        (status = 404, description = "没有这个办件", body = ErrorBody),
+        (status = 409, description = "办件还没有可送达的结果（case_not_in_state）", body = ErrorBody),
+        (status = 413, response = inline(TooLarge)),
+        (status = 422, response = inline(Invalid)),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn case_delivery(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
@@ -283,28 +448,72 @@ pub async fn case_delivery(
     answer(&state, acted).await
 }
 
-/// `GET /api/v1/inbox`: the open review tasks of the reviewer's department, the soonest due first.
-pub async fn inbox(State(state): State<AppState>, ApiStaff(staff): ApiStaff) -> ApiResult {
-    let (department, items) = cases::inbox(&state.app, &staff.actor, 200).await?;
-    let items: Vec<Value> = items
-        .into_iter()
-        .map(|item| {
-            json!({ "case_number": item.case_number.to_string(), "task": item.task, "name": item.name,
-                    "matter_code": item.matter_code, "due_at": item.due_at.map(|due| state.local(due).to_rfc3339()) })
-        })
-        .collect();
-    Ok(Json(json!({ "department": department, "items": items })).into_response())
+/// A reviewer's open tasks.
+#[derive(Serialize, ToSchema)]
+pub struct Inbox {
+    /// 审查人员所在部门
+    department: String,
+    items: Vec<InboxItem>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, ToSchema)]
+pub struct InboxItem {
+    case_number: String,
+    /// 环节在办件 review.tasks 中的位置
+    task: u32,
+    name: String,
+    matter_code: String,
+    #[schema(format = DateTime)]
+    due_at: Option<String>,
+}
+
+/// `GET /api/v1/inbox`: the open review tasks of the reviewer's department, the soonest due first.
+#[utoipa::path(get, path = "/inbox", tag = "办件", security(("bearer" = []), ("cookie" = [])),
+    summary = "审查人员的待办：本部门已开启的环节，按到期时间先后",
+    responses(
+        (status = 200, description = "待办", body = Inbox),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, description = "不是审查人员或未归属部门（forbidden）", body = ErrorBody),
+        (status = 500, response = inline(Internal)),
+    )
+)]
+pub async fn inbox(State(state): State<AppState>, ApiStaff(staff): ApiStaff) -> ApiResult {
+    let (department, items) = cases::inbox(&state.app, &staff.actor, 200).await?;
+    let items = items
+        .into_iter()
+        .map(|item| InboxItem {
+            case_number: item.case_number.to_string(),
+            task: item.task,
+            name: item.name,
+            matter_code: item.matter_code,
+            due_at: item.due_at.map(|due| state.local(due).to_rfc3339()),
+        })
+        .collect();
+    Ok(Json(Inbox { department, items }).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProgressQuery {
+    /// 办件编号
     #[serde(default)]
     number: String,
+    /// 申请人证件号后四位
     #[serde(default)]
     last_four: String,
 }
 
 /// `GET /api/v1/progress?number=&last_four=`: a case's progress for anyone who has both.
+#[utoipa::path(get, path = "/progress", tag = "办件", params(ProgressQuery),
+    summary = "公开查询办件进度：办件编号加申请人证件号后四位；不显示任何个人信息",
+    responses(
+        (status = 200, description = "进度", body = ApiProgress),
+        (status = 400, response = inline(BadParameter)),
+        (status = 404, description = "编号与后四位不相符", body = ErrorBody),
+        (status = 422, description = "编号格式不对", body = ErrorBody),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn progress(State(state): State<AppState>, Query(query): Query<ProgressQuery>) -> ApiResult {
     let progress = cases::progress(&state.app, &query.number, &query.last_four).await?;
     Ok(Json(ApiProgress::of(&state, &progress)).into_response())

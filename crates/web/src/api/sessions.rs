@@ -1,6 +1,8 @@
 //! Staff sessions for API clients: log in for a bearer token, log out.
 
+use super::openapi::{BadJson, Internal, TooLarge, Unauthenticated};
 use super::ApiResult;
+use crate::error::ErrorBody;
 use crate::extract::{ApiJson, ApiStaff};
 use crate::state::AppState;
 use axum::extract::State;
@@ -8,29 +10,57 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use onetrip_app::accounts::staff::{self, SESSION_HOURS};
-use serde::Deserialize;
-use serde_json::json;
+use onetrip_domain::access::Role;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LoginBody {
     username: String,
     password: String,
 }
 
+/// A bearer token and what it allows.
+#[derive(Serialize, ToSchema)]
+pub struct StaffSession {
+    token: String,
+    /// 总是 Bearer
+    token_type: &'static str,
+    /// 有效秒数
+    expires_in: i64,
+    roles: Vec<Role>,
+}
+
 /// `POST /api/v1/sessions`: a bearer token for a staff account.
+#[utoipa::path(post, path = "/sessions", tag = "会话",
+    summary = "工作人员登录，取得 Bearer 令牌（8 小时有效）；连续失败 5 次锁定 15 分钟",
+    request_body = LoginBody,
+    responses(
+        (status = 201, description = "令牌", body = StaffSession),
+        (status = 400, response = inline(BadJson)),
+        (status = 413, response = inline(TooLarge)),
+        (status = 422, description = "用户名或密码不对（validation_failed）", body = ErrorBody),
+        (status = 429, description = "失败次数过多（too_many_attempts）", body = ErrorBody),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn create_session(State(state): State<AppState>, ApiJson(body): ApiJson<LoginBody>) -> ApiResult {
     let user = staff::authenticate(&state.app, body.username.trim(), &body.password).await?;
     let token = staff::open_session(&state.app, &user).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            json!({ "token": token, "token_type": "Bearer", "expires_in": SESSION_HOURS * 3600, "roles": user.roles }),
-        ),
-    )
-        .into_response())
+    let session = StaffSession { token, token_type: "Bearer", expires_in: SESSION_HOURS * 3600, roles: user.roles };
+    Ok((StatusCode::CREATED, Json(session)).into_response())
 }
 
 /// `DELETE /api/v1/sessions/current`: ends the session.
+#[utoipa::path(delete, path = "/sessions/current", tag = "会话", security(("bearer" = []), ("cookie" = [])),
+    summary = "退出登录",
+    responses(
+        (status = 204, description = "已退出"),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, description = "浏览器会话未带 X-CSRF-Token 请求头或不相符（csrf_failed）", body = ErrorBody),
+        (status = 500, response = inline(Internal)),
+    )
+)]
 pub async fn delete_session(State(state): State<AppState>, ApiStaff(staff): ApiStaff) -> ApiResult {
     staff::close_session(&state.app, staff.session()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

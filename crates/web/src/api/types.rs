@@ -6,17 +6,21 @@ use chrono::{DateTime, Utc};
 use onetrip_app::cases::{CaseDetails, Progress};
 use onetrip_app::hall::{HallLive, HallPlan, Post, TicketView};
 use onetrip_app::records::{Applicant, CaseEvent};
-use onetrip_domain::case::{Case, DeliveryMethod};
+use onetrip_domain::case::{Case, DeliveryMethod, Phase};
+use onetrip_domain::catalog::StepKind;
 use onetrip_domain::clock::CaseClock;
+use onetrip_domain::queue::TicketState;
 use onetrip_domain::review::{Outcome, Review, TaskState};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 fn instant(state: &AppState, at: DateTime<Utc>) -> String {
     state.local(at).to_rfc3339()
 }
 
 /// The applicant of a case, the identity number masked.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CaseApplicant)]
 pub struct ApiApplicant {
     pub kind: &'static str,
     pub name: String,
@@ -24,14 +28,17 @@ pub struct ApiApplicant {
 }
 
 /// One review task of a case.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ReviewTask)]
 pub struct ApiTask {
+    /// 环节在 review.tasks 中的位置，审查操作用它指明环节
     pub task: usize,
     pub step: usize,
     pub name: String,
-    pub kind: &'static str,
+    pub kind: StepKind,
     pub stage: u16,
     pub department: String,
+    /// waiting（未轮到）、open（待办）或 done（已办）
     pub state: &'static str,
     pub opened_at: Option<String>,
     pub due: Option<String>,
@@ -41,7 +48,8 @@ pub struct ApiTask {
     pub signed_by: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Review)]
 pub struct ApiReview {
     pub tasks: Vec<ApiTask>,
     /// Absent while undecided.
@@ -49,7 +57,8 @@ pub struct ApiReview {
 }
 
 /// The decision: `granted`, or `refused` with the reasons.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ReviewOutcome)]
 pub struct ApiOutcome {
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,7 +76,7 @@ impl ApiReview {
                     task: index,
                     step: task.step,
                     name: task.name.clone(),
-                    kind: task.kind.code(),
+                    kind: task.kind,
                     stage: task.stage,
                     department: task.department.clone(),
                     state: match task.state {
@@ -92,13 +101,15 @@ impl ApiReview {
 }
 
 /// The clock of a case: special procedures that stopped it, and extensions of the limit.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CaseClock)]
 pub struct ApiClock {
     pub pauses: Vec<ApiPause>,
     pub extensions: Vec<ApiExtension>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ClockPause)]
 pub struct ApiPause {
     pub procedure: String,
     pub reason: String,
@@ -108,7 +119,8 @@ pub struct ApiPause {
     pub to: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ClockExtension)]
 pub struct ApiExtension {
     pub working_days: u32,
     pub reason: String,
@@ -148,7 +160,8 @@ impl ApiClock {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Delivery)]
 pub struct ApiDelivery {
     pub method: &'static str,
     pub tracking_number: String,
@@ -157,14 +170,16 @@ pub struct ApiDelivery {
     pub by: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CorrectionItem)]
 pub struct ApiProblem {
     pub material: usize,
     pub name: String,
     pub problem: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CaseEvent)]
 pub struct ApiEvent {
     pub at: String,
     pub actor: String,
@@ -176,25 +191,33 @@ pub struct ApiEvent {
 }
 
 /// A case as the API shows it to staff.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Case)]
 pub struct ApiCase {
     pub number: String,
     pub matter_code: String,
     pub matter_version: u32,
     pub department: String,
+    /// 收件渠道
     pub channel: &'static str,
-    pub phase: &'static str,
+    pub phase: Phase,
     pub phase_label: &'static str,
+    /// 修订号：每次变更加一，受理决定可带 expected_revision 防止覆盖他人的处理
     pub revision: i64,
     pub corrections: u32,
+    #[schema(format = DateTime)]
     pub received_at: String,
+    #[schema(format = DateTime)]
     pub accepted_at: Option<String>,
+    #[schema(format = DateTime)]
     pub due_at: Option<String>,
+    /// 亮黄牌的时刻
+    #[schema(format = DateTime)]
     pub warn_at: Option<String>,
     pub applicant: Option<ApiApplicant>,
     /// Per material of the matter's list: `provided`, `missing`, `deferred` or `pledged`.
     pub supplied: Vec<onetrip_domain::acceptance::Supplied>,
-    /// Per material, the ids of its files: `GET /api/v1/cases/{number}/files/{id}` gives the bytes.
+    /// 按材料顺序，每份材料的文件编号；GET /api/v1/cases/{number}/files/{id} 取文件内容
     pub files: Vec<Vec<String>>,
     pub correction_notice: Vec<ApiProblem>,
     pub review: Option<ApiReview>,
@@ -216,7 +239,7 @@ impl ApiCase {
             matter_version: case.matter_version,
             department: case.department.clone(),
             channel: case.channel.code(),
-            phase: case.phase.code(),
+            phase: case.phase,
             phase_label: case.phase.label(),
             revision: case.revision,
             corrections: case.corrections,
@@ -280,12 +303,14 @@ fn event_of(state: &AppState, event: &CaseEvent) -> ApiEvent {
 }
 
 /// What anyone may see of a case, with its number and the last four characters of the applicant's ID.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Progress)]
 pub struct ApiProgress {
     pub number: String,
     pub matter: String,
-    pub phase: &'static str,
+    pub phase: Phase,
     pub phase_label: &'static str,
+    /// 本地时间，格式 YYYY-MM-DD HH:MM
     pub received_at: String,
     pub accepted_at: Option<String>,
     pub due_at: Option<String>,
@@ -293,7 +318,8 @@ pub struct ApiProgress {
     pub steps: Vec<ApiProgressStep>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ProgressStep)]
 pub struct ApiProgressStep {
     pub at: String,
     pub action: &'static str,
@@ -305,7 +331,7 @@ impl ApiProgress {
         Self {
             number: progress.number.to_string(),
             matter: progress.matter.clone(),
-            phase: progress.phase.code(),
+            phase: progress.phase,
             phase_label: progress.phase.label(),
             received_at: format(progress.received_at),
             accepted_at: progress.accepted_at.map(format),
@@ -321,7 +347,8 @@ impl ApiProgress {
 }
 
 /// A ticket as the API shows it (no personal data).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Ticket)]
 pub struct ApiTicket {
     pub id: i64,
     pub hall: String,
@@ -331,7 +358,7 @@ pub struct ApiTicket {
     pub zone_name: String,
     pub location: String,
     pub matter: String,
-    pub state: &'static str,
+    pub state: TicketState,
     pub state_label: &'static str,
     pub priority_label: &'static str,
     pub issued_at: String,
@@ -352,7 +379,7 @@ impl ApiTicket {
             zone_name: ticket.zone_name.clone(),
             location: ticket.location.clone(),
             matter: ticket.matter.clone(),
-            state: ticket.state.code(),
+            state: ticket.state,
             state_label: ticket.state.label(),
             priority_label: ticket.priority.label(),
             issued_at: ticket.issued.clone(),
@@ -364,7 +391,8 @@ impl ApiTicket {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ZoneLive)]
 pub struct ApiZoneLive {
     pub code: String,
     pub name: String,
@@ -379,7 +407,8 @@ pub struct ApiZoneLive {
     pub windows_empty: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = WindowLive)]
 pub struct ApiWindowLive {
     pub code: String,
     pub zone: String,
@@ -393,7 +422,8 @@ pub struct ApiWindowLive {
 }
 
 /// The hall now.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HallLive)]
 pub struct ApiHallLive {
     pub hall: String,
     pub hall_name: String,
@@ -448,7 +478,8 @@ impl ApiHallLive {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PlanLine)]
 pub struct ApiPlanLine {
     pub zone: String,
     pub zone_name: String,
@@ -462,7 +493,8 @@ pub struct ApiPlanLine {
 }
 
 /// Window planning of a hall.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HallPlan)]
 pub struct ApiHallPlan {
     pub hall: String,
     pub hall_name: String,
@@ -504,7 +536,8 @@ impl ApiHallPlan {
 }
 
 /// A post at a window for a term.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Assignment)]
 pub struct ApiAssignment {
     pub id: i64,
     pub window: String,
