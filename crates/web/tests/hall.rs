@@ -350,13 +350,11 @@ async fn twenty_windows_calling_at_once_through_the_api_never_share_a_ticket() {
                         .header(header::AUTHORIZATION, format!("Bearer {token}"))
                         .body(Body::empty())
                         .expect("request");
-                    let response = onetrip_web::router(state.clone()).oneshot(request).await.expect("infallible");
-                    if response.status() == StatusCode::OK {
-                        let body = response.into_body().collect().await.expect("body").to_bytes();
-                        let value: Value = serde_json::from_slice(&body).expect("json");
-                        numbers.push(value["number"].as_str().expect("number").to_string());
+                    let reply = support::send_to(&state, request).await;
+                    if reply.status == StatusCode::OK {
+                        numbers.push(reply.json()["number"].as_str().expect("number").to_string());
                     } else {
-                        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+                        assert_eq!(reply.status, StatusCode::NO_CONTENT);
                     }
                 }
                 numbers

@@ -637,3 +637,72 @@ async fn every_documented_operation_exists() {
         app.finish().await;
     }
 }
+
+/// The support checks every API reply against the OpenAPI document; this reaches the replies the other
+/// tests do not: a new matter, saved bundles, a loaded notice, office time, a ticket looked up, a case's
+/// file, logging out, an address that is no operation, and a query axum cannot read.
+#[tokio::test]
+async fn replies_the_other_tests_do_not_reach_are_what_the_document_says_too() {
+    use base64::Engine;
+    for app in TestApp::all().await {
+        app.to_office_hours();
+        let editor = app.token(EDITOR).await;
+        let current = app.json(Method::GET, &format!("/api/v1/matters/{COMPANY}"), None, None).await.json();
+        let mut matter = current["matter"].clone();
+        matter["code"] = json!("00013112700499");
+        let adjustment =
+            json!({ "kind": "create", "reason": "新设事项", "effective_date": app.state.today().to_string() });
+        let body = json!({ "adjustment": adjustment, "matter": matter });
+        let created = app.json(Method::POST, "/api/v1/matters", Some(&editor), Some(body)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}: {}", app.backend, created.text());
+        assert_eq!(created.json()["version"], 1);
+
+        let bundles = app.json(Method::GET, "/api/v1/bundles", None, None).await.json();
+        let saved = app.json(Method::PUT, "/api/v1/bundles", Some(&editor), Some(bundles.clone())).await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+        assert_eq!(saved.json()["count"], bundles["bundles"].as_array().map(Vec::len).unwrap_or_default());
+
+        let admin = app.token(ADMIN).await;
+        let notice = json!({ "text": "2027-01-01 holiday 元旦" });
+        let loaded = app.json(Method::PUT, "/api/v1/calendar/notices/2027", Some(&admin), Some(notice)).await;
+        assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.text());
+        assert_eq!(loaded.json()["dates"], 1);
+        let between = "/api/v1/calendar/between?from=2026-03-02T09:00:00%2B08:00&to=2026-03-03T09:00:00%2B08:00";
+        let office = app.json(Method::GET, between, None, None).await;
+        assert_eq!(office.status, StatusCode::OK, "{}", office.text());
+        assert_eq!(office.json()["working_days"], 1.0);
+
+        let window = app.token(support::WINDOW).await;
+        let ticket =
+            app.json(Method::POST, "/api/v1/hall/centre/tickets", Some(&window), Some(json!({ "zone": "bs" }))).await;
+        assert_eq!(ticket.status, StatusCode::CREATED, "{}", ticket.text());
+        let number = ticket.json()["number"].as_str().expect("number").to_string();
+        let looked_up = app.json(Method::GET, &format!("/api/v1/hall/centre/tickets/{number}"), None, None).await;
+        assert_eq!(looked_up.status, StatusCode::OK, "{}", looked_up.text());
+
+        let pdf = base64::engine::general_purpose::STANDARD.encode(onetrip_domain::upload::samples::PDF);
+        let application = json!({
+            "matter_code": COMPANY,
+            "applicant": { "kind": "natural_person", "id_number": "11010519491231002X", "name": "张三", "phone": "13912345678" },
+            "attachments": [{ "material": 1, "name": "章程.pdf", "content_base64": pdf }],
+        });
+        let case = app.json(Method::POST, "/api/v1/cases", Some(&window), Some(application)).await.json();
+        let (case_number, file) =
+            (case["number"].as_str().expect("number"), case["files"][1][0].as_str().expect("file"));
+        let bytes =
+            app.json(Method::GET, &format!("/api/v1/cases/{case_number}/files/{file}"), Some(&window), None).await;
+        assert_eq!(bytes.status, StatusCode::OK);
+        assert_eq!(bytes.body, onetrip_domain::upload::samples::PDF);
+
+        let out = app.json(Method::DELETE, "/api/v1/sessions/current", Some(&window), None).await;
+        assert_eq!(out.status, StatusCode::NO_CONTENT);
+        let after = app.json(Method::GET, "/api/v1/inbox", Some(&window), None).await;
+        assert_eq!(after.status, StatusCode::UNAUTHORIZED, "a closed session is gone");
+
+        let nowhere = app.json(Method::GET, "/api/v1/nowhere", None, None).await;
+        assert_eq!(nowhere.json()["error"], "not_found");
+        let unreadable = app.json(Method::GET, "/api/v1/matters?limit=many", None, None).await;
+        assert_eq!(unreadable.status, StatusCode::BAD_REQUEST);
+        app.finish().await;
+    }
+}

@@ -1,7 +1,10 @@
 //! Shared set-up for the request and browser suites: an application on a fresh store of each backend, with
-//! the shipped calendar, the demo catalog, and two staff accounts.
+//! the shipped calendar, the demo catalog, and two staff accounts. Every reply of the API that a test gets
+//! through [`TestApp::send`] is checked against the OpenAPI document (`contract.rs`).
 
 #![allow(dead_code)]
+
+mod contract;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -90,6 +93,19 @@ pub fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// Sends a request through the whole router of an application (for tasks that hold only its state); an API
+/// reply must be what the OpenAPI document says.
+pub async fn send_to(state: &AppState, request: Request<Body>) -> Reply {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = router(state.clone()).oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+    contract::check(&method, &path, status, &headers, &body);
+    Reply { status, headers, body }
+}
+
 impl TestApp {
     /// One seeded application per backend available here.
     pub async fn all() -> Vec<TestApp> {
@@ -160,12 +176,9 @@ impl TestApp {
         self.store.finish().await;
     }
 
+    /// Sends a request through the whole router; an API reply must be what the OpenAPI document says.
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = router(self.state.clone()).oneshot(request).await.expect("infallible");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
-        Reply { status, headers, body }
+        send_to(&self.state, request).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
