@@ -170,6 +170,38 @@ impl IntoResponse for Error {
     }
 }
 
+/// The longest plain-text error body read back to be put into words (axum's rejections are one line).
+const REJECTION_BYTES: usize = 2048;
+
+/// Errors answered below the handlers come as plain text: a path segment or query string axum cannot read
+/// (400) and a body over the limit (413, refused by its length before it is read). This middleware gives
+/// them the one error format — JSON under `/api/`, the Chinese error page elsewhere — so that a client
+/// never has to parse a second kind of error.
+pub async fn uniform_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/plain"));
+    if !plain || !matches!(response.status(), StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE) {
+        return response;
+    }
+    let error = if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Error::PayloadTooLarge
+    } else {
+        let detail = axum::body::to_bytes(response.into_body(), REJECTION_BYTES).await.unwrap_or_default();
+        let detail = String::from_utf8_lossy(&detail);
+        Error::BadRequest(format!("地址或查询参数无法读取（{}），请检查后重试", detail.trim()))
+    };
+    if api {
+        error.into_json_response()
+    } else {
+        error.into_response()
+    }
+}
+
 /// An error from an API handler: always JSON.
 #[derive(Debug)]
 pub struct ApiError(pub Error);

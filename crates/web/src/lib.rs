@@ -185,6 +185,7 @@ pub fn router(state: AppState) -> Router {
         // one that grows past the limit without announcing its length.
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(error::uniform_errors))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), request_context))
         .with_state(state)
 }

@@ -603,6 +603,17 @@ async fn oversized_bodies_are_refused_before_they_are_read() {
             .expect("request");
         let reply = app.send(request).await;
         assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", app.backend);
+        assert_eq!(reply.json()["error"], "payload_too_large", "the one error format: {}", reply.text());
+        // A page's form gets the Chinese error page instead of the limit's plain text.
+        let (cookie, _) = app.login_page(EDITOR).await;
+        let request = axum::http::Request::post("/staff/catalog/import")
+            .header("cookie", cookie)
+            .header("content-length", (limit + 1).to_string())
+            .body(axum::body::Body::from(vec![b'x'; limit + 1]))
+            .expect("request");
+        let page = app.send(request).await;
+        assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(page.text().contains("提交的内容太大"), "{}", page.text());
         app.finish().await;
     }
 }
@@ -703,6 +714,7 @@ async fn replies_the_other_tests_do_not_reach_are_what_the_document_says_too() {
         assert_eq!(nowhere.json()["error"], "not_found");
         let unreadable = app.json(Method::GET, "/api/v1/matters?limit=many", None, None).await;
         assert_eq!(unreadable.status, StatusCode::BAD_REQUEST);
+        assert_eq!(unreadable.json()["error"], "bad_request", "the one error format: {}", unreadable.text());
         app.finish().await;
     }
 }

@@ -18,7 +18,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::Utc;
 use serde_json::json;
 
 pub type ApiResult = Result<Response, ApiError>;
@@ -29,7 +28,7 @@ pub async fn not_found() -> ApiError {
 
 pub async fn health(State(state): State<AppState>) -> Response {
     match state.app.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "database": state.app.backend(), "at": Utc::now().to_rfc3339() }))
+        Ok(()) => Json(json!({ "status": "ok", "database": state.app.backend(), "at": state.app.now().to_rfc3339() }))
             .into_response(),
         Err(error) => {
             tracing::error!(%error, "health check failed");

@@ -10,7 +10,7 @@ use axum::Json;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, InfoBuilder, RefOr, Response, ResponseBuilder};
-use utoipa::{Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
+use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -149,23 +149,6 @@ fn error_response(description: &str) -> RefOr<Response> {
         .into()
 }
 
-/// A response whose body is plain text: what axum's own extractors and the body limit answer with.
-fn text_response(description: &str) -> RefOr<Response> {
-    or_plain_text(ResponseBuilder::new().description(description).into())
-}
-
-/// The response, which may also come as plain text.
-fn or_plain_text(response: RefOr<Response>) -> RefOr<Response> {
-    match response {
-        RefOr::T(mut response) => {
-            let text = ContentBuilder::new().schema(Some(String::schema())).build();
-            response.content.insert("text/plain".to_string(), text);
-            RefOr::T(response)
-        }
-        reference => reference,
-    }
-}
-
 /// Declares the error responses many operations share, each used as `(status = …, response = inline(Name))`.
 macro_rules! shared_responses {
     ($($(#[$meta:meta])* $name:ident => $response:expr;)+) => {
@@ -186,21 +169,19 @@ shared_responses! {
     /// 400 from [`crate::extract::ApiJson`]: the body is not JSON.
     BadJson => error_response("请求体不是 JSON、没有 Content-Type: application/json 或无法解析（bad_request）");
     /// 400 from axum's `Path`, `Query` or `String` extractor (a number that is not one, a repeated or badly
-    /// encoded parameter, a body that is not UTF-8), which axum answers in plain text.
-    BadParameter => text_response("地址、查询参数或请求体无法读取（纯文本说明）");
+    /// encoded parameter, a body that is not UTF-8), put in the one error format by `error::uniform_errors`.
+    BadParameter => error_response("地址、查询参数或请求体无法读取（bad_request）");
     /// 400 of an operation with both: a JSON body and a number in its path.
-    BadInput => or_plain_text(error_response(
-        "请求体不是 JSON 或无法解析（bad_request），或地址中的编号不是数字（纯文本说明）"
-    ));
+    BadInput => error_response("请求体不是 JSON 或无法解析，或地址中的编号不是数字（bad_request）");
     /// 401 from [`crate::extract::ApiStaff`].
     Unauthenticated => error_response("未登录或会话已过期（unauthenticated）");
     /// 403 for a write: the role, or the browser session's CSRF header.
     Refused => error_response("角色无权限（forbidden）或 CSRF 校验失败（csrf_failed）");
     /// 403 for a read: the role only (reads need no CSRF header).
     Forbidden => error_response("角色无权限（forbidden）");
-    /// 413: the body limit answers in plain text before the body is read, [`crate::extract::ApiJson`] in
-    /// JSON when a body without a length grows past it.
-    TooLarge => or_plain_text(error_response("请求体太大（payload_too_large）"));
+    /// 413: the body limit refuses a body by its length before it is read (put in the one error format by
+    /// `error::uniform_errors`), [`crate::extract::ApiJson`] when a body without a length grows past it.
+    TooLarge => error_response("请求体太大（payload_too_large）");
     /// 422 with the field errors.
     Invalid => error_response("字段校验失败（validation_failed），fields 中逐项说明");
     /// 500, logged with the request id.
