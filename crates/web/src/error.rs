@@ -174,18 +174,20 @@ impl IntoResponse for Error {
 const REJECTION_BYTES: usize = 2048;
 
 /// Errors answered below the handlers come as plain text: a path segment or query string axum cannot read
-/// (400) and a body over the limit (413, refused by its length before it is read). This middleware gives
-/// them the one error format — JSON under `/api/`, the Chinese error page elsewhere — so that a client
-/// never has to parse a second kind of error.
-pub async fn uniform_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let api = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
+/// (400) and a body over the limit (413, refused by its length before it is read). This gives them the one
+/// error format — JSON for the API, the Chinese error page elsewhere — so that a client never has to parse a
+/// second kind of error. Called by the request middleware on every response; it only looks at a header
+/// unless the response is such an error.
+pub async fn uniform(response: Response, api: bool) -> Response {
+    if !matches!(response.status(), StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE) {
+        return response;
+    }
     let plain = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/plain"));
-    if !plain || !matches!(response.status(), StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE) {
+    if !plain {
         return response;
     }
     let error = if response.status() == StatusCode::PAYLOAD_TOO_LARGE {

@@ -51,7 +51,8 @@ fn next_request_id() -> String {
 /// may keep them.
 ///
 /// It also counts the request in the metrics, under its route pattern (never the raw path, which may hold
-/// data): one middleware instead of two, because this runs on every request.
+/// data), and gives the plain-text errors of extractors and the body limit the one error format
+/// (`error::uniform`): one middleware instead of three, because this runs on every request.
 async fn request_context(
     axum::extract::State(metrics): axum::extract::State<std::sync::Arc<metrics::Metrics>>,
     request: axum::extract::Request,
@@ -75,8 +76,10 @@ async fn request_context(
             .get(header::COOKIE)
             .and_then(|value| value.to_str().ok())
             .is_some_and(|cookies| cookies.contains(auth::SESSION_COOKIE) || cookies.contains(auth::PORTAL_COOKIE));
+    let api = request.uri().path().starts_with(api::openapi::PREFIX);
     let span = tracing::info_span!("request", id = %id);
-    let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    let mut response = error::uniform(response, api).await;
     let route = matched.as_ref().map(axum::extract::MatchedPath::as_str).unwrap_or("unmatched");
     let seconds = started.elapsed().as_secs_f64();
     metrics.record(route, response.status().as_u16(), seconds);
@@ -185,7 +188,6 @@ pub fn router(state: AppState) -> Router {
         // one that grows past the limit without announcing its length.
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(middleware::from_fn(error::uniform_errors))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), request_context))
         .with_state(state)
 }

@@ -169,7 +169,7 @@ shared_responses! {
     /// 400 from [`crate::extract::ApiJson`]: the body is not JSON.
     BadJson => error_response("请求体不是 JSON、没有 Content-Type: application/json 或无法解析（bad_request）");
     /// 400 from axum's `Path`, `Query` or `String` extractor (a number that is not one, a repeated or badly
-    /// encoded parameter, a body that is not UTF-8), put in the one error format by `error::uniform_errors`.
+    /// encoded parameter, a body that is not UTF-8), put in the one error format by `error::uniform`.
     BadParameter => error_response("地址、查询参数或请求体无法读取（bad_request）");
     /// 400 of an operation with both: a JSON body and a number in its path.
     BadInput => error_response("请求体不是 JSON 或无法解析，或地址中的编号不是数字（bad_request）");
@@ -180,7 +180,7 @@ shared_responses! {
     /// 403 for a read: the role only (reads need no CSRF header).
     Forbidden => error_response("角色无权限（forbidden）");
     /// 413: the body limit refuses a body by its length before it is read (put in the one error format by
-    /// `error::uniform_errors`), [`crate::extract::ApiJson`] when a body without a length grows past it.
+    /// `error::uniform`), [`crate::extract::ApiJson`] when a body without a length grows past it.
     TooLarge => error_response("请求体太大（payload_too_large）");
     /// 422 with the field errors.
     Invalid => error_response("字段校验失败（validation_failed），fields 中逐项说明");
