@@ -33,7 +33,7 @@ pub enum Error {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = Error, description = "错误：error 为稳定的代码，message 为给人看的说明，字段有误时 fields 逐项说明")]
 pub struct ErrorBody {
-    #[schema(schema_with = crate::api::openapi::error_code_schema)]
+    #[schema(schema_with = error_code_schema)]
     pub error: &'static str,
     /// 给人看的说明：出了什么问题、该怎么办
     pub message: String,
@@ -41,6 +41,22 @@ pub struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub fields: Option<BTreeMap<String, String>>,
+}
+
+/// Every code the `error` field of an error can hold: the edge's own and each refusal of the application layer.
+pub fn error_codes() -> Vec<&'static str> {
+    let mut codes = Error::EDGE_CODES.to_vec();
+    codes.extend(onetrip_app::Conflict::ALL.iter().map(|conflict| conflict.code()));
+    codes
+}
+
+/// The schema of the `error` field: one of [`error_codes`].
+fn error_code_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(error_codes()))
+        .description(Some("稳定的错误代码，供程序判断"))
+        .build()
 }
 
 impl Error {

@@ -1,7 +1,7 @@
 //! The working-day calendar in the API: each day's kind, when a limit runs out, the office time between
 //! two instants, and loading a year's holiday notice.
 
-use super::openapi::{BadInput, BadParameter, Internal, Invalid, Refused, TooLarge, Unauthenticated};
+use super::responses::{BadInput, BadParameter, Internal, Invalid, Refused, TooLarge, Unauthenticated};
 use super::ApiResult;
 use crate::error::{Error, ErrorBody};
 use crate::extract::{ApiJson, ApiStaff};

@@ -2,8 +2,8 @@
 //! case and its files, every decision (acceptance, review, the clock, supervision orders, delivery), a
 //! reviewer's inbox, and the public progress lookup. Each write answers with the case as it is afterwards.
 
-use super::openapi::Unauthenticated;
-use super::openapi::{one_of, BadInput, BadJson, BadParameter, Forbidden, Internal, Invalid, Refused, TooLarge};
+use super::responses::Unauthenticated;
+use super::responses::{one_of, BadInput, BadJson, BadParameter, Forbidden, Internal, Invalid, Refused, TooLarge};
 use super::types::{ApiCase, ApiProgress};
 use super::ApiResult;
 use crate::error::ErrorBody;

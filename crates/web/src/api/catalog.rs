@@ -2,7 +2,7 @@
 //! new matters and versions, departments, the synonym list, the "one thing" bundles, and the catalog as a
 //! file to export and import.
 
-use super::openapi::{BadJson, BadParameter, Internal, Invalid, Refused, TooLarge, Unauthenticated};
+use super::responses::{BadJson, BadParameter, Internal, Invalid, Refused, TooLarge, Unauthenticated};
 use super::ApiResult;
 use crate::error::{Error, ErrorBody};
 use crate::extract::{ApiJson, ApiStaff};

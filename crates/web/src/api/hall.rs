@@ -2,8 +2,8 @@
 //! presence and calling at windows, what a window does with a ticket, the live view, window planning, and
 //! staff posted at windows.
 
-use super::openapi::Unauthenticated;
-use super::openapi::{one_of, BadInput, BadJson, BadParameter, Internal, Invalid, Refused, TooLarge};
+use super::responses::Unauthenticated;
+use super::responses::{one_of, BadInput, BadJson, BadParameter, Internal, Invalid, Refused, TooLarge};
 use super::types::{ApiAssignment, ApiHallLive, ApiHallPlan, ApiTicket};
 use super::ApiResult;
 use crate::error::ErrorBody;

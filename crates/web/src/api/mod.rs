@@ -1,14 +1,16 @@
 //! The JSON API under `/api/v1/`, described by its OpenAPI document (`openapi.rs`): the catalog
 //! (`catalog.rs`), the calendar (`calendar.rs`), cases (`cases.rs`), the hall (`hall.rs`) and staff sessions
-//! (`sessions.rs`), answering with the API's own types (`types.rs`). Errors are
-//! `{"error": "<stable_code>", "message": "…", "fields": {…}}`. Writes need a staff session: a bearer token
-//! from `POST /api/v1/sessions`, or the browser's cookie plus the `X-CSRF-Token` header.
+//! (`sessions.rs`), answering with the API's own types (`types.rs`); the error responses they share are in
+//! `responses.rs`. Errors are `{"error": "<stable_code>", "message": "…", "fields": {…}}`. Writes need a
+//! staff session: a bearer token from `POST /api/v1/sessions`, or the browser's cookie plus the
+//! `X-CSRF-Token` header.
 
 pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod hall;
 pub mod openapi;
+pub mod responses;
 pub mod sessions;
 pub mod types;
 

@@ -9,29 +9,15 @@ use crate::state::AppState;
 use axum::Json;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, InfoBuilder, RefOr, Response, ResponseBuilder};
-use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
+use utoipa::openapi::InfoBuilder;
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// Where the API is mounted; the document's paths start with it.
 pub const PREFIX: &str = "/api/v1";
 
-/// Every code the `error` field of an error can hold: the edge's own and each refusal of the application layer.
-pub fn error_codes() -> Vec<&'static str> {
-    let mut codes = crate::error::Error::EDGE_CODES.to_vec();
-    codes.extend(onetrip_app::Conflict::ALL.iter().map(|conflict| conflict.code()));
-    codes
-}
-
-/// The schema of the `error` field: one of [`error_codes`].
-pub fn error_code_schema() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(error_codes()))
-        .description(Some("稳定的错误代码，供程序判断"))
-        .build()
-}
+pub use crate::error::error_codes;
 
 /// Every route of the API, relative to [`PREFIX`], each from its handler's `#[utoipa::path]`.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -138,60 +124,4 @@ pub fn operations() -> Vec<(String, String)> {
 )]
 pub async fn openapi_json() -> Json<serde_json::Value> {
     Json(document())
-}
-
-/// An error response with the [`ErrorBody`] schema.
-fn error_response(description: &str) -> RefOr<Response> {
-    let schema = utoipa::openapi::Ref::from_schema_name(ErrorBody::name());
-    ResponseBuilder::new()
-        .description(description)
-        .content("application/json", ContentBuilder::new().schema(Some(schema)).build())
-        .into()
-}
-
-/// Declares the error responses many operations share, each used as `(status = …, response = inline(Name))`.
-macro_rules! shared_responses {
-    ($($(#[$meta:meta])* $name:ident => $response:expr;)+) => {
-        $(
-            $(#[$meta])*
-            pub struct $name;
-
-            impl<'s> ToResponse<'s> for $name {
-                fn response() -> (&'s str, RefOr<Response>) {
-                    (stringify!($name), $response)
-                }
-            }
-        )+
-    };
-}
-
-shared_responses! {
-    /// 400 from [`crate::extract::ApiJson`]: the body is not JSON.
-    BadJson => error_response("请求体不是 JSON、没有 Content-Type: application/json 或无法解析（bad_request）");
-    /// 400 from axum's `Path`, `Query` or `String` extractor (a number that is not one, a repeated or badly
-    /// encoded parameter, a body that is not UTF-8), put in the one error format by `error::uniform`.
-    BadParameter => error_response("地址、查询参数或请求体无法读取（bad_request）");
-    /// 400 of an operation with both: a JSON body and a number in its path.
-    BadInput => error_response("请求体不是 JSON 或无法解析，或地址中的编号不是数字（bad_request）");
-    /// 401 from [`crate::extract::ApiStaff`].
-    Unauthenticated => error_response("未登录或会话已过期（unauthenticated）");
-    /// 403 for a write: the role, or the browser session's CSRF header.
-    Refused => error_response("角色无权限（forbidden）或 CSRF 校验失败（csrf_failed）");
-    /// 403 for a read: the role only (reads need no CSRF header).
-    Forbidden => error_response("角色无权限（forbidden）");
-    /// 413: the body limit refuses a body by its length before it is read (put in the one error format by
-    /// `error::uniform`), [`crate::extract::ApiJson`] when a body without a length grows past it.
-    TooLarge => error_response("请求体太大（payload_too_large）");
-    /// 422 with the field errors.
-    Invalid => error_response("字段校验失败（validation_failed），fields 中逐项说明");
-    /// 500, logged with the request id.
-    Internal => error_response("系统出错（internal_error），操作没有保存");
-}
-
-/// A string schema that allows only `values`: for request fields the application layer reads as text.
-pub fn one_of(values: &[&str]) -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(values.iter().copied()))
-        .build()
 }

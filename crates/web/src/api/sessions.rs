@@ -1,6 +1,6 @@
 //! Staff sessions for API clients: log in for a bearer token, log out.
 
-use super::openapi::{BadJson, Internal, TooLarge, Unauthenticated};
+use super::responses::{BadJson, Internal, TooLarge, Unauthenticated};
 use super::ApiResult;
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, ApiStaff};
