@@ -77,7 +77,7 @@ async fn answer(state: &AppState, acted: cases::Acted) -> ApiResult {
         (status = 401, response = inline(Unauthenticated)),
         (status = 403, response = inline(Refused)),
         (status = 413, response = inline(TooLarge)),
-        (status = 422, response = inline(Invalid)),
+        (status = 422, description = "字段校验失败（validation_failed，fields 中逐项说明，例如部门窗口登记别的部门的事项），或 Idempotency-Key 已用于另一份不同的申请（idempotency_key_reused，什么都没有登记）", body = ErrorBody),
         (status = 500, response = inline(Internal)),
     )
 )]
@@ -117,7 +117,7 @@ pub async fn submit_case(
 /// reviewers their department's (and reviewers the cases they have a step in).
 #[utoipa::path(get, path = "/cases/{number}", tag = "办件", security(("bearer" = []), ("cookie" = [])),
     summary = "办件详情（申请人证件号已遮挡），含全部事件与到现场次数；窗口与管理员可看全部，审查人员只看本部门",
-    params(("number" = String, Path, description = "办件编号，例如 20261127-000017-5")),
+    params(("number" = String, Path, description = "办件编号，例如 20261127-000017-1")),
     responses(
         (status = 200, description = "办件", body = ApiCase),
         (status = 401, response = inline(Unauthenticated)),
