@@ -260,6 +260,12 @@ fn init_logging(json: bool) {
     } else {
         builder.init();
     }
+    // A panic's message may quote the input that caused it (a case number, a name); log only where it
+    // happened. The web edge answers the request with an internal error and its request id.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map(|location| format!("{}:{}", location.file(), location.line()));
+        tracing::error!(location = location.as_deref().unwrap_or("unknown"), "panic");
+    }));
 }
 
 /// The application on the configured database and file store, with the shipped holiday notices loaded.

@@ -12,6 +12,17 @@ use onetrip_domain::FieldErrors;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+tokio::task_local! {
+    /// The id of the request being answered (set by the request middleware), quoted in internal errors so
+    /// that a person can tell the centre which request failed.
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id, when inside a request.
+pub fn request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
 #[derive(Debug)]
 pub enum Error {
     NotFound(String),
@@ -24,6 +35,8 @@ pub enum Error {
     Forbidden,
     CsrfFailed,
     TooManyAttempts,
+    /// An Idempotency-Key sent again with a different request.
+    IdempotencyKeyReused,
     PayloadTooLarge,
     BadRequest(String),
     Internal(String),
@@ -41,6 +54,10 @@ pub struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub fields: Option<BTreeMap<String, String>>,
+    /// 系统出错（internal_error）时的请求编号，与响应头 x-request-id 相同，联系中心时请提供
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub request_id: Option<String>,
 }
 
 /// Every code the `error` field of an error can hold: the edge's own and each refusal of the application layer.
@@ -62,13 +79,14 @@ fn error_code_schema() -> utoipa::openapi::schema::Object {
 impl Error {
     /// The codes of the edge's own errors, one per variant except [`Error::Conflict`], whose code is the
     /// application layer's (`onetrip_app::Conflict`).
-    pub const EDGE_CODES: [&'static str; 9] = [
+    pub const EDGE_CODES: [&'static str; 10] = [
         "not_found",
         "validation_failed",
         "unauthenticated",
         "forbidden",
         "csrf_failed",
         "too_many_attempts",
+        "idempotency_key_reused",
         "payload_too_large",
         "bad_request",
         "internal_error",
@@ -83,6 +101,7 @@ impl Error {
             Self::Forbidden => "forbidden",
             Self::CsrfFailed => "csrf_failed",
             Self::TooManyAttempts => "too_many_attempts",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::PayloadTooLarge => "payload_too_large",
             Self::BadRequest(_) => "bad_request",
             Self::Internal(_) => "internal_error",
@@ -92,7 +111,7 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(..) => StatusCode::CONFLICT,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
@@ -113,6 +132,10 @@ impl Error {
             Self::Forbidden => "您的账号没有这项操作的权限，如需办理请联系中心管理员".to_string(),
             Self::CsrfFailed => "页面已过期，请刷新页面后重新提交".to_string(),
             Self::TooManyAttempts => "登录失败次数过多，请 15 分钟后再试".to_string(),
+            Self::IdempotencyKeyReused => {
+                "这个 Idempotency-Key 已用于另一份不同的申请，什么都没有登记；新的申请请换一个新的 Idempotency-Key"
+                    .to_string()
+            }
             Self::PayloadTooLarge => "提交的内容太大，请缩小文件后重试".to_string(),
             Self::BadRequest(message) => message.clone(),
             Self::Internal(_) => "系统出了点问题，您的操作没有保存，请稍后重试".to_string(),
@@ -131,7 +154,8 @@ impl Error {
         let fields = self
             .fields()
             .map(|errors| errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect());
-        ErrorBody { error: self.code(), message: self.message(), fields }
+        let request_id = matches!(self, Self::Internal(_)).then(request_id).flatten();
+        ErrorBody { error: self.code(), message: self.message(), fields, request_id }
     }
 
     fn log(&self) {
@@ -155,6 +179,7 @@ impl From<AppError> for Error {
             AppError::Validation(errors) => Self::Validation(errors),
             AppError::Conflict(kind, message) => Self::Conflict(kind.code(), message),
             AppError::TooManyAttempts => Self::TooManyAttempts,
+            AppError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             AppError::Internal(detail) => Self::Internal(detail),
         }
     }
@@ -252,6 +277,7 @@ pub struct ErrorPage {
     message: String,
     fields: Vec<(String, String)>,
     show_login: bool,
+    request_id: Option<String>,
 }
 
 impl ErrorPage {
@@ -273,6 +299,7 @@ impl ErrorPage {
             message: error.message(),
             fields,
             show_login: matches!(error, Error::Unauthenticated),
+            request_id: matches!(error, Error::Internal(_)).then(request_id).flatten(),
         }
     }
 }
@@ -299,6 +326,7 @@ mod tests {
             Error::Forbidden,
             Error::CsrfFailed,
             Error::TooManyAttempts,
+            Error::IdempotencyKeyReused,
             Error::PayloadTooLarge,
             Error::BadRequest(String::new()),
             Error::Internal(String::new()),

@@ -78,9 +78,29 @@ async fn request_context(
             .is_some_and(|cookies| cookies.contains(auth::SESSION_COOKIE) || cookies.contains(auth::PORTAL_COOKIE));
     let api = request.uri().path().starts_with(api::openapi::PREFIX);
     let span = tracing::info_span!("request", id = %id);
-    let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
-    let mut response = error::uniform(response, api).await;
     let route = matched.as_ref().map(axum::extract::MatchedPath::as_str).unwrap_or("unmatched");
+    // A panic in a handler is answered like any internal error, never with a dropped connection; the
+    // panic's message is not logged (it may quote the input), only the route.
+    let handled = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(tracing::Instrument::instrument(
+        error::REQUEST_ID.scope(id.clone(), next.run(request)),
+        span.clone(),
+    )))
+    .await;
+    let response = match handled {
+        Ok(response) => response,
+        Err(_) => {
+            span.in_scope(|| tracing::error!(route, "a handler panicked; answered 500"));
+            error::REQUEST_ID.sync_scope(id.clone(), || {
+                let error = error::Error::Internal("panic".to_string());
+                if api {
+                    error.into_json_response()
+                } else {
+                    error.into_response()
+                }
+            })
+        }
+    };
+    let mut response = error::uniform(response, api).await;
     let seconds = started.elapsed().as_secs_f64();
     metrics.record(route, response.status().as_u16(), seconds);
     span.in_scope(
@@ -102,12 +122,11 @@ async fn request_context(
 
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
-    let limit = state.config.max_body_bytes;
     // The API's routes come from the declaration its OpenAPI document is made of (`api::openapi::routes`).
     let (api, _) = api::openapi::routes().split_for_parts();
     let api = api.fallback(api::not_found);
 
-    Router::new()
+    let routes = Router::new()
         .route("/", get(public::home))
         .route("/search", get(public::search))
         .route("/matters", get(public::matters))
@@ -183,7 +202,16 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::health))
         .route("/metrics", get(api::metrics))
         .nest(api::openapi::PREFIX, api)
-        .fallback(|| async { error::Error::NotFound("这个页面".to_string()).into_response() })
+        .fallback(|| async { error::Error::NotFound("这个页面".to_string()).into_response() });
+    edge(routes, state)
+}
+
+/// The layers every route runs through: the body limits and the request middleware (request id, panics
+/// answered as internal errors, uniform errors, metrics, security headers). Public so that a test can put
+/// a route of its own behind exactly the same edge.
+pub fn edge(routes: Router<AppState>, state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    routes
         // Refuse a body larger than the limit by its Content-Length before reading it, and stop reading
         // one that grows past the limit without announcing its length.
         .layer(RequestBodyLimitLayer::new(limit))

@@ -417,6 +417,7 @@ pub async fn import(
             error: "validation_failed",
             message: "文件有问题，什么都没有导入；请按 fields 中的提示修改后重试".to_string(),
             fields: Some(problems.into_iter().collect()),
+            request_id: None,
         };
         (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
     };
