@@ -115,6 +115,10 @@ pub enum AppError {
     /// Too many failed log-ins for one account in a short time.
     #[error("登录失败次数过多")]
     TooManyAttempts,
+    /// An idempotency key sent again with a different request (HTTP 422, as the IETF Idempotency-Key draft
+    /// says): nothing was made.
+    #[error("Idempotency-Key 已用于另一份申请")]
+    IdempotencyKeyReused,
     /// A bug, damaged data or an unavailable database: logged, never shown in detail.
     #[error("internal: {0}")]
     Internal(String),
@@ -139,6 +143,7 @@ impl AppError {
             Self::Validation(_) => "validation_failed",
             Self::Conflict(kind, _) => kind.code(),
             Self::TooManyAttempts => "too_many_attempts",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -158,6 +163,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => Self::NotFound("该记录".to_string()),
             StoreError::Conflict(message) => Self::Conflict(Conflict::AlreadyExists, message),
             StoreError::RevisionChanged(message) => Self::Conflict(Conflict::RevisionChanged, message),
+            StoreError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             other => Self::Internal(other.to_string()),
         }
     }

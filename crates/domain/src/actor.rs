@@ -180,6 +180,12 @@ impl Actor {
         }
     }
 
+    /// Whether this actor may register a case of a matter of `department`: a general window (no department)
+    /// registers every matter, a department's window only its own department's.
+    pub fn registers_for(&self, department: &str) -> bool {
+        self.department.as_deref().is_none_or(|own| own == department)
+    }
+
     /// The actor's department, if they review cases for it (reviewers only).
     pub fn reviewing_department(&self) -> Option<&str> {
         if self.may(Permission::ReviewCases) {
@@ -207,6 +213,16 @@ mod tests {
         assert_eq!(applicant.role_text(), "applicant");
         assert_eq!(applicant.owner_tag(), "applicant:3");
         assert_eq!(Actor::system("系统").role_text(), "system");
+    }
+
+    #[test]
+    fn a_department_window_registers_only_its_departments_matters() {
+        let general = Actor::staff(7, "window", "综合窗口", vec![Role::WindowStaff], None, Channel::Window);
+        assert!(general.registers_for("zrzyj") && general.registers_for("scjgj"));
+        let market =
+            Actor::staff(8, "market", "市场监管窗口", vec![Role::WindowStaff], Some("scjgj".into()), Channel::Window);
+        assert!(market.registers_for("scjgj"));
+        assert!(!market.registers_for("zrzyj"));
     }
 
     #[test]

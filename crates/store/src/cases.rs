@@ -10,6 +10,28 @@ use onetrip_domain::actor::Channel;
 use onetrip_domain::case::{Case, CaseChange, CaseDocument, Phase};
 use onetrip_domain::case_number::CaseNumber;
 
+/// An idempotency key: a retry with the same `(scope, key)` and the same request gets the case made the
+/// first time; the same key with a different request (another `fingerprint`, a digest of its content) is
+/// refused with [`crate::StoreError::IdempotencyKeyReused`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    pub scope: String,
+    pub key: String,
+    /// A digest of the request; empty when the key alone identifies it (a draft's id).
+    pub fingerprint: String,
+}
+
+impl Idempotency {
+    pub fn new(scope: &str, key: &str, fingerprint: &str) -> Self {
+        Self { scope: scope.to_string(), key: key.to_string(), fingerprint: fingerprint.to_string() }
+    }
+
+    /// Whether a stored key's fingerprint allows this request (a key stored without one allows any).
+    pub fn matches(&self, stored_fingerprint: &str) -> bool {
+        stored_fingerprint.is_empty() || self.fingerprint.is_empty() || stored_fingerprint == self.fingerprint
+    }
+}
+
 /// A case to create, in phase `received`. Its number is given out by the store, from the day's sequence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCase {
@@ -103,20 +125,22 @@ pub struct CaseEvent {
 #[async_trait]
 pub trait CaseStore: Send + Sync {
     /// Creates a case with the next number of its day, its first event and, if the applicant came to the
-    /// hall for it, a trip, all in one transaction. With an idempotency key `(scope, key)` already used, the
-    /// case made the first time is returned and nothing is written; the flag says whether it is new.
+    /// hall for it, a trip, all in one transaction. With an idempotency key already used for the same
+    /// request, the case made the first time is returned and nothing is written; the flag says whether it is
+    /// new. The same key with another request is refused (`IdempotencyKeyReused`), even when both race.
     async fn create_case(
         &self,
         case: &NewCase,
-        idempotency: Option<(&str, &str)>,
+        idempotency: Option<&Idempotency>,
         event: &CaseEvent,
         trip: Option<&str>,
     ) -> StoreResult<(Case, bool)>;
 
     async fn case(&self, number: &CaseNumber) -> StoreResult<Option<Case>>;
 
-    /// The case an idempotency key made, if it was used already.
-    async fn case_by_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<Option<Case>>;
+    /// The case an idempotency key made, if it was used already for this request; `IdempotencyKeyReused` if
+    /// it was used for another.
+    async fn case_by_idempotency_key(&self, idempotency: &Idempotency) -> StoreResult<Option<Case>>;
 
     /// Applies an update (see [`CaseUpdate`]) in one transaction and returns the case as it is then.
     async fn update_case(&self, number: &CaseNumber, update: &CaseUpdate<'_>) -> StoreResult<Case>;

@@ -11,6 +11,9 @@ pub enum StoreError {
     /// The record changed since the caller read it (a case's revision): nothing was written.
     #[error("revision changed: {0}")]
     RevisionChanged(String),
+    /// An idempotency key already used for a different request: nothing was written.
+    #[error("idempotency key reused with a different request")]
+    IdempotencyKeyReused,
     /// Stored data that cannot be read back (a bug or a manual edit).
     #[error("stored data is damaged: {0}")]
     Corrupt(String),

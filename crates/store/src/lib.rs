@@ -21,7 +21,7 @@ pub mod supervision;
 pub mod testing;
 
 pub use accounts::{Applicant, AuditEvent, NewApplicant, NewUser, Session, User};
-pub use cases::{CaseEvent, CaseTask, CaseUpdate, InboxItem, NewCase, Notification, OutboxMessage};
+pub use cases::{CaseEvent, CaseTask, CaseUpdate, Idempotency, InboxItem, NewCase, Notification, OutboxMessage};
 pub use catalog::NewVersion;
 pub use error::{StoreError, StoreResult};
 pub use portal::{Draft, StoredFile};

@@ -2,7 +2,7 @@
 //! `FOR UPDATE SKIP LOCKED` (see `sql/hall.rs`), and hall calls reach the displays of every instance by
 //! `NOTIFY` on a channel of the schema.
 
-use crate::cases::{CaseEvent, CaseStore, NewCase};
+use crate::cases::{CaseEvent, CaseStore, Idempotency, NewCase};
 use crate::error::{StoreError, StoreResult};
 use crate::hall::{CallNext, NewTicket};
 use crate::sql::common::{BackendDatabase, NEXT_SEQUENCE};
@@ -59,13 +59,13 @@ impl PostgresStore {
     pub(crate) async fn commit_case(
         &self,
         case: &NewCase,
-        idempotency: Option<(&str, &str)>,
+        idempotency: Option<&Idempotency>,
         event: &CaseEvent,
         trip: Option<&str>,
     ) -> StoreResult<(Case, bool)> {
         // A retry finds its case without taking a number.
-        if let Some((scope, key)) = idempotency {
-            if let Some(existing) = self.case_by_idempotency_key(scope, key).await? {
+        if let Some(idempotency) = idempotency {
+            if let Some(existing) = self.case_by_idempotency_key(idempotency).await? {
                 return Ok((existing, false));
             }
         }
@@ -80,7 +80,19 @@ impl PostgresStore {
             .await?;
         numbering.commit().await?;
         let mut transaction = self.writer.begin().await?;
-        let created = Self::insert_case(&mut transaction, case, idempotency, event, trip, Some(sequence)).await?;
+        let created = match Self::insert_case(&mut transaction, case, idempotency, event, trip, Some(sequence)).await {
+            Ok(created) => created,
+            // Two requests with one key raced past the check above: the key's unique index let one in, and
+            // the other gets the case it made (or the refusal, for a different request).
+            Err(error) => {
+                drop(transaction);
+                let raced = match idempotency {
+                    Some(idempotency) => self.case_by_idempotency_key(idempotency).await?,
+                    None => None,
+                };
+                return raced.map(|existing| (existing, false)).ok_or(error);
+            }
+        };
         transaction.commit().await?;
         Ok(created)
     }

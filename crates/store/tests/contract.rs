@@ -8,7 +8,7 @@ use onetrip_domain::calendar::{parse_notice, DayKind};
 use onetrip_domain::catalog::{Adjustment, AdjustmentKind, Department, Matter};
 use onetrip_domain::ids::CreditCode;
 use onetrip_store::testing::test_stores;
-use onetrip_store::{AuditEvent, NewUser, NewVersion, StoreError};
+use onetrip_store::{AuditEvent, Idempotency, NewUser, NewVersion, StoreError};
 
 fn department(code: &str, prefix: &str) -> Department {
     Department {
@@ -291,7 +291,7 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
         let (first, created) = store
             .create_case(
                 &new_case(id, "2026-11-27"),
-                Some(("window-1", "key-1")),
+                Some(&Idempotency::new("window-1", "key-1", "request-1")),
                 &event("submit", "", "received", 1),
                 Some("递交材料"),
             )
@@ -302,7 +302,7 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
         let (again, created) = store
             .create_case(
                 &new_case(id, "2026-11-27"),
-                Some(("window-1", "key-1")),
+                Some(&Idempotency::new("window-1", "key-1", "request-1")),
                 &event("submit", "", "received", 2),
                 Some("递交材料"),
             )
@@ -310,6 +310,18 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
             .expect("retry");
         assert!(!created, "{}: a retry with the same key makes no second case", test.name);
         assert_eq!(again.number, first.number);
+        // The same key with another request is refused, and takes no number.
+        let reused = store
+            .create_case(
+                &new_case(id, "2026-11-27"),
+                Some(&Idempotency::new("window-1", "key-1", "request-2")),
+                &event("submit", "", "received", 2),
+                None,
+            )
+            .await;
+        assert!(matches!(reused, Err(StoreError::IdempotencyKeyReused)), "{}: {reused:?}", test.name);
+        let looked_up = store.case_by_idempotency_key(&Idempotency::new("window-1", "key-1", "request-2")).await;
+        assert!(matches!(looked_up, Err(StoreError::IdempotencyKeyReused)), "{}", test.name);
         let (second, _) = store
             .create_case(&new_case(id, "2026-11-27"), None, &event("submit", "", "received", 3), None)
             .await
@@ -532,7 +544,14 @@ async fn cases_submitted_at_once_get_distinct_numbers_and_one_failure_spoils_no_
                     case.draft = Some("used".into());
                 }
                 let key = format!("k-{index}");
-                store.create_case(&case, Some(("test", &key)), &event("submit", "", "received", 3), None).await
+                store
+                    .create_case(
+                        &case,
+                        Some(&Idempotency::new("test", &key, "")),
+                        &event("submit", "", "received", 3),
+                        None,
+                    )
+                    .await
             }));
         }
         let mut numbers = Vec::new();
@@ -555,6 +574,54 @@ async fn cases_submitted_at_once_get_distinct_numbers_and_one_failure_spoils_no_
             let parsed = onetrip_domain::case_number::CaseNumber::parse(number).expect("number");
             assert!(store.case(&parsed).await.expect("query").is_some(), "{}: acknowledged means stored", test.name);
         }
+        test.finish().await;
+    }
+}
+
+/// A client that retries while its first request is still in flight: every request with one key and one
+/// body gets the one case, and a request with the same key and another body is refused, however they race.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_idempotency_key_sent_many_times_at_once_makes_one_case() {
+    for test in test_stores().await {
+        let store = test.store.clone();
+        let identity = onetrip_domain::applicant::ApplicantIdentity::parse("natural_person", "11010519491231002X")
+            .expect("identity");
+        let applicant = onetrip_store::NewApplicant {
+            identity,
+            name: "张三".into(),
+            phone: "13800000000".into(),
+            password_hash: None,
+        };
+        let id = store.create_applicant(&applicant, at(0)).await.expect("applicant");
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(16));
+        let mut tasks = Vec::new();
+        for index in 0..16 {
+            let (store, start) = (store.clone(), start.clone());
+            tasks.push(tokio::spawn(async move {
+                let fingerprint = if index == 15 { "other request" } else { "the request" };
+                let key = Idempotency::new("window-9", "retry-key", fingerprint);
+                start.wait().await;
+                store
+                    .create_case(&new_case(id, "2026-11-27"), Some(&key), &event("submit", "", "received", 1), None)
+                    .await
+            }));
+        }
+        let (mut numbers, mut created, mut refused) = (Vec::new(), 0, 0);
+        for task in tasks {
+            match task.await.expect("task") {
+                Ok((case, new)) => {
+                    created += usize::from(new);
+                    numbers.push(case.number.compact());
+                }
+                Err(StoreError::IdempotencyKeyReused) => refused += 1,
+                Err(other) => panic!("{}: {other}", test.name),
+            }
+        }
+        numbers.dedup();
+        assert_eq!(created, 1, "{}: one case made", test.name);
+        assert_eq!(numbers.len(), 1, "{}: every retry got the one case: {numbers:?}", test.name);
+        // The odd request is refused unless it came first, in which case the 15 others are.
+        assert!(refused == 1 || refused == 15, "{}: {refused} refused", test.name);
         test.finish().await;
     }
 }

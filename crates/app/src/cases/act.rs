@@ -38,8 +38,19 @@ fn needed_first(action: &CaseAction) -> Option<Permission> {
     }
 }
 
+/// How many times an action is decided again on the case as it is now when another change was stored
+/// between reading the case and writing it.
+const ATTEMPTS: usize = 8;
+
 /// Does `action` to case `number` as `actor`. `expected_revision` (from a form or an API client) guards
-/// against acting on a case someone changed since it was shown; without it, the revision just read is used.
+/// against acting on a case someone changed since it was shown; without it, the revision just read is used,
+/// and a change stored meanwhile by someone else makes the server decide again on the case as it is now
+/// (the action is refused then only if it no longer fits).
+///
+/// A review step is guarded per task instead: in a parallel stage several departments approve at the same
+/// moment, each its own open task, and each approval must succeed. Deciding again on the current case
+/// refuses a step that someone else did meanwhile (`task_not_open`), which is the guard a reviewer needs;
+/// another department's step on another task does not make theirs stale.
 pub async fn act(
     app: &App,
     actor: &Actor,
@@ -52,32 +63,48 @@ pub async fn act(
             return Err(AppError::Forbidden);
         }
     }
-    let case = load_for(app, actor, number).await?;
-    let action = match action {
-        CaseAction::AnswerOrder { order, answer } => {
-            let stored = app
-                .store
-                .case_orders(number)
-                .await?
-                .into_iter()
-                .find(|candidate| candidate.id == order.id)
-                .ok_or_else(|| AppError::NotFound("这份督办单".to_string()))?;
-            let order = onetrip_domain::case::OrderRef {
-                id: stored.id,
-                department: stored.department,
-                answered: stored.answered_at.is_some(),
-            };
-            CaseAction::AnswerOrder { order, answer }
+    let per_task = matches!(action, CaseAction::Review(_));
+    let expected_revision = if per_task { None } else { expected_revision };
+    let mut action = Some(action);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let case = load_for(app, actor, number).await?;
+        let resolved = match action.take() {
+            Some(CaseAction::AnswerOrder { order, answer }) => {
+                let stored = app
+                    .store
+                    .case_orders(number)
+                    .await?
+                    .into_iter()
+                    .find(|candidate| candidate.id == order.id)
+                    .ok_or_else(|| AppError::NotFound("这份督办单".to_string()))?;
+                let order = onetrip_domain::case::OrderRef {
+                    id: stored.id,
+                    department: stored.department,
+                    answered: stored.answered_at.is_some(),
+                };
+                CaseAction::AnswerOrder { order, answer }
+            }
+            Some(other) => other,
+            None => return Err(AppError::Internal("action lost between attempts".to_string())),
+        };
+        let version = app.matter_version(&case.matter_code, case.matter_version).await?;
+        let calendar = app.calendar();
+        let catalog = app.catalog();
+        let department_name = |code: &str| catalog.department_name(code).to_string();
+        let rules = rules_for(app, &version.matter, &calendar, &department_name);
+        let transition = decide(&case, &resolved, actor, &rules, app.now())?;
+        match commit(app, actor, &case, &version.matter, transition, expected_revision).await {
+            Err(AppError::Conflict(Conflict::RevisionChanged, _))
+                if expected_revision.is_none() && attempt < ATTEMPTS =>
+            {
+                tracing::debug!(case = %number, attempt, "the case changed meanwhile; deciding again");
+                action = Some(resolved);
+            }
+            outcome => return outcome,
         }
-        other => other,
-    };
-    let version = app.matter_version(&case.matter_code, case.matter_version).await?;
-    let calendar = app.calendar();
-    let catalog = app.catalog();
-    let department_name = |code: &str| catalog.department_name(code).to_string();
-    let rules = rules_for(app, &version.matter, &calendar, &department_name);
-    let transition = decide(&case, &action, actor, &rules, app.now())?;
-    commit(app, actor, &case, &version.matter, transition, expected_revision).await
+    }
 }
 
 /// Stores a decided transition.

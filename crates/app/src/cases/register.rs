@@ -14,7 +14,7 @@ use onetrip_domain::bundle::{check_combined, combined_materials, split, Bundle};
 use onetrip_domain::case::{BundleLink, Case, CaseDocument, EventKind};
 use onetrip_domain::catalog::{Matter, MatterVersion};
 use onetrip_domain::FieldErrors;
-use onetrip_store::{Applicant, CaseEvent, NewApplicant, NewCase, StoredFile};
+use onetrip_store::{Applicant, CaseEvent, Idempotency, NewApplicant, NewCase, StoreError, StoredFile};
 
 /// The applicant as a request names them.
 #[derive(Debug, Clone)]
@@ -75,6 +75,17 @@ pub async fn submit(
         errors.merge_prefixed("applicant.", found);
     }
     if let Some(version) = version {
+        let department = &version.matter.department;
+        if !actor.registers_for(department) {
+            errors.add(
+                "matter_code",
+                format!(
+                    "这个事项由{}办理，本窗口只登记本部门的事项；请引导申请人到综合窗口或{}窗口",
+                    catalog.department_name(department),
+                    catalog.department_name(department)
+                ),
+            );
+        }
         if request.supplied.len() > version.matter.materials.len() {
             errors.add("supplied", format!("本事项只有 {} 项材料", version.matter.materials.len()));
         }
@@ -110,26 +121,22 @@ pub async fn submit(
     };
     errors.into_result()?;
 
-    let applicant = match app.store.applicant_by_identity(&identity).await? {
-        Some(applicant) => applicant,
-        None => {
-            let new = NewApplicant {
-                identity,
-                name: request.applicant.name.trim().to_string(),
-                phone: request.applicant.phone.trim().to_string(),
-                password_hash: None,
-            };
-            let id = app.store.create_applicant(&new, app.now()).await?;
-            app.store.applicant(id).await?.ok_or_else(|| AppError::Internal("applicant just created".to_string()))?
-        }
-    };
     let owner = actor.owner_tag();
-    // A retry with the same key must not store the files again.
-    if let Some(key) = idempotency_key {
-        if let Some(existing) = app.store.case_by_idempotency_key(&owner, key).await? {
+    let idempotency = idempotency_key.map(|key| Idempotency::new(&owner, key, &fingerprint(&request)));
+    // A retry with the same key must not store the files again (and the same key with another request is
+    // refused before anything is kept).
+    if let Some(idempotency) = &idempotency {
+        if let Some(existing) = app.store.case_by_idempotency_key(idempotency).await? {
             return Ok((existing, false));
         }
     }
+    let new = NewApplicant {
+        identity,
+        name: request.applicant.name.trim().to_string(),
+        phone: request.applicant.phone.trim().to_string(),
+        password_hash: None,
+    };
+    let applicant = applicant_for(app, &new).await?;
     let count = version.matter.materials.len();
     let mut files = vec![Vec::new(); count];
     let mut supplied = request.supplied;
@@ -151,13 +158,57 @@ pub async fn submit(
             files,
             channel,
             event: event(app, actor, String::new()),
-            idempotency: idempotency_key.map(|key| (owner.as_str(), key)),
+            idempotency,
             draft: None,
             bundle: None,
             stored,
         },
     )
     .await
+}
+
+/// The applicant of a new case: the one registered with this identity, or a new record. Two first
+/// applications of the same person at once both get the one record: whoever loses the race to create it
+/// reads the winner's.
+async fn applicant_for(app: &App, new: &NewApplicant) -> AppResult<Applicant> {
+    if let Some(applicant) = app.store.applicant_by_identity(&new.identity).await? {
+        return Ok(applicant);
+    }
+    match app.store.create_applicant(new, app.now()).await {
+        Ok(id) => app.store.applicant(id).await?.ok_or_else(|| AppError::Internal("applicant just created".into())),
+        Err(StoreError::Conflict(_)) => app
+            .store
+            .applicant_by_identity(&new.identity)
+            .await?
+            .ok_or_else(|| AppError::Internal("applicant neither created nor found".into())),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// A digest of what an application asks for, stored with its idempotency key: the same key with any other
+/// matter, applicant, material state or attachment is a different request.
+fn fingerprint(request: &SubmitCase) -> String {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    let mut field = |text: &str| {
+        digest.update((text.len() as u64).to_le_bytes());
+        digest.update(text.as_bytes());
+    };
+    field(request.matter_code.trim());
+    field(request.applicant.kind.trim());
+    field(&request.applicant.id_number.trim().to_ascii_uppercase());
+    field(request.applicant.name.trim());
+    field(request.applicant.phone.trim());
+    for supplied in &request.supplied {
+        field(&serde_json::to_string(supplied).unwrap_or_default());
+    }
+    field("attachments");
+    for attachment in &request.attachments {
+        field(&attachment.material.to_string());
+        field(&attachment.name);
+        field(attachment.content_base64.trim());
+    }
+    digest.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// The event that opens a case.
@@ -181,7 +232,7 @@ struct Registration<'a> {
     files: Vec<Vec<String>>,
     channel: Channel,
     event: CaseEvent,
-    idempotency: Option<(&'a str, &'a str)>,
+    idempotency: Option<Idempotency>,
     draft: Option<String>,
     bundle: Option<BundleLink>,
     /// Files sent with the application, bytes stored already, recorded with the case.
@@ -219,7 +270,7 @@ async fn register(app: &App, registration: Registration<'_>) -> AppResult<(Case,
         files: stored,
     };
     let trip = (channel == Channel::Window).then_some("递交申请材料");
-    let (record, created) = app.store.create_case(&case, idempotency, &event, trip).await?;
+    let (record, created) = app.store.create_case(&case, idempotency.as_ref(), &event, trip).await?;
     if created {
         tracing::info!(case = %record.number, matter = %record.matter_code, channel = channel.code(), "case registered");
     }
@@ -259,7 +310,7 @@ pub(crate) async fn submit_online(
             files,
             channel: Channel::Online,
             event: event(app, actor, "网上申请".to_string()),
-            idempotency: Some(("draft", draft_id)),
+            idempotency: Some(Idempotency::new("draft", draft_id, "")),
             draft: Some(draft_id.to_string()),
             bundle: None,
             stored: Vec::new(),
@@ -306,7 +357,7 @@ pub(crate) async fn submit_bundle(
                 files,
                 channel: Channel::Online,
                 event: event(app, actor, format!("网上申请（一件事：{}）", bundle.name)),
-                idempotency: Some(("draft", &key)),
+                idempotency: Some(Idempotency::new("draft", &key, "")),
                 draft: last.then(|| draft_id.to_string()),
                 bundle: Some(link.clone()),
                 stored: Vec::new(),

@@ -56,19 +56,23 @@ macro_rules! cases_queries {
             pub(crate) async fn insert_case(
                 transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
                 case: &NewCase,
-                idempotency: Option<(&str, &str)>,
+                idempotency: Option<&Idempotency>,
                 event: &CaseEvent,
                 trip: Option<&str>,
                 preallocated: Option<i64>,
             ) -> StoreResult<(Case, bool)> {
-                if let Some((scope, key)) = idempotency {
-                    let existing: Option<String> =
-                        sqlx::query_scalar("SELECT case_number FROM idempotency_keys WHERE scope = $1 AND key = $2")
-                            .bind(scope)
-                            .bind(key)
-                            .fetch_optional(&mut **transaction)
-                            .await?;
-                    if let Some(existing) = existing {
+                if let Some(idempotency) = idempotency {
+                    let existing: Option<(String, String)> = sqlx::query_as(
+                        "SELECT case_number, fingerprint FROM idempotency_keys WHERE scope = $1 AND key = $2",
+                    )
+                    .bind(&idempotency.scope)
+                    .bind(&idempotency.key)
+                    .fetch_optional(&mut **transaction)
+                    .await?;
+                    if let Some((existing, fingerprint)) = existing {
+                        if !idempotency.matches(&fingerprint) {
+                            return Err(StoreError::IdempotencyKeyReused);
+                        }
                         let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
                             .bind(&existing)
                             .fetch_one(&mut **transaction)
@@ -105,14 +109,18 @@ macro_rules! cases_queries {
                 .bind(at)
                 .execute(&mut **transaction)
                 .await?;
-                if let Some((scope, key)) = idempotency {
-                    sqlx::query("INSERT INTO idempotency_keys (scope, key, case_number, created_at) VALUES ($1, $2, $3, $4)")
-                        .bind(scope)
-                        .bind(key)
-                        .bind(number.compact())
-                        .bind(at)
-                        .execute(&mut **transaction)
-                        .await?;
+                if let Some(idempotency) = idempotency {
+                    sqlx::query(
+                        "INSERT INTO idempotency_keys (scope, key, case_number, created_at, fingerprint) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&idempotency.scope)
+                    .bind(&idempotency.key)
+                    .bind(number.compact())
+                    .bind(at)
+                    .bind(&idempotency.fingerprint)
+                    .execute(&mut **transaction)
+                    .await?;
                 }
                 if let Some(draft) = &case.draft {
                     let marked = sqlx::query(
@@ -203,7 +211,7 @@ macro_rules! cases_queries {
             async fn create_case(
                 &self,
                 case: &NewCase,
-                idempotency: Option<(&str, &str)>,
+                idempotency: Option<&Idempotency>,
                 event: &CaseEvent,
                 trip: Option<&str>,
             ) -> StoreResult<(Case, bool)> {
@@ -218,13 +226,26 @@ macro_rules! cases_queries {
                 row.as_ref().map(case_from_row).transpose()
             }
 
-            async fn case_by_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<Option<Case>> {
+            async fn case_by_idempotency_key(&self, idempotency: &Idempotency) -> StoreResult<Option<Case>> {
+                let stored: Option<String> =
+                    sqlx::query_scalar("SELECT fingerprint FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                        .bind(&idempotency.scope)
+                        .bind(&idempotency.key)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                match stored {
+                    None => return Ok(None),
+                    Some(fingerprint) if !idempotency.matches(&fingerprint) => {
+                        return Err(StoreError::IdempotencyKeyReused)
+                    }
+                    Some(_) => {}
+                }
                 let row = sqlx::query(&format!(
                     "SELECT {CASE_COLUMNS} FROM cases WHERE number = \
                      (SELECT case_number FROM idempotency_keys WHERE scope = $1 AND key = $2)"
                 ))
-                .bind(scope)
-                .bind(key)
+                .bind(&idempotency.scope)
+                .bind(&idempotency.key)
                 .fetch_optional(&self.reader)
                 .await?;
                 row.as_ref().map(case_from_row).transpose()

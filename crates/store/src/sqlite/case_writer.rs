@@ -1,7 +1,7 @@
 //! Group commit of new cases for SQLite, which has one writer and pays one fsync per commit.
 
 use super::SqliteStore;
-use crate::cases::{CaseEvent, NewCase};
+use crate::cases::{CaseEvent, Idempotency, NewCase};
 use crate::error::{StoreError, StoreResult};
 use onetrip_domain::case::Case;
 use sqlx::SqlitePool;
@@ -9,7 +9,7 @@ use sqlx::SqlitePool;
 /// A new case waiting for the case writer, and where to send the outcome.
 pub(super) struct CaseJob {
     pub(super) case: NewCase,
-    pub(super) idempotency: Option<(String, String)>,
+    pub(super) idempotency: Option<Idempotency>,
     pub(super) event: CaseEvent,
     pub(super) trip: Option<String>,
     pub(super) reply: tokio::sync::oneshot::Sender<StoreResult<(Case, bool)>>,
@@ -48,8 +48,8 @@ pub(super) async fn case_writer(writer: SqlitePool, mut jobs: tokio::sync::mpsc:
 }
 
 async fn write_case(transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>, job: &CaseJob) -> StoreResult<(Case, bool)> {
-    let idempotency = job.idempotency.as_ref().map(|(scope, key)| (scope.as_str(), key.as_str()));
-    SqliteStore::insert_case(transaction, &job.case, idempotency, &job.event, job.trip.as_deref(), None).await
+    SqliteStore::insert_case(transaction, &job.case, job.idempotency.as_ref(), &job.event, job.trip.as_deref(), None)
+        .await
 }
 
 async fn write_case_batch(writer: &SqlitePool, batch: &[CaseJob]) -> StoreResult<Vec<StoreResult<(Case, bool)>>> {

@@ -6,7 +6,7 @@
 mod case_writer;
 mod hall_writer;
 
-use crate::cases::{CaseEvent, NewCase};
+use crate::cases::{CaseEvent, Idempotency, NewCase};
 use crate::error::{StoreError, StoreResult};
 use crate::sql::common::BackendDatabase;
 use crate::store::Store;
@@ -63,14 +63,14 @@ impl SqliteStore {
     pub(crate) async fn commit_case(
         &self,
         case: &NewCase,
-        idempotency: Option<(&str, &str)>,
+        idempotency: Option<&Idempotency>,
         event: &CaseEvent,
         trip: Option<&str>,
     ) -> StoreResult<(Case, bool)> {
         let (reply, outcome) = tokio::sync::oneshot::channel();
         let job = case_writer::CaseJob {
             case: case.clone(),
-            idempotency: idempotency.map(|(scope, key)| (scope.to_string(), key.to_string())),
+            idempotency: idempotency.cloned(),
             event: event.clone(),
             trip: trip.map(str::to_string),
             reply,
