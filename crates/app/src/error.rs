@@ -112,9 +112,10 @@ pub enum AppError {
     Validation(FieldErrors),
     #[error("{1}")]
     Conflict(Conflict, String),
-    /// Too many failed log-ins for one account in a short time.
-    #[error("登录失败次数过多")]
-    TooManyAttempts,
+    /// Too many attempts (failed log-ins or look-ups by this account or address, or more log-ins than the
+    /// server hashes at once): try again after `retry_after_seconds`. `message` says so in plain words.
+    #[error("{message}")]
+    TooManyAttempts { retry_after_seconds: u64, message: String },
     /// An idempotency key sent again with a different request (HTTP 422, as the IETF Idempotency-Key draft
     /// says): nothing was made.
     #[error("Idempotency-Key 已用于另一份申请")]
@@ -142,7 +143,7 @@ impl AppError {
             Self::Forbidden => "forbidden",
             Self::Validation(_) => "validation_failed",
             Self::Conflict(kind, _) => kind.code(),
-            Self::TooManyAttempts => "too_many_attempts",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Internal(_) => "internal_error",
         }

@@ -20,6 +20,7 @@ pub mod hall;
 pub mod portal;
 pub mod seed;
 mod snapshot;
+pub mod throttle;
 
 pub use app::{App, FilesAt, BUNDLES_SETTING, HALL_SETTING, SYNONYMS_SETTING};
 pub use config::{china_standard_time, AppConfig};

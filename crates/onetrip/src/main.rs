@@ -146,6 +146,8 @@ struct FileConfig {
     s3_endpoint: Option<String>,
     s3_bucket: Option<String>,
     s3_region: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For header is believed, e.g. ["127.0.0.1"].
+    trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// Everything the binary needs, resolved once.
@@ -202,6 +204,9 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
         }
         app.warn_share = share;
     }
+    web.trusted_proxies = file.trusted_proxies.unwrap_or_default();
+    // A secret: from the environment only, never from the configuration file.
+    web.metrics_token = std::env::var("ONETRIP_METRICS_TOKEN").ok().filter(|token| token.len() >= 16);
     if let Some(megabytes) = file.max_body_megabytes {
         web.max_body_bytes = megabytes.clamp(1, 512) * 1024 * 1024;
     }
@@ -311,7 +316,9 @@ async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|error| format!("cannot listen on {}: {error}", config.listen))?;
     tracing::info!(address = %config.listen, database = app.backend(), "Onetrip is serving; open http://{}/", config.listen);
-    axum::serve(listener, onetrip_web::router(AppState::new(app, config.web.clone())))
+    let router = onetrip_web::router(AppState::new(app, config.web.clone()));
+    // The peer's address reaches the handlers, for the throttles and the metrics' access rule.
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|error| format!("server: {error}"))

@@ -7,6 +7,40 @@ use chrono::{DateTime, Utc};
 use onetrip_domain::access::Role;
 use onetrip_domain::applicant::ApplicantIdentity;
 
+/// One failed attempt for the throttles: what was tried and from where (both as digests), and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedAttempt<'a> {
+    /// `staff_login`, `portal_login`, `progress`, …
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub address: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// How many attempts, and the last one's time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub count: u64,
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// The tallies a throttle weighs (see [`AccountStore::failure_tallies`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FailureTallies {
+    pub subject_at_address: Tally,
+    pub subject: Tally,
+    pub address: Tally,
+    pub kind: Tally,
+}
+
+/// The failed attempts on one subject over a time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FailureSummary {
+    pub count: u64,
+    pub addresses: u64,
+    pub last: Option<DateTime<Utc>>,
+}
+
 /// A staff account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -91,11 +125,28 @@ pub trait AccountStore: Send + Sync {
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 
-    async fn record_login_failure(&self, username: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Records a failed attempt (until it is forgotten); removes attempts older than a day. Returns its id,
+    /// which orders attempts made at the same moment.
+    async fn record_failure(&self, attempt: &FailedAttempt<'_>) -> StoreResult<i64>;
 
-    async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> StoreResult<u64>;
+    /// The attempts of the same kind made before attempt `before` (by id) and since `since`: of the same
+    /// subject from the same address, of the subject from anywhere, from the address, and of the kind.
+    async fn failure_tallies(
+        &self,
+        attempt: &FailedAttempt<'_>,
+        before: i64,
+        since: DateTime<Utc>,
+    ) -> StoreResult<FailureTallies>;
 
-    async fn clear_login_failures(&self, username: &str) -> StoreResult<()>;
+    /// Removes one attempt (one that succeeded, or was refused before it was tried).
+    async fn forget_failure(&self, id: i64) -> StoreResult<()>;
+
+    /// Removes the attempts of a subject from an address (after it succeeded from there).
+    async fn clear_failures(&self, attempt: &FailedAttempt<'_>) -> StoreResult<()>;
+
+    /// The failed attempts on a subject since `since`, from any address: how many, from how many addresses,
+    /// the last when.
+    async fn failures_of(&self, kind: &str, subject: &str, since: DateTime<Utc>) -> StoreResult<FailureSummary>;
 
     /// Registers an applicant; `Conflict` when the identity is registered already.
     async fn create_applicant(&self, applicant: &NewApplicant, at: DateTime<Utc>) -> StoreResult<i64>;

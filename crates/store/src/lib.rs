@@ -20,7 +20,9 @@ pub mod supervision;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use accounts::{Applicant, AuditEvent, NewApplicant, NewUser, Session, User};
+pub use accounts::{
+    Applicant, AuditEvent, FailedAttempt, FailureSummary, FailureTallies, NewApplicant, NewUser, Session, Tally, User,
+};
 pub use cases::{CaseEvent, CaseTask, CaseUpdate, Idempotency, InboxItem, NewCase, Notification, OutboxMessage};
 pub use catalog::NewVersion;
 pub use error::{StoreError, StoreResult};

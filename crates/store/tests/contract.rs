@@ -170,12 +170,32 @@ async fn users_sessions_and_login_failures() {
         store.set_user_disabled(id, false).await.expect("enable");
         assert!(matches!(store.set_user_disabled(9999, true).await, Err(StoreError::NotFound)));
 
-        for second in 0..3 {
-            store.record_login_failure("admin", at(second)).await.expect("failure");
+        // Failed attempts: tallied by subject and address, before a given attempt, since a time.
+        let attempt = |subject, address, second| onetrip_store::FailedAttempt {
+            kind: "staff_login",
+            subject,
+            address,
+            at: at(second),
+        };
+        let mut ids = Vec::new();
+        for (subject, address, second) in [("admin", "a", 0), ("admin", "a", 1), ("admin", "b", 2), ("editor", "a", 3)]
+        {
+            ids.push(store.record_failure(&attempt(subject, address, second)).await.expect("failure"));
         }
-        assert_eq!(store.login_failures_since("admin", at(1)).await.expect("count"), 2);
-        store.clear_login_failures("admin").await.expect("clear");
-        assert_eq!(store.login_failures_since("admin", at(0)).await.expect("count"), 0);
+        let other_kind = onetrip_store::FailedAttempt { kind: "progress", ..attempt("admin", "a", 3) };
+        store.record_failure(&other_kind).await.expect("failure");
+        let latest = store.record_failure(&attempt("admin", "a", 4)).await.expect("failure");
+        let tallies = store.failure_tallies(&attempt("admin", "a", 4), latest, at(1)).await.expect("tallies");
+        assert_eq!((tallies.subject_at_address.count, tallies.subject_at_address.last), (1, Some(at(1))));
+        assert_eq!((tallies.subject.count, tallies.subject.last), (2, Some(at(2))));
+        assert_eq!((tallies.address.count, tallies.address.last), (2, Some(at(3))));
+        assert_eq!((tallies.kind.count, tallies.kind.last), (3, Some(at(3))));
+        let summary = store.failures_of("staff_login", "admin", at(0)).await.expect("summary");
+        assert_eq!((summary.count, summary.addresses, summary.last), (4, 2, Some(at(4))));
+        store.forget_failure(latest).await.expect("forget");
+        store.clear_failures(&attempt("admin", "a", 0)).await.expect("clear");
+        let summary = store.failures_of("staff_login", "admin", at(0)).await.expect("summary");
+        assert_eq!((summary.count, summary.addresses), (1, 1), "{}: only the attempt from b is left", test.name);
         test.finish().await;
     }
 }

@@ -34,7 +34,8 @@ pub enum Error {
     /// Logged in, but the role does not allow this.
     Forbidden,
     CsrfFailed,
-    TooManyAttempts,
+    /// Too many attempts; the seconds to wait (the Retry-After header) and what to tell the person.
+    TooManyAttempts(u64, String),
     /// An Idempotency-Key sent again with a different request.
     IdempotencyKeyReused,
     PayloadTooLarge,
@@ -100,7 +101,7 @@ impl Error {
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
             Self::CsrfFailed => "csrf_failed",
-            Self::TooManyAttempts => "too_many_attempts",
+            Self::TooManyAttempts(..) => "too_many_attempts",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::PayloadTooLarge => "payload_too_large",
             Self::BadRequest(_) => "bad_request",
@@ -115,7 +116,7 @@ impl Error {
             Self::Conflict(..) => StatusCode::CONFLICT,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
-            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts(..) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -131,7 +132,7 @@ impl Error {
             Self::Unauthenticated => "请先登录".to_string(),
             Self::Forbidden => "您的账号没有这项操作的权限，如需办理请联系中心管理员".to_string(),
             Self::CsrfFailed => "页面已过期，请刷新页面后重新提交".to_string(),
-            Self::TooManyAttempts => "登录失败次数过多，请 15 分钟后再试".to_string(),
+            Self::TooManyAttempts(_, message) => message.clone(),
             Self::IdempotencyKeyReused => {
                 "这个 Idempotency-Key 已用于另一份不同的申请，什么都没有登记；新的申请请换一个新的 Idempotency-Key"
                     .to_string()
@@ -167,7 +168,16 @@ impl Error {
     /// The error as JSON, for API routes.
     pub fn into_json_response(self) -> Response {
         self.log();
-        (self.status(), axum::Json(self.body())).into_response()
+        let mut response = (self.status(), axum::Json(self.body())).into_response();
+        self.add_headers(&mut response);
+        response
+    }
+
+    /// Headers an error needs beyond its body: how long to wait before trying again.
+    pub fn add_headers(&self, response: &mut Response) {
+        if let Self::TooManyAttempts(seconds, _) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(*seconds));
+        }
     }
 }
 
@@ -178,7 +188,9 @@ impl From<AppError> for Error {
             AppError::Forbidden => Self::Forbidden,
             AppError::Validation(errors) => Self::Validation(errors),
             AppError::Conflict(kind, message) => Self::Conflict(kind.code(), message),
-            AppError::TooManyAttempts => Self::TooManyAttempts,
+            AppError::TooManyAttempts { retry_after_seconds, message } => {
+                Self::TooManyAttempts(retry_after_seconds, message)
+            }
             AppError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             AppError::Internal(detail) => Self::Internal(detail),
         }
@@ -204,6 +216,7 @@ impl IntoResponse for Error {
         let status = self.status();
         let page = ErrorPage::new(&self);
         let mut response = (status, page).into_response();
+        self.add_headers(&mut response);
         if matches!(self, Self::Unauthenticated) {
             response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
         }
@@ -325,7 +338,7 @@ mod tests {
             Error::Unauthenticated,
             Error::Forbidden,
             Error::CsrfFailed,
-            Error::TooManyAttempts,
+            Error::TooManyAttempts(1, String::new()),
             Error::IdempotencyKeyReused,
             Error::PayloadTooLarge,
             Error::BadRequest(String::new()),

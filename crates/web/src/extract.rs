@@ -289,3 +289,47 @@ pub fn same_as_cookie(parts: &Parts, cookie: &str, submitted: &str) -> bool {
     let cookie = cookie_value(parts, cookie).unwrap_or_default();
     !cookie.is_empty() && same_secret(cookie, submitted)
 }
+
+/// Who is asking, by network address, for the throttles: the connection's peer or, when that peer is a
+/// trusted proxy (`WebConfig::trusted_proxies`), the nearest address in `X-Forwarded-For` that is not one.
+/// A request without a connection (a test calling the router directly) is `unknown`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+impl ClientAddress {
+    pub fn of(parts: &Parts, state: &AppState) -> Self {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|axum::extract::ConnectInfo(address)| address.ip());
+        let Some(mut address) = peer else {
+            return Self("unknown".to_string());
+        };
+        let trusted = &state.config.trusted_proxies;
+        if trusted.contains(&address) {
+            let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok());
+            let hops: Vec<std::net::IpAddr> =
+                forwarded.flat_map(|value| value.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
+            for hop in hops.into_iter().rev() {
+                address = hop;
+                if !trusted.contains(&hop) {
+                    break;
+                }
+            }
+        }
+        Self(address.to_string())
+    }
+
+    /// Whether the request comes from the machine itself.
+    pub fn is_loopback(&self) -> bool {
+        self.0.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(parts, state))
+    }
+}

@@ -54,7 +54,7 @@ fn next_request_id() -> String {
 /// data), and gives the plain-text errors of extractors and the body limit the one error format
 /// (`error::uniform`): one middleware instead of three, because this runs on every request.
 async fn request_context(
-    axum::extract::State(metrics): axum::extract::State<std::sync::Arc<metrics::Metrics>>,
+    axum::extract::State((metrics, hsts)): axum::extract::State<(std::sync::Arc<metrics::Metrics>, bool)>,
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
@@ -113,6 +113,10 @@ async fn request_context(
     headers.insert(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("DENY"));
     if has_session {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    if hsts {
+        // Secure cookies mean the site is served over HTTPS: browsers are to keep to it for a year.
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
     if let Ok(value) = HeaderValue::from_str(&id) {
         headers.insert(HeaderName::from_static("x-request-id"), value);
@@ -216,6 +220,6 @@ pub fn edge(routes: Router<AppState>, state: AppState) -> Router {
         // one that grows past the limit without announcing its length.
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(middleware::from_fn_with_state(state.metrics.clone(), request_context))
+        .layer(middleware::from_fn_with_state((state.metrics.clone(), state.config.secure_cookies), request_context))
         .with_state(state)
 }

@@ -17,11 +17,22 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The largest request body accepted, in bytes (catalog imports are the largest).
     pub max_body_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: a request from one of them is throttled by the
+    /// address the proxy names. Empty: the connection's own address counts (headers are ignored).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `/metrics` answers only with `Authorization: Bearer <token>`; `None`: only to the machine itself
+    /// (a connection from a loopback address).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { secure_cookies: false, max_body_bytes: 8 * 1024 * 1024 }
+        Self {
+            secure_cookies: false,
+            max_body_bytes: 8 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+        }
     }
 }
 

@@ -96,7 +96,8 @@ async fn serve(app: &TestApp) -> String {
     let address = listener.local_addr().expect("address");
     let router = onetrip_web::router(app.state.clone());
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        // As the binary serves: the peer's address reaches the throttles.
+        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
     });
     format!("http://{address}")
 }
@@ -119,6 +120,20 @@ async fn text_of(client: &Client, css: &str) -> String {
             };
             panic!("no {css} on {url}:\n{main}")
         }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the element's text is `expected` (a form posted to the page it was on comes back to the same
+/// address, so the address alone does not say the new page has arrived).
+async fn wait_for_text(client: &Client, css: &str, expected: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = text_of(client, css).await;
+        if text == expected {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} says {text:?}, expected {expected:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -404,7 +419,7 @@ async fn an_applicant_applies_online_on_a_phone_and_collects_the_result_after_on
         input.send_keys(&page_scan.display().to_string()).await.expect("choose file");
         click(&client, "section form button[type=submit]").await;
         wait_for_url(&client, &format!("/portal/cases/{compact}")).await;
-        assert_eq!(text_of(&client, "#case-phase").await, "已收件，待受理");
+        wait_for_text(&client, "#case-phase", "已收件，待受理").await;
 
         // Accepted at the window; two departments review in parallel in their inboxes, the land office decides.
         staff_login(&client, &base, &format!("/staff/cases/{compact}"), support::WINDOW).await;

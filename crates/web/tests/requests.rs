@@ -18,7 +18,11 @@ async fn health_metrics_and_security_headers() {
         assert_eq!(health.status, StatusCode::OK, "{}", app.backend);
         assert_eq!(health.json()["database"], app.backend);
         app.get("/").await;
-        let metrics = app.get("/metrics").await.text();
+        let from_here = support::from_address(
+            axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap(),
+            "127.0.0.1",
+        );
+        let metrics = app.send(from_here).await.text();
         assert!(metrics.contains("onetrip_http_requests_total{route=\"/\",status=\"200\"} 1"), "{metrics}");
         assert!(metrics.contains("onetrip_catalog_matters 6"), "the demo catalog has 60+ matters: {metrics}");
         let home = app.get("/").await;

@@ -271,3 +271,220 @@ async fn three_departments_approving_at_the_same_instant_all_succeed() {
         app.finish().await;
     }
 }
+
+fn login_from(ip: &str, username: &str, password: &str) -> Request<Body> {
+    let body = serde_json::json!({ "username": username, "password": password }).to_string();
+    let request = Request::post("/api/v1/sessions")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    support::from_address(request, ip)
+}
+
+/// Wrong passwords from one address slow that address down on that account, more with every failure, while
+/// the account's owner logs in from another address at once; the owner is told of the attempts.
+#[tokio::test]
+async fn wrong_passwords_slow_the_attacker_not_the_account_owner() {
+    for app in TestApp::all().await {
+        for _ in 0..5 {
+            let reply = app.send(login_from("203.0.113.7", ADMIN.0, "wrong-password")).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        }
+        let slowed = app.send(login_from("203.0.113.7", ADMIN.0, ADMIN.1)).await;
+        assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS, "{}: {}", app.backend, slowed.text());
+        assert_eq!(slowed.json()["error"], "too_many_attempts");
+        assert_eq!(slowed.headers[header::RETRY_AFTER], "1");
+        // The owner, elsewhere, is not locked out.
+        let owner = app.send(login_from("198.51.100.20", ADMIN.0, ADMIN.1)).await;
+        assert_eq!(owner.status, StatusCode::CREATED, "{}: {}", app.backend, owner.text());
+        // The attacker's wait doubles with each further failure: 1 s, then 2 s, then 4 s.
+        app.advance_clock(chrono::Duration::seconds(1));
+        let sixth = app.send(login_from("203.0.113.7", ADMIN.0, "wrong-again")).await;
+        assert_eq!(sixth.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let seventh = app.send(login_from("203.0.113.7", ADMIN.0, "wrong-again")).await;
+        assert_eq!(seventh.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(seventh.headers[header::RETRY_AFTER], "2");
+        app.advance_clock(chrono::Duration::seconds(2));
+        assert_eq!(
+            app.send(login_from("203.0.113.7", ADMIN.0, "wrong")).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(app.send(login_from("203.0.113.7", ADMIN.0, "wrong")).await.headers[header::RETRY_AFTER], "4");
+
+        // The owner's home page says someone tried the account.
+        let (cookie, _) = app.login_page(ADMIN).await;
+        let home = app.get_with_cookie("/staff", &cookie).await.text();
+        assert!(home.contains("有人尝试登录您的账号"), "{home}");
+        assert!(home.contains("登录失败 7 次，来自 1 个网络地址"), "{home}");
+        // Another account's owner sees no such notice.
+        let (cookie, _) = app.login_page(support::EDITOR).await;
+        assert!(!app.get_with_cookie("/staff", &cookie).await.text().contains("有人尝试登录您的账号"));
+        app.finish().await;
+    }
+}
+
+/// One password sprayed over many accounts from one address is slowed after 20 failures, on any account.
+#[tokio::test]
+async fn one_password_sprayed_over_many_accounts_is_slowed_by_address() {
+    for app in TestApp::all().await {
+        for index in 0..20 {
+            let reply = app.send(login_from("203.0.113.9", &format!("user{index}"), "Summer2026!")).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{} attempt {index}", app.backend);
+        }
+        let next = app.send(login_from("203.0.113.9", "someone-else", "Summer2026!")).await;
+        assert_eq!(next.status, StatusCode::TOO_MANY_REQUESTS, "{}", app.backend);
+        assert_eq!(next.json()["error"], "too_many_attempts");
+        // Another address is not affected.
+        assert_eq!(app.send(login_from("198.51.100.20", ADMIN.0, ADMIN.1)).await.status, StatusCode::CREATED);
+        app.finish().await;
+    }
+}
+
+/// The portal's log-in is throttled the same way, by ID number and address.
+#[tokio::test]
+async fn the_portal_log_in_slows_the_attacker_not_the_applicant() {
+    for app in TestApp::all().await {
+        let (_cookie, _) = app.sign_up("11010519491231002X", "张三", "13912345678").await;
+        let attempt = |ip: &str, password: &str| {
+            let ip = ip.to_string();
+            let password = password.to_string();
+            let app = &app;
+            async move {
+                let form = app.get("/portal/login").await;
+                let token = support::hidden_input(&form.text(), "form_token");
+                let cookie =
+                    form.cookies().into_iter().find(|c| c.starts_with("onetrip_portal_form=")).expect("form cookie");
+                let body = support::form_body(&[
+                    ("form_token", &token),
+                    ("next", "/portal"),
+                    ("id_number", "11010519491231002X"),
+                    ("password", &password),
+                ]);
+                let request = Request::post("/portal/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::COOKIE, cookie)
+                    .body(Body::from(body))
+                    .unwrap();
+                app.send(support::from_address(request, &ip)).await
+            }
+        };
+        for _ in 0..5 {
+            let page = attempt("203.0.113.7", "wrong-password").await;
+            assert!(page.text().contains("证件号或密码不对"), "{}", page.text());
+        }
+        let slowed = attempt("203.0.113.7", "applicant-password-1").await;
+        assert!(slowed.text().contains("尝试次数过多"), "{}: {}", app.backend, slowed.text());
+        let owner = attempt("198.51.100.20", "applicant-password-1").await;
+        assert_eq!(owner.status, StatusCode::SEE_OTHER, "{}: {}", app.backend, owner.text());
+        app.finish().await;
+    }
+}
+
+fn progress_from(ip: &str, number: &str, last_four: &str) -> Request<Body> {
+    let request =
+        Request::get(format!("/api/v1/progress?number={number}&last_four={last_four}")).body(Body::empty()).unwrap();
+    support::from_address(request, ip)
+}
+
+/// The public progress look-up cannot be used to find a case's last four, nor to walk the day's numbers:
+/// failures are slowed per address and per case number.
+#[tokio::test]
+async fn progress_look_ups_are_slowed_by_address_and_by_case_number() {
+    for app in TestApp::all().await {
+        let window = app.token(WINDOW).await;
+        let made = app.send(submit_request(&window, None, &application(COMPANY, "11010519491231002X", "张三"))).await;
+        let number = made.json()["number"].as_str().unwrap().to_string();
+        for guess in 0..5 {
+            let reply = app.send(progress_from("203.0.113.7", &number, &format!("{guess:04}"))).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", app.backend);
+        }
+        let slowed = app.send(progress_from("203.0.113.7", &number, "002X")).await;
+        assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS, "{}: {}", app.backend, slowed.text());
+        assert_eq!(slowed.json()["error"], "too_many_attempts");
+        assert!(slowed.headers.contains_key(header::RETRY_AFTER));
+        // The applicant, elsewhere, still sees the progress.
+        let own = app.send(progress_from("198.51.100.20", &number, "002X")).await;
+        assert_eq!(own.status, StatusCode::OK, "{}", own.text());
+        // Walking numbers from one address is slowed after 20 failures, whichever numbers are tried.
+        let mut walker = Vec::new();
+        for sequence in 1..=25u32 {
+            let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+            let guess = onetrip_domain::case_number::CaseNumber::new(date, sequence).unwrap().to_string();
+            walker.push(app.send(progress_from("203.0.113.50", &guess, "1234")).await.status);
+        }
+        assert_eq!(walker[..20], [StatusCode::NOT_FOUND; 20]);
+        assert_eq!(walker[20], StatusCode::TOO_MANY_REQUESTS);
+        app.finish().await;
+    }
+}
+
+/// `/metrics` answers only the machine itself (or the configured token), and HSTS goes with secure cookies.
+#[tokio::test]
+async fn metrics_are_private_and_https_sites_send_hsts() {
+    let app = TestApp::all().await.into_iter().next().expect("SQLite");
+    let metrics = |ip: Option<&str>, token: Option<&str>| {
+        let mut request = Request::get("/metrics");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = request.body(Body::empty()).unwrap();
+        match ip {
+            Some(ip) => support::from_address(request, ip),
+            None => request,
+        }
+    };
+    assert_eq!(app.send(metrics(Some("127.0.0.1"), None)).await.status, StatusCode::OK);
+    assert_eq!(app.send(metrics(Some("203.0.113.7"), None)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.send(metrics(None, None)).await.status, StatusCode::NOT_FOUND);
+    assert!(!app.get("/").await.headers.contains_key(header::STRICT_TRANSPORT_SECURITY), "not over HTTPS");
+
+    let config = onetrip_web::WebConfig {
+        secure_cookies: true,
+        metrics_token: Some("a-long-metrics-token-2026".to_string()),
+        ..onetrip_web::WebConfig::default()
+    };
+    let state = onetrip_web::AppState::new(app.state.app.clone(), config);
+    let reply = support::send_to(&state, metrics(Some("203.0.113.7"), Some("a-long-metrics-token-2026"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.text().contains("onetrip_http_requests_total"));
+    let wrong = support::send_to(&state, metrics(Some("127.0.0.1"), Some("another-token-of-length"))).await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND, "with a token configured, the token is what counts");
+    let home = support::send_to(&state, Request::get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(home.headers[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000");
+    app.finish().await;
+}
+
+/// Behind a trusted proxy, the address the proxy names is the one throttled; a client cannot pick its own
+/// address by sending the header straight to the server.
+#[tokio::test]
+async fn only_a_trusted_proxy_names_the_clients_address() {
+    let app = TestApp::all().await.into_iter().next().expect("SQLite");
+    let config = onetrip_web::WebConfig {
+        trusted_proxies: vec!["10.0.0.2".parse().unwrap()],
+        ..onetrip_web::WebConfig::default()
+    };
+    let state = onetrip_web::AppState::new(app.state.app.clone(), config);
+    let through = |proxy: &str, forwarded: &str| {
+        let mut request = login_from(proxy, ADMIN.0, "wrong-password");
+        request.headers_mut().insert("x-forwarded-for", forwarded.parse().unwrap());
+        request
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            support::send_to(&state, through("10.0.0.2", "203.0.113.7")).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    // The same proxy forwarding another client: that client is not slowed by the first one's failures.
+    let other = support::send_to(&state, through("10.0.0.2", "198.51.100.20")).await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let first_again = support::send_to(&state, through("10.0.0.2", "203.0.113.7")).await;
+    assert_eq!(first_again.status, StatusCode::TOO_MANY_REQUESTS);
+    // Sent straight to the server (not through the proxy), the header is ignored: 203.0.113.99 is the address.
+    for _ in 0..5 {
+        support::send_to(&state, through("203.0.113.99", "192.0.2.1")).await;
+    }
+    let spoofed = support::send_to(&state, through("203.0.113.99", "192.0.2.2")).await;
+    assert_eq!(spoofed.status, StatusCode::TOO_MANY_REQUESTS, "a client cannot choose its address");
+    app.finish().await;
+}

@@ -4,9 +4,9 @@
 use super::secrets::{
     check_new_password, hash_off_thread, random_token, token_hash, verify_or_dummy, MAX_PASSWORD_CHARS,
 };
-use super::staff::{MAX_FAILURES, THROTTLE_MINUTES};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::throttle::{self, Kind};
 use chrono::Duration;
 use onetrip_domain::applicant::{validate_contact, ApplicantIdentity};
 use onetrip_domain::FieldErrors;
@@ -70,20 +70,15 @@ pub async fn sign_up(app: &App, form: &SignUp<'_>) -> AppResult<Applicant> {
     Ok(applicant)
 }
 
-/// Checks an identity number and password, with throttling per number.
-pub async fn log_in(app: &App, id_number: &str, password: &str) -> AppResult<Applicant> {
+/// Checks an identity number and password from a client `address`, slowed by the throttles as staff log-ins
+/// are (`crate::throttle`).
+pub async fn log_in(app: &App, id_number: &str, password: &str, address: &str) -> AppResult<Applicant> {
     let wrong = || AppError::field("password", "证件号或密码不对，请重新输入");
     let number = id_number.trim().to_ascii_uppercase();
     if number.is_empty() || number.len() > 18 || password.is_empty() || password.chars().count() > MAX_PASSWORD_CHARS {
         return Err(wrong());
     }
-    let key = format!("portal:{number}");
-    let now = app.now();
-    app.store.record_login_failure(&key, now).await?;
-    let attempts = app.store.login_failures_since(&key, now - Duration::minutes(THROTTLE_MINUTES)).await?;
-    if attempts > MAX_FAILURES {
-        return Err(AppError::TooManyAttempts);
-    }
+    let attempt = throttle::begin(app, Kind::PortalLogin, &number, address).await?;
     let kinds = if number.len() == 18 && number.chars().next().is_some_and(|c| c.is_ascii_digit()) {
         ["natural_person", "legal_person"]
     } else {
@@ -102,7 +97,7 @@ pub async fn log_in(app: &App, id_number: &str, password: &str) -> AppResult<App
     let verified = verify_or_dummy(password, stored.as_deref()).await?;
     match found {
         Some(applicant) if verified => {
-            app.store.clear_login_failures(&key).await?;
+            attempt.succeeded(app).await?;
             Ok(applicant)
         }
         _ => Err(wrong()),

@@ -1,5 +1,6 @@
-//! Passwords and tokens: Argon2id hashes computed off the async workers and a few at a time, random URL-safe
-//! tokens (only a SHA-256 of a session token is stored), and comparison in constant time.
+//! Passwords and tokens: Argon2id hashes computed on two threads of their own (so that the memory a burst of
+//! log-ins takes is bounded), random URL-safe tokens (only a SHA-256 of a session token is stored), and
+//! comparison in constant time.
 
 use crate::error::{AppError, AppResult};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -61,25 +62,97 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$hB2j2Gq0lGJ3bqQ1S5dQ5b0k4m4s0Qx1m1dC8J2bC0A";
 
-/// At most this many password hashes are computed at once: each takes 19 MiB and tens of milliseconds.
-static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+/// Password hashes are computed on this many long-lived threads of their own, one hash at a time each.
+/// Each Argon2 hash takes 19 MiB: computed on short-lived blocking threads, every new thread got its own
+/// allocator arena that kept its 19 MiB after the hash was done, and a burst of log-ins grew the process by
+/// hundreds of megabytes for good. Two threads reuse their memory: the hashing stays within about 40 MiB
+/// whatever the load.
+const HASH_THREADS: usize = 2;
+/// Hashes waiting for a thread; more than this at once are refused with `too_many_attempts` at once,
+/// instead of queueing without bound.
+const HASH_QUEUE: usize = 64;
 
-/// Hashes a new password off the async workers.
-pub async fn hash_off_thread(password: &str) -> AppResult<String> {
-    let _permit = HASHING.acquire().await.map_err(|error| AppError::Internal(error.to_string()))?;
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|error| AppError::Internal(format!("password hashing: {error}")))?
+enum HashWork {
+    Hash(String),
+    Verify(String, String),
 }
 
-/// Verifies a password off the async workers, so that a burst of log-ins cannot stall other requests.
+enum HashOutcome {
+    Hashed(AppResult<String>),
+    Verified(bool),
+}
+
+struct HashJob {
+    work: HashWork,
+    reply: tokio::sync::oneshot::Sender<HashOutcome>,
+}
+
+/// The hashing threads and their queue.
+struct HashPool {
+    jobs: std::sync::mpsc::SyncSender<HashJob>,
+}
+
+impl HashPool {
+    fn start(threads: usize, queue: usize) -> Self {
+        let (jobs, receiver) = std::sync::mpsc::sync_channel::<HashJob>(queue);
+        let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+        for index in 0..threads {
+            let receiver = receiver.clone();
+            let spawned = std::thread::Builder::new().name(format!("password-hash-{index}")).spawn(move || loop {
+                let job = match receiver.lock() {
+                    Ok(receiver) => receiver.recv(),
+                    Err(_) => return,
+                };
+                let Ok(job) = job else { return };
+                let outcome = match job.work {
+                    HashWork::Hash(password) => HashOutcome::Hashed(hash_password(&password)),
+                    HashWork::Verify(password, stored) => HashOutcome::Verified(verify_password(&password, &stored)),
+                };
+                let _ = job.reply.send(outcome);
+            });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "cannot start a password hashing thread");
+            }
+        }
+        Self { jobs }
+    }
+
+    async fn run(&self, work: HashWork) -> AppResult<HashOutcome> {
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        self.jobs.try_send(HashJob { work, reply }).map_err(|error| match error {
+            std::sync::mpsc::TrySendError::Full(_) => {
+                tracing::warn!("password hashing queue full: log-in refused for now");
+                AppError::TooManyAttempts {
+                    retry_after_seconds: 5,
+                    message: "现在登录的人很多，请过几秒钟再试".to_string(),
+                }
+            }
+            std::sync::mpsc::TrySendError::Disconnected(_) => AppError::Internal("password hashing stopped".into()),
+        })?;
+        outcome.await.map_err(|_| AppError::Internal("password hashing thread ended".to_string()))
+    }
+}
+
+fn pool() -> &'static HashPool {
+    static POOL: std::sync::OnceLock<HashPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| HashPool::start(HASH_THREADS, HASH_QUEUE))
+}
+
+/// Hashes a new password on the hashing threads.
+pub async fn hash_off_thread(password: &str) -> AppResult<String> {
+    match pool().run(HashWork::Hash(password.to_string())).await? {
+        HashOutcome::Hashed(hash) => hash,
+        HashOutcome::Verified(_) => Err(AppError::Internal("password hashing answered another job".into())),
+    }
+}
+
+/// Verifies a password on the hashing threads, so that a burst of log-ins can neither stall other requests
+/// nor grow the memory.
 async fn verify_off_thread(password: &str, stored: &str) -> AppResult<bool> {
-    let _permit = HASHING.acquire().await.map_err(|error| AppError::Internal(error.to_string()))?;
-    let (password, stored) = (password.to_string(), stored.to_string());
-    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .map_err(|error| AppError::Internal(format!("password check: {error}")))
+    match pool().run(HashWork::Verify(password.to_string(), stored.to_string())).await? {
+        HashOutcome::Verified(verified) => Ok(verified),
+        HashOutcome::Hashed(_) => Err(AppError::Internal("password check answered another job".into())),
+    }
 }
 
 /// Verifies a password against a stored hash, or spends the same time on a dummy hash when there is none,
@@ -111,6 +184,30 @@ mod tests {
         assert!(check_new_password("short").is_err());
         assert!(check_new_password("1234567890").is_err());
         assert!(check_new_password("correct horse battery").is_ok());
+    }
+
+    /// More hashes at once than the threads and the queue hold are refused at once with the exact refusal;
+    /// the others are all computed.
+    #[tokio::test]
+    async fn a_full_hashing_queue_refuses_with_too_many_attempts() {
+        let pool = std::sync::Arc::new(HashPool::start(1, 1));
+        let mut running = Vec::new();
+        for _ in 0..12 {
+            let pool = pool.clone();
+            running.push(tokio::spawn(async move { pool.run(HashWork::Verify("x".into(), DUMMY_HASH.into())).await }));
+        }
+        let (mut done, mut refused) = (0, 0);
+        for task in running {
+            match task.await.expect("task") {
+                Ok(HashOutcome::Verified(false)) => done += 1,
+                Err(AppError::TooManyAttempts { retry_after_seconds: 5, .. }) => refused += 1,
+                Err(other) => panic!("unexpected refusal {other:?}"),
+                Ok(_) => panic!("unexpected outcome"),
+            }
+        }
+        assert!(refused >= 1, "{done} computed, {refused} refused");
+        assert!(done >= 1, "{done} computed, {refused} refused");
+        assert_eq!(done + refused, 12);
     }
 
     #[test]

@@ -6,14 +6,12 @@ use super::secrets::{
 };
 use crate::app::App;
 use crate::error::{AppError, AppResult, Conflict};
+use crate::throttle::{self, Kind};
 use chrono::Duration;
 use onetrip_domain::access::Role;
 use onetrip_store::{NewUser, StoreError, User};
 
 pub const SESSION_HOURS: i64 = 8;
-/// Failed log-ins allowed per account in [`THROTTLE_MINUTES`] before further attempts are refused.
-pub const MAX_FAILURES: u64 = 5;
-pub const THROTTLE_MINUTES: i64 = 15;
 pub const MAX_USERNAME_CHARS: usize = 64;
 
 /// A staff member's open session.
@@ -25,11 +23,10 @@ pub struct StaffSession {
     pub token_hash: String,
 }
 
-/// Checks a username and password, with throttling. On success returns the user.
-///
-/// Every attempt is recorded before the password is checked, and the count includes it, so parallel
-/// guesses cannot slip past the limit; a successful log-in clears the account's record.
-pub async fn authenticate(app: &App, username: &str, password: &str) -> AppResult<User> {
+/// Checks a username and password from a client `address`, slowed by the throttles (`crate::throttle`):
+/// per account and address, per account, per address and over all staff log-ins. On success returns the
+/// user.
+pub async fn authenticate(app: &App, username: &str, password: &str, address: &str) -> AppResult<User> {
     let wrong = || AppError::field("password", "用户名或密码不对，请重新输入");
     if username.is_empty()
         || username.chars().count() > MAX_USERNAME_CHARS
@@ -38,23 +35,23 @@ pub async fn authenticate(app: &App, username: &str, password: &str) -> AppResul
     {
         return Err(wrong());
     }
-    let now = app.now();
-    app.store.record_login_failure(username, now).await?;
-    let attempts = app.store.login_failures_since(username, now - Duration::minutes(THROTTLE_MINUTES)).await?;
-    if attempts > MAX_FAILURES {
-        tracing::warn!("log-in refused: too many failures for one account");
-        return Err(AppError::TooManyAttempts);
-    }
+    let attempt = throttle::begin(app, Kind::StaffLogin, username, address).await?;
     let user = app.store.user_by_username(username).await?;
     let stored = user.as_ref().filter(|user| !user.disabled).map(|user| user.password_hash.as_str());
     let verified = verify_or_dummy(password, stored).await?;
     match user {
         Some(user) if verified => {
-            app.store.clear_login_failures(username).await?;
+            attempt.succeeded(app).await?;
             Ok(user)
         }
         _ => Err(wrong()),
     }
+}
+
+/// Failed log-ins on a staff account over the last day from anywhere (after the owner's own successful
+/// log-in cleared theirs): shown to the owner, so that they know when their account is being attacked.
+pub async fn recent_failed_logins(app: &App, username: &str) -> AppResult<onetrip_store::FailureSummary> {
+    throttle::recent_failures(app, Kind::StaffLogin, username).await
 }
 
 /// Opens a session for a user; returns the token to hand to the client.

@@ -184,10 +184,13 @@ pub struct ProgressStep {
     pub label: &'static str,
 }
 
-/// Looks a case up for the public. A wrong number and a wrong last four give the same answer.
-pub async fn progress(app: &App, number: &str, last_four: &str) -> AppResult<Progress> {
+/// Looks a case up for the public, from a client `address`. A wrong number and a wrong last four give the
+/// same answer, and failed look-ups are slowed per case number and per address (`crate::throttle`), so that
+/// neither the last four of one case nor the cases of a day can be found by trying.
+pub async fn progress(app: &App, number: &str, last_four: &str, address: &str) -> AppResult<Progress> {
     let not_found = || AppError::NotFound("与这个办件编号和证件号后四位相符的办件".to_string());
     let number = CaseNumber::parse(number).map_err(|error| AppError::field("number", error.to_string()))?;
+    let attempt = crate::throttle::begin(app, crate::throttle::Kind::Progress, &number.compact(), address).await?;
     let case = app.store.case(&number).await?.ok_or_else(not_found)?;
     let applicant = app.store.applicant(case.applicant_id).await?.ok_or_else(not_found)?;
     if !crate::accounts::same_secret(
@@ -196,6 +199,7 @@ pub async fn progress(app: &App, number: &str, last_four: &str) -> AppResult<Pro
     ) {
         return Err(not_found());
     }
+    attempt.succeeded(app).await?;
     let matter = app.matter_version(&case.matter_code, case.matter_version).await?.matter.name;
     let steps = app
         .store

@@ -124,34 +124,93 @@ macro_rules! accounts_queries {
                 Ok(())
             }
 
-            async fn record_login_failure(&self, username: &str, at: DateTime<Utc>) -> StoreResult<()> {
+            async fn record_failure(&self, attempt: &FailedAttempt<'_>) -> StoreResult<i64> {
                 let mut transaction = self.writer.begin().await?;
-                // Attempts older than a day no longer matter to any throttle: keep the table small.
-                sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
-                    .bind(millis(at) - 86_400_000)
+                // Attempts older than a day no longer matter to any throttle or notice: keep the table small.
+                sqlx::query("DELETE FROM failed_attempts WHERE kind = $1 AND at < $2")
+                    .bind(attempt.kind)
+                    .bind(millis(attempt.at) - 86_400_000)
                     .execute(&mut *transaction)
                     .await?;
-                sqlx::query("INSERT INTO login_failures (username, failed_at) VALUES ($1, $2)")
-                    .bind(username)
-                    .bind(millis(at))
-                    .execute(&mut *transaction)
-                    .await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO failed_attempts (kind, subject, address, at) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(attempt.kind)
+                .bind(attempt.subject)
+                .bind(attempt.address)
+                .bind(millis(attempt.at))
+                .fetch_one(&mut *transaction)
+                .await?;
                 transaction.commit().await?;
+                Ok(id)
+            }
+
+            async fn failure_tallies(
+                &self,
+                attempt: &FailedAttempt<'_>,
+                before: i64,
+                since: DateTime<Utc>,
+            ) -> StoreResult<FailureTallies> {
+                // Read on the writer: the attempt was just recorded there, and the counts must include every
+                // attempt recorded before it. One pass over the kind's recent attempts gives all four tallies.
+                type Row = (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+                let row: Row = sqlx::query_as(
+                    "SELECT COUNT(*), MAX(at), \
+                     SUM(CASE WHEN subject = $4 THEN 1 ELSE 0 END), MAX(CASE WHEN subject = $4 THEN at END), \
+                     SUM(CASE WHEN address = $5 THEN 1 ELSE 0 END), MAX(CASE WHEN address = $5 THEN at END), \
+                     SUM(CASE WHEN subject = $4 AND address = $5 THEN 1 ELSE 0 END), \
+                     MAX(CASE WHEN subject = $4 AND address = $5 THEN at END) \
+                     FROM failed_attempts WHERE kind = $1 AND id < $2 AND at >= $3",
+                )
+                .bind(attempt.kind)
+                .bind(before)
+                .bind(millis(since))
+                .bind(attempt.subject)
+                .bind(attempt.address)
+                .fetch_one(&self.writer)
+                .await?;
+                let tally = |count: Option<i64>, last: Option<i64>| Tally {
+                    count: count.and_then(|count| u64::try_from(count).ok()).unwrap_or(0),
+                    last: last.map(from_millis),
+                };
+                Ok(FailureTallies {
+                    kind: tally(Some(row.0), row.1),
+                    subject: tally(row.2, row.3),
+                    address: tally(row.4, row.5),
+                    subject_at_address: tally(row.6, row.7),
+                })
+            }
+
+            async fn forget_failure(&self, id: i64) -> StoreResult<()> {
+                sqlx::query("DELETE FROM failed_attempts WHERE id = $1").bind(id).execute(&self.writer).await?;
                 Ok(())
             }
 
-            async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> StoreResult<u64> {
-                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND failed_at >= $2")
-                    .bind(username)
-                    .bind(millis(since))
-                    .fetch_one(&self.reader)
+            async fn clear_failures(&self, attempt: &FailedAttempt<'_>) -> StoreResult<()> {
+                sqlx::query("DELETE FROM failed_attempts WHERE kind = $1 AND subject = $2 AND address = $3")
+                    .bind(attempt.kind)
+                    .bind(attempt.subject)
+                    .bind(attempt.address)
+                    .execute(&self.writer)
                     .await?;
-                Ok(u64::try_from(count).unwrap_or(0))
+                Ok(())
             }
 
-            async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username).execute(&self.writer).await?;
-                Ok(())
+            async fn failures_of(&self, kind: &str, subject: &str, since: DateTime<Utc>) -> StoreResult<FailureSummary> {
+                let (count, addresses, last): (i64, i64, Option<i64>) = sqlx::query_as(
+                    "SELECT COUNT(*), COUNT(DISTINCT address), MAX(at) FROM failed_attempts \
+                     WHERE kind = $1 AND subject = $2 AND at >= $3",
+                )
+                .bind(kind)
+                .bind(subject)
+                .bind(millis(since))
+                .fetch_one(&self.reader)
+                .await?;
+                Ok(FailureSummary {
+                    count: u64::try_from(count).unwrap_or(0),
+                    addresses: u64::try_from(addresses).unwrap_or(0),
+                    last: last.map(from_millis),
+                })
             }
 
             async fn create_applicant(&self, applicant: &NewApplicant, at: DateTime<Utc>) -> StoreResult<i64> {

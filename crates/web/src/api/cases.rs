@@ -511,10 +511,16 @@ pub struct ProgressQuery {
         (status = 400, response = inline(BadParameter)),
         (status = 404, description = "编号与后四位不相符", body = ErrorBody),
         (status = 422, description = "编号格式不对", body = ErrorBody),
+        (status = 429, description = "查询失败次数过多（too_many_attempts）：同一编号或同一地址失败 5 次以后，每次再试须等待的时间加倍；Retry-After 响应头给出秒数", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "再试前须等待的秒数"))),
         (status = 500, response = inline(Internal)),
     )
 )]
-pub async fn progress(State(state): State<AppState>, Query(query): Query<ProgressQuery>) -> ApiResult {
-    let progress = cases::progress(&state.app, &query.number, &query.last_four).await?;
+pub async fn progress(
+    State(state): State<AppState>,
+    address: crate::extract::ClientAddress,
+    Query(query): Query<ProgressQuery>,
+) -> ApiResult {
+    let progress = cases::progress(&state.app, &query.number, &query.last_four, &address.0).await?;
     Ok(Json(ApiProgress::of(&state, &progress)).into_response())
 }

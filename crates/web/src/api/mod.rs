@@ -39,7 +39,26 @@ pub async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+///
+/// Only for monitoring: with `ONETRIP_METRICS_TOKEN` set, the request must carry it as a bearer token;
+/// without, only a connection from the machine itself is answered. Anyone else gets 404, as if there were
+/// no such page.
+pub async fn metrics(
+    State(state): State<AppState>,
+    address: crate::extract::ClientAddress,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let allowed = match &state.config.metrics_token {
+        Some(token) => headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .is_some_and(|given| onetrip_app::accounts::same_secret(given.trim(), token)),
+        None => address.is_loopback(),
+    };
+    if !allowed {
+        return crate::error::Error::NotFound("这个页面".to_string()).into_response();
+    }
     let body = state.metrics.render(state.catalog().versions.len());
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -135,7 +135,7 @@ async fn start_session(state: &AppState, applicant: &Applicant, next: &str) -> R
 fn on_form(error: AppError) -> Result<FieldErrors, Error> {
     match error {
         AppError::Validation(errors) => Ok(errors),
-        AppError::TooManyAttempts => Ok(FieldErrors::single("password", Error::TooManyAttempts.message())),
+        AppError::TooManyAttempts { message, .. } => Ok(FieldErrors::single("password", message)),
         other => Err(other.into()),
     }
 }
@@ -164,13 +164,14 @@ pub async fn signup(
 
 pub async fn login(
     State(state): State<AppState>,
+    address: crate::extract::ClientAddress,
     submitted: CookieForm<PortalFormCookie, AuthForm>,
 ) -> Result<Response, Error> {
     let form = &submitted.form;
     if !submitted.valid() {
         return auth_page(&state, false, form, &FieldErrors::single("form", Error::CsrfFailed.message()));
     }
-    match applicants::log_in(&state.app, &form.id_number, &form.password).await {
+    match applicants::log_in(&state.app, &form.id_number, &form.password, &address.0).await {
         Ok(applicant) => start_session(&state, &applicant, &form.next).await,
         Err(error) => auth_page(&state, false, form, &on_form(error)?),
     }

@@ -98,7 +98,8 @@ pub async fn login(
     if username.is_empty() || form.password.is_empty() || username.len() > 64 || form.password.len() > 128 {
         return login_page(&state, &form.next, username, "请输入用户名和密码".to_string());
     }
-    match staff::authenticate(&state.app, username, &form.password).await.map_err(Error::from) {
+    let address = crate::extract::ClientAddress::of(&parts, &state);
+    match staff::authenticate(&state.app, username, &form.password, &address.0).await.map_err(Error::from) {
         Ok(user) => {
             let token = staff::open_session(&state.app, &user).await?;
             tracing::info!(user = %user.username, "staff logged in");
@@ -108,7 +109,7 @@ pub async fn login(
             response.headers_mut().append(header::SET_COOKIE, cookie);
             Ok(response)
         }
-        Err(error @ (Error::Validation(_) | Error::TooManyAttempts)) => {
+        Err(error @ (Error::Validation(_) | Error::TooManyAttempts(..))) => {
             let message = error
                 .fields()
                 .and_then(|fields| fields.first("password"))
@@ -116,6 +117,7 @@ pub async fn login(
                 .unwrap_or_else(|| error.message());
             let mut response = login_page(&state, &form.next, username, message)?;
             *response.status_mut() = error.status();
+            error.add_headers(&mut response);
             Ok(response)
         }
         Err(other) => Err(other),
@@ -145,10 +147,19 @@ struct StaffHome {
     can_supervise: bool,
     can_serve: bool,
     can_manage_hall: bool,
+    /// Failed log-ins on this account over the last day (someone else's, or the owner's own before the
+    /// last successful log-in from another address): how many, from how many addresses, the last when.
+    attacked: Option<(u64, u64, String)>,
 }
 
 pub async fn home(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
+    let failures = onetrip_app::accounts::staff::recent_failed_logins(&state.app, &staff.user.username).await?;
+    let attacked = failures
+        .last
+        .filter(|_| failures.count > 0)
+        .map(|last| (failures.count, failures.addresses, state.local(last).format("%m月%d日 %H:%M").to_string()));
     render(&StaffHome {
+        attacked,
         layout: Layout::new(&state, Some(&staff)),
         display_name: staff.user.display_name.clone(),
         roles: staff.roles().iter().map(|role| role.label()).collect::<Vec<_>>().join("、"),

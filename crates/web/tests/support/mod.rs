@@ -93,6 +93,13 @@ pub fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// The request as if it came over a connection from `ip` (what the server's listener records).
+pub fn from_address(mut request: Request<Body>, ip: &str) -> Request<Body> {
+    let address = std::net::SocketAddr::new(ip.parse().expect("an IP address"), 40_000);
+    request.extensions_mut().insert(axum::extract::ConnectInfo(address));
+    request
+}
+
 /// Sends a request through the whole router of an application (for tasks that hold only its state); an API
 /// reply must be what the OpenAPI document says.
 pub async fn send_to(state: &AppState, request: Request<Body>) -> Reply {
