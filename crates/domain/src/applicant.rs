@@ -66,6 +66,8 @@ pub fn validate_contact(name: &str, phone: &str) -> Result<(), FieldErrors> {
     let length = name.trim().chars().count();
     if length == 0 || length > 100 {
         errors.add("name", "请填写申请人姓名或单位名称（100 字以内）");
+    } else if let Err(error) = crate::text::check_name(name.trim(), 100) {
+        errors.add("name", format!("姓名或单位名称{error}"));
     }
     let digits: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
     let mobile = digits.len() == 11 && digits.starts_with('1');

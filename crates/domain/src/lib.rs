@@ -22,6 +22,7 @@ pub mod search;
 pub mod supervision;
 #[cfg(test)]
 mod test_support;
+pub mod text;
 pub mod upload;
 pub mod validation;
 

@@ -488,3 +488,36 @@ async fn only_a_trusted_proxy_names_the_clients_address() {
     assert_eq!(spoofed.status, StatusCode::TOO_MANY_REQUESTS, "a client cannot choose its address");
     app.finish().await;
 }
+
+/// Names with NUL or direction overrides, and a file name of a million characters, are refused with the
+/// field that is wrong; nothing is registered.
+#[tokio::test]
+async fn loose_text_is_refused_field_by_field() {
+    for app in TestApp::all().await {
+        let window = app.token(WINDOW).await;
+        for (name, expected) in
+            [("张\u{0}三", "控制字符"), ("张三\u{202E}四", "文字方向"), ("=HYPERLINK(\"x\")", "公式")]
+        {
+            let reply =
+                app.send(submit_request(&window, None, &application(COMPANY, "11010519491231002X", name))).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: {name:?} {}", app.backend, reply.text());
+            assert_eq!(reply.json()["error"], "validation_failed");
+            let message = reply.json()["fields"]["applicant.name"].as_str().unwrap_or_default().to_string();
+            assert!(message.contains(expected), "{name:?}: {message}");
+        }
+        use base64::Engine;
+        let mut body = application(COMPANY, "11010519491231002X", "张三");
+        body["attachments"] = serde_json::json!([{
+            "material": 0,
+            "name": "很".repeat(1_000_000),
+            "content_base64": base64::engine::general_purpose::STANDARD.encode(onetrip_domain::upload::samples::PDF),
+        }]);
+        let reply = app.send(submit_request(&window, None, &body)).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        let message = reply.json()["fields"]["attachments[0].name"].as_str().unwrap_or_default().to_string();
+        assert!(message.contains("最长 255 个字"), "{message}");
+        let first = app.send(submit_request(&window, None, &application(COMPANY, "11010519491231002X", "张三"))).await;
+        assert!(first.json()["number"].as_str().unwrap().contains("-000001-"), "nothing was registered before");
+        app.finish().await;
+    }
+}

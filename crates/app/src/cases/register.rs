@@ -46,6 +46,8 @@ pub struct Attachment {
 
 /// At most this many attachments in one application.
 pub const MAX_ATTACHMENTS: usize = 20;
+/// The longest attachment file name accepted (most file systems allow 255).
+pub const MAX_FILE_NAME_CHARS: usize = 255;
 
 /// Registers an application; with an idempotency key, a retry returns the case made the first time.
 /// Returns the case and whether it was created now.
@@ -104,6 +106,10 @@ pub async fn submit(
         use base64::Engine;
         let field = format!("attachments[{index}]");
         let materials = version.map(|version| version.matter.materials.len()).unwrap_or(0);
+        if let Err(error) = onetrip_domain::text::check_line(&attachment.name, MAX_FILE_NAME_CHARS) {
+            errors.add(format!("{field}.name"), format!("文件名{error}"));
+            continue;
+        }
         if attachment.material >= materials {
             errors.add(format!("{field}.material"), format!("材料序号应在 0 到 {} 之间", materials.saturating_sub(1)));
             continue;

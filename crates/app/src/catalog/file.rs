@@ -27,7 +27,21 @@ pub struct CatalogFile {
 pub type Problem = (String, String);
 
 /// The most matters one import may hold; a county has a few hundred, a province a few tens of thousands.
-pub const MAX_IMPORT_MATTERS: usize = 50_000;
+pub const MAX_IMPORT_MATTERS: usize = 10_000;
+
+/// At most this many problems are listed in a refusal, then how many more there were: a file wrong in
+/// every row gets a report a person can read (and a small answer), not one line per row.
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+
+/// The first [`MAX_LISTED_PROBLEMS`] problems and, if there were more, a last line that counts the rest.
+pub fn capped(mut problems: Vec<Problem>) -> Vec<Problem> {
+    if problems.len() > MAX_LISTED_PROBLEMS {
+        let rest = problems.len() - MAX_LISTED_PROBLEMS;
+        problems.truncate(MAX_LISTED_PROBLEMS);
+        problems.push(("其余".to_string(), format!("另有 {rest} 处问题未列出；请先改正以上问题再导入")));
+    }
+    problems
+}
 
 pub fn parse_json(bytes: &[u8]) -> Result<CatalogFile, Vec<Problem>> {
     serde_json::from_slice(bytes).map_err(|error| {

@@ -11,8 +11,11 @@ mod xlsx;
 pub use columns::{
     blank_faq, blank_fee, blank_material, blank_matter, blank_procedure, blank_result, blank_step, field_label,
 };
-pub use file::{changed_elements, parse_json, plan_import, validate_catalog, CatalogFile, Problem, MAX_IMPORT_MATTERS};
-pub use xlsx::{export_xlsx, parse_xlsx};
+pub use file::{
+    capped, changed_elements, parse_json, plan_import, validate_catalog, CatalogFile, Problem, MAX_IMPORT_MATTERS,
+    MAX_LISTED_PROBLEMS,
+};
+pub use xlsx::{export_xlsx, parse_xlsx, MAX_SHEET_ROWS};
 
 use crate::app::{App, BUNDLES_SETTING, SYNONYMS_SETTING};
 use crate::audit;
@@ -137,11 +140,12 @@ impl From<StoreError> for ImportFailure {
 /// Reads an uploaded catalog file, by its content: a ZIP (xlsx) starts with `PK`, JSON with `{`.
 pub fn parse_upload(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
     let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace()).copied();
-    match (bytes.get(..2), first) {
+    let parsed = match (bytes.get(..2), first) {
         (Some(b"PK"), _) => parse_xlsx(bytes),
         (_, Some(b'{')) => parse_json(&bytes),
         _ => Err(vec![("文件".to_string(), "只能导入 Excel（.xlsx）或 JSON 文件".to_string())]),
-    }
+    };
+    parsed.map_err(capped)
 }
 
 /// Imports a whole catalog file: all of it, or — if any row is wrong — none of it.
@@ -155,11 +159,12 @@ pub async fn import(app: &App, actor: &Actor, file: CatalogFile, reason: &str) -
         )]));
     }
     let existing = app.store.departments().await?;
-    validate_catalog(&file, &existing).map_err(ImportFailure::Problems)?;
+    validate_catalog(&file, &existing).map_err(|problems| ImportFailure::Problems(capped(problems)))?;
     let today = app.today();
     let latest: HashMap<String, _> =
         app.store.latest_versions().await?.into_iter().map(|version| (version.matter.code.clone(), version)).collect();
-    let versions = plan_import(&file, &latest, reason, &actor.name, today).map_err(ImportFailure::Problems)?;
+    let versions = plan_import(&file, &latest, reason, &actor.name, today)
+        .map_err(|problems| ImportFailure::Problems(capped(problems)))?;
     let created = versions.iter().filter(|version| version.adjustment.kind == AdjustmentKind::Create).count();
     let report = ImportReport {
         created,

@@ -3,7 +3,7 @@
 //! joined by the matter code.
 
 use super::columns::*;
-use super::file::{CatalogFile, Problem};
+use super::file::{CatalogFile, Problem, MAX_IMPORT_MATTERS};
 use onetrip_domain::catalog::{Department, Matter};
 use onetrip_domain::ids::CreditCode;
 use std::collections::{BTreeMap, HashMap};
@@ -45,6 +45,9 @@ pub(crate) fn write_sheet<T>(
         sheet.set_column_width(index as u16, if index < 2 && child { 16 } else { 22 }).map_err(xlsx_error)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    // A text that a spreadsheet would read as a formula (`=cmd|…`) is marked with Excel's quote prefix: shown
+    // and read back as the same text, never evaluated, even when someone edits the cell.
+    let as_text = rust_xlsxwriter::Format::new().set_quote_prefix();
     let mut order: HashMap<&str, u32> = HashMap::new();
     for (row_index, (code, item)) in rows.iter().enumerate() {
         let row = row_index as u32 + 1;
@@ -57,7 +60,12 @@ pub(crate) fn write_sheet<T>(
             column_index = 2;
         }
         for column in columns {
-            sheet.write(row, column_index, (column.get)(item)).map_err(xlsx_error)?;
+            let value = (column.get)(item);
+            if onetrip_domain::text::looks_like_formula(&value) {
+                sheet.write_string_with_format(row, column_index, &value, &as_text).map_err(xlsx_error)?;
+            } else {
+                sheet.write(row, column_index, value).map_err(xlsx_error)?;
+            }
             column_index += 1;
         }
     }
@@ -146,6 +154,12 @@ pub(crate) fn read_sheet<T>(
     problems: &mut Vec<Problem>,
 ) -> Vec<(String, T)> {
     use calamine::Reader;
+    // Counted as a stream first, so that an oversized sheet is refused before it is loaded.
+    let cap = if child { MAX_SHEET_ROWS } else { MAX_IMPORT_MATTERS };
+    if rows_beyond(workbook, name, cap) {
+        problems.push((format!("表“{name}”"), format!("这张表超过 {cap} 行，请分批导入")));
+        return Vec::new();
+    }
     let range = match workbook.worksheet_range(name) {
         Ok(range) => range,
         Err(_) => {
@@ -218,6 +232,22 @@ pub(crate) fn attach_rows<T>(
             None => problems.push((format!("表“{sheet}”"), format!("事项编码“{code}”在“事项”表里没有"))),
         }
     }
+}
+
+/// The most rows one child sheet (materials, steps, …) may have in one import.
+pub const MAX_SHEET_ROWS: usize = 100_000;
+
+/// Whether a sheet has a cell below row `cap` (the header row not counted), read as a stream of cells.
+fn rows_beyond(workbook: &mut calamine::Xlsx<std::io::Cursor<Vec<u8>>>, name: &str, cap: usize) -> bool {
+    let Ok(mut cells) = workbook.worksheet_cells_reader(name) else {
+        return false;
+    };
+    while let Ok(Some(cell)) = cells.next_cell() {
+        if usize::try_from(cell.get_position().0).unwrap_or(usize::MAX) > cap {
+            return true;
+        }
+    }
+    false
 }
 
 /// The most a workbook may unpack to. A catalog of 50,000 matters is well under this; a "zip bomb" of a
@@ -376,5 +406,74 @@ mod tests {
         let problems = validate_catalog(&read, &[]).expect_err("a rule is broken");
         assert!(problems.iter().any(|(place, _)| place.contains("材料第 1 项 受理标准")), "{problems:?}");
         assert!(parse_xlsx(b"PK not really a zip".to_vec()).is_err());
+    }
+
+    /// The sheet XML of the first worksheet and the styles of a workbook.
+    fn parts(bytes: &[u8]) -> (String, String) {
+        use std::io::Read;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+        let mut read = |name: &str| {
+            let mut text = String::new();
+            archive.by_name(name).expect(name).read_to_string(&mut text).expect("utf-8");
+            text
+        };
+        (read("xl/worksheets/sheet1.xml"), read("xl/styles.xml"))
+    }
+
+    #[test]
+    fn formula_looking_text_is_exported_as_quoted_text_and_reads_back_unchanged() {
+        let mut file = demo();
+        file.matters.truncate(1);
+        file.matters[0].acceptance_conditions = "=cmd|' /C calc'!A0".to_string();
+        let bytes = export_xlsx(&file).expect("export");
+        let (sheet, styles) = parts(&bytes);
+        assert!(styles.contains("quotePrefix=\"1\""), "a quote-prefix style exists: {styles}");
+        assert!(!sheet.contains("<f>"), "no cell is a formula");
+        let read = parse_xlsx(bytes).expect("import");
+        assert_eq!(read.matters[0].acceptance_conditions, "=cmd|' /C calc'!A0");
+    }
+
+    #[test]
+    fn a_formula_looking_matter_name_is_refused_on_import() {
+        let mut file = demo();
+        file.matters.truncate(1);
+        file.matters[0].name = "=cmd|' /C calc'!A0".to_string();
+        let read = parse_xlsx(export_xlsx(&file).expect("export")).expect("cells parse");
+        let problems = validate_catalog(&read, &[]).expect_err("refused");
+        assert!(problems.iter().any(|(_, message)| message.contains("公式")), "{problems:?}");
+    }
+
+    #[test]
+    fn an_oversized_sheet_is_found_by_streaming_its_cells() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(SHEET_MATERIALS).expect("name");
+        for row in 0..=30u32 {
+            sheet.write(row, 0, format!("row {row}")).expect("cell");
+        }
+        let bytes = workbook.save_to_buffer().expect("save");
+        use calamine::Reader;
+        let mut reader = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("workbook");
+        assert!(!rows_beyond(&mut reader, SHEET_MATERIALS, 30), "30 rows under the header are allowed");
+        assert!(rows_beyond(&mut reader, SHEET_MATERIALS, 29));
+        assert!(!rows_beyond(&mut reader, "没有这张表", 0));
+    }
+
+    #[test]
+    fn a_file_wrong_in_every_row_gets_a_short_report() {
+        let mut file = demo();
+        let template = file.matters[0].clone();
+        file.matters = (0..300)
+            .map(|index| {
+                let mut matter = template.clone();
+                matter.code = format!("BROKEN-{index}");
+                matter.name.clear();
+                matter
+            })
+            .collect();
+        let problems = crate::catalog::capped(validate_catalog(&file, &[]).expect_err("every matter is wrong"));
+        assert_eq!(problems.len(), crate::catalog::MAX_LISTED_PROBLEMS + 1);
+        let last = problems.last().expect("summary");
+        assert!(last.1.starts_with("另有 ") && last.1.contains("处问题未列出"), "{last:?}");
     }
 }

@@ -18,12 +18,15 @@ fn check_code(errors: &mut FieldErrors, field: &str, value: &str, label: &str) {
     }
 }
 
+/// A text field: required or not, at most `max` characters, no control or direction-changing characters;
+/// names (up to [`NAME_MAX`]) are one line and must not look like a spreadsheet formula.
 fn check_text(errors: &mut FieldErrors, field: &str, value: &str, label: &str, required: bool, max: usize) {
-    let length = value.chars().count();
+    let checked =
+        if max <= NAME_MAX { crate::text::check_name(value, max) } else { crate::text::check_lines(value, max) };
     if required && value.trim().is_empty() {
         errors.add(field, format!("请填写{label}"));
-    } else if length > max {
-        errors.add(field, format!("{label}最长 {max} 个字，现有 {length} 个，请精简"));
+    } else if let Err(error) = checked {
+        errors.add(field, format!("{label}{error}"));
     }
 }
 

@@ -33,6 +33,8 @@ pub struct ApplicantBody {
     #[schema(schema_with = applicant_kinds)]
     pub kind: String,
     pub id_number: String,
+    /// 姓名或单位名称：1 到 100 个字，不含控制字符和改变文字方向的字符，不以 = + - @ 开头
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub phone: String,
 }
@@ -42,6 +44,8 @@ pub struct ApplicantBody {
 pub struct AttachmentBody {
     /// 材料在清单中的位置
     pub material: usize,
+    /// 文件名：1 到 255 个字，不含控制字符和改变文字方向的字符
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     pub content_base64: String,
 }
