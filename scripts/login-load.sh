@@ -53,7 +53,7 @@ for run in spread one; do
   wrk -t2 -c50 -d"${duration}s" -s "$work/$run.lua" http://127.0.0.1:18090/ > "$work/$run.txt"
   echo "== $run: $(awk '/requests in/ {print $1, "requests"}' "$work/$run.txt"), \
 $(awk '/Requests\/sec/ {print $2, "per second"}' "$work/$run.txt"), \
-non-2xx $(awk '/Non-2xx/ {print $4}' "$work/$run.txt" | tr -d '\n'), rss_mb.now $(rss)"
+non-2xx $(awk '/Non-2xx/ {print $NF}' "$work/$run.txt"), rss_mb.now $(rss)"
 done
 kill "$sampler" 2>/dev/null || true
 sleep 2

@@ -17,6 +17,9 @@ pub struct AppConfig {
     pub centre_name: String,
     /// A case or step is yellow on the supervision page when less than this share of its time is left.
     pub warn_share: f64,
+    /// Show one-time codes on the page as well as sending them: only for a demonstration without an SMS
+    /// gateway (`onetrip serve` with the demo data), never in service.
+    pub show_codes_on_screen: bool,
 }
 
 impl Default for AppConfig {
@@ -26,6 +29,7 @@ impl Default for AppConfig {
             office_hours: OfficeHours::default(),
             centre_name: "阿勒泰市政务服务中心".to_string(),
             warn_share: onetrip_domain::supervision::DEFAULT_WARN_SHARE,
+            show_codes_on_screen: false,
         }
     }
 }

@@ -25,6 +25,9 @@ pub enum Kind {
     PortalLogin,
     /// The public progress look-up by case number and the last four digits of the applicant's ID.
     Progress,
+    /// One-time codes sent by SMS (each send counts; a code is never "successful"), so that nobody can
+    /// flood a phone with messages or run up the centre's SMS bill.
+    SmsCode,
 }
 
 /// After `free` failures, the next attempt waits 1 s since the last failure, the one after 2 s, then 4 s, …,
@@ -62,6 +65,7 @@ impl Kind {
             Self::StaffLogin => "staff_login",
             Self::PortalLogin => "portal_login",
             Self::Progress => "progress",
+            Self::SmsCode => "sms_code",
         }
     }
 
@@ -80,6 +84,12 @@ impl Kind {
                 address: Rule { free: 20, cap_seconds: quarter_hour },
                 kind: Rule { free: 2000, cap_seconds: 5 },
             },
+            Self::SmsCode => Rules {
+                subject_at_address: Rule { free: 3, cap_seconds: quarter_hour },
+                subject: Rule { free: 5, cap_seconds: quarter_hour },
+                address: Rule { free: 10, cap_seconds: quarter_hour },
+                kind: Rule { free: 1000, cap_seconds: 5 },
+            },
         }
     }
 
@@ -90,6 +100,7 @@ impl Kind {
         let message = match self {
             Self::StaffLogin | Self::PortalLogin => format!("尝试次数过多，为保护账号安全，请 {after}后再试"),
             Self::Progress => format!("查询次数过多，请 {after}后再试；也可以登录办事账号查看办件"),
+            Self::SmsCode => format!("验证码短信发送过于频繁，请 {after}后再试"),
         };
         AppError::TooManyAttempts { retry_after_seconds: u64::try_from(seconds).unwrap_or(1), message }
     }

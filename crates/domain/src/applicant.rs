@@ -61,6 +61,17 @@ impl fmt::Debug for ApplicantIdentity {
 }
 
 /// Checks an applicant's name and phone number.
+/// A phone number as shown to staff, or on a page that confirms where a code was sent: `138****1234`.
+pub fn masked_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
 pub fn validate_contact(name: &str, phone: &str) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::default();
     let length = name.trim().chars().count();

@@ -240,15 +240,20 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
                 .unwrap_or_else(|| PathBuf::from("data/files")),
         ),
     };
+    let listen = serve.and_then(|serve| serve.listen).or(file.listen).unwrap_or(default_listen);
+    let demo = !serve.is_some_and(|serve| serve.no_demo) && file.demo.unwrap_or(true);
+    // No SMS gateway is connected yet: a demonstration on this machine shows one-time codes on the page.
+    // Never when the server is reachable from elsewhere or served over HTTPS, i.e. in service.
+    app.show_codes_on_screen = demo && listen.ip().is_loopback() && !web.secure_cookies;
     Ok(Config {
         files,
-        listen: serve.and_then(|serve| serve.listen).or(file.listen).unwrap_or(default_listen),
+        listen,
         database_url: common
             .database
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| "sqlite://data/onetrip.sqlite".to_string()),
-        demo: !serve.is_some_and(|serve| serve.no_demo) && file.demo.unwrap_or(true),
+        demo,
         json_logs: file.log_format.as_deref() == Some("json")
             || std::env::var("ONETRIP_LOG_FORMAT").as_deref() == Ok("json"),
         app,

@@ -19,6 +19,7 @@ mod store;
 pub mod supervision;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod verification;
 
 pub use accounts::{
     Applicant, AuditEvent, FailedAttempt, FailureSummary, FailureTallies, NewApplicant, NewUser, Session, Tally, User,
@@ -31,6 +32,7 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use store::Store;
 pub use supervision::{AtRisk, RiskCount, SupervisionOrder, TripReport};
+pub use verification::{NewPhoneCheck, PhoneCheck, VerificationMessage};
 
 use std::sync::Arc;
 
@@ -44,6 +46,7 @@ pub mod prelude {
     pub use crate::settings::{CalendarStore, SettingStore};
     pub use crate::store::Store;
     pub use crate::supervision::SupervisionStore;
+    pub use crate::verification::VerificationStore;
 }
 
 /// Opens the store a URL names (`sqlite://PATH` or `postgres://…`), creating and migrating it as needed.

@@ -8,6 +8,7 @@ use crate::hall::HallStore;
 use crate::portal::PortalStore;
 use crate::settings::{CalendarStore, SettingStore};
 use crate::supervision::SupervisionStore;
+use crate::verification::VerificationStore;
 use async_trait::async_trait;
 
 /// Everything Onetrip keeps, in the domain's words. Every method that changes several rows does so in one
@@ -23,6 +24,7 @@ pub trait Store:
     + PortalStore
     + SupervisionStore
     + HallStore
+    + VerificationStore
     + Send
     + Sync
 {

@@ -333,3 +333,30 @@ impl FromRequestParts<AppState> for ClientAddress {
         Ok(Self::of(parts, state))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Sample {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        count: Option<u32>,
+    }
+
+    proptest! {
+        /// Any form body, however broken its encoding, is read or refused with the one message; never a panic.
+        #[test]
+        fn form_bodies_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512), text in "[a-z=&%0-9+一]{0,60}") {
+            for bytes in [body.as_slice(), text.as_bytes()] {
+                match parse_form::<Sample>(bytes) {
+                    Ok((_, sample)) => prop_assert!(sample.name.len() <= bytes.len() * 3 && sample.count.is_none_or(|_| true)),
+                    Err(error) => prop_assert_eq!(error.code(), "bad_request"),
+                }
+            }
+        }
+    }
+}

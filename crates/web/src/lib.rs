@@ -173,6 +173,7 @@ pub fn router(state: AppState) -> Router {
         .route("/portal", get(portal::home))
         .route("/portal/login", get(portal::login_form).post(portal::login))
         .route("/portal/signup", get(portal::signup_form).post(portal::signup))
+        .route("/portal/signup/verify", post(portal::verify_signup))
         .route("/portal/logout", post(portal::logout))
         .route("/portal/apply/{code}", get(portal::apply::start_page).post(portal::apply::start))
         .route("/portal/bundles/{code}/apply", get(portal::apply::bundle_start_page).post(portal::apply::bundle_start))

@@ -320,6 +320,17 @@ async fn staff_login(client: &Client, base: &str, path: &str, (username, passwor
     wait_for_path(client, path).await;
 }
 
+/// On the page that asks for the code sent to `phone`: reads the code as the SMS gateway would send it and
+/// enters it.
+async fn enter_code(client: &Client, app: &TestApp, phone: &str) {
+    // The page is the answer to the sign-up form's post: it has the form's address, and asks for the code.
+    wait_for_text(client, "h1", "输入短信验证码").await;
+    assert!(text_of(client, "main").await.contains("验证码已发送到"), "the page says where the code went");
+    let code = app.code_sent_to(phone).await;
+    fill(client, "#code", &code).await;
+    click(client, "main form button[type=submit]").await;
+}
+
 /// Waits until the browser is at exactly `path`. (A log-in page's own address ends with `?next=PATH`, so
 /// waiting for an address that merely ends with the path would return too early.)
 async fn wait_for_path(client: &Client, path: &str) {
@@ -366,6 +377,9 @@ async fn an_applicant_applies_online_on_a_phone_and_collects_the_result_after_on
         fill(&client, "#password", "applicant-password-1").await;
         fill(&client, "#password_again", "applicant-password-1").await;
         click(&client, "main form button[type=submit]").await;
+        wait_for_text(&client, "h1", "输入短信验证码").await;
+        check_accessible(&client, "sign-up code").await;
+        enter_code(&client, &app, "13912345678").await;
         wait_for_url(&client, &format!("/portal/apply/{TRANSFER}")).await;
         click(&client, "main form button[type=submit]").await;
         wait_for_url(&client, "/contact").await;
@@ -493,6 +507,7 @@ async fn a_business_is_started_online_as_one_bundle_and_followed_to_the_end() {
         fill(&client, "#password", "applicant-password-2").await;
         fill(&client, "#password_again", "applicant-password-2").await;
         click(&client, "main form button[type=submit]").await;
+        enter_code(&client, &app, "13812345678").await;
         wait_for_path(&client, "/portal/bundles/qykb/apply").await;
         check_accessible(&client, "bundle application start").await;
         click(&client, "main form button[type=submit]").await;
@@ -675,6 +690,7 @@ async fn a_booking_made_on_a_phone_is_called_first_and_the_day_feeds_the_window_
         fill(&client, "#password", "applicant-password-1").await;
         fill(&client, "#password_again", "applicant-password-1").await;
         click(&client, "main form button[type=submit]").await;
+        enter_code(&client, &app, "13912345678").await;
         wait_for_path(&client, "/portal/appointments").await;
         check_accessible(&client, "appointments").await;
         let calendar = app.state.calendar();

@@ -521,3 +521,69 @@ async fn loose_text_is_refused_field_by_field() {
         app.finish().await;
     }
 }
+
+/// Knowing someone's ID number and phone is not enough to take the account a window made for them: the
+/// sign-up needs the code sent to that phone, which allows five tries, expires, and works once.
+#[tokio::test]
+async fn claiming_a_window_registered_applicant_needs_the_code_sent_to_the_phone() {
+    for app in TestApp::all().await {
+        let window = app.token(WINDOW).await;
+        let made = app.send(submit_request(&window, None, &application(COMPANY, "11010519491231002X", "张三"))).await;
+        let number = made.json()["number"].as_str().unwrap().to_string();
+
+        // The attacker knows the ID and the phone, but not the code.
+        let verify = app.start_sign_up("11010519491231002X", "冒充者", "13912345678").await;
+        assert_eq!(verify.status, StatusCode::OK, "{}: {}", app.backend, verify.text());
+        assert!(verify.text().contains("139****5678"), "the page says where the code went, masked");
+        let code = app.code_sent_to("13912345678").await;
+        assert!(!verify.text().contains(&code), "outside a demonstration the code is only in the SMS");
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for left in (0..5).rev() {
+            let reply = app.finish_sign_up(&verify, wrong).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+            let expected =
+                if left == 0 { "已不能再试".to_string() } else { format!("还可以再试 {left} 次") };
+            assert!(reply.text().contains(&expected), "{}", reply.text());
+        }
+        let too_late = app.finish_sign_up(&verify, &code).await;
+        assert_eq!(too_late.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(too_late.text().contains("输错次数过多"), "{}", too_late.text());
+        assert!(too_late.cookies().iter().all(|cookie| !cookie.starts_with("onetrip_portal=")), "no session");
+
+        // A code expires after ten minutes.
+        let verify = app.start_sign_up("11010519491231002X", "张三", "13912345678").await;
+        let code = app.code_sent_to("13912345678").await;
+        app.advance_clock(chrono::Duration::minutes(11));
+        let expired = app.finish_sign_up(&verify, &code).await;
+        assert!(expired.text().contains("已失效或已过期"), "{}", expired.text());
+
+        // The person who holds the phone claims the account and sees the case registered at the window.
+        let verify = app.start_sign_up("11010519491231002X", "张三", "13912345678").await;
+        let code = app.code_sent_to("13912345678").await;
+        let claimed = app.finish_sign_up(&verify, &code).await;
+        assert_eq!(claimed.status, StatusCode::SEE_OTHER, "{}: {}", app.backend, claimed.text());
+        let cookie = claimed.cookies().into_iter().find(|c| c.starts_with("onetrip_portal=")).unwrap();
+        assert!(app.get_with_cookie("/portal", &cookie).await.text().contains(&number));
+        // A code works once.
+        let again = app.finish_sign_up(&verify, &code).await;
+        assert!(again.text().contains("已失效或已过期"), "{}", again.text());
+        // The codes are not among the case messages staff can read.
+        let (staff, _) = app.login_page(ADMIN).await;
+        assert!(!app.get_with_cookie("/staff/outbox", &staff).await.text().contains(&code));
+        app.finish().await;
+    }
+}
+
+/// Codes cannot be sent to one phone without end: after a few, further sends wait.
+#[tokio::test]
+async fn codes_to_one_phone_are_throttled() {
+    for app in TestApp::all().await {
+        for _ in 0..3 {
+            let sent = app.start_sign_up("110105198001010016", "赵六", "13700000000").await;
+            assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+        }
+        let refused = app.start_sign_up("110105198001010016", "赵六", "13700000000").await;
+        assert!(refused.text().contains("验证码短信发送过于频繁"), "{}: {}", app.backend, refused.text());
+        app.finish().await;
+    }
+}

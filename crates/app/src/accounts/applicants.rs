@@ -1,6 +1,8 @@
-//! Applicants' accounts on the portal: sign-up (a window-registered applicant claims the account with the
-//! phone recorded at the window), log-in with throttling, and portal sessions, apart from staff sessions.
+//! Applicants' accounts on the portal: sign-up in two steps, the second with a one-time code sent to the
+//! phone (a window-registered applicant claims the account with the phone recorded at the window, and must
+//! hold it), log-in with throttling, and portal sessions, apart from staff sessions.
 
+use super::phone_check::{self, Challenge};
 use super::secrets::{
     check_new_password, hash_off_thread, random_token, token_hash, verify_or_dummy, MAX_PASSWORD_CHARS,
 };
@@ -24,8 +26,22 @@ pub struct SignUp<'a> {
     pub password_again: &'a str,
 }
 
-/// Registers an applicant, or lets one registered at a window claim the account.
-pub async fn sign_up(app: &App, form: &SignUp<'_>) -> AppResult<Applicant> {
+/// What a sign-up does once the phone is proven (kept with the phone check).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SignUpPayload {
+    kind: String,
+    id_number: String,
+    name: String,
+    phone: String,
+    password_hash: String,
+}
+
+const SIGN_UP: &str = "signup";
+
+/// The first step of signing up (or of claiming an account a window registered): checks the form and sends
+/// a one-time code to the phone; [`confirm_sign_up`] with the code creates or claims the account. Whoever
+/// merely knows someone's ID number and phone cannot take their account: they also need the phone.
+pub async fn sign_up(app: &App, form: &SignUp<'_>, address: &str) -> AppResult<Challenge> {
     let mut errors = FieldErrors::default();
     let identity = match ApplicantIdentity::parse(form.kind.trim(), form.id_number) {
         Ok(identity) => Some(identity),
@@ -46,27 +62,59 @@ pub async fn sign_up(app: &App, form: &SignUp<'_>) -> AppResult<Applicant> {
     let Some(identity) = identity.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    let hash = hash_off_thread(form.password).await?;
     let phone = form.phone.trim().to_string();
-    let applicant = match app.store.applicant_by_identity(&identity).await? {
+    claimable(app.store.applicant_by_identity(&identity).await?.as_ref(), &phone)?;
+    let payload = SignUpPayload {
+        kind: form.kind.trim().to_string(),
+        id_number: form.id_number.trim().to_ascii_uppercase(),
+        name: form.name.trim().to_string(),
+        password_hash: hash_off_thread(form.password).await?,
+        phone: phone.clone(),
+    };
+    let payload = serde_json::to_string(&payload).map_err(|error| AppError::Internal(error.to_string()))?;
+    phone_check::send(app, SIGN_UP, &phone, payload, address).await
+}
+
+/// Whether an account may be made (or claimed) for this identity and phone.
+fn claimable(existing: Option<&Applicant>, phone: &str) -> AppResult<()> {
+    match existing {
         Some(existing) if existing.password_hash.is_some() => {
-            return Err(AppError::field("id_number", "这个证件号已经注册过了，请直接登录；忘记密码请到窗口重置"));
+            Err(AppError::field("id_number", "这个证件号已经注册过了，请直接登录；忘记密码请到窗口重置"))
         }
-        // Registered at a window before: the phone given there proves it is the same person.
-        Some(existing) if existing.phone == phone => {
-            app.store.set_applicant_password(existing.id, &hash, &phone).await?;
+        // Registered at a window before: the phone given there, proven by the code, shows it is the person.
+        Some(existing) if existing.phone != phone => {
+            Err(AppError::field("phone", "您在窗口登记过，请填写当时登记的手机号；手机号已更换请到窗口办理"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The second step: the code sent to the phone proves it; the account is created, or the window-registered
+/// applicant's account claimed.
+pub async fn confirm_sign_up(app: &App, token: &str, code: &str) -> AppResult<Applicant> {
+    let check = phone_check::confirm(app, SIGN_UP, token, code).await?;
+    let payload: SignUpPayload = serde_json::from_str(&check.payload)
+        .map_err(|error| AppError::Internal(format!("sign-up payload: {error}")))?;
+    let identity = ApplicantIdentity::parse(&payload.kind, &payload.id_number).map_err(AppError::Validation)?;
+    let existing = app.store.applicant_by_identity(&identity).await?;
+    claimable(existing.as_ref(), &payload.phone)?;
+    let applicant = match existing {
+        Some(existing) => {
+            app.store.set_applicant_password(existing.id, &payload.password_hash, &payload.phone).await?;
             existing
         }
-        Some(_) => {
-            return Err(AppError::field("phone", "您在窗口登记过，请填写当时登记的手机号；手机号已更换请到窗口办理"));
-        }
         None => {
-            let new = NewApplicant { identity, name: form.name.trim().to_string(), phone, password_hash: Some(hash) };
+            let new = NewApplicant {
+                identity,
+                name: payload.name,
+                phone: payload.phone,
+                password_hash: Some(payload.password_hash),
+            };
             let id = app.store.create_applicant(&new, app.now()).await?;
             app.store.applicant(id).await?.ok_or_else(|| AppError::Internal("applicant just created".to_string()))?
         }
     };
-    tracing::info!("applicant signed up");
+    tracing::info!("applicant signed up with a proven phone");
     Ok(applicant)
 }
 

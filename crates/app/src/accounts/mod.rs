@@ -2,6 +2,7 @@
 //! sessions), with the passwords and tokens both use.
 
 pub mod applicants;
+pub mod phone_check;
 mod secrets;
 pub mod staff;
 

@@ -266,7 +266,17 @@ pub(crate) fn check_unpacked_size(bytes: &[u8]) -> Result<(), Vec<Problem>> {
 }
 
 /// Reads a workbook made by [`export_xlsx`] (or kept by catalog staff in the same layout).
+///
+/// The workbook reader (calamine 0.30) panics on some damaged files (an index out of bounds while reading a
+/// cell, found by the property tests in `tests/parsers.rs`); such a file is refused like any other damaged
+/// one instead of taking the request down.
 pub fn parse_xlsx(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
+    std::panic::catch_unwind(move || read_workbook(bytes)).unwrap_or_else(|_| {
+        Err(vec![("文件".to_string(), "工作簿已损坏，无法读取；请用 Excel 打开后另存为 .xlsx 再导入".to_string())])
+    })
+}
+
+fn read_workbook(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
     use calamine::Reader;
     check_unpacked_size(&bytes)?;
     let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| {

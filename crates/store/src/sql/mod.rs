@@ -11,3 +11,4 @@ mod portal;
 pub(crate) mod rows;
 mod settings;
 mod supervision;
+mod verification;

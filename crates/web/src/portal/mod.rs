@@ -21,6 +21,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use onetrip_app::accounts::applicants::{self, SignUp, PORTAL_HOURS};
+use onetrip_app::accounts::phone_check::{self, Challenge};
 use onetrip_app::accounts::random_token;
 use onetrip_app::records::Applicant;
 use onetrip_app::AppError;
@@ -156,9 +157,79 @@ pub async fn signup(
         password: &form.password,
         password_again: &form.password_again,
     };
-    match applicants::sign_up(&state.app, &sign_up).await {
-        Ok(applicant) => start_session(&state, &applicant, &form.next).await,
+    let address = crate::extract::ClientAddress::of(&submitted.parts, &state);
+    match applicants::sign_up(&state.app, &sign_up, &address.0).await {
+        Ok(challenge) => verify_page(&state, &form.next, &challenge, &FieldErrors::default()),
         Err(error) => auth_page(&state, true, form, &on_form(error)?),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal_verify.html")]
+struct VerifyPage {
+    layout: Layout,
+    form_token: String,
+    next: String,
+    challenge: String,
+    phone_shown: String,
+    demo_code: Option<String>,
+    minutes: i64,
+    error: String,
+}
+
+/// The page that asks for the code sent to the phone.
+fn verify_page(state: &AppState, next: &str, challenge: &Challenge, errors: &FieldErrors) -> Result<Response, Error> {
+    let token = random_token();
+    let page = VerifyPage {
+        layout: Layout::new(state, None),
+        form_token: token.clone(),
+        next: safe_next(next),
+        challenge: challenge.token.clone(),
+        phone_shown: challenge.phone_shown.clone(),
+        demo_code: challenge.demo_code.clone(),
+        minutes: phone_check::CODE_MINUTES,
+        error: errors.first("code").or_else(|| errors.first("form")).unwrap_or_default().to_string(),
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let mut response = render_with(status, &page)?;
+    response.headers_mut().append(header::SET_COOKIE, portal_cookie(state, PortalFormCookie::NAME, &token, 3600)?);
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+#[derive(Deserialize, Default)]
+pub struct VerifyForm {
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    phone_shown: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /portal/signup/verify`: the code from the SMS; the account is made (or claimed) and the applicant
+/// logged in.
+pub async fn verify_signup(
+    State(state): State<AppState>,
+    submitted: CookieForm<PortalFormCookie, VerifyForm>,
+) -> Result<Response, Error> {
+    let form = &submitted.form;
+    let again = Challenge { token: form.challenge.clone(), phone_shown: form.phone_shown.clone(), demo_code: None };
+    if !submitted.valid() {
+        return verify_page(&state, &form.next, &again, &FieldErrors::single("form", Error::CsrfFailed.message()));
+    }
+    match applicants::confirm_sign_up(&state.app, &form.challenge, &form.code).await {
+        Ok(applicant) => start_session(&state, &applicant, &form.next).await,
+        Err(AppError::Validation(errors)) if errors.first("code").is_some() => {
+            verify_page(&state, &form.next, &again, &errors)
+        }
+        Err(error) => {
+            let errors = on_form(error)?;
+            let message = errors.iter().next().map(|(_, messages)| messages.join("；")).unwrap_or_default();
+            verify_page(&state, &form.next, &again, &FieldErrors::single("code", message))
+        }
     }
 }
 

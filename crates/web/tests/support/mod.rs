@@ -291,32 +291,65 @@ impl TestApp {
 
     /// Signs an applicant up on the portal; returns the portal cookie and the CSRF token of its pages.
     pub async fn sign_up(&self, id_number: &str, name: &str, phone: &str) -> (String, String) {
-        let form = self.get("/portal/signup").await;
-        assert_eq!(form.status, StatusCode::OK, "{}", form.text());
-        let token = hidden_input(&form.text(), "form_token");
-        let form_cookie = form.cookies().into_iter().find(|c| c.starts_with("onetrip_portal_form=")).expect("cookie");
-        let reply = self
-            .post_form(
-                "/portal/signup",
-                &form_cookie,
-                &[
-                    ("form_token", &token),
-                    ("next", "/portal"),
-                    ("kind", "natural_person"),
-                    ("id_number", id_number),
-                    ("name", name),
-                    ("phone", phone),
-                    ("password", "applicant-password-1"),
-                    ("password_again", "applicant-password-1"),
-                ],
-            )
-            .await;
+        let verify = self.start_sign_up(id_number, name, phone).await;
+        assert_eq!(verify.status, StatusCode::OK, "{}: {}", self.backend, verify.text());
+        let code = self.code_sent_to(phone).await;
+        let reply = self.finish_sign_up(&verify, &code).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}: {}", self.backend, reply.text());
         let cookie = reply.cookies().into_iter().find(|c| c.starts_with("onetrip_portal=")).expect("portal cookie");
         let home = self.get_with_cookie("/portal", &cookie).await;
         assert_eq!(home.status, StatusCode::OK);
         let csrf = hidden_input(&home.text(), "csrf_token");
         (cookie, csrf)
+    }
+
+    /// The sign-up form, filled and posted: the reply is the page asking for the code sent to the phone.
+    pub async fn start_sign_up(&self, id_number: &str, name: &str, phone: &str) -> Reply {
+        let form = self.get("/portal/signup").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.text());
+        let token = hidden_input(&form.text(), "form_token");
+        let form_cookie = form.cookies().into_iter().find(|c| c.starts_with("onetrip_portal_form=")).expect("cookie");
+        self.post_form(
+            "/portal/signup",
+            &form_cookie,
+            &[
+                ("form_token", &token),
+                ("next", "/portal"),
+                ("kind", "natural_person"),
+                ("id_number", id_number),
+                ("name", name),
+                ("phone", phone),
+                ("password", "applicant-password-1"),
+                ("password_again", "applicant-password-1"),
+            ],
+        )
+        .await
+    }
+
+    /// The code in the latest verification SMS to `phone`, as the SMS gateway would send it.
+    pub async fn code_sent_to(&self, phone: &str) -> String {
+        let messages = self.store().unsent_verification_messages(100).await.expect("messages");
+        let message = messages.iter().rev().find(|message| message.phone == phone).expect("a code was sent");
+        let start = message.body.find("验证码 ").expect("code in the message") + "验证码 ".len();
+        message.body[start..start + 6].to_string()
+    }
+
+    /// Posts a code on the page that asks for it.
+    pub async fn finish_sign_up(&self, verify: &Reply, code: &str) -> Reply {
+        let page = verify.text();
+        let cookie = verify.cookies().into_iter().find(|c| c.starts_with("onetrip_portal_form=")).expect("form cookie");
+        self.post_form(
+            "/portal/signup/verify",
+            &cookie,
+            &[
+                ("form_token", &hidden_input(&page, "form_token")),
+                ("next", &hidden_input(&page, "next")),
+                ("challenge", &hidden_input(&page, "challenge")),
+                ("phone_shown", &hidden_input(&page, "phone_shown")),
+                ("code", code),
+            ],
+        )
+        .await
     }
 
     /// Adds a staff account for one test (beyond the shared ones) and returns a bearer token for it.

@@ -149,17 +149,6 @@ struct OutboxPage {
     lines: Vec<OutboxLine>,
 }
 
-/// Masks a phone number for staff eyes: `138****1234`.
-pub fn masked_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() < 7 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}****{tail}")
-}
-
 pub async fn outbox(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
     let lines = cases::outbox(&state.app, &staff.actor, 200)
         .await?
@@ -169,7 +158,7 @@ pub async fn outbox(State(state): State<AppState>, StaffPage(staff): StaffPage) 
             number: message.case_number.to_string(),
             compact: message.case_number.compact(),
             channel: if message.notification.channel == "sms" { "短信" } else { "电子邮件" },
-            recipient: masked_phone(&message.notification.recipient),
+            recipient: onetrip_domain::applicant::masked_phone(&message.notification.recipient),
             body: message.notification.body,
             sent: message.sent_at.map(|at| format_instant(&state, at)).unwrap_or_else(|| "待发送".to_string()),
         })
@@ -216,7 +205,7 @@ pub async fn trips(State(state): State<AppState>, StaffPage(staff): StaffPage) -
 
 #[cfg(test)]
 mod tests {
-    use super::masked_phone;
+    use onetrip_domain::applicant::masked_phone;
 
     #[test]
     fn phones_are_masked_in_the_middle() {

@@ -1,0 +1,106 @@
+//! Every parser of the domain, tried on arbitrary input: none may panic, and what one accepts it reads the
+//! same way again (the issue "Trust": no input makes a parser panic).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
+
+use onetrip_domain::access::parse_roles;
+use onetrip_domain::applicant::{validate_contact, ApplicantIdentity};
+use onetrip_domain::calendar::{parse_notice, OfficeHours};
+use onetrip_domain::catalog::TimeLimit;
+use onetrip_domain::hall::HallLayout;
+use onetrip_domain::ids::{CreditCode, ResidentId};
+use onetrip_domain::queue::Priority;
+use onetrip_domain::search::Synonyms;
+use onetrip_domain::upload::{clean_file_name, sniff};
+use proptest::prelude::*;
+use std::collections::HashSet;
+
+/// Text close to what a parser expects (so that the search reaches past the first refusal), or anything.
+fn near(pattern: &'static str) -> impl Strategy<Value = String> {
+    prop_oneof![any::<String>(), proptest::string::string_regex(pattern).expect("pattern")]
+}
+
+proptest! {
+    #[test]
+    fn identity_numbers_never_panic_and_accepted_ones_read_back(input in near("[0-9Xx é]{0,20}")) {
+        if let Ok(id) = ResidentId::parse(&input) {
+            prop_assert_eq!(ResidentId::parse(id.expose()), Ok(id.clone()));
+        }
+        for kind in ["natural_person", "legal_person", "robot", ""] {
+            let _ = ApplicantIdentity::parse(kind, &input);
+        }
+    }
+
+    #[test]
+    fn credit_codes_never_panic_and_every_completed_code_is_valid(
+        input in near("[0-9A-Z一é]{0,19}"),
+        prefix in "[0-9ABCDEFGHJKLMNPQRTUWXY]{17}",
+    ) {
+        if let Ok(code) = CreditCode::parse(&input) {
+            prop_assert_eq!(CreditCode::parse(code.as_str()), Ok(code.clone()));
+        }
+        let completed = CreditCode::with_check_character(&prefix).expect("17 allowed characters complete to a code");
+        prop_assert!(completed.as_str().starts_with(&prefix));
+        let _ = CreditCode::with_check_character(&input);
+    }
+
+    #[test]
+    fn holiday_notices_never_panic(
+        year in 1990i32..2110,
+        text in near("(([0-9]{1,2}月[0-9]{1,2}日(至[0-9]{1,2}月[0-9]{1,2}日)?)?(放假|调休|上班)?[ ，。、\n]*){0,6}"),
+    ) {
+        let _ = parse_notice(year, &text);
+    }
+
+    #[test]
+    fn office_hours_roles_and_limits_never_panic(text in near("[0-9:, -]{0,30}|[a-z_,]{0,40}|[0-9.即办个工作日e-]{0,8}")) {
+        if let Ok(hours) = OfficeHours::parse(&text) {
+            prop_assert!(hours.minutes_per_day() > 0);
+        }
+        let _ = parse_roles(&text);
+        if let Ok(TimeLimit::HalfDays(half_days)) = TimeLimit::parse_text(&text) {
+            prop_assert!(half_days > 0 && half_days <= onetrip_domain::catalog::MAX_LIMIT_HALF_DAYS);
+        }
+        let _ = Priority::parse_choice(&text);
+    }
+
+    #[test]
+    fn synonym_lists_never_panic(text in near("([#]?[开公司社保]{0,4} ?= ?[企业设立登记,， ]{0,10}\n){0,5}")) {
+        let _ = Synonyms::parse(&text);
+    }
+
+    #[test]
+    fn contact_details_never_panic(name in any::<String>(), phone in near("[0-9 -]{0,14}")) {
+        let _ = validate_contact(&name, &phone);
+    }
+
+    #[test]
+    fn hall_layouts_never_panic(text in near(r#"\{"halls":\[\{"code":"[a-z]{0,3}","name":"[大厅]{0,2}","zones":\[\]\}\]\}"#)) {
+        if let Ok(layout) = serde_json::from_str::<HallLayout>(&text) {
+            let _ = layout.check(&HashSet::new(), &HashSet::new());
+        }
+    }
+
+    #[test]
+    fn bundle_lists_never_panic(text in near(r#"\[\{"code":"[a-z]{0,4}","name":"[一件事]{0,3}","matters":\["[0-9]{0,14}"\]\}\]"#)) {
+        if let Ok(bundles) = serde_json::from_str::<Vec<onetrip_domain::bundle::Bundle>>(&text) {
+            let _ = onetrip_domain::bundle::validate_bundles(&bundles, |code| code.len() == 14);
+        }
+    }
+
+    #[test]
+    fn uploads_are_sniffed_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..2048), name in any::<String>()) {
+        let _ = sniff(&bytes);
+        let cleaned = clean_file_name(&name);
+        prop_assert!(!cleaned.is_empty() && cleaned.chars().count() <= 100);
+        prop_assert!(!cleaned.contains('/') && !cleaned.contains('\\'));
+    }
+
+    #[test]
+    fn uploads_that_start_like_real_files_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..4096), kind in 0usize..5) {
+        let heads: [&[u8]; 5] = [b"%PDF-", b"\x89PNG\r\n\x1a\n", b"\xFF\xD8\xFF", b"PK\x03\x04", b"<?xml"];
+        let mut bytes = heads[kind].to_vec();
+        bytes.extend(tail);
+        let _ = sniff(&bytes);
+    }
+}
