@@ -39,6 +39,8 @@ pub enum Error {
     /// An Idempotency-Key sent again with a different request.
     IdempotencyKeyReused,
     PayloadTooLarge,
+    /// The path exists, but not with this method (the `Allow` header lists those it has).
+    MethodNotAllowed,
     BadRequest(String),
     Internal(String),
 }
@@ -80,7 +82,7 @@ fn error_code_schema() -> utoipa::openapi::schema::Object {
 impl Error {
     /// The codes of the edge's own errors, one per variant except [`Error::Conflict`], whose code is the
     /// application layer's (`onetrip_app::Conflict`).
-    pub const EDGE_CODES: [&'static str; 10] = [
+    pub const EDGE_CODES: [&'static str; 11] = [
         "not_found",
         "validation_failed",
         "unauthenticated",
@@ -89,6 +91,7 @@ impl Error {
         "too_many_attempts",
         "idempotency_key_reused",
         "payload_too_large",
+        "method_not_allowed",
         "bad_request",
         "internal_error",
     ];
@@ -104,6 +107,7 @@ impl Error {
             Self::TooManyAttempts(..) => "too_many_attempts",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::BadRequest(_) => "bad_request",
             Self::Internal(_) => "internal_error",
         }
@@ -118,6 +122,7 @@ impl Error {
             Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
             Self::TooManyAttempts(..) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -138,6 +143,7 @@ impl Error {
                     .to_string()
             }
             Self::PayloadTooLarge => "提交的内容太大，请缩小文件后重试".to_string(),
+            Self::MethodNotAllowed => "这个地址不支持这种请求方法，可用的方法见响应头 Allow".to_string(),
             Self::BadRequest(message) => message.clone(),
             Self::Internal(_) => "系统出了点问题，您的操作没有保存，请稍后重试".to_string(),
         }
@@ -233,6 +239,16 @@ const REJECTION_BYTES: usize = 2048;
 /// second kind of error. Called by the request middleware on every response; it only looks at a header
 /// unless the response is such an error.
 pub async fn uniform(response: Response, api: bool) -> Response {
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        // The router answers an unknown method with an empty body: give it the one error format, keep Allow.
+        let allow = response.headers().get(header::ALLOW).cloned();
+        let mut answer =
+            if api { Error::MethodNotAllowed.into_json_response() } else { Error::MethodNotAllowed.into_response() };
+        if let Some(allow) = allow {
+            answer.headers_mut().insert(header::ALLOW, allow);
+        }
+        return answer;
+    }
     if !matches!(response.status(), StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE) {
         return response;
     }
@@ -341,6 +357,7 @@ mod tests {
             Error::TooManyAttempts(1, String::new()),
             Error::IdempotencyKeyReused,
             Error::PayloadTooLarge,
+            Error::MethodNotAllowed,
             Error::BadRequest(String::new()),
             Error::Internal(String::new()),
         ];

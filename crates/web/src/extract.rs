@@ -271,16 +271,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             return Err(Error::BadRequest("请求体应为 JSON，并带 Content-Type: application/json".to_string()).into());
         }
         let bytes = Bytes::from_request(request, state).await.map_err(|_| Error::PayloadTooLarge)?;
-        let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(deserializer).map(ApiJson).map_err(|error| {
-            let path = error.path().to_string();
-            let message = error.inner().to_string();
-            if path == "." || path.is_empty() {
-                Error::BadRequest(format!("JSON 无法解析：{message}")).into()
-            } else {
-                Error::Validation(FieldErrors::single(path, format!("取值不对：{message}"))).into()
-            }
-        })
+        crate::json_body::read(&bytes).map(ApiJson).map_err(ApiError)
     }
 }
 

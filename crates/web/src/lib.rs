@@ -11,6 +11,7 @@ mod case_view;
 pub mod error;
 pub mod extract;
 pub mod hall;
+mod json_body;
 mod layout;
 mod links;
 pub mod metrics;

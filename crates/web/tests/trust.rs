@@ -587,3 +587,43 @@ async fn codes_to_one_phone_are_throttled() {
         app.finish().await;
     }
 }
+
+/// Bodies as the document describes them: not JSON is 400 `bad_request`; JSON of the wrong shape is 422 with
+/// the field in plain words; an unknown method is 405 in the JSON error format, with Allow.
+#[tokio::test]
+async fn bodies_and_methods_are_refused_as_the_document_says() {
+    let app = TestApp::all().await.into_iter().next().expect("SQLite");
+    let window = app.token(WINDOW).await;
+    let raw = |body: &str| {
+        Request::post("/api/v1/cases")
+            .header(header::AUTHORIZATION, format!("Bearer {window}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let broken = app.send(raw("{")).await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    assert_eq!(broken.json()["error"], "bad_request");
+    let array = app.send(raw("[]")).await;
+    assert_eq!(array.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(array.json()["fields"]["body"], "取值不对，应为对象");
+    let missing = app.send(raw(r#"{"matter_code":"00013112700401"}"#)).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(missing.json()["fields"]["applicant"], "缺少必填字段 applicant");
+    let mut body = application(COMPANY, "11010519491231002X", "张三");
+    body["supplied"] = serde_json::json!(["provided"]);
+    body["attachments"] = serde_json::json!([{ "material": 0.0, "name": "a.pdf", "content_base64": "" }]);
+    let whole = app.send(raw(&body.to_string())).await;
+    assert_eq!(whole.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", whole.text());
+    assert!(
+        whole.json()["fields"]["attachments[0].content_base64"].is_string(),
+        "0.0 was read as material 0: {}",
+        whole.text()
+    );
+
+    let wrong_method = app.json(Method::DELETE, "/api/v1/calendar/days", None, None).await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.json()["error"], "method_not_allowed");
+    assert!(wrong_method.headers[header::ALLOW].to_str().unwrap().contains("GET"));
+    app.finish().await;
+}

@@ -19,8 +19,10 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct DaysQuery {
     /// 开始日期 YYYY-MM-DD（必填）
+    #[param(required = true)]
     from: Option<String>,
     /// 结束日期 YYYY-MM-DD（必填），区间不超过 3 年
+    #[param(required = true)]
     to: Option<String>,
 }
 
@@ -85,8 +87,10 @@ pub async fn calendar_days(State(state): State<AppState>, Query(query): Query<Da
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
     /// 起算时刻（必填），RFC 3339，例如 2026-03-02T09:30:00+08:00
+    #[param(required = true)]
     start: Option<String>,
     /// 工作日数（必填），可为 0.5 的倍数；0 或“即办”表示当日办结
+    #[param(required = true)]
     working_days: Option<String>,
 }
 
@@ -159,8 +163,10 @@ pub async fn calendar_due(State(state): State<AppState>, Query(query): Query<Due
 #[into_params(parameter_in = Query)]
 pub struct BetweenQuery {
     /// 开始时刻（必填），RFC 3339
+    #[param(required = true)]
     from: Option<String>,
     /// 结束时刻（必填），RFC 3339
+    #[param(required = true)]
     to: Option<String>,
 }
 

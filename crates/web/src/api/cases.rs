@@ -72,7 +72,7 @@ async fn answer(state: &AppState, acted: cases::Acted) -> ApiResult {
 /// `POST /api/v1/cases`: registers an application; `Idempotency-Key` makes a retry return the first case.
 #[utoipa::path(post, path = "/cases", tag = "办件", security(("bearer" = []), ("cookie" = [])),
     summary = "登记办件（窗口收件或部门系统报送）；带 Idempotency-Key 请求头时，重试不会生成第二个办件",
-    params(("Idempotency-Key" = Option<String>, Header, nullable = false, max_length = 100, description = "幂等键，1 到 100 个字符")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 100, description = "幂等键，1 到 100 个字符")),
     request_body = SubmitCaseBody,
     responses(
         (status = 201, description = "新办件", body = ApiCase),
@@ -501,9 +501,11 @@ pub async fn inbox(State(state): State<AppState>, ApiStaff(staff): ApiStaff) -> 
 pub struct ProgressQuery {
     /// 办件编号
     #[serde(default)]
+    #[param(required = true, min_length = 15)]
     number: String,
     /// 申请人证件号后四位
     #[serde(default)]
+    #[param(required = true, pattern = "^[0-9]{3}[0-9Xx]$")]
     last_four: String,
 }
 

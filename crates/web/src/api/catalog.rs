@@ -383,6 +383,7 @@ pub async fn export_xlsx(State(state): State<AppState>) -> ApiResult {
 pub struct ImportQuery {
     /// 导入原因（必填，200 字以内；缺少时按字段错误答复）
     #[serde(default)]
+    #[param(required = true, min_length = 1, max_length = 200)]
     reason: String,
 }
 

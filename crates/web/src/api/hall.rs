@@ -270,9 +270,11 @@ pub async fn assignments(State(state): State<AppState>, ApiStaff(staff): ApiStaf
 pub struct AssignBody {
     /// 窗口编号（必填）
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub window: String,
     /// 工作人员用户名（必填）
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub username: String,
     /// 任期开始，默认今天
     #[serde(default)]
@@ -316,6 +318,7 @@ pub async fn assign(
 pub struct EndBody {
     /// 调整原因（必填）
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     reason: String,
     /// 调往的新窗口；不填即撤回
     #[serde(default)]
