@@ -11,7 +11,8 @@ use onetrip_domain::calendar::parse_notice;
 /// The longest notice text accepted: a year's holidays never come near it.
 const MAX_NOTICE_BYTES: usize = 64 * 1024;
 
-/// Loads (or reloads) one year's holiday notice; returns how many dates it holds.
+/// Loads (or reloads) one year's holiday notice; returns how many dates it holds. The limits of every case
+/// under review are counted again on the new calendar (`cases::recount_open_limits`).
 pub async fn load_notice(app: &App, actor: &Actor, year: i32, text: &str) -> AppResult<usize> {
     if !actor.may(Permission::LoadCalendar) {
         return Err(AppError::Forbidden);
@@ -23,6 +24,7 @@ pub async fn load_notice(app: &App, actor: &Actor, year: i32, text: &str) -> App
     app.store.replace_notice(year, &entries).await?;
     audit::record(app, actor, "calendar.load", &year.to_string(), format!("{} 个日期", entries.len())).await?;
     app.reload_calendar().await?;
+    crate::cases::recount_open_limits(app).await?;
     Ok(entries.len())
 }
 

@@ -270,6 +270,21 @@ impl Calendar {
         &self.loaded_years
     }
 
+    /// The years from `from` to `to` whose holiday notice is not loaded: a limit counted across them follows
+    /// weekends only there, and is provisional until the notice is published and loaded.
+    pub fn unconfirmed_years(&self, from: NaiveDate, to: NaiveDate) -> Vec<i32> {
+        (from.year()..=to.year()).filter(|year| !self.loaded_years.contains(year)).collect()
+    }
+
+    /// The message for a due instant counted across unconfirmed years, or nothing when it is final.
+    pub fn provisional_note(&self, from: NaiveDate, to: NaiveDate) -> Option<String> {
+        let years = self.unconfirmed_years(from, to);
+        (!years.is_empty()).then(|| {
+            let years: Vec<String> = years.iter().map(|year| format!("{year} 年")).collect();
+            format!("暂按常规周末推算：{}的节假日安排尚未载入，载入后自动重算", years.join("、"))
+        })
+    }
+
     fn index(&self, date: NaiveDate) -> Result<usize, CalendarError> {
         usize::try_from((date - self.first_day).num_days())
             .ok()

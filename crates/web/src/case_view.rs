@@ -73,6 +73,8 @@ pub struct CaseView {
     pub received: String,
     pub accepted: String,
     pub due: String,
+    /// Why the due instant is provisional (a year without a loaded holiday notice), or empty.
+    pub due_note: String,
     pub time_used: String,
     pub time_left: String,
     pub card: &'static str,
@@ -253,6 +255,7 @@ pub fn case_view(state: &AppState, details: &CaseDetails, actor: &Actor) -> Case
         received: format(case.received_at),
         accepted: case.accepted_at.map(format).unwrap_or_default(),
         due: case.due_at.map(format).unwrap_or_default(),
+        due_note: state.provisional_note(case.received_at, case.due_at).unwrap_or_default(),
         time_used,
         time_left,
         card: card.map(onetrip_domain::supervision::Card::code).unwrap_or(""),

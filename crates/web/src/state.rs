@@ -87,6 +87,13 @@ impl AppState {
         Self(Arc::new(Shared { app, config, metrics: Arc::new(Metrics::default()), pages: Mutex::default() }))
     }
 
+    /// The note for a due instant counted from `from` across a year whose holiday notice is not loaded
+    /// (see `Calendar::provisional_note`), or nothing.
+    pub fn provisional_note(&self, from: DateTime<Utc>, due: Option<DateTime<Utc>>) -> Option<String> {
+        let due = due?;
+        self.calendar().provisional_note(self.local(from).date_naive(), self.local(due).date_naive())
+    }
+
     pub fn catalog(&self) -> Arc<CatalogSnapshot> {
         self.app.catalog()
     }

@@ -627,3 +627,70 @@ async fn bodies_and_methods_are_refused_as_the_document_says() {
     assert!(wrong_method.headers[header::ALLOW].to_str().unwrap().contains("GET"));
     app.finish().await;
 }
+
+/// A limit counted into a year whose holiday notice is not loaded is marked provisional (in the API, on the
+/// case page), managers are warned from November, and loading the notice counts every open case's limits
+/// again, with an event on each case.
+#[tokio::test]
+async fn limits_into_an_unconfirmed_year_are_provisional_until_its_notice_is_loaded() {
+    use chrono::Datelike;
+    for app in TestApp::all().await {
+        // Late December, so that a ten-day limit runs into next year.
+        let now = app.state.local(app.state.now());
+        let year = now.year();
+        let late = chrono::NaiveDate::from_ymd_opt(year, 12, 20).unwrap().and_hms_opt(10, 0, 0).unwrap();
+        if late > now.naive_local() {
+            app.advance_clock(late - now.naive_local());
+        }
+        let next = year + 1;
+        assert!(!app.state.calendar().loaded_years().contains(&next), "the shipped notices stop before {next}");
+
+        let start = app.state.local(app.state.now()).to_rfc3339().replace('+', "%2B");
+        let due = app.get(&format!("/api/v1/calendar/due?start={start}&working_days=10")).await.json();
+        assert_eq!(due["provisional"], true, "{due}");
+        assert_eq!(due["unconfirmed_years"], serde_json::json!([next]));
+        let within = app.get(&format!("/api/v1/calendar/due?start={year}-06-01T09:00:00%2B08:00&working_days=5")).await;
+        assert_eq!(within.json()["provisional"], false);
+
+        let window = app.token(WINDOW).await;
+        let materials = app.state.catalog().version(TRANSFER).unwrap().matter.materials.len();
+        let mut body = application(TRANSFER, "11010519491231002X", "张三");
+        body["supplied"] = serde_json::Value::from(vec!["provided"; materials]);
+        let number =
+            app.send(submit_request(&window, None, &body)).await.json()["number"].as_str().unwrap().to_string();
+        let accept = serde_json::json!({ "decision": "accept", "supplied": vec!["provided"; materials] });
+        let accepted =
+            app.json(Method::POST, &format!("/api/v1/cases/{number}/acceptance"), Some(&window), Some(accept)).await;
+        let accepted = accepted.json();
+        let provisional = accepted["due_provisional"].as_str().unwrap_or_default().to_string();
+        assert!(provisional.contains(&format!("{next} 年")), "{accepted}");
+        let (admin, csrf) = app.login_page(ADMIN).await;
+        let page = app.get_with_cookie(&format!("/staff/cases/{number}"), &admin).await.text();
+        assert!(page.contains("id=\"due-note\""), "the case page says the limit is provisional");
+        assert!(app.get_with_cookie("/staff", &admin).await.text().contains("id=\"calendar-missing\""));
+
+        // The notice comes: its first weekday is a holiday, and the open case's limit moves one day later.
+        let mut holiday = chrono::NaiveDate::from_ymd_opt(next, 1, 1).unwrap();
+        while holiday.weekday().number_from_monday() > 5 {
+            holiday += chrono::Duration::days(1);
+        }
+        let page = app
+            .post_form(
+                "/staff/calendar",
+                &admin,
+                &[("csrf_token", &csrf), ("year", &next.to_string()), ("text", &format!("{holiday} holiday 元旦"))],
+            )
+            .await;
+        assert!(page.text().contains(&format!("已载入 {next} 年")), "{}", page.text());
+        let after = app.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None).await.json();
+        assert!(after["due_provisional"].is_null(), "{after}");
+        let before_due = chrono::DateTime::parse_from_rfc3339(accepted["due_at"].as_str().unwrap()).unwrap();
+        let after_due = chrono::DateTime::parse_from_rfc3339(after["due_at"].as_str().unwrap()).unwrap();
+        assert!(after_due > before_due, "the holiday moved the limit: {before_due} → {after_due}");
+        let recounts: Vec<_> =
+            after["events"].as_array().unwrap().iter().filter(|event| event["action"] == "recount").collect();
+        assert_eq!(recounts.len(), 1, "{after}");
+        assert!(!app.get_with_cookie("/staff", &admin).await.text().contains("id=\"calendar-missing\""));
+        app.finish().await;
+    }
+}

@@ -16,7 +16,7 @@ pub use queries::{
 };
 pub use register::{submit, ApplicantInput, Attachment, SubmitCase, MAX_ATTACHMENTS};
 pub(crate) use register::{submit_bundle, submit_online};
-pub use sweep::accept_overdue;
+pub use sweep::{accept_overdue, recount_open_limits};
 
 use crate::app::App;
 use crate::error::{AppError, AppResult};

@@ -43,3 +43,39 @@ pub async fn accept_overdue(app: &App) -> AppResult<usize> {
     }
     Ok(accepted)
 }
+
+/// Who recounts limits: the calendar itself.
+const BY_CALENDAR: &str = "工作日历";
+
+/// After a holiday notice was loaded: the due and warning instants of every case under review and of its
+/// open steps, counted again on the new calendar, each change with an event on the case. Returns how many
+/// cases moved. A case someone changes meanwhile is counted again from what they stored.
+pub async fn recount_open_limits(app: &App) -> AppResult<usize> {
+    let calendar = app.calendar();
+    let catalog = app.catalog();
+    let department_name = |code: &str| catalog.department_name(code).to_string();
+    let actor = Actor::system(BY_CALENDAR);
+    let mut moved = 0;
+    for phase in [Phase::Accepted, Phase::Suspended] {
+        for listed in app.store.cases_in_phase(phase, None, u32::MAX).await? {
+            for _attempt in 0..3 {
+                let Some(case) = app.store.case(&listed.number).await? else { break };
+                let version = app.matter_version(&case.matter_code, case.matter_version).await?;
+                let rules = rules_for(app, &version.matter, &calendar, &department_name);
+                let Some(transition) = onetrip_domain::case::recount_limits(&case, &rules)? else { break };
+                match commit(app, &actor, &case, &version.matter, transition, None).await {
+                    Ok(_) => {
+                        moved += 1;
+                        break;
+                    }
+                    Err(AppError::Conflict(crate::error::Conflict::RevisionChanged, _)) => continue,
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+    }
+    if moved > 0 {
+        tracing::info!(moved, "limits recounted after a holiday notice");
+    }
+    Ok(moved)
+}

@@ -20,10 +20,12 @@ pub enum EventKind {
     Deliver,
     Supervise,
     SupervisionAnswer,
+    /// The limits counted again after a holiday notice was loaded.
+    Recount,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 17] = [
         Self::Submit,
         Self::CorrectionNotice,
         Self::Corrected,
@@ -40,6 +42,7 @@ impl EventKind {
         Self::Deliver,
         Self::Supervise,
         Self::SupervisionAnswer,
+        Self::Recount,
     ];
 
     pub fn code(self) -> &'static str {
@@ -60,6 +63,7 @@ impl EventKind {
             Self::Deliver => "deliver",
             Self::Supervise => "supervise",
             Self::SupervisionAnswer => "supervision_answer",
+            Self::Recount => "recount",
         }
     }
 
@@ -86,6 +90,7 @@ impl EventKind {
             Self::Resume => "特别程序结束，恢复计时",
             Self::Extend => "延长办理时限",
             Self::Deliver => "办结送达",
+            Self::Recount => "节假日安排载入后重算期限",
         }
     }
 

@@ -16,7 +16,7 @@ pub mod phase;
 mod tests;
 
 pub use action::{allowed_actions, ActionKind, CaseAction, OrderRef};
-pub use decide::{decide, CaseChange, CaseError, Notice, OrderEffect, Rules, Transition};
+pub use decide::{decide, recount_limits, CaseChange, CaseError, Notice, OrderEffect, Rules, Transition};
 pub use document::{BundleLink, CaseDocument, Delivery, DeliveryMethod, MaterialRecord};
 pub use event::EventKind;
 pub use phase::Phase;

@@ -101,6 +101,10 @@ pub struct Due {
     working_days: f64,
     #[schema(format = DateTime)]
     due: String,
+    /// 从起算到届满跨越的、节假日安排尚未载入的年份：不为空时届满时刻按常规周末暂算
+    unconfirmed_years: Vec<i32>,
+    /// 届满时刻是否为暂算（unconfirmed_years 不为空）
+    provisional: bool,
     /// 计算规则的说明
     rule: &'static str,
 }
@@ -150,10 +154,13 @@ pub async fn calendar_due(State(state): State<AppState>, Query(query): Query<Due
         .and_local_timezone(state.app.config.utc_offset)
         .single()
         .ok_or_else(|| Error::Internal("offset".to_string()))?;
+    let unconfirmed_years = calendar.unconfirmed_years(start.date_naive(), due.date_naive());
     Ok(Json(Due {
         start: start.to_rfc3339(),
         working_days: f64::from(limit.half_days()) / 2.0,
         due: due.to_rfc3339(),
+        provisional: !unconfirmed_years.is_empty(),
+        unconfirmed_years,
         rule: "受理当日不计入（民法典第二百零一条）；半个工作日从受理后的下一个办公时段起算",
     })
     .into_response())

@@ -211,6 +211,10 @@ pub struct ApiCase {
     pub accepted_at: Option<String>,
     #[schema(format = DateTime)]
     pub due_at: Option<String>,
+    /// 届满时刻跨越的、节假日安排尚未载入的年份在内时说明：届满时刻按常规周末暂算，载入后重算；否则不出现
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub due_provisional: Option<String>,
     /// 亮黄牌的时刻
     #[schema(format = DateTime)]
     pub warn_at: Option<String>,
@@ -246,6 +250,7 @@ impl ApiCase {
             received_at: instant(state, case.received_at),
             accepted_at: case.accepted_at.map(|at| instant(state, at)),
             due_at: case.due_at.map(|at| instant(state, at)),
+            due_provisional: state.provisional_note(case.received_at, case.due_at),
             warn_at: case.warn_at.map(|at| instant(state, at)),
             applicant: applicant.map(|applicant| ApiApplicant {
                 kind: applicant.identity.kind(),
@@ -314,6 +319,10 @@ pub struct ApiProgress {
     pub received_at: String,
     pub accepted_at: Option<String>,
     pub due_at: Option<String>,
+    /// 届满时刻是暂算的（跨越节假日安排尚未载入的年份）时的说明；否则不出现
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub due_provisional: Option<String>,
     pub trips: usize,
     pub steps: Vec<ApiProgressStep>,
 }
@@ -336,6 +345,7 @@ impl ApiProgress {
             received_at: format(progress.received_at),
             accepted_at: progress.accepted_at.map(format),
             due_at: progress.due_at.map(format),
+            due_provisional: state.provisional_note(progress.received_at, progress.due_at),
             trips: progress.trips,
             steps: progress
                 .steps

@@ -150,6 +150,9 @@ struct StaffHome {
     /// Failed log-ins on this account over the last day (someone else's, or the owner's own before the
     /// last successful log-in from another address): how many, from how many addresses, the last when.
     attacked: Option<(u64, u64, String)>,
+    /// From November: next year's holiday notice, if it is not loaded yet (for those who load it or
+    /// supervise the limits it moves).
+    calendar_missing: Option<i32>,
 }
 
 pub async fn home(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
@@ -158,8 +161,15 @@ pub async fn home(State(state): State<AppState>, StaffPage(staff): StaffPage) ->
         .last
         .filter(|_| failures.count > 0)
         .map(|last| (failures.count, failures.addresses, state.local(last).format("%m月%d日 %H:%M").to_string()));
+    let today = state.today();
+    let next_year = chrono::Datelike::year(&today) + 1;
+    let calendar_missing = (chrono::Datelike::month(&today) >= 11
+        && (staff.may(Permission::LoadCalendar) || staff.may(Permission::Supervise))
+        && !state.calendar().loaded_years().contains(&next_year))
+    .then_some(next_year);
     render(&StaffHome {
         attacked,
+        calendar_missing,
         layout: Layout::new(&state, Some(&staff)),
         display_name: staff.user.display_name.clone(),
         roles: staff.roles().iter().map(|role| role.label()).collect::<Vec<_>>().join("、"),

@@ -150,3 +150,50 @@ pub(super) fn clock(
     transition.change.warn_at = Some(rules.utc(warn));
     Ok(transition)
 }
+
+/// The limits of an accepted case counted again on the calendar as it is now, after a holiday notice was
+/// loaded: the case's due and warning instants and each open step's due instant (from when its stage opened,
+/// plus the procedures since). `None` when nothing moves. Nobody decides this: it is the calendar's change.
+pub fn recount_limits(case: &Case, rules: &Rules) -> Result<Option<Transition>, CaseError> {
+    let accepted = match (case.phase, case.accepted_at) {
+        (Phase::Accepted | Phase::Suspended, Some(accepted)) => rules.local(accepted),
+        _ => return Ok(None),
+    };
+    let calendar = rules.calendar;
+    let clock = &case.document.clock;
+    let paused = clock.paused_intervals();
+    let due = clock.due(calendar, accepted, rules.matter.promised_limit.half_days()).map_err(clock_error)?;
+    let warn = supervision::warn_at_paused(calendar, accepted, due, rules.warn_share, &paused)?;
+    let mut document = case.document.clone();
+    let mut steps_moved = false;
+    if let Some(review) = document.review.as_mut() {
+        for task in review.tasks.iter_mut().filter(|task| task.state == TaskState::Open) {
+            let (Some(opened), Some(step)) = (task.opened_at, rules.matter.steps.get(task.step)) else {
+                continue;
+            };
+            let mut recounted = calendar.due(opened, step.limit.half_days())?;
+            for (from, to) in paused.iter().filter(|(from, _)| *from >= opened) {
+                let minutes = calendar.working_time_between(*from, *to, &[])?.minutes;
+                recounted = calendar.add_office_minutes(recounted, minutes)?;
+            }
+            if task.due != Some(recounted) {
+                task.due = Some(recounted);
+                steps_moved = true;
+            }
+        }
+    }
+    let (due_at, warn_at) = (rules.utc(due), rules.utc(warn));
+    if case.due_at == Some(due_at) && case.warn_at == Some(warn_at) && !steps_moved {
+        return Ok(None);
+    }
+    let before = case.due_at.map(|at| rules.local(at).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+    let mut transition = Transition::new(case, EventKind::Recount, case.phase);
+    transition.detail = format!("承诺办结时间 {before} → {}", due.format("%Y-%m-%d %H:%M"));
+    transition.change.due_at = Some(due_at);
+    transition.change.warn_at = Some(warn_at);
+    if steps_moved {
+        transition.change.document = Some(document);
+        transition.reindex_tasks = true;
+    }
+    Ok(Some(transition))
+}

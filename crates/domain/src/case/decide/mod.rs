@@ -7,6 +7,7 @@
 //! `back_office.rs` (review and the clock), `orders.rs` (supervision orders).
 
 mod back_office;
+pub use back_office::recount_limits;
 mod orders;
 mod window;
 
