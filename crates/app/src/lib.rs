@@ -9,6 +9,7 @@
 pub mod accounts;
 mod app;
 pub mod audit;
+pub mod backup;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;

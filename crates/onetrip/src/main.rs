@@ -53,6 +53,16 @@ enum Command {
     /// Import or export the catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Back a SQLite installation up into a new folder while it serves: database, uploaded files, manifest.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup folder into the configured database (a new sqlite:// file) and files folder (empty).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -437,6 +447,39 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Err(ImportFailure::Problems(problems)) => Err(problems_text(problems)),
                 Err(ImportFailure::Error(error)) => Err(say(error)),
             }
+        }
+        Command::Backup { to } => {
+            let FilesAt::Local(files_dir) = &config.files else {
+                return Err(
+                    "文件存放在 S3 中：请用对象存储的版本功能备份文件，数据库另行备份（docs/operations.md）".into()
+                );
+            };
+            let app = open_app(&config).await?;
+            let manifest = onetrip_app::backup::backup(&app, files_dir, &to).await.map_err(say)?;
+            println!(
+                "已备份到 {}：{} 个办件、{} 条办件记录、{} 条操作记录、{} 个文件（{} 字节）",
+                to.display(),
+                manifest.cases,
+                manifest.case_events,
+                manifest.audit_events,
+                manifest.files,
+                manifest.file_bytes
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let Some(database) = config.database_url.strip_prefix("sqlite://") else {
+                return Err(
+                    "恢复只写入新的 SQLite 数据库（--database sqlite://路径）；PostgreSQL 请用 pg_restore".into()
+                );
+            };
+            let FilesAt::Local(files_dir) = &config.files else {
+                return Err("恢复的文件写入本机目录（ONETRIP_FILES_DIR），不写入 S3".into());
+            };
+            let manifest =
+                onetrip_app::backup::restore(&from, std::path::Path::new(database), files_dir).await.map_err(say)?;
+            println!("已恢复：{} 个办件、{} 个文件，与备份清单一致", manifest.cases, manifest.files);
+            Ok(())
         }
         Command::Catalog(CatalogCommand::Export { file }) => {
             let app = open_app(&config).await?;

@@ -85,9 +85,8 @@ enum Files {
     S3(onetrip_store::s3::S3Config),
 }
 
-/// Registers a case with a scanned material and takes a hall ticket, kills the server the moment it answers
-/// 201 to the ticket, starts it again and finds the case, the material and the ticket.
-fn survives_kill(database: &str, files: &Files) {
+/// Creates the window account the tests log in with.
+fn create_window_user(database: &str) {
     let mut create = Command::new(BINARY)
         .args([
             "user",
@@ -107,6 +106,12 @@ fn survives_kill(database: &str, files: &Files) {
         .expect("user create");
     create.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("password");
     assert!(create.wait().expect("wait").success());
+}
+
+/// Registers a case with a scanned material and takes a hall ticket, kills the server the moment it answers
+/// 201 to the ticket, starts it again and finds the case, the material and the ticket.
+fn survives_kill(database: &str, files: &Files) {
+    create_window_user(database);
 
     let port = free_port();
     let mut server = serve(database, port, files);
@@ -201,4 +206,73 @@ fn an_acknowledged_case_survives_kill_minus_nine_on_postgres() {
     };
     survives_kill(&format!("{url}{separator}options[search_path]={schema}"), &files);
     runtime.block_on(store.drop_schema(&schema)).expect("drop schema");
+}
+
+/// `onetrip backup` taken while the server is serving, then `onetrip restore` into a fresh folder: the
+/// restored installation serves the same case with the same file, and a restore over existing data is
+/// refused.
+#[test]
+fn a_backup_taken_while_serving_restores_into_a_fresh_folder() {
+    let folder = tempfile::tempdir().expect("folder");
+    let database = format!("sqlite://{}", folder.path().join("live.sqlite").display());
+    let files = folder.path().join("files");
+    create_window_user(&database);
+    let port = free_port();
+    let mut server = serve(&database, port, &Files::Local(files.clone()));
+    let token = token(port);
+    let scan = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    let application = json!({
+        "matter_code": "00013112700401",
+        "applicant": { "kind": "natural_person", "id_number": "11010519491231002X", "name": "张三", "phone": "13912345678" },
+        "supplied": ["provided"],
+        "attachments": [{ "material": 0, "name": "身份证.pdf", "content_base64": base64_encode(scan) }],
+    });
+    let (status, body) = request(port, "POST", "/api/v1/cases", Some(&token), Some(&application));
+    assert_eq!(status, 201, "{body}");
+    let case: Value = serde_json::from_str(&body).expect("json");
+    let number = case["number"].as_str().expect("number").to_string();
+    let file = case["files"][0][0].as_str().expect("file id").to_string();
+
+    let backup = folder.path().join("backup");
+    let run = |args: &[&str], database: &str, files: &std::path::Path| {
+        Command::new(BINARY)
+            .args(args)
+            .args(["--database", database])
+            .env("ONETRIP_FILES_DIR", files)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run onetrip")
+    };
+    let backed_up = run(&["backup", "--to", backup.to_str().expect("utf-8")], &database, &files);
+    assert!(backed_up.status.success(), "{}", String::from_utf8_lossy(&backed_up.stderr));
+    assert!(
+        String::from_utf8_lossy(&backed_up.stdout).contains("1 个办件"),
+        "{}",
+        String::from_utf8_lossy(&backed_up.stdout)
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let restored_database = format!("sqlite://{}", folder.path().join("restored/onetrip.sqlite").display());
+    let restored_files = folder.path().join("restored/files");
+    let restored = run(&["restore", "--from", backup.to_str().expect("utf-8")], &restored_database, &restored_files);
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    let again = run(&["restore", "--from", backup.to_str().expect("utf-8")], &restored_database, &restored_files);
+    assert!(!again.status.success(), "a restore never overwrites");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("已存在"), "{}", String::from_utf8_lossy(&again.stderr));
+
+    let port = free_port();
+    let mut server = serve(&restored_database, port, &Files::Local(restored_files));
+    let token = self::token(port);
+    let (status, restored_case) = request(port, "GET", &format!("/api/v1/cases/{number}"), Some(&token), None);
+    assert_eq!(status, 200, "{restored_case}");
+    let restored_case: Value = serde_json::from_str(&restored_case).expect("json");
+    for field in ["number", "matter_code", "phase", "received_at", "files", "supplied", "revision"] {
+        assert_eq!(restored_case[field], case[field], "{field}");
+    }
+    let (status, bytes) = request(port, "GET", &format!("/api/v1/cases/{number}/files/{file}"), Some(&token), None);
+    assert_eq!(status, 200);
+    assert_eq!(bytes.as_bytes(), scan, "the file came back byte for byte");
+    let _ = server.kill();
+    let _ = server.wait();
 }

@@ -14,6 +14,9 @@ pub enum StoreError {
     /// An idempotency key already used for a different request: nothing was written.
     #[error("idempotency key reused with a different request")]
     IdempotencyKeyReused,
+    /// This backend does not do that (the message says what to use instead).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
     /// Stored data that cannot be read back (a bug or a manual edit).
     #[error("stored data is damaged: {0}")]
     Corrupt(String),

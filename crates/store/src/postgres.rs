@@ -158,4 +158,15 @@ impl Store for PostgresStore {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
+
+    async fn backup_into(&self, _path: &std::path::Path) -> StoreResult<()> {
+        Err(StoreError::Unsupported(
+            "PostgreSQL 数据库请用 pg_dump 备份、pg_restore 恢复，步骤见 docs/operations.md；文件存储另行备份"
+                .to_string(),
+        ))
+    }
+
+    async fn counts(&self) -> StoreResult<(u64, u64, u64)> {
+        crate::sql::common::counts!(&self.reader)
+    }
 }

@@ -33,4 +33,12 @@ pub trait Store:
 
     /// Succeeds when the database answers.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Writes a consistent copy of the whole database to a new file at `path`, while the store stays in use
+    /// (SQLite's `VACUUM INTO`). PostgreSQL is backed up with `pg_dump` instead (docs/operations.md): this
+    /// answers `Unsupported` there.
+    async fn backup_into(&self, path: &std::path::Path) -> StoreResult<()>;
+
+    /// How many cases, events and audit entries are kept: what a restored copy must hold too.
+    async fn counts(&self) -> StoreResult<(u64, u64, u64)>;
 }

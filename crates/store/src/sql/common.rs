@@ -52,3 +52,16 @@ pub(crate) const NEXT_SEQUENCE: &str = "INSERT INTO case_sequences (day, last) V
 pub(crate) trait BackendDatabase {
     type Database: sqlx::Database;
 }
+
+/// How many cases, case events and audit entries the pool's database holds (for either backend's pool).
+macro_rules! counts {
+    ($pool:expr) => {{
+        let mut counts = [0u64; 3];
+        for (count, table) in counts.iter_mut().zip(["cases", "case_events", "audit_events"]) {
+            let found: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one($pool).await?;
+            *count = u64::try_from(found).unwrap_or(0);
+        }
+        Ok((counts[0], counts[1], counts[2]))
+    }};
+}
+pub(crate) use counts;

@@ -95,4 +95,14 @@ impl Store for SqliteStore {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
+
+    async fn backup_into(&self, path: &std::path::Path) -> StoreResult<()> {
+        let target = path.to_str().ok_or_else(|| StoreError::Unsupported("备份路径应为 UTF-8".to_string()))?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn counts(&self) -> StoreResult<(u64, u64, u64)> {
+        crate::sql::common::counts!(&self.reader)
+    }
 }
