@@ -25,3 +25,9 @@ pub async fn events(app: &App, actor: &Actor, limit: u32) -> AppResult<Vec<Audit
     }
     Ok(app.store.audit_events(limit).await?)
 }
+
+/// Checks the hash chains of every case's events and of the audit log (the operator's command); the report
+/// names the first row that was changed or removed behind the application's back.
+pub async fn verify(app: &App) -> AppResult<onetrip_store::ChainReport> {
+    Ok(app.store.verify_chains().await?)
+}

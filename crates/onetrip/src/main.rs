@@ -53,6 +53,9 @@ enum Command {
     /// Import or export the catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Check the history kept by the database.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Back a SQLite installation up into a new folder while it serves: database, uploaded files, manifest.
     Backup {
         #[arg(long)]
@@ -106,6 +109,12 @@ enum UserCommand {
         #[arg(long)]
         enable: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chains of case events and the audit log; names the first changed or removed row.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -446,6 +455,26 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 Err(ImportFailure::Problems(problems)) => Err(problems_text(problems)),
                 Err(ImportFailure::Error(error)) => Err(say(error)),
+            }
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = open_app(&config).await?;
+            let report = onetrip_app::audit::verify(&app).await.map_err(say)?;
+            match report.first_break {
+                None => {
+                    println!(
+                        "历史记录完整：{} 条办件记录、{} 条操作记录的哈希链都相符（另有 {} 条早于哈希链的记录未校验）",
+                        report.case_events, report.audit_events, report.unchained
+                    );
+                    Ok(())
+                }
+                Some(found) => Err(format!(
+                    "历史记录被改动：{} 表 id {}{}：{}",
+                    found.table,
+                    found.id,
+                    found.case_number.map(|number| format!("（办件 {number}）")).unwrap_or_default(),
+                    found.reason
+                )),
             }
         }
         Command::Backup { to } => {

@@ -257,6 +257,9 @@ fn a_backup_taken_while_serving_restores_into_a_fresh_folder() {
     let restored_files = folder.path().join("restored/files");
     let restored = run(&["restore", "--from", backup.to_str().expect("utf-8")], &restored_database, &restored_files);
     assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    let verified = run(&["audit", "verify"], &restored_database, &restored_files);
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("历史记录完整"), "the restored history is intact");
     let again = run(&["restore", "--from", backup.to_str().expect("utf-8")], &restored_database, &restored_files);
     assert!(!again.status.success(), "a restore never overwrites");
     assert!(String::from_utf8_lossy(&again.stderr).contains("已存在"), "{}", String::from_utf8_lossy(&again.stderr));

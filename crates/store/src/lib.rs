@@ -22,7 +22,8 @@ pub mod testing;
 pub mod verification;
 
 pub use accounts::{
-    Applicant, AuditEvent, FailedAttempt, FailureSummary, FailureTallies, NewApplicant, NewUser, Session, Tally, User,
+    Applicant, AuditEvent, ChainBreak, ChainReport, FailedAttempt, FailureSummary, FailureTallies, NewApplicant,
+    NewUser, Session, Tally, User,
 };
 pub use cases::{CaseEvent, CaseTask, CaseUpdate, Idempotency, InboxItem, NewCase, Notification, OutboxMessage};
 pub use catalog::NewVersion;

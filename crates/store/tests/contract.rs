@@ -691,3 +691,76 @@ async fn a_case_stored_in_schema_1_reads_as_schema_2_and_is_written_back_as_sche
         test.finish().await;
     }
 }
+
+/// Case events and the audit log are hash chains: an intact history verifies, and a row changed or removed
+/// directly in the database is named (the first one that does not fit), on every backend.
+#[tokio::test]
+async fn a_row_changed_behind_the_applications_back_is_named_by_the_chain() {
+    use onetrip_domain::applicant::ApplicantIdentity;
+    for test in test_stores().await {
+        let store = &test.store;
+        let identity = ApplicantIdentity::parse("natural_person", "11010519491231002X").expect("valid");
+        let applicant = onetrip_store::NewApplicant {
+            identity,
+            name: "张三".into(),
+            phone: "13912345678".into(),
+            password_hash: None,
+        };
+        let id = store.create_applicant(&applicant, at(0)).await.expect("applicant");
+        let mut numbers = Vec::new();
+        for day in ["2026-11-27", "2026-11-28"] {
+            let (case, _) = store
+                .create_case(&new_case(id, day), None, &event("submit", "", "received", 1), None)
+                .await
+                .expect("case");
+            numbers.push(case.number.compact());
+        }
+        for second in 0..3 {
+            let audit = AuditEvent {
+                at: at(second),
+                actor: "admin".into(),
+                action: "calendar.load".into(),
+                subject: format!("{}", 2027 + second),
+                detail: "1 个日期".into(),
+            };
+            store.record_audit(&audit).await.expect("audit");
+        }
+        let intact = store.verify_chains().await.expect("verify");
+        assert_eq!(
+            (intact.case_events, intact.audit_events, intact.first_break.clone()),
+            (2, 3, None),
+            "{}",
+            test.name
+        );
+
+        // Someone edits an audit entry's words in the database.
+        test.execute("UPDATE audit_events SET detail = '0 个日期' WHERE subject = '2028'").await;
+        let found = store.verify_chains().await.expect("verify").first_break.expect("caught");
+        assert_eq!((found.table, found.case_number.as_deref()), ("audit_events", None), "{}", test.name);
+        assert!(found.reason.contains("内容被改动"), "{}", found.reason);
+        let altered: i64 =
+            test.text("SELECT CAST(id AS TEXT) FROM audit_events WHERE subject = '2028'").await.parse().expect("id");
+        assert_eq!(found.id, altered);
+        test.execute("UPDATE audit_events SET detail = '1 个日期' WHERE subject = '2028'").await;
+        assert_eq!(store.verify_chains().await.expect("verify").first_break, None, "put back, it fits again");
+
+        // Someone removes an audit entry: the next one no longer fits.
+        test.execute("DELETE FROM audit_events WHERE subject = '2028'").await;
+        let found = store.verify_chains().await.expect("verify").first_break.expect("caught");
+        let next: i64 =
+            test.text("SELECT CAST(id AS TEXT) FROM audit_events WHERE subject = '2029'").await.parse().expect("id");
+        assert_eq!((found.table, found.id), ("audit_events", next), "{}", test.name);
+        assert!(found.reason.contains("前面的记录被改动或删除"), "{}", found.reason);
+
+        // Someone changes who did something in a case's history.
+        test.execute(&format!("UPDATE case_events SET actor = '别人' WHERE case_number = '{}'", numbers[1])).await;
+        let found = store.verify_chains().await.expect("verify").first_break.expect("caught");
+        assert_eq!(
+            (found.table, found.case_number.as_deref()),
+            ("case_events", Some(numbers[1].as_str())),
+            "{}",
+            test.name
+        );
+        test.finish().await;
+    }
+}

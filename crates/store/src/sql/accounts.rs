@@ -319,15 +319,71 @@ macro_rules! accounts_queries {
         #[async_trait]
         impl AuditStore for $store {
             async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()> {
-                sqlx::query("INSERT INTO audit_events (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(millis(event.at))
-                    .bind(&event.actor)
-                    .bind(&event.action)
-                    .bind(&event.subject)
-                    .bind(&event.detail)
-                    .execute(&self.writer)
-                    .await?;
+                // One chain over the whole log: each entry carries the hash of the one before.
+                let mut transaction = self.writer.begin().await?;
+                sqlx::query(<$store as BackendDatabase>::LOCK_AUDIT).execute(&mut *transaction).await?;
+                let previous: Option<String> =
+                    sqlx::query_scalar("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1")
+                        .fetch_optional(&mut *transaction)
+                        .await?;
+                let previous = previous.unwrap_or_default();
+                let at = millis(event.at).to_string();
+                let hash = chain_hash(&previous, &[&at, &event.actor, &event.action, &event.subject, &event.detail]);
+                sqlx::query(
+                    "INSERT INTO audit_events (at, actor, action, subject, detail, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(millis(event.at))
+                .bind(&event.actor)
+                .bind(&event.action)
+                .bind(&event.subject)
+                .bind(&event.detail)
+                .bind(&previous)
+                .bind(&hash)
+                .execute(&mut *transaction)
+                .await?;
+                transaction.commit().await?;
                 Ok(())
+            }
+
+            async fn verify_chains(&self) -> StoreResult<ChainReport> {
+                let mut report = ChainReport::default();
+                type EventRow = (i64, String, i64, String, String, String, String, String, String, String, String);
+                let events: Vec<EventRow> = sqlx::query_as(
+                    "SELECT id, case_number, at, actor, role, action, from_phase, to_phase, detail, prev_hash, hash \
+                     FROM case_events ORDER BY case_number, id",
+                )
+                .fetch_all(&self.reader)
+                .await?;
+                let rows: Vec<ChainedRow> = events
+                    .into_iter()
+                    .map(|(id, case, at, actor, role, action, from, to, detail, prev_hash, hash)| ChainedRow {
+                        id,
+                        fields: vec![case.clone(), at.to_string(), actor, role, action, from, to, detail],
+                        chain: case,
+                        prev_hash,
+                        hash,
+                    })
+                    .collect();
+                report.case_events = walk_chain("case_events", &rows, &mut report);
+                type AuditRow = (i64, i64, String, String, String, String, String, String);
+                let audit: Vec<AuditRow> = sqlx::query_as(
+                    "SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_events ORDER BY id",
+                )
+                .fetch_all(&self.reader)
+                .await?;
+                let rows: Vec<ChainedRow> = audit
+                    .into_iter()
+                    .map(|(id, at, actor, action, subject, detail, prev_hash, hash)| ChainedRow {
+                        id,
+                        chain: String::new(),
+                        fields: vec![at.to_string(), actor, action, subject, detail],
+                        prev_hash,
+                        hash,
+                    })
+                    .collect();
+                report.audit_events = walk_chain("audit_events", &rows, &mut report);
+                Ok(report)
             }
 
             async fn audit_events(&self, limit: u32) -> StoreResult<Vec<AuditEvent>> {

@@ -23,11 +23,29 @@ macro_rules! cases_queries {
                 event: &CaseEvent,
                 trip: Option<&str>,
             ) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO case_events (case_number, at, actor, role, action, from_phase, to_phase, detail) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                // The case's events form a chain: each carries the hash of the one before (see migration 0010).
+                sqlx::query(<$store as BackendDatabase>::LOCK_CASE)
+                    .bind(number.compact())
+                    .execute(&mut **transaction)
+                    .await?;
+                let previous: Option<String> = sqlx::query_scalar(
+                    "SELECT hash FROM case_events WHERE case_number = $1 ORDER BY id DESC LIMIT 1",
                 )
                 .bind(number.compact())
+                .fetch_optional(&mut **transaction)
+                .await?;
+                let previous = previous.unwrap_or_default();
+                let at = millis(event.at).to_string();
+                let compact = number.compact();
+                let hash = chain_hash(
+                    &previous,
+                    &[&compact, &at, &event.actor, &event.role, &event.action, &event.from_phase, &event.to_phase, &event.detail],
+                );
+                sqlx::query(
+                    "INSERT INTO case_events (case_number, at, actor, role, action, from_phase, to_phase, detail, \
+                     prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&compact)
                 .bind(millis(event.at))
                 .bind(&event.actor)
                 .bind(&event.role)
@@ -35,6 +53,8 @@ macro_rules! cases_queries {
                 .bind(&event.from_phase)
                 .bind(&event.to_phase)
                 .bind(&event.detail)
+                .bind(&previous)
+                .bind(&hash)
                 .execute(&mut **transaction)
                 .await?;
                 if let Some(reason) = trip {

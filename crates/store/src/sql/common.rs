@@ -48,9 +48,27 @@ pub(crate) fn placeholders(from: usize, count: usize) -> String {
 pub(crate) const NEXT_SEQUENCE: &str = "INSERT INTO case_sequences (day, last) VALUES ($1, 1) \
      ON CONFLICT (day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last";
 
-/// Names the sqlx database type of a backend, for the transaction types of the query files.
+/// Names the sqlx database type of a backend, for the transaction types of the query files, and the few
+/// statements that differ.
 pub(crate) trait BackendDatabase {
     type Database: sqlx::Database;
+    /// Locks a case's row until the end of the transaction ($1 the number), so that its events are chained
+    /// one after the other.
+    const LOCK_CASE: &'static str;
+    /// Locks the audit log's chain until the end of the transaction.
+    const LOCK_AUDIT: &'static str;
+}
+
+/// The hash of a chained row: SHA-256 over the previous row's hash and each field, every one prefixed by its
+/// length (so that moving text between fields changes the hash), in hexadecimal.
+pub(crate) fn chain_hash(previous: &str, fields: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    for part in std::iter::once(previous).chain(fields.iter().copied()) {
+        digest.update((part.len() as u64).to_le_bytes());
+        digest.update(part.as_bytes());
+    }
+    digest.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// How many cases, case events and audit entries the pool's database holds (for either backend's pool).

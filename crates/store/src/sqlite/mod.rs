@@ -30,6 +30,9 @@ pub struct SqliteStore {
 
 impl BackendDatabase for SqliteStore {
     type Database = sqlx::Sqlite;
+    // SQLite has one writer at a time: every write transaction is serialized already.
+    const LOCK_CASE: &'static str = "SELECT 1 FROM cases WHERE number = $1";
+    const LOCK_AUDIT: &'static str = "SELECT 1";
 }
 
 impl SqliteStore {
