@@ -69,8 +69,14 @@ wrk -t2 -c32 -d"${minutes}m" -s "$work/mixed.lua" http://127.0.0.1:18095/ > "$wo
 sleep 1
 cat "$work/wrk.txt"
 kill -0 "$pid" || { echo "the server died" >&2; cat "$work/serve.log" >&2; exit 1; }
-# Warm-up: the first two minutes. Growth: the mean of the last minute against the mean of minute 2 to 3.
-awk -F, 'NR > 1 { t = $1; r = $2; if (t >= 120 && t < 180) { a += r; n++ } ; last[NR] = r; times[NR] = t; total = NR }
-  END { for (i = total; i > 1 && times[i] > times[total] - 60; i--) { b += last[i]; m++ }
-        printf "rss_mb.after_warmup %.1f\nrss_mb.last_minute %.1f\nrss_mb.growth_per_minute %.3f\n", a / n, b / m,
-          (b / m - a / n) / ((times[total] - 150) / 60) }' "$out"
+# Warm-up: the caches (SQLite's pages, rendered pages) fill over the first minutes. The baseline is minute 10
+# to 11 for runs of 20 minutes or more (minute 2 to 3 for shorter ones); growth is the mean of the last minute
+# against it, per minute between them.
+awk -F, -v minutes="$minutes" 'NR > 1 { t = $1; r = $2; times[NR] = t; rss[NR] = r; total = NR }
+  END {
+    from = (minutes >= 20) ? 600 : 120
+    for (i = 2; i <= total; i++) if (times[i] >= from && times[i] < from + 60) { a += rss[i]; n++ }
+    for (i = total; i > 1 && times[i] > times[total] - 60; i--) { b += rss[i]; m++ }
+    printf "rss_mb.start %.1f\nrss_mb.baseline_after_warmup %.1f\nrss_mb.last_minute %.1f\n", rss[2], a / n, b / m
+    printf "rss_mb.growth_per_minute_after_warmup %.3f\n", (b / m - a / n) / ((times[total] - 30 - from - 30) / 60)
+  }' "$out"
