@@ -19,10 +19,10 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct DaysQuery {
     /// 开始日期 YYYY-MM-DD（必填）
-    #[param(required = true)]
+    #[param(required = true, format = Date)]
     from: Option<String>,
     /// 结束日期 YYYY-MM-DD（必填），区间不超过 3 年
-    #[param(required = true)]
+    #[param(required = true, format = Date)]
     to: Option<String>,
 }
 
@@ -87,10 +87,10 @@ pub async fn calendar_days(State(state): State<AppState>, Query(query): Query<Da
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
     /// 起算时刻（必填），RFC 3339，例如 2026-03-02T09:30:00+08:00
-    #[param(required = true)]
+    #[param(required = true, format = DateTime)]
     start: Option<String>,
     /// 工作日数（必填），可为 0.5 的倍数；0 或“即办”表示当日办结
-    #[param(required = true)]
+    #[param(required = true, pattern = "^(即办|[0-9]{1,3}(\\.[05])?)$")]
     working_days: Option<String>,
 }
 
@@ -170,10 +170,10 @@ pub async fn calendar_due(State(state): State<AppState>, Query(query): Query<Due
 #[into_params(parameter_in = Query)]
 pub struct BetweenQuery {
     /// 开始时刻（必填），RFC 3339
-    #[param(required = true)]
+    #[param(required = true, format = DateTime)]
     from: Option<String>,
     /// 结束时刻（必填），RFC 3339
-    #[param(required = true)]
+    #[param(required = true, format = DateTime)]
     to: Option<String>,
 }
 
@@ -222,7 +222,7 @@ pub struct LoadedNotice {
 /// `PUT /api/v1/calendar/notices/{year}`: loads a year's holiday notice, replacing what that year had.
 #[utoipa::path(put, path = "/calendar/notices/{year}", tag = "工作日历", security(("bearer" = []), ("cookie" = [])),
     summary = "载入某年的放假安排（替换该年已有内容），需中心管理员",
-    params(("year" = i32, Path, description = "通知年份")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2099, description = "通知年份，2000 到 2099")),
     request_body(content = super::catalog::TextBody,
         description = "text 每行：日期或“起..止” 种类 节日名称，例如 2027-02-06..2027-02-12 holiday 春节"),
     responses(

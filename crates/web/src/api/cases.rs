@@ -32,10 +32,14 @@ pub struct ApplicantBody {
     /// natural_person（自然人，证件为身份证）或 legal_person（法人，证件为统一社会信用代码）
     #[schema(schema_with = applicant_kinds)]
     pub kind: String,
+    /// 身份证号或统一社会信用代码：18 位，末位为校验码
+    #[schema(min_length = 18, max_length = 18, pattern = "^[0-9A-Za-z]{18}$")]
     pub id_number: String,
     /// 姓名或单位名称：1 到 100 个字，不含控制字符和改变文字方向的字符，不以 = + - @ 开头
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    /// 11 位手机号，或带区号的固定电话（如 0906-2123456）
+    #[schema(min_length = 10, max_length = 14, pattern = "^[0-9][0-9 -]{9,13}$")]
     pub phone: String,
 }
 
@@ -53,6 +57,7 @@ pub struct AttachmentBody {
 /// An application registered by a window's software or sent by a departmental system.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SubmitCaseBody {
+    #[schema(min_length = 1, max_length = 36)]
     pub matter_code: String,
     pub applicant: ApplicantBody,
     /// 按事项材料清单顺序，每份材料的提交情况
@@ -175,7 +180,8 @@ pub enum AcceptanceDecision {
     Accept { supplied: Vec<Supplied> },
     /// 不予受理
     Refuse {
-        /// 不予受理的理由
+        /// 不予受理的理由（必填）
+        #[schema(min_length = 1, max_length = 2000)]
         reasons: String,
     },
 }
@@ -232,9 +238,19 @@ pub enum ReviewBody {
     /// 通过
     Approve { task: usize },
     /// 建议不予许可
-    ProposeRefusal { task: usize, reason: String },
+    ProposeRefusal {
+        task: usize,
+        #[schema(min_length = 1, max_length = 2000)]
+        reason: String,
+    },
     /// 退回到更早阶段
-    Return { task: usize, to_stage: u16, reason: String },
+    Return {
+        task: usize,
+        #[schema(minimum = 0, maximum = 65535)]
+        to_stage: u16,
+        #[schema(min_length = 1, max_length = 2000)]
+        reason: String,
+    },
     /// 决定环节作出准予或不予决定
     Decide {
         task: usize,
@@ -285,7 +301,9 @@ pub enum ClockBody {
     /// 特别程序开始，暂停计时
     Pause {
         /// 特别程序名称，如 听证、专家评审、检验检测、鉴定
+        #[schema(min_length = 1, max_length = 100)]
         procedure: String,
+        #[schema(min_length = 1, max_length = 2000)]
         reason: String,
     },
     /// 特别程序结束，恢复计时
@@ -334,6 +352,8 @@ pub async fn case_clock(
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct OrderBody {
+    /// 督办要求：2 到 500 个字
+    #[schema(min_length = 2, max_length = 500)]
     pub instruction: String,
     /// 回复期限：60 天内的一个工作日，当天下班前回复
     #[schema(format = Date)]
@@ -378,6 +398,8 @@ pub async fn case_order(
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct AnswerBody {
+    /// 回复：2 到 1000 个字
+    #[schema(min_length = 2, max_length = 1000)]
     pub answer: String,
 }
 

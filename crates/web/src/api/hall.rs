@@ -25,7 +25,7 @@ use utoipa::{IntoParams, ToSchema};
 pub struct PlanQuery {
     /// 目标平均等候（分钟，1–120，默认 15）
     #[serde(default)]
-    #[param(value_type = Option<f64>)]
+    #[param(value_type = Option<f64>, minimum = 1, maximum = 120)]
     target: String,
 }
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs schemathesis (PyPI) against the API's own OpenAPI document on a fresh database with the demo data:
+# every operation, every check but one, a bounded number of generated requests each. Exits non-zero on any
+# failure. The check left out, positive_data_acceptance (ST202), expects every request that fits the schema
+# to succeed; the API has rules no JSON Schema can state (check characters of IDs and case numbers, codes that
+# must name an existing matter or window, date ranges in order and within the calendar, the line grammar of
+# notices and synonyms), and refuses those with a documented 422. `ONETRIP_SCHEMATHESIS_ALL=1` runs it too.
+# Usage: scripts/schemathesis.sh [examples-per-operation] [database-url]
+#   (default 20 examples, a temporary SQLite file; pass postgres://… to run on PostgreSQL)
+# Needs: pip install schemathesis.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+examples="${1:-20}"
+work=$(mktemp -d)
+database="${2:-sqlite://$work/st.sqlite}"
+command -v schemathesis >/dev/null || { echo "schemathesis is needed: pip install schemathesis" >&2; exit 1; }
+cargo build --quiet --locked -p onetrip
+bin="${CARGO_TARGET_DIR:-target}/debug/onetrip"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+port=18477
+export ONETRIP_FILES_DIR="$work/files"
+echo "schemathesis-password-2026" | "$bin" --database "$database" user create --username st \
+  --display-name 接口测试 --roles admin,catalog_editor,window_staff,reviewer,hall_manager --password-stdin >/dev/null
+RUST_LOG=warn "$bin" --database "$database" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+for _ in $(seq 1 200); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+token=$(curl -fsS -H 'Content-Type: application/json' -d '{"username":"st","password":"schemathesis-password-2026"}' \
+  "http://127.0.0.1:$port/api/v1/sessions" | sed 's/.*"token":"\([^"]*\)".*/\1/')
+# Log-in and log-out are left out: the first would be throttled by the generated wrong passwords, the
+# second would end the session the run uses. Both are covered by the request tests.
+excluded=(--exclude-checks positive_data_acceptance)
+[ "${ONETRIP_SCHEMATHESIS_ALL:-}" = 1 ] && excluded=()
+schemathesis run "http://127.0.0.1:$port/api/v1/openapi.json" --checks all "${excluded[@]}" -n "$examples" -w 2 --seed 1 \
+  --exclude-path /api/v1/sessions --exclude-path /api/v1/sessions/current \
+  -H "Authorization: Bearer $token" --no-color --generation-database none
