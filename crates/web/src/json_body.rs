@@ -17,6 +17,9 @@ pub fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
             error.column()
         ))
     })?;
+    if let Some(path) = non_text_tag(&value, String::new()) {
+        return Err(Error::Validation(FieldErrors::single(path, "取值不对，应为文字（字符串）")));
+    }
     serde_path_to_error::deserialize(whole_numbers(value)).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.inner().to_string();
@@ -31,6 +34,31 @@ pub fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         };
         Error::Validation(FieldErrors::single(field, plain(&inner)))
     })
+}
+
+/// The fields that name a variant of the API's tagged bodies (`AcceptanceDecision`, `ReviewBody`,
+/// `ClockBody`, ticket actions).
+const TAG_FIELDS: [&str; 2] = ["decision", "action"];
+
+/// The path of a tag field whose value is not a string. serde reads an internally tagged enum's tag through
+/// its variant identifier, which also takes the variant's index: `{"decision": 0}` would be read as the
+/// first variant. The document says the tag is a string, so anything else is refused.
+fn non_text_tag(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::Object(fields) => fields.iter().find_map(|(key, field)| {
+            let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            if TAG_FIELDS.contains(&key.as_str()) && !field.is_string() {
+                Some(here)
+            } else {
+                non_text_tag(field, here)
+            }
+        }),
+        Value::Array(items) => {
+            items.iter().enumerate().find_map(|(index, item)| non_text_tag(item, format!("{path}[{index}]")))
+        }
+        _ => None,
+    }
 }
 
 /// Floats without a fraction (`2.0`) become integers, everywhere in the value.
@@ -154,6 +182,22 @@ mod tests {
             field(read::<Sample>(br#"{"count":1,"kind":"legal","items":[70000]}"#).expect_err("range"));
         assert_eq!(path, "items[0]");
         assert!(message.contains("整数"), "{message}");
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    #[serde(rename_all = "snake_case", tag = "decision")]
+    enum Tagged {
+        First { note: String },
+        Second,
+    }
+
+    #[test]
+    fn a_tag_is_a_string_never_a_variant_index() {
+        assert_eq!(read::<Tagged>(br#"{"decision":"second"}"#).expect("by name"), Tagged::Second);
+        assert_eq!(
+            field(read::<Tagged>(br#"{"decision":0,"note":"x"}"#).expect_err("an index")),
+            ("decision".into(), "取值不对，应为文字（字符串）".into())
+        );
     }
 
     #[test]

@@ -159,6 +159,51 @@ impl CaseError {
     }
 }
 
+/// The longest reason, note, instruction or answer a case keeps.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+/// Every free text of an action is bounded and holds no control or direction-changing characters (see
+/// `crate::text`); the refusal names the field.
+fn check_texts(action: &CaseAction) -> Result<(), CaseError> {
+    use crate::review::ReviewAction;
+    let mut texts: Vec<(String, &str)> = Vec::new();
+    match action {
+        CaseAction::RequestCorrection { notes, supervisor_reason, .. } => {
+            for (index, note) in notes.iter().enumerate() {
+                texts.push((format!("notes[{index}].problem"), &note.problem));
+            }
+            if let Some(reason) = supervisor_reason {
+                texts.push(("supervisor_reason".into(), reason));
+            }
+        }
+        CaseAction::RefuseToAccept { reasons } => texts.push(("reasons".into(), reasons)),
+        CaseAction::Review(ReviewAction::ProposeRefusal { reason, .. } | ReviewAction::Return { reason, .. }) => {
+            texts.push(("reason".into(), reason));
+        }
+        CaseAction::Review(ReviewAction::Decide { reasons, .. }) => texts.push(("reasons".into(), reasons)),
+        CaseAction::Pause { procedure, reason } => {
+            texts.push(("procedure".into(), procedure));
+            texts.push(("reason".into(), reason));
+        }
+        CaseAction::Extend { reason, .. } => texts.push(("reason".into(), reason)),
+        CaseAction::Deliver { tracking_number, .. } => texts.push(("tracking_number".into(), tracking_number)),
+        CaseAction::IssueOrder { instruction, .. } => texts.push(("instruction".into(), instruction)),
+        CaseAction::AnswerOrder { answer, .. } => texts.push(("answer".into(), answer)),
+        _ => {}
+    }
+    let mut errors = crate::FieldErrors::default();
+    for (field, text) in texts {
+        if let Err(error) = crate::text::check_lines(text, MAX_TEXT_CHARS) {
+            errors.add(field, error.to_string());
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(CaseError::Invalid(errors))
+    }
+}
+
 /// The words "办件现在是“…”" that start every refusal by phase.
 fn now_is(case: &Case) -> String {
     format!("办件现在是“{}”", case.phase.label())
@@ -172,6 +217,7 @@ pub fn decide(
     rules: &Rules,
     now: DateTime<Utc>,
 ) -> Result<Transition, CaseError> {
+    check_texts(action)?;
     match action {
         CaseAction::RequestCorrection { .. }
         | CaseAction::RecordCorrection { .. }
