@@ -40,9 +40,13 @@ pub struct ApiTask {
     pub department: String,
     /// waiting（未轮到）、open（待办）或 done（已办）
     pub state: &'static str,
+    #[schema(required = true)]
     pub opened_at: Option<String>,
+    #[schema(required = true)]
     pub due: Option<String>,
+    #[schema(required = true)]
     pub approved_by: Option<String>,
+    #[schema(required = true)]
     pub refusal_proposed: Option<String>,
     pub sign_offs_required: u8,
     pub signed_by: Vec<String>,
@@ -52,7 +56,8 @@ pub struct ApiTask {
 #[schema(as = Review)]
 pub struct ApiReview {
     pub tasks: Vec<ApiTask>,
-    /// Absent while undecided.
+    /// null while undecided.
+    #[schema(required = true)]
     pub outcome: Option<ApiOutcome>,
 }
 
@@ -115,7 +120,8 @@ pub struct ApiPause {
     pub reason: String,
     pub by: String,
     pub from: String,
-    /// Absent while the procedure lasts.
+    /// null while the procedure lasts.
+    #[schema(required = true)]
     pub to: Option<String>,
 }
 
@@ -207,25 +213,28 @@ pub struct ApiCase {
     pub corrections: u32,
     #[schema(format = DateTime)]
     pub received_at: String,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     pub accepted_at: Option<String>,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     pub due_at: Option<String>,
     /// 届满时刻跨越的、节假日安排尚未载入的年份在内时说明：届满时刻按常规周末暂算，载入后重算；否则不出现
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub due_provisional: Option<String>,
     /// 亮黄牌的时刻
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     pub warn_at: Option<String>,
+    #[schema(required = true)]
     pub applicant: Option<ApiApplicant>,
     /// Per material of the matter's list: `provided`, `missing`, `deferred` or `pledged`.
     pub supplied: Vec<onetrip_domain::acceptance::Supplied>,
     /// 按材料顺序，每份材料的文件编号；GET /api/v1/cases/{number}/files/{id} 取文件内容
     pub files: Vec<Vec<String>>,
     pub correction_notice: Vec<ApiProblem>,
+    #[schema(required = true)]
     pub review: Option<ApiReview>,
     pub clock: ApiClock,
+    #[schema(required = true)]
     pub delivery: Option<ApiDelivery>,
     /// With `GET /api/v1/cases/{number}` only: every event, oldest first, and the trips to the hall.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -317,7 +326,9 @@ pub struct ApiProgress {
     pub phase_label: &'static str,
     /// 本地时间，格式 YYYY-MM-DD HH:MM
     pub received_at: String,
+    #[schema(required = true)]
     pub accepted_at: Option<String>,
+    #[schema(required = true)]
     pub due_at: Option<String>,
     /// 届满时刻是暂算的（跨越节假日安排尚未载入的年份）时的说明；否则不出现
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -409,7 +420,9 @@ pub struct ApiZoneLive {
     pub prefix: char,
     pub waiting: usize,
     pub longest_wait: i64,
+    #[schema(required = true)]
     pub mean_wait: Option<f64>,
+    #[schema(required = true)]
     pub mean_service: Option<f64>,
     pub served: usize,
     pub windows_open: usize,
@@ -495,8 +508,11 @@ pub struct ApiPlanLine {
     pub zone_name: String,
     pub half: &'static str,
     pub arrivals_per_hour: f64,
+    #[schema(required = true)]
     pub mean_service: Option<f64>,
+    #[schema(required = true)]
     pub recommended: Option<u32>,
+    #[schema(required = true)]
     pub expected_wait: Option<f64>,
     pub windows_open: usize,
     pub staffed_now: usize,
