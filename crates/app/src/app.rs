@@ -40,6 +40,8 @@ pub struct Shared {
     pub(crate) hall_calls: tokio::sync::broadcast::Sender<HallCall>,
     /// Whether calls reach this instance's displays through the store's relay (PostgreSQL LISTEN/NOTIFY).
     hall_relay: AtomicBool,
+    /// The key that signs rating links (`ratings::links`), made on first start and kept in the settings.
+    pub(crate) link_key: Vec<u8>,
 }
 
 impl std::ops::Deref for App {
@@ -97,7 +99,9 @@ impl App {
         let today = clock.now().with_timezone(&config.utc_offset).date_naive();
         let empty = CatalogSnapshot::build(0, Vec::new(), Vec::new(), Synonyms::default(), today);
         let calendar = Calendar::new(&[], config.office_hours);
+        let link_key = crate::ratings::links::load_key(store.as_ref(), clock.now()).await?;
         let app = Self(Arc::new(Shared {
+            link_key,
             catalog: RwLock::new((0, Arc::new(empty))),
             calendar: RwLock::new((0, Arc::new(calendar))),
             reloads: AtomicU64::new(0),

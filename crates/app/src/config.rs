@@ -20,6 +20,11 @@ pub struct AppConfig {
     /// Show one-time codes on the page as well as sending them: only for a demonstration without an SMS
     /// gateway (`onetrip serve` with the demo data), never in service.
     pub show_codes_on_screen: bool,
+    /// The address applicants reach the public pages at, for the links in SMS and the QR codes on notices
+    /// (e.g. `https://zwfw.alt.gov.cn`).
+    pub public_url: String,
+    /// 好差评: when a rating defaults, and the deadlines of a 差评's follow-up.
+    pub ratings: crate::ratings::RatingPolicy,
 }
 
 impl Default for AppConfig {
@@ -30,6 +35,8 @@ impl Default for AppConfig {
             centre_name: "阿勒泰市政务服务中心".to_string(),
             warn_share: onetrip_domain::supervision::DEFAULT_WARN_SHARE,
             show_codes_on_screen: false,
+            public_url: "http://127.0.0.1:8080".to_string(),
+            ratings: crate::ratings::RatingPolicy::default(),
         }
     }
 }

@@ -48,10 +48,18 @@ pub enum Conflict {
     BookingRefused,
     /// An online application was submitted already, or its matter can no longer be applied for online.
     ApplicationClosed,
+    /// A service (a ticket, a stage of a case) was rated already: one rating each, never changed.
+    AlreadyRated,
+    /// Nothing to rate yet: the case has not reached that stage, or the window has no service just ended.
+    NotRatable,
+    /// A rating link past its time.
+    LinkExpired,
+    /// A 差评's follow-up is not in a state where this can be done.
+    FollowupNotInState,
 }
 
 impl Conflict {
-    pub const ALL: [Conflict; 19] = [
+    pub const ALL: [Conflict; 23] = [
         Conflict::CaseNotInState,
         Conflict::RevisionChanged,
         Conflict::AlreadyExists,
@@ -71,6 +79,10 @@ impl Conflict {
         Conflict::AppointmentNotOpen,
         Conflict::BookingRefused,
         Conflict::ApplicationClosed,
+        Conflict::AlreadyRated,
+        Conflict::NotRatable,
+        Conflict::LinkExpired,
+        Conflict::FollowupNotInState,
     ];
 
     pub fn code(self) -> &'static str {
@@ -94,6 +106,10 @@ impl Conflict {
             Self::AppointmentNotOpen => "appointment_not_open",
             Self::BookingRefused => "booking_refused",
             Self::ApplicationClosed => "application_closed",
+            Self::AlreadyRated => "already_rated",
+            Self::NotRatable => "not_ratable",
+            Self::LinkExpired => "link_expired",
+            Self::FollowupNotInState => "followup_not_in_state",
         }
     }
 }

@@ -19,6 +19,7 @@ mod error;
 pub mod files;
 pub mod hall;
 pub mod portal;
+pub mod ratings;
 pub mod seed;
 mod snapshot;
 pub mod throttle;

@@ -17,6 +17,7 @@ pub mod clock;
 pub mod hall;
 pub mod ids;
 pub mod queue;
+pub mod rating;
 pub mod review;
 pub mod search;
 pub mod supervision;

@@ -10,6 +10,7 @@ use onetrip_domain::catalog::TimeLimit;
 use onetrip_domain::hall::HallLayout;
 use onetrip_domain::ids::{CreditCode, ResidentId};
 use onetrip_domain::queue::Priority;
+use onetrip_domain::rating::{Indicators, RatingInput, Service};
 use onetrip_domain::search::Synonyms;
 use onetrip_domain::upload::{clean_file_name, sniff};
 use proptest::prelude::*;
@@ -102,5 +103,36 @@ proptest! {
         let mut bytes = heads[kind].to_vec();
         bytes.extend(tail);
         let _ = sniff(&bytes);
+    }
+
+    #[test]
+    fn indicator_files_never_panic_and_what_they_accept_lists_both_services(
+        input in near("(version [0-9]{1,3}\n|(on_site|online) [a-z_]{1,8} [名称满意度]{1,4}\n|# .{0,5}\n){0,8}")
+    ) {
+        if let Ok(indicators) = Indicators::parse(&input) {
+            prop_assert!(indicators.version > 0);
+            prop_assert!(indicators.of(Service::OnSite).count() > 0 && indicators.of(Service::Online).count() > 0);
+        }
+    }
+
+    #[test]
+    fn ratings_never_panic_and_a_checked_bad_rating_names_an_indicator_and_a_reason(
+        level in any::<i64>(),
+        small in 0i64..7,
+        indicators in proptest::collection::vec(near("(overall|attitude|guide|[a-z]{1,6})"), 0..4),
+        comment in any::<String>(),
+    ) {
+        let shipped = Indicators::shipped();
+        for level in [level, small] {
+            let input = RatingInput { level, indicators: indicators.clone(), comment: comment.clone() };
+            for service in [Service::OnSite, Service::Online] {
+                if let Ok(checked) = input.check(&shipped, service) {
+                    prop_assert!((1..=5).contains(&checked.level.value()));
+                    if checked.level.value() <= 2 {
+                        prop_assert!(!checked.indicators.is_empty() && !checked.comment.is_empty());
+                    }
+                }
+            }
+        }
     }
 }

@@ -167,6 +167,13 @@ struct FileConfig {
     s3_region: Option<String>,
     /// Reverse proxies whose X-Forwarded-For header is believed, e.g. ["127.0.0.1"].
     trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// The address applicants reach the public pages at, for rating links in SMS and QR codes on notices.
+    public_url: Option<String>,
+    /// 好差评: calendar days until an unrated case stage counts as 基本满意 (default 7).
+    rating_default_days: Option<u32>,
+    /// 好差评: working days to call a 差评's rater back (default 1) and to resolve it (default 15).
+    rating_callback_working_days: Option<u32>,
+    rating_rectify_working_days: Option<u32>,
 }
 
 /// Everything the binary needs, resolved once.
@@ -224,6 +231,19 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
         app.warn_share = share;
     }
     web.trusted_proxies = file.trusted_proxies.unwrap_or_default();
+    let policy = &mut app.ratings;
+    for (value, field, name, range) in [
+        (file.rating_default_days, &mut policy.default_after_days, "rating_default_days", 1..=60),
+        (file.rating_callback_working_days, &mut policy.callback_working_days, "rating_callback_working_days", 1..=10),
+        (file.rating_rectify_working_days, &mut policy.rectify_working_days, "rating_rectify_working_days", 1..=60),
+    ] {
+        if let Some(value) = value {
+            if !range.contains(&value) {
+                return Err(format!("{name} must be between {} and {}, got {value}", range.start(), range.end()));
+            }
+            *field = value;
+        }
+    }
     // A secret: from the environment only, never from the configuration file.
     web.metrics_token = std::env::var("ONETRIP_METRICS_TOKEN").ok().filter(|token| token.len() >= 16);
     if let Some(megabytes) = file.max_body_megabytes {
@@ -260,6 +280,8 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
         ),
     };
     let listen = serve.and_then(|serve| serve.listen).or(file.listen).unwrap_or(default_listen);
+    app.public_url =
+        std::env::var("ONETRIP_PUBLIC_URL").ok().or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
     let demo = !serve.is_some_and(|serve| serve.no_demo) && file.demo.unwrap_or(true);
     // No SMS gateway is connected yet: a demonstration on this machine shows one-time codes on the page.
     // Never when the server is reachable from elsewhere or served over HTTPS, i.e. in service.
@@ -330,6 +352,12 @@ async fn serve(config: Config) -> Result<(), String> {
                 Ok(0) => {}
                 Ok(count) => tracing::info!(count, "cases accepted by law"),
                 Err(error) => tracing::warn!(%error, "acceptance by law failed"),
+            }
+            // 好差评: a case stage left unrated past the configured days counts as 基本满意.
+            match onetrip_app::ratings::default_overdue(&reloader).await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "ratings defaulted"),
+                Err(error) => tracing::warn!(%error, "defaulting ratings failed"),
             }
             if let Err(error) = reloader.reload_calendar().await {
                 tracing::warn!(%error, "calendar reload failed");

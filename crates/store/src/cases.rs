@@ -66,6 +66,8 @@ pub struct CaseUpdate<'a> {
     pub trip: Option<&'a str>,
     /// The review's tasks for the inbox index, when they changed.
     pub tasks: Option<&'a [CaseTask]>,
+    /// The 好差评 slot the change opens (the case was accepted or concluded).
+    pub rating_slot: Option<&'a crate::ratings::NewRatingSlot>,
 }
 
 /// A message to an applicant, by SMS or e-mail.

@@ -11,6 +11,7 @@ pub mod files;
 pub mod hall;
 pub mod portal;
 mod postgres;
+pub mod ratings;
 pub mod s3;
 pub mod settings;
 mod sql;
@@ -44,6 +45,7 @@ pub mod prelude {
     pub use crate::catalog::CatalogStore;
     pub use crate::hall::HallStore;
     pub use crate::portal::PortalStore;
+    pub use crate::ratings::RatingStore;
     pub use crate::settings::{CalendarStore, SettingStore};
     pub use crate::store::Store;
     pub use crate::supervision::SupervisionStore;

@@ -6,6 +6,7 @@ use crate::catalog::CatalogStore;
 use crate::error::StoreResult;
 use crate::hall::HallStore;
 use crate::portal::PortalStore;
+use crate::ratings::RatingStore;
 use crate::settings::{CalendarStore, SettingStore};
 use crate::supervision::SupervisionStore;
 use crate::verification::VerificationStore;
@@ -22,6 +23,7 @@ pub trait Store:
     + AuditStore
     + CaseStore
     + PortalStore
+    + RatingStore
     + SupervisionStore
     + HallStore
     + VerificationStore

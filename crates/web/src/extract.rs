@@ -14,6 +14,7 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
 use onetrip_app::accounts::same_secret;
 use onetrip_domain::FieldErrors;
@@ -118,6 +119,29 @@ pub trait CsrfCookie {
     const NAME: &'static str;
     /// The form field that must repeat the cookie.
     const FIELD: &'static str;
+}
+
+/// The token of a double-submit cookie `C` for pages under `path`: the one the cookie holds, or a new one
+/// with the cookie to set.
+pub fn double_submit_token<C: CsrfCookie>(parts: &Parts, path: &str) -> (String, Option<HeaderValue>) {
+    match cookie_value(parts, C::NAME) {
+        Some(token) if token.len() >= 32 => (token.to_string(), None),
+        _ => {
+            let token = onetrip_app::accounts::random_token();
+            let cookie =
+                HeaderValue::from_str(&format!("{}={token}; Path={path}; HttpOnly; SameSite=Strict", C::NAME)).ok();
+            (token, cookie)
+        }
+    }
+}
+
+/// A page's response with the double-submit cookie to set (if new), never cached.
+pub fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(axum::http::header::SET_COOKIE, cookie);
+    }
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// A form checked against a double-submit cookie: [`CookieForm::valid`] says whether the field repeats it

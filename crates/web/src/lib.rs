@@ -17,6 +17,7 @@ mod links;
 pub mod metrics;
 pub mod portal;
 pub mod public;
+mod rating_view;
 mod render;
 pub mod staff;
 pub mod state;
@@ -140,6 +141,11 @@ pub fn router(state: AppState) -> Router {
         .route("/matters/{code}/history", get(public::guide::history))
         .route("/matters/{code}/versions/{version}", get(public::guide::matter_version))
         .route("/bundles/{code}", get(public::bundle))
+        .route("/ratings", get(public::ratings::disclosure))
+        .route("/r/{token}", get(public::ratings::link).post(public::ratings::rate_link))
+        .route("/r/{token}/qr.svg", get(public::ratings::qr))
+        .route("/staff/ratings", get(staff::ratings::followups))
+        .route("/staff/ratings/{id}", get(staff::ratings::followup).post(staff::ratings::followup_action))
         .route("/static/site.css", get(public::assets::stylesheet))
         .route("/static/print.css", get(public::assets::print_stylesheet))
         .route("/static/print.js", get(public::assets::print_script))
@@ -187,6 +193,7 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/drafts/{id}/submit", post(portal::apply::submit))
         .route("/portal/cases/{number}", get(portal::case::case))
         .route("/portal/cases/{number}/correction", post(portal::case::correct))
+        .route("/portal/cases/{number}/rating", post(portal::case::rate))
         .route("/portal/cases/{number}/notices/{kind}", get(portal::case::notice))
         .route("/portal/files/{id}", get(portal::case::file))
         .route("/portal/appointments", get(hall::appointments::appointments).post(hall::appointments::book))
@@ -200,6 +207,7 @@ pub fn router(state: AppState) -> Router {
         .route("/hall/{hall}/display/events", get(hall::kiosk::display_events))
         .route("/staff/windows", get(hall::workbench::windows))
         .route("/staff/windows/{code}", get(hall::workbench::workbench).post(hall::workbench::workbench_action))
+        .route("/staff/windows/{code}/rate", get(hall::evaluator::evaluator).post(hall::evaluator::rate))
         .route("/staff/hall", get(hall::manage::live_page))
         .route("/staff/hall/planning", get(hall::manage::planning_page))
         .route("/staff/hall/layout", get(hall::manage::layout_page).post(hall::manage::save_layout_page))

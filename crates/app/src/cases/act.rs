@@ -158,9 +158,18 @@ pub(crate) async fn commit(
         (Some(document), true) => document.review.as_ref().map(|review| task_rows(app, &calendar, review)),
         _ => None,
     };
+    let now = app.now();
+    let stage = crate::ratings::stage_opened(transition.from, transition.to);
+    let slot = stage.map(|stage| crate::ratings::slot_for_case(app, case, stage, actor, now));
     let notifications = match &transition.notice {
         Some(notice) => match app.store.applicant(case.applicant_id).await? {
-            Some(applicant) => vec![sms(app, &applicant, words(notice, &case.number, matter))],
+            Some(applicant) => {
+                let mut text = words(notice, &case.number, matter);
+                if let Some(stage) = stage {
+                    text.push_str(&crate::ratings::invitation(app, &case.number, stage, now));
+                }
+                vec![sms(app, &applicant, text)]
+            }
             None => Vec::new(),
         },
         None => Vec::new(),
@@ -172,6 +181,7 @@ pub(crate) async fn commit(
         event: &event,
         trip: transition.trip,
         tasks: tasks.as_deref(),
+        rating_slot: slot.as_ref(),
     };
     let updated = app.store.update_case(&case.number, &update).await?;
     Ok(Acted { case: updated, order: None })

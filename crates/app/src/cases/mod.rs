@@ -3,7 +3,7 @@
 //! API read (`queries.rs`), and the words sent to the applicant (`messages.rs`).
 
 mod act;
-mod messages;
+pub(crate) mod messages;
 mod queries;
 mod register;
 mod sweep;

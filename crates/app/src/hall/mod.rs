@@ -9,7 +9,7 @@ mod live;
 mod planning;
 mod posts;
 mod tickets;
-mod windows;
+pub(crate) mod windows;
 
 pub use appointments::{
     appointments_of, book, bookable_days, cancel, check_in, half_label, AppointmentView, BookingRequest,

@@ -17,7 +17,7 @@ use onetrip_store::StoreError;
 
 /// The window `code`, if this member of staff may work there: window staff, of a department the window
 /// takes (or any, when the window lists none or the staff member has no department).
-fn window_for<'a>(layout: &'a HallLayout, actor: &Actor, code: &str) -> AppResult<&'a Window> {
+pub(crate) fn window_for<'a>(layout: &'a HallLayout, actor: &Actor, code: &str) -> AppResult<&'a Window> {
     require(actor, Permission::ServeAtWindow)?;
     let window = layout.window(code).ok_or_else(|| AppError::NotFound(format!("窗口 {code}")))?;
     let fits = match actor.department.as_deref() {

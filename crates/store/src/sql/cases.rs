@@ -203,7 +203,7 @@ macro_rules! cases_queries {
             }
 
             /// Puts messages to the applicant in the outbox, in the caller's transaction.
-            async fn record_notifications(
+            pub(crate) async fn record_notifications(
                 transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
                 number: &CaseNumber,
                 notifications: &[Notification],
@@ -299,6 +299,9 @@ macro_rules! cases_queries {
                 }
                 Self::record_case_event(&mut transaction, number, update.event, update.trip).await?;
                 Self::record_notifications(&mut transaction, number, update.notifications, millis(update.event.at)).await?;
+                if let Some(slot) = update.rating_slot {
+                    Self::open_rating_slot(&mut transaction, slot).await?;
+                }
                 if let Some(tasks) = update.tasks {
                     sqlx::query("DELETE FROM case_tasks WHERE case_number = $1")
                         .bind(number.compact())

@@ -8,6 +8,7 @@ mod catalog;
 pub(crate) mod common;
 mod hall;
 mod portal;
+mod ratings;
 pub(crate) mod rows;
 mod settings;
 mod supervision;

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod catalog;
 pub mod hall;
 pub mod openapi;
+pub mod ratings;
 pub mod responses;
 pub mod sessions;
 pub mod types;

@@ -30,25 +30,10 @@ impl CsrfCookie for KioskCookie {
 
 /// The kiosk's token: the one its cookie holds, or a new one with the cookie to set.
 fn kiosk_token(parts: &Parts) -> (String, Option<HeaderValue>) {
-    match crate::auth::cookie_value(parts, KioskCookie::NAME) {
-        Some(token) if token.len() >= 32 => (token.to_string(), None),
-        _ => {
-            let token = onetrip_app::accounts::random_token();
-            let cookie =
-                HeaderValue::from_str(&format!("{}={token}; Path=/hall; HttpOnly; SameSite=Strict", KioskCookie::NAME))
-                    .ok();
-            (token, cookie)
-        }
-    }
+    crate::extract::double_submit_token::<KioskCookie>(parts, "/hall")
 }
 
-fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
+use crate::extract::with_cookie;
 
 pub struct ZoneButton {
     pub code: String,

@@ -3,6 +3,7 @@
 //! (`appointments.rs`). The hall's API is `crate::api::hall`.
 
 pub mod appointments;
+pub mod evaluator;
 pub mod kiosk;
 pub mod manage;
 pub mod workbench;

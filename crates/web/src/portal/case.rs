@@ -5,9 +5,10 @@
 use crate::auth::PortalUser;
 use crate::case_view::{case_view, CaseView};
 use crate::error::Error;
-use crate::extract::{joined, PortalUpload};
+use crate::extract::{joined, PortalForm, PortalUpload};
 use crate::layout::Layout;
 use crate::links::{parse_case_number, see_other};
+use crate::rating_view::{rating_input, RatingForm};
 use crate::render::{render, render_with};
 use crate::staff::cases::notices::{file_response, notice_response};
 use crate::state::AppState;
@@ -19,6 +20,8 @@ use onetrip_app::cases::{self, CorrectionUpload};
 use onetrip_app::AppError;
 use onetrip_domain::case::Phase;
 use onetrip_domain::case_number::CaseNumber;
+use onetrip_domain::rating::{RatingInput, Stage};
+use onetrip_domain::FieldErrors;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -30,6 +33,40 @@ struct CasePage {
     csrf_token: String,
     correction: Vec<(usize, String, String)>,
     error: String,
+    ratings: Vec<StageRating>,
+}
+
+/// A stage of the case to rate (一事一评), or rated already.
+pub struct StageRating {
+    pub stage: &'static str,
+    pub label: &'static str,
+    /// The level given, once rated.
+    pub rated: String,
+    pub form: RatingForm,
+}
+
+async fn stage_ratings(
+    state: &AppState,
+    user: &PortalUser,
+    number: &CaseNumber,
+    failed: Option<(Stage, &RatingInput, &FieldErrors)>,
+) -> Result<Vec<StageRating>, Error> {
+    let stages = onetrip_app::ratings::case_stages(&state.app, &user.actor, number).await?;
+    Ok(stages
+        .into_iter()
+        .map(|(target, _)| {
+            let (input, errors) = match failed {
+                Some((stage, input, errors)) if stage == target.stage => (input.clone(), errors.clone()),
+                _ => (RatingInput::default(), FieldErrors::default()),
+            };
+            StageRating {
+                stage: target.stage.code(),
+                label: target.stage.label(),
+                rated: target.rated.map(|level| level.label().to_string()).unwrap_or_default(),
+                form: RatingForm::new(target.service, &input, &errors).prefixed(&format!("{}-", target.stage.code())),
+            }
+        })
+        .collect())
 }
 
 #[derive(Deserialize)]
@@ -44,6 +81,7 @@ async fn case_page(
     number: &CaseNumber,
     submitted: bool,
     error: String,
+    failed: Option<(Stage, &RatingInput, &FieldErrors)>,
 ) -> Result<Response, Error> {
     let details = cases::details(&state.app, &user.actor, number).await?;
     let correction = if details.case.phase == Phase::AwaitingCorrection {
@@ -64,8 +102,9 @@ async fn case_page(
         csrf_token: user.csrf_token.clone(),
         correction,
         error: error.clone(),
+        ratings: stage_ratings(state, user, number, failed).await?,
     };
-    if error.is_empty() {
+    if error.is_empty() && failed.is_none() {
         render(&page)
     } else {
         render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
@@ -79,7 +118,7 @@ pub async fn case(
     Query(query): Query<CaseQuery>,
 ) -> Result<Response, Error> {
     let number = parse_case_number(&number)?;
-    case_page(&state, &user, &number, query.submitted.is_some(), String::new()).await
+    case_page(&state, &user, &number, query.submitted.is_some(), String::new(), None).await
 }
 
 /// The applicant uploads what the correction notice listed: one file per listed material.
@@ -99,7 +138,27 @@ pub async fn correct(
         .collect();
     match cases::correct_online(&state.app, &user.actor, &number, uploads).await {
         Ok(_) => Ok(see_other(&format!("/portal/cases/{}", number.compact()))),
-        Err(AppError::Validation(errors)) => case_page(&state, &user, &number, false, joined(&errors)).await,
+        Err(AppError::Validation(errors)) => case_page(&state, &user, &number, false, joined(&errors), None).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /portal/cases/{number}/rating`: the applicant rates a stage of their own case (一事一评).
+pub async fn rate(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    PortalForm(user, values): PortalForm,
+) -> Result<Response, Error> {
+    let number = parse_case_number(&number)?;
+    let stage = Stage::parse(values.get("stage"))
+        .filter(|stage| *stage != Stage::Window)
+        .ok_or_else(|| Error::Validation(FieldErrors::single("stage", "请从办件页上的评价表提交")))?;
+    let input = rating_input(&values);
+    match onetrip_app::ratings::rate_case(&state.app, &user.actor, &number, stage, &input).await {
+        Ok(_) => Ok(see_other(&format!("/portal/cases/{}?rated={}", number.compact(), stage.code()))),
+        Err(AppError::Validation(errors)) => {
+            case_page(&state, &user, &number, false, String::new(), Some((stage, &input, &errors))).await
+        }
         Err(other) => Err(other.into()),
     }
 }

@@ -6,6 +6,7 @@
 pub mod cases;
 pub mod catalog;
 pub mod matter_form;
+pub mod ratings;
 pub mod settings;
 
 use crate::auth::{self};
