@@ -72,3 +72,26 @@ fn the_unchanged_files_parse_back() {
     assert_eq!(parse_xlsx(workbook().to_vec()).expect("workbook").matters, demo().matters);
     assert_eq!(parse_json(json()).expect("json").matters, demo().matters);
 }
+
+proptest! {
+    /// A rating link's token is read from a URL anyone can type: no input panics, and only what was signed
+    /// with the key reads back, as it was signed.
+    #[test]
+    fn rating_link_tokens_never_panic_and_only_signed_ones_read_back(
+        input in prop_oneof![any::<String>(), "[acf][0-9X]{0,18}\\.[0-9]{0,11}\\.[0-9a-f]{0,32}"],
+        id in 1i64..1_000_000,
+        seconds in 0i64..4_000_000_000,
+    ) {
+        use onetrip_app::ratings::links::{sign, verify, LinkSubject};
+        let key = b"a key of thirty-two bytes, 12345";
+        let _ = verify(key, &input);
+        let expires = chrono::DateTime::from_timestamp(seconds, 0).expect("instant");
+        let token = sign(key, &LinkSubject::Fix(id), expires);
+        prop_assert_eq!(verify(key, &token), Some((LinkSubject::Fix(id), expires)));
+        prop_assert_eq!(verify(b"another key entirely, 32 bytes!!", &token), None);
+        // A random string almost never carries a valid tag; one that does reads back what it says.
+        if let Some((subject, _)) = verify(key, &input) {
+            prop_assert_eq!(sign(key, &subject, verify(key, &input).expect("read").1), input);
+        }
+    }
+}

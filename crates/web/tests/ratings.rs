@@ -233,6 +233,12 @@ async fn an_appeal_excludes_a_malicious_rating_only_by_a_managers_review() {
 
         let id = followup_id(&app).await;
         let path = format!("/staff/ratings/{id}");
+        // Nobody called back within the working day: red on the supervision page.
+        app.advance_clock(chrono::Duration::days(4));
+        let manager = app.login_page(SUPERVISOR).await;
+        let supervision = app.get_with_cookie("/staff/supervision", &manager.0).await.text();
+        let row = supervision.split("id=\"followups-at-risk\"").nth(1).expect("follow-ups at risk").to_string();
+        assert!(row.contains(&format!("{path}\"")) && row.contains("card-red"), "{}: {row}", app.backend);
         let land = app.login_page(LAND).await;
         staff_form(&app, &land, &path, &[("action", "call_back"), ("note", "电话核实，办事人承认误评")]).await;
         let appeal =
@@ -240,7 +246,6 @@ async fn an_appeal_excludes_a_malicious_rating_only_by_a_managers_review() {
         assert_eq!(appeal.status, StatusCode::SEE_OTHER);
         let own = staff_form(&app, &land, &path, &[("action", "review"), ("exclude", "1"), ("note", "自己复核")]).await;
         assert_eq!(own.status, StatusCode::FORBIDDEN, "{}: the department may not review its own appeal", app.backend);
-        let manager = app.login_page(SUPERVISOR).await;
         let review =
             staff_form(&app, &manager, &path, &[("action", "review"), ("exclude", "1"), ("note", "经核实属误评")])
                 .await;
@@ -284,6 +289,58 @@ async fn an_unrated_stage_becomes_basically_satisfied_and_its_link_expires() {
             (total["neutral"].as_u64(), total["defaulted"].as_u64(), total["active_rate"].clone()),
             (Some(1), Some(1), json!(0.0))
         );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_applicant_rates_their_own_case_on_the_portal_and_its_notice_carries_the_qr_code() {
+    for app in TestApp::all().await {
+        app.to_office_hours();
+        let window = app.token(WINDOW).await;
+        let number = accepted_transfer(&app, &window, "654301198001011232").await;
+        let compact = CaseNumber::parse(&number).unwrap().compact();
+        // The acceptance notice, printed at the window, carries the stage's rating link as a QR code.
+        let (session, _) = app.login_page(WINDOW).await;
+        let notice = app.get_with_cookie(&format!("/staff/cases/{compact}/notices/acceptance"), &session).await.text();
+        let link = last_link(&app, &number).await;
+        assert!(notice.contains(&format!("src=\"{link}/qr.svg\"")), "{}: {notice}", app.backend);
+        let qr = app.get(&format!("{link}/qr.svg")).await;
+        assert_eq!(qr.status, StatusCode::OK);
+        assert_eq!(qr.headers.get("content-type").unwrap(), "image/svg+xml");
+        assert!(qr.text().contains("<svg"));
+        assert_eq!(app.get("/r/a123.1.0/qr.svg").await.status, StatusCode::NOT_FOUND, "no code for a forged link");
+
+        // The applicant (who proves the phone the window registered) rates the acceptance once.
+        let (cookie, csrf) = app.sign_up("654301198001011232", "李四", PHONE).await;
+        let page = app.get_with_cookie(&format!("/portal/cases/{compact}"), &cookie).await.text();
+        assert!(page.contains("为本次受理服务评价"), "{page}");
+        let path = format!("/portal/cases/{compact}/rating");
+        let bad =
+            app.post_form(&path, &cookie, &[("csrf_token", &csrf), ("stage", "acceptance"), ("level", "2")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert!(bad.text().contains("差评请写一句原因"));
+        let early =
+            app.post_form(&path, &cookie, &[("csrf_token", &csrf), ("stage", "conclusion"), ("level", "5")]).await;
+        assert_eq!(early.status, StatusCode::CONFLICT, "no conclusion yet");
+        let rated =
+            app.post_form(&path, &cookie, &[("csrf_token", &csrf), ("stage", "acceptance"), ("level", "5")]).await;
+        assert_eq!(rated.status, StatusCode::SEE_OTHER, "{}", rated.text());
+        let again =
+            app.post_form(&path, &cookie, &[("csrf_token", &csrf), ("stage", "acceptance"), ("level", "1")]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        let page = app.get_with_cookie(&format!("/portal/cases/{compact}"), &cookie).await.text();
+        assert!(page.contains("您已评价：<strong>非常满意</strong>"), "{page}");
+        // Rated: the link shows the thanks and the notice no longer asks.
+        assert!(app.get(&link).await.text().contains("谢谢您的评价"));
+        let notice = app.get_with_cookie(&format!("/staff/cases/{compact}/notices/acceptance"), &session).await.text();
+        assert!(!notice.contains("notice-rating"));
+
+        // Someone else's case is not found to them.
+        let (other, other_csrf) = app.sign_up("11010519491231002X", "王五", "13812345678").await;
+        let foreign =
+            app.post_form(&path, &other, &[("csrf_token", &other_csrf), ("stage", "acceptance"), ("level", "5")]).await;
+        assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{}", app.backend);
         app.finish().await;
     }
 }

@@ -51,16 +51,31 @@ impl Default for RatingPolicy {
     }
 }
 
-/// The rating stage a change of a case opens, if any: 受理 (or 不予受理) opens the acceptance stage, 办结送达
-/// the conclusion.
+/// The rating stage a change of a case opens, if any: 受理 (or 不予受理) opens the acceptance stage, the
+/// decision (办结: 准予 or 不予许可) the conclusion, so that the decision's notice carries its QR code.
 pub fn stage_opened(from: Phase, to: Phase) -> Option<Stage> {
     match (from, to) {
         (Phase::Received | Phase::AwaitingCorrection, Phase::Accepted | Phase::RefusedToAccept) => {
             Some(Stage::Acceptance)
         }
-        (from, Phase::Delivered) if from != Phase::Delivered => Some(Stage::Conclusion),
+        (Phase::Accepted | Phase::Suspended, Phase::Granted | Phase::Refused) => Some(Stage::Conclusion),
         _ => None,
     }
+}
+
+/// The rating link a printed notice of the case carries: the latest stage still waiting for a rating and
+/// not yet defaulted, as (stage, token).
+pub async fn open_link(app: &App, number: &CaseNumber) -> AppResult<Option<(Stage, String)>> {
+    for stage in [Stage::Conclusion, Stage::Acceptance] {
+        if let Some(slot) = app.store.case_rating_slot(number, stage).await? {
+            let waiting = slot.rating_id.is_none() && slot.slot.default_at.is_some_and(|at| at > app.now());
+            if waiting {
+                return Ok(Some((stage, link_token(app, number, stage, slot.slot.opened_at))));
+            }
+            return Ok(None);
+        }
+    }
+    Ok(None)
 }
 
 fn service_of(case: &Case) -> Service {

@@ -177,5 +177,5 @@ pub async fn notice(
 ) -> Result<Response, Error> {
     let number = parse_case_number(&number)?;
     let details = cases::details(&state.app, &user.actor, &number).await?;
-    notice_response(&state, Layout::portal(&state, &user), &details, &user.actor, &kind)
+    notice_response(&state, Layout::portal(&state, &user), &details, &user.actor, &kind).await
 }

@@ -61,10 +61,12 @@ struct NoticePage {
     department: String,
     issued: String,
     deadline: String,
+    /// The rating link of the stage waiting for a rating: (token, full address), shown as a QR code.
+    rating: Option<(String, String)>,
 }
 
 /// A printable notice of a case: receipt, correction, acceptance, refusal to accept, or decision.
-pub fn notice_response(
+pub async fn notice_response(
     state: &AppState,
     layout: Layout,
     details: &CaseDetails,
@@ -97,7 +99,11 @@ pub fn notice_response(
             .map(|deadline| deadline.format("%Y年%m月%d日").to_string())
             .unwrap_or_default();
     let view = case_view(state, details, actor);
+    let rating = onetrip_app::ratings::open_link(&state.app, &case.number)
+        .await?
+        .map(|(_, token)| (token.clone(), onetrip_app::ratings::links::url(&state.app, &token)));
     render(&NoticePage {
+        rating,
         layout,
         kind: kind.to_string(),
         title,
@@ -116,5 +122,5 @@ pub async fn notice(
 ) -> Result<Response, Error> {
     let number = parse_case_number(&number)?;
     let details = cases::details(&state.app, &staff.actor, &number).await?;
-    notice_response(&state, Layout::new(&state, Some(&staff)), &details, &staff.actor, &kind)
+    notice_response(&state, Layout::new(&state, Some(&staff)), &details, &staff.actor, &kind).await
 }

@@ -78,6 +78,8 @@ struct SupervisionPage {
     red: u64,
     counts: Vec<(String, String, u64, u64)>,
     lines: Vec<RiskLine>,
+    /// 差评 whose call-back or rectification is near or past its deadline: (id, card, label, department, due).
+    followups: Vec<(i64, &'static str, &'static str, String, String)>,
 }
 
 pub async fn supervision(State(state): State<AppState>, StaffPage(staff): StaffPage) -> Result<Response, Error> {
@@ -120,8 +122,23 @@ pub async fn supervision(State(state): State<AppState>, StaffPage(staff): StaffP
         })
         .collect();
     let orders = supervision.orders.into_iter().map(|order| order_line(&state, order, &staff.actor)).collect();
+    let followups = onetrip_app::ratings::followups::at_risk(&state.app, &staff.actor)
+        .await?
+        .into_iter()
+        .filter_map(|(followup, card)| {
+            let due = followup.current_deadline()?;
+            Some((
+                followup.rating_id,
+                card.code(),
+                card.label(),
+                catalog.department_name(&followup.department).to_string(),
+                format_instant(&state, due),
+            ))
+        })
+        .collect();
     render(&SupervisionPage {
         layout: Layout::new(&state, Some(&staff)),
+        followups,
         orders,
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         share: (state.app.config.warn_share * 100.0).round() as u32,
