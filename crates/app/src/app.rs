@@ -99,7 +99,7 @@ impl App {
         let today = clock.now().with_timezone(&config.utc_offset).date_naive();
         let empty = CatalogSnapshot::build(0, Vec::new(), Vec::new(), Synonyms::default(), today);
         let calendar = Calendar::new(&[], config.office_hours);
-        let link_key = crate::ratings::links::load_key(store.as_ref(), clock.now()).await?;
+        let link_key = crate::accounts::secrets::load_link_key(store.as_ref(), clock.now()).await?;
         let app = Self(Arc::new(Shared {
             link_key,
             catalog: RwLock::new((0, Arc::new(empty))),

@@ -24,7 +24,7 @@ pub struct AppConfig {
     /// (e.g. `https://zwfw.alt.gov.cn`).
     pub public_url: String,
     /// 好差评: when a rating defaults, and the deadlines of a 差评's follow-up.
-    pub ratings: crate::ratings::RatingPolicy,
+    pub ratings: RatingPolicy,
 }
 
 impl Default for AppConfig {
@@ -36,7 +36,35 @@ impl Default for AppConfig {
             warn_share: onetrip_domain::supervision::DEFAULT_WARN_SHARE,
             show_codes_on_screen: false,
             public_url: "http://127.0.0.1:8080".to_string(),
-            ratings: crate::ratings::RatingPolicy::default(),
+            ratings: RatingPolicy::default(),
+        }
+    }
+}
+
+/// The centre's 好差评 rules (standards.md §7.1: no national values; these are local defaults — Guangdong's
+/// 7 calendar days to 基本满意, Zhejiang's call-back within 1 and fix within 15 days).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingPolicy {
+    /// Calendar days after which an unrated case stage counts as 基本满意.
+    pub default_after_days: u32,
+    /// Working days to call a 差评's rater back.
+    pub callback_working_days: u32,
+    /// Working days to resolve a 差评.
+    pub rectify_working_days: u32,
+    /// Calendar days the rater has to rate the fix (追评).
+    pub fix_rating_days: u32,
+    /// Minutes after a ticket ends during which the window's evaluator screen offers it for rating.
+    pub window_minutes: u32,
+}
+
+impl Default for RatingPolicy {
+    fn default() -> Self {
+        Self {
+            default_after_days: 7,
+            callback_working_days: 1,
+            rectify_working_days: 15,
+            fix_rating_days: 15,
+            window_minutes: 15,
         }
     }
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use onetrip_domain::actor::Channel;
 use onetrip_domain::case::{Case, CaseChange, CaseDocument, Phase};
 use onetrip_domain::case_number::CaseNumber;
+use onetrip_domain::rating::{Service, Stage};
 
 /// An idempotency key: a retry with the same `(scope, key)` and the same request gets the case made the
 /// first time; the same key with a different request (another `fingerprint`, a digest of its content) is
@@ -67,7 +68,7 @@ pub struct CaseUpdate<'a> {
     /// The review's tasks for the inbox index, when they changed.
     pub tasks: Option<&'a [CaseTask]>,
     /// The 好差评 slot the change opens (the case was accepted or concluded).
-    pub rating_slot: Option<&'a crate::ratings::NewRatingSlot>,
+    pub rating_slot: Option<&'a NewRatingSlot>,
 }
 
 /// A message to an applicant, by SMS or e-mail.
@@ -167,4 +168,24 @@ pub trait CaseStore: Send + Sync {
 
     /// The newest messages of the outbox, newest first.
     async fn outbox(&self, limit: u32) -> StoreResult<Vec<OutboxMessage>>;
+}
+
+/// What can be rated (好差评; see `crate::ratings`), opened with a case's change or a ticket's rating: who served, for which department and matter, and until when a rating is awaited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRatingSlot {
+    pub case_number: Option<CaseNumber>,
+    pub ticket_id: Option<i64>,
+    pub stage: Stage,
+    pub service: Service,
+    pub department: String,
+    /// Empty for a ticket that named no matter.
+    pub matter_code: String,
+    pub window_code: Option<String>,
+    /// The username of who served (谁办理), when a person did.
+    pub staff: Option<String>,
+    /// The applicant whose case it is (the rater), when known.
+    pub applicant_id: Option<i64>,
+    pub opened_at: DateTime<Utc>,
+    /// When an unrated slot counts as 基本满意; `None`: never (a ticket).
+    pub default_at: Option<DateTime<Utc>>,
 }

@@ -3,33 +3,14 @@
 //! A slot of a case is opened in the same transaction as the change that makes it ratable
 //! (`CaseUpdate::rating_slot`); a rating, its slot's mark and a 差评's follow-up are written together.
 
+pub use crate::cases::NewRatingSlot;
 use crate::cases::Notification;
 use crate::error::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::rating::followup::Followup;
-use onetrip_domain::rating::{Level, RatingChannel, Service, Stage};
-
-/// What can be rated: who served, for which department and matter, and until when a rating is awaited.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewRatingSlot {
-    pub case_number: Option<CaseNumber>,
-    pub ticket_id: Option<i64>,
-    pub stage: Stage,
-    pub service: Service,
-    pub department: String,
-    /// Empty for a ticket that named no matter.
-    pub matter_code: String,
-    pub window_code: Option<String>,
-    /// The username of who served (谁办理), when a person did.
-    pub staff: Option<String>,
-    /// The applicant whose case it is (the rater), when known.
-    pub applicant_id: Option<i64>,
-    pub opened_at: DateTime<Utc>,
-    /// When an unrated slot counts as 基本满意; `None`: never (a ticket).
-    pub default_at: Option<DateTime<Utc>>,
-}
+use onetrip_domain::rating::{Level, RatingChannel, Stage};
 
 /// A slot as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

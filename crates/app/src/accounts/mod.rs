@@ -3,7 +3,7 @@
 
 pub mod applicants;
 pub mod phone_check;
-mod secrets;
+pub(crate) mod secrets;
 pub mod staff;
 
 pub use secrets::{check_new_password, hash_off_thread, hash_password, random_token, same_secret, token_hash};

@@ -11,26 +11,6 @@ use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::rating::Stage;
 use sha2::Sha256;
 
-/// The setting that keeps the signing key (hexadecimal).
-pub const LINK_KEY_SETTING: &str = "ratings.link_key";
-
-/// The signing key kept in the settings, made (32 random bytes) on first start.
-pub(crate) async fn load_key(store: &dyn onetrip_store::Store, now: DateTime<Utc>) -> AppResult<Vec<u8>> {
-    let decode = |text: &str| -> Option<Vec<u8>> {
-        (text.len() == 64 && text.is_ascii())
-            .then(|| (0..32).map(|i| u8::from_str_radix(&text[i * 2..i * 2 + 2], 16).ok()).collect::<Option<Vec<u8>>>())
-            .flatten()
-    };
-    if let Some(key) = store.setting(LINK_KEY_SETTING).await?.as_deref().and_then(decode) {
-        return Ok(key);
-    }
-    let key: Vec<u8> = (0..32).map(|_| rand::random::<u8>()).collect();
-    let text: String = key.iter().map(|byte| format!("{byte:02x}")).collect();
-    store.put_setting(LINK_KEY_SETTING, &text, now).await?;
-    // Two instances starting at once on an empty database: the one kept is the one both use from now on.
-    Ok(store.setting(LINK_KEY_SETTING).await?.as_deref().and_then(decode).unwrap_or(key))
-}
-
 /// What a link rates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkSubject {

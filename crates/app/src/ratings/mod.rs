@@ -23,33 +23,7 @@ use onetrip_domain::rating::{Grade, Indicators, Level, RatingChannel, RatingInpu
 use onetrip_store::ratings::{NewRating, NewRatingSlot, RatingSlot, SlotRef};
 use onetrip_store::StoreError;
 
-/// The centre's 好差评 rules (standards.md §7.1: no national values; these are local defaults — Guangdong's
-/// 7 calendar days to 基本满意, Zhejiang's call-back within 1 and fix within 15 days).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RatingPolicy {
-    /// Calendar days after which an unrated case stage counts as 基本满意.
-    pub default_after_days: u32,
-    /// Working days to call a 差评's rater back.
-    pub callback_working_days: u32,
-    /// Working days to resolve a 差评.
-    pub rectify_working_days: u32,
-    /// Calendar days the rater has to rate the fix (追评).
-    pub fix_rating_days: u32,
-    /// Minutes after a ticket ends during which the window's evaluator screen offers it for rating.
-    pub window_minutes: u32,
-}
-
-impl Default for RatingPolicy {
-    fn default() -> Self {
-        Self {
-            default_after_days: 7,
-            callback_working_days: 1,
-            rectify_working_days: 15,
-            fix_rating_days: 15,
-            window_minutes: 15,
-        }
-    }
-}
+pub use crate::config::RatingPolicy;
 
 /// The rating stage a change of a case opens, if any: 受理 (or 不予受理) opens the acceptance stage, the
 /// decision (办结: 准予 or 不予许可) the conclusion, so that the decision's notice carries its QR code.
