@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod clock;
 mod config;
 mod error;
+pub mod evaluation;
 pub mod files;
 pub mod hall;
 pub mod portal;

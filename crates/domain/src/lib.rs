@@ -14,6 +14,7 @@ pub mod case;
 pub mod case_number;
 pub mod catalog;
 pub mod clock;
+pub mod evaluation;
 pub mod hall;
 pub mod ids;
 pub mod queue;

@@ -7,6 +7,7 @@ use onetrip_domain::access::parse_roles;
 use onetrip_domain::applicant::{validate_contact, ApplicantIdentity};
 use onetrip_domain::calendar::{parse_notice, OfficeHours};
 use onetrip_domain::catalog::TimeLimit;
+use onetrip_domain::evaluation::Weighting;
 use onetrip_domain::hall::HallLayout;
 use onetrip_domain::ids::{CreditCode, ResidentId};
 use onetrip_domain::queue::Priority;
@@ -133,6 +134,16 @@ proptest! {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn weightings_never_panic_and_what_they_accept_adds_up_to_100(
+        input in near("((good_rate|tickets_served|accepted|excellent|good|pass|advanced_share|x) [0-9]{1,3}\n){0,8}")
+    ) {
+        if let Ok(weighting) = Weighting::parse(&input) {
+            prop_assert_eq!(weighting.weights.iter().map(|(_, weight)| weight).sum::<u32>(), 100);
+            prop_assert!(weighting.excellent > weighting.good && weighting.good > weighting.pass);
         }
     }
 }

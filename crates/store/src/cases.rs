@@ -69,6 +69,8 @@ pub struct CaseUpdate<'a> {
     pub tasks: Option<&'a [CaseTask]>,
     /// The 好差评 slot the change opens (the case was accepted or concluded).
     pub rating_slot: Option<&'a NewRatingSlot>,
+    /// The username of who accepted the case, with its acceptance.
+    pub accepted_by: Option<&'a str>,
 }
 
 /// A message to an applicant, by SMS or e-mail.

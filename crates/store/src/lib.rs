@@ -7,6 +7,7 @@ pub mod cases;
 pub mod catalog;
 mod documents;
 pub mod error;
+pub mod evaluation;
 pub mod files;
 pub mod hall;
 pub mod portal;
@@ -43,6 +44,7 @@ pub mod prelude {
     pub use crate::accounts::{AccountStore, AuditStore};
     pub use crate::cases::CaseStore;
     pub use crate::catalog::CatalogStore;
+    pub use crate::evaluation::EvaluationStore;
     pub use crate::hall::HallStore;
     pub use crate::portal::PortalStore;
     pub use crate::ratings::RatingStore;

@@ -4,6 +4,7 @@ use crate::accounts::{AccountStore, AuditStore};
 use crate::cases::CaseStore;
 use crate::catalog::CatalogStore;
 use crate::error::StoreResult;
+use crate::evaluation::EvaluationStore;
 use crate::hall::HallStore;
 use crate::portal::PortalStore;
 use crate::ratings::RatingStore;
@@ -26,6 +27,7 @@ pub trait Store:
     + RatingStore
     + SupervisionStore
     + HallStore
+    + EvaluationStore
     + VerificationStore
     + Send
     + Sync

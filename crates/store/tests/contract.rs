@@ -385,6 +385,7 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
             trip: None,
             tasks: Some(&tasks),
             rating_slot: None,
+            accepted_by: None,
         };
         let accepted = store.update_case(&first.number, &update).await.expect("accept");
         let inbox = store.inbox("swj", 10).await.expect("inbox");
@@ -686,6 +687,7 @@ async fn a_case_stored_in_schema_1_reads_as_schema_2_and_is_written_back_as_sche
             trip: None,
             tasks: None,
             rating_slot: None,
+            accepted_by: None,
         };
         store.update_case(&case.number, &update).await.expect("change");
         let stored = test.text(&format!("SELECT document FROM cases WHERE number = '{}'", case.number.compact())).await;

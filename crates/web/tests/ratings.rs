@@ -196,6 +196,8 @@ async fn a_bad_rating_goes_through_call_back_rectification_and_the_raters_follow
         let public = app.get(&format!("/ratings?month={month}")).await;
         assert_eq!(public.status, StatusCode::OK);
         assert!(public.text().contains("id=\"total-bad\">1<"), "{}", public.text());
+        let empty = app.json(Method::GET, "/api/v1/ratings/disclosure?month=", None, None).await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY, "an empty month is not a month");
         let wrong = app.json(Method::GET, "/api/v1/ratings/disclosure?month=2026-13", None, None).await;
         assert_eq!(
             (wrong.status, wrong.json()["error"].clone()),

@@ -182,6 +182,7 @@ pub(crate) async fn commit(
         trip: transition.trip,
         tasks: tasks.as_deref(),
         rating_slot: slot.as_ref(),
+        accepted_by: if transition.to == Phase::Accepted && stage.is_some() { actor.username() } else { None },
     };
     let updated = app.store.update_case(&case.number, &update).await?;
     Ok(Acted { case: updated, order: None })

@@ -279,7 +279,8 @@ macro_rules! cases_queries {
                     "UPDATE cases SET phase = COALESCE($1, phase), document = COALESCE($2, document), \
                      corrections = COALESCE($3, corrections), received_at = COALESCE($4, received_at), \
                      accepted_at = COALESCE($5, accepted_at), due_at = COALESCE($6, due_at), \
-                     warn_at = COALESCE($7, warn_at), revision = revision + 1, updated_at = $8 \
+                     warn_at = COALESCE($7, warn_at), revision = revision + 1, updated_at = $8, \
+                     accepted_by = COALESCE($11, accepted_by) \
                      WHERE number = $9 AND revision = $10",
                 )
                 .bind(change.phase.map(Phase::code))
@@ -292,6 +293,7 @@ macro_rules! cases_queries {
                 .bind(millis(update.event.at))
                 .bind(number.compact())
                 .bind(update.expected_revision)
+                .bind(update.accepted_by)
                 .execute(&mut *transaction)
                 .await?;
                 if updated.rows_affected() != 1 {

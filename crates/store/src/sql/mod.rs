@@ -6,6 +6,7 @@ mod accounts;
 mod cases;
 mod catalog;
 pub(crate) mod common;
+mod evaluation;
 mod hall;
 mod portal;
 mod ratings;

@@ -159,7 +159,15 @@ pub struct DisclosureBody {
     )
 )]
 pub async fn disclosure(State(state): State<AppState>, Query(query): Query<MonthQuery>) -> ApiResult {
-    let disclosure = figures::disclosure(&state.app, query.month.as_deref().unwrap_or_default()).await?;
+    // Absent: this month. Present, it must be a month (an empty value is not one).
+    let month = match query.month.as_deref() {
+        None => "",
+        Some(month) => {
+            figures::parse_month(month)?;
+            month
+        }
+    };
+    let disclosure = figures::disclosure(&state.app, month).await?;
     Ok(Json(DisclosureBody {
         month: disclosure.month.clone(),
         total: RatingFiguresBody::from(&disclosure.total),

@@ -5,6 +5,7 @@
 
 pub mod cases;
 pub mod catalog;
+pub mod evaluation;
 pub mod matter_form;
 pub mod ratings;
 pub mod settings;

@@ -1,0 +1,56 @@
+//! What the quarterly evaluation of window staff counts, read from the records: cases by who accepted them,
+//! tickets by who served them, ratings by who was rated, and posts overlapping the period. Each is one
+//! grouped query; the application turns them into figures (`onetrip_domain::evaluation`).
+
+use crate::error::StoreResult;
+use crate::hall::Assignment;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A person's cases accepted in a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaffCases {
+    pub username: String,
+    pub accepted: u64,
+    /// Decided (a `decide` event), and decided by the case's due instant.
+    pub decided: u64,
+    pub decided_on_time: u64,
+    /// Needed a second correction notice.
+    pub second_corrections: u64,
+}
+
+/// A person's tickets finished in a period, with the total milliseconds at the window and waiting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaffTickets {
+    pub username: String,
+    pub tickets: u64,
+    pub service_millis: i64,
+    pub wait_millis: i64,
+}
+
+/// A person's counted ratings in some months.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaffRatings {
+    pub username: String,
+    pub rated: u64,
+    pub good: u64,
+    pub bad: u64,
+}
+
+#[async_trait]
+pub trait EvaluationStore: Send + Sync {
+    /// Cases accepted in `[from, to)`, per person who accepted them.
+    async fn staff_cases(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<StaffCases>>;
+
+    /// Tickets finished on the days `[from, to)`, per person who called them.
+    async fn staff_tickets(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<StaffTickets>>;
+
+    /// Ratings of the months (`YYYY-MM`) not excluded, per person rated.
+    async fn staff_ratings(&self, months: &[String]) -> StoreResult<Vec<StaffRatings>>;
+
+    /// Every post that overlaps the days `[from, to)`, including those ended early.
+    async fn assignments_between(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<Assignment>>;
+
+    /// The staff accounts with a role, by username: (username, display name), enabled ones only.
+    async fn staff_with_role(&self, role: &str) -> StoreResult<Vec<(String, String)>>;
+}

@@ -1,0 +1,146 @@
+//! The evaluation queries, written once in the SQL both backends understand and implemented for each.
+
+use super::common::*;
+use super::rows::StoreRow;
+use crate::error::StoreResult;
+use crate::evaluation::*;
+use crate::hall::Assignment;
+use crate::postgres::PostgresStore;
+use crate::sqlite::SqliteStore;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+macro_rules! evaluation_queries {
+    ($store:ty) => {
+        #[async_trait]
+        impl EvaluationStore for $store {
+            async fn staff_cases(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<StaffCases>> {
+                let rows = sqlx::query(
+                    "SELECT accepted_by, COUNT(*) AS accepted, \
+                     SUM(CASE WHEN decided_at IS NOT NULL THEN 1 ELSE 0 END) AS decided, \
+                     SUM(CASE WHEN decided_at IS NOT NULL AND decided_at <= due_at THEN 1 ELSE 0 END) AS on_time, \
+                     SUM(CASE WHEN corrections >= 2 THEN 1 ELSE 0 END) AS second_corrections \
+                     FROM (SELECT c.accepted_by, c.due_at, c.corrections, \
+                           (SELECT MIN(e.at) FROM case_events e WHERE e.case_number = c.number AND e.action = 'decide') AS decided_at \
+                           FROM cases c WHERE c.accepted_by IS NOT NULL AND c.accepted_at >= $1 AND c.accepted_at < $2) AS accepted \
+                     GROUP BY accepted_by ORDER BY accepted_by",
+                )
+                .bind(millis(from))
+                .bind(millis(to))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(StaffCases {
+                            username: row.text("accepted_by")?,
+                            accepted: count(row.int("accepted")?),
+                            decided: count(row.int("decided")?),
+                            decided_on_time: count(row.int("on_time")?),
+                            second_corrections: count(row.int("second_corrections")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn staff_tickets(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<StaffTickets>> {
+                let rows = sqlx::query(
+                    "SELECT called_by, COUNT(*) AS tickets, \
+                     CAST(SUM(finished_at - called_at) AS BIGINT) AS service, \
+                     CAST(SUM(called_at - queued_at) AS BIGINT) AS wait \
+                     FROM tickets WHERE state = 'finished' AND called_by IS NOT NULL AND called_at IS NOT NULL \
+                     AND finished_at IS NOT NULL AND day >= $1 AND day < $2 \
+                     GROUP BY called_by ORDER BY called_by",
+                )
+                .bind(day_text(from))
+                .bind(day_text(to))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(StaffTickets {
+                            username: row.text("called_by")?,
+                            tickets: count(row.int("tickets")?),
+                            service_millis: row.int("service")?,
+                            wait_millis: row.int("wait")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn staff_ratings(&self, months: &[String]) -> StoreResult<Vec<StaffRatings>> {
+                let sql = format!(
+                    "SELECT staff, COUNT(*) AS rated, SUM(CASE WHEN level >= 4 THEN 1 ELSE 0 END) AS good, \
+                     SUM(CASE WHEN level <= 2 THEN 1 ELSE 0 END) AS bad \
+                     FROM ratings WHERE excluded = 0 AND staff IS NOT NULL AND month IN ({}) \
+                     GROUP BY staff ORDER BY staff",
+                    placeholders(1, months.len())
+                );
+                let mut query = sqlx::query(&sql);
+                for month in months {
+                    query = query.bind(month);
+                }
+                let rows = query.fetch_all(&self.reader).await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(StaffRatings {
+                            username: row.text("staff")?,
+                            rated: count(row.int("rated")?),
+                            good: count(row.int("good")?),
+                            bad: count(row.int("bad")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn assignments_between(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<Assignment>> {
+                let rows = sqlx::query(
+                    "SELECT id, window_code, username, starts, ends, assigned_by, assigned_at, ended_at, ended_by, end_reason \
+                     FROM window_assignments WHERE starts < $2 AND ends >= $1 ORDER BY username, starts, id",
+                )
+                .bind(day_text(from))
+                .bind(day_text(to))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(Assignment {
+                            id: row.int("id")?,
+                            window_code: row.text("window_code")?,
+                            username: row.text("username")?,
+                            starts: row.day("starts")?,
+                            ends: row.day("ends")?,
+                            assigned_by: row.text("assigned_by")?,
+                            assigned_at: row.instant("assigned_at")?,
+                            ended_at: row.optional_instant("ended_at")?,
+                            ended_by: row.optional_text("ended_by")?,
+                            end_reason: row.optional_text("end_reason")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn staff_with_role(&self, role: &str) -> StoreResult<Vec<(String, String)>> {
+                let rows = sqlx::query(
+                    "SELECT username, display_name, roles FROM users WHERE disabled = FALSE ORDER BY username",
+                )
+                .fetch_all(&self.reader)
+                .await?;
+                let mut staff = Vec::new();
+                for row in &rows {
+                    let roles = row.text("roles")?;
+                    if roles.split(',').any(|known| known.trim() == role) {
+                        staff.push((row.text("username")?, row.text("display_name")?));
+                    }
+                }
+                Ok(staff)
+            }
+        }
+    };
+}
+
+evaluation_queries!(SqliteStore);
+evaluation_queries!(PostgresStore);
