@@ -21,6 +21,7 @@ pub mod files;
 pub mod hall;
 pub mod portal;
 pub mod ratings;
+pub mod scorecards;
 pub mod seed;
 mod snapshot;
 pub mod throttle;

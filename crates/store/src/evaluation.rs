@@ -37,8 +37,39 @@ pub struct StaffRatings {
     pub bad: u64,
 }
 
+/// The cases of one matter received in a period, as a department's scorecard counts them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatterCases {
+    pub department: String,
+    pub matter_code: String,
+    pub received: u64,
+    /// Applied for online.
+    pub online: u64,
+    pub accepted: u64,
+    /// Decided (a `decide` event), and decided by the case's due instant.
+    pub decided: u64,
+    pub decided_on_time: u64,
+    /// Decided after at most one trip to the hall (一次办结).
+    pub one_trip: u64,
+    pub second_corrections: u64,
+    /// Trips to the hall, in all.
+    pub trips: u64,
+}
+
 #[async_trait]
 pub trait EvaluationStore: Send + Sync {
+    /// Cases received in `[from, to)`, per department and matter.
+    async fn matter_cases(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<MatterCases>>;
+
+    /// Supervision orders issued in `[from, to)` answered after their deadline or still unanswered past it at
+    /// `now`, per department.
+    async fn late_orders(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, u64)>>;
+
     /// Cases accepted in `[from, to)`, per person who accepted them.
     async fn staff_cases(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<StaffCases>>;
 

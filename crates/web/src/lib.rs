@@ -146,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .route("/r/{token}/qr.svg", get(public::ratings::qr))
         .route("/staff/ratings", get(staff::ratings::followups))
         .route("/staff/evaluation", get(staff::evaluation::evaluation_page))
+        .route("/staff/scorecards", get(staff::scorecards::scorecards_page))
         .route("/staff/evaluation/export.xlsx", get(staff::evaluation::export))
         .route("/staff/evaluation/weights", get(staff::evaluation::weights).post(staff::evaluation::save_weights))
         .route("/staff/ratings/{id}", get(staff::ratings::followup).post(staff::ratings::followup_action))

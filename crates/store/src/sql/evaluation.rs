@@ -18,6 +18,63 @@ macro_rules! evaluation_queries {
     ($store:ty) => {
         #[async_trait]
         impl EvaluationStore for $store {
+            async fn matter_cases(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<MatterCases>> {
+                let rows = sqlx::query(
+                    "SELECT department, matter_code, COUNT(*) AS received, \
+                     SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END) AS online, \
+                     SUM(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END) AS accepted, \
+                     SUM(CASE WHEN decided_at IS NOT NULL THEN 1 ELSE 0 END) AS decided, \
+                     SUM(CASE WHEN decided_at IS NOT NULL AND decided_at <= due_at THEN 1 ELSE 0 END) AS on_time, \
+                     SUM(CASE WHEN decided_at IS NOT NULL AND trips <= 1 THEN 1 ELSE 0 END) AS one_trip, \
+                     SUM(CASE WHEN corrections >= 2 THEN 1 ELSE 0 END) AS second_corrections, \
+                     CAST(SUM(trips) AS BIGINT) AS trips \
+                     FROM (SELECT c.department, c.matter_code, c.channel, c.accepted_at, c.due_at, c.trips, c.corrections, \
+                           (SELECT MIN(e.at) FROM case_events e WHERE e.case_number = c.number AND e.action = 'decide') AS decided_at \
+                           FROM cases c WHERE c.received_at >= $1 AND c.received_at < $2) AS received \
+                     GROUP BY department, matter_code ORDER BY department, matter_code",
+                )
+                .bind(millis(from))
+                .bind(millis(to))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(MatterCases {
+                            department: row.text("department")?,
+                            matter_code: row.text("matter_code")?,
+                            received: count(row.int("received")?),
+                            online: count(row.int("online")?),
+                            accepted: count(row.int("accepted")?),
+                            decided: count(row.int("decided")?),
+                            decided_on_time: count(row.int("on_time")?),
+                            one_trip: count(row.int("one_trip")?),
+                            second_corrections: count(row.int("second_corrections")?),
+                            trips: count(row.int("trips")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn late_orders(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<(String, u64)>> {
+                let rows = sqlx::query(
+                    "SELECT department, COUNT(*) AS late FROM supervision_orders \
+                     WHERE issued_at >= $1 AND issued_at < $2 \
+                     AND ((answered_at IS NOT NULL AND answered_at > deadline) OR (answered_at IS NULL AND deadline < $3)) \
+                     GROUP BY department ORDER BY department",
+                )
+                .bind(millis(from))
+                .bind(millis(to))
+                .bind(millis(now))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(|row| Ok((row.text("department")?, count(row.int("late")?)))).collect()
+            }
+
             async fn staff_cases(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<StaffCases>> {
                 let rows = sqlx::query(
                     "SELECT accepted_by, COUNT(*) AS accepted, \

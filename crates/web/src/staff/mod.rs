@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod evaluation;
 pub mod matter_form;
 pub mod ratings;
+pub mod scorecards;
 pub mod settings;
 
 use crate::auth::{self};

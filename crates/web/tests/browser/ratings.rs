@@ -111,6 +111,17 @@ async fn a_window_is_rated_at_once_and_a_bad_rating_is_fixed_and_rated_again() {
         assert_eq!(text_of(&client, "#total-rated").await, "2", "{backend}");
         assert_eq!(text_of(&client, "#total-good-rate").await, "50.0%");
         assert_eq!(text_of(&client, "#total-rectify-rate").await, "100.0%");
+
+        // The manager reads the quarter's staff ranking and the department scorecards.
+        client.goto(&format!("{base}/staff/evaluation")).await.expect("evaluation");
+        check_accessible(&client, "evaluation").await;
+        assert!(text_of(&client, "#evaluation").await.contains("window 测试"), "{backend}");
+        let export = client.find(Locator::Css("#evaluation-export")).await.expect("export link");
+        assert!(export.attr("href").await.expect("href").unwrap_or_default().contains("export.xlsx"));
+        client.goto(&format!("{base}/staff/scorecards")).await.expect("scorecards");
+        check_accessible(&client, "scorecards").await;
+        let land_line = text_of(&client, "#card-zrzyj").await;
+        assert!(land_line.contains("已进驻") && land_line.contains("100.0%"), "{backend}: {land_line}");
         let _ = phone.close().await;
         let _ = client.close().await;
         app.finish().await;

@@ -1,0 +1,194 @@
+//! Department scorecards (the source report's sections 二 and 五 as figures): per department and month, what
+//! it has in the catalog and in the hall (应进必进), what can be applied for online, the cases received with
+//! their online share, decisions on time, 即办 and 一次办结 shares, trips and second corrections, supervision
+//! orders answered late, and its 好差评 — ranked, with the trend against the month before. Every figure is
+//! counted from the records.
+//!
+//! The rank orders by a composite: the mean of the department's on-time rate, 好评率, 一次办结 share and 网办率
+//! (each as a percentage, over the ones it has).
+
+use crate::app::App;
+use crate::error::{AppError, AppResult};
+use crate::ratings::figures::{parse_month, RatingFigures};
+use chrono::{Datelike, Months, NaiveDate};
+use onetrip_domain::access::Permission;
+use onetrip_domain::actor::Actor;
+use onetrip_domain::catalog::{OnlineDepth, TimeLimit};
+use std::collections::BTreeMap;
+
+/// One department's month.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scorecard {
+    pub department: String,
+    pub name: String,
+    /// Matters in force in the catalog, and of those in the hall (the department has a zone or a window
+    /// there) and applicable online (网上办理深度 at least 互联网收件).
+    pub matters: u64,
+    pub in_hall: bool,
+    pub online_matters: u64,
+    /// Cases received in the month.
+    pub received: u64,
+    pub online: u64,
+    pub accepted: u64,
+    pub decided: u64,
+    pub on_time: u64,
+    /// Cases of matters promised 即办 (on the spot).
+    pub immediate: u64,
+    pub one_trip: u64,
+    pub trips: u64,
+    pub second_corrections: u64,
+    pub late_orders: u64,
+    pub ratings: RatingFigures,
+    /// The composite the rank orders by, 0–100; `None` with nothing to measure.
+    pub composite: Option<f64>,
+    /// The composite of the month before.
+    pub previous: Option<f64>,
+    pub rank: usize,
+}
+
+fn ratio(part: u64, whole: u64) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+impl Scorecard {
+    /// 网上可办率: matters that can be applied for online.
+    pub fn online_matter_rate(&self) -> Option<f64> {
+        ratio(self.online_matters, self.matters)
+    }
+    /// 网办率: cases applied for online.
+    pub fn online_rate(&self) -> Option<f64> {
+        ratio(self.online, self.received)
+    }
+    pub fn on_time_rate(&self) -> Option<f64> {
+        ratio(self.on_time, self.decided)
+    }
+    pub fn immediate_rate(&self) -> Option<f64> {
+        ratio(self.immediate, self.received)
+    }
+    /// 一次办结: decided cases that needed at most one trip.
+    pub fn one_trip_rate(&self) -> Option<f64> {
+        ratio(self.one_trip, self.decided)
+    }
+    /// Trips per decided case.
+    pub fn trips_per_case(&self) -> Option<f64> {
+        ratio(self.trips, self.received)
+    }
+
+    fn compose(&mut self) {
+        let parts: Vec<f64> = [self.on_time_rate(), self.ratings.good_rate(), self.one_trip_rate(), self.online_rate()]
+            .into_iter()
+            .flatten()
+            .collect();
+        #[allow(clippy::cast_precision_loss)]
+        let composite = (!parts.is_empty()).then(|| parts.iter().sum::<f64>() / parts.len() as f64 * 100.0);
+        self.composite = composite.map(|value| (value * 10.0).round() / 10.0);
+    }
+}
+
+/// A month's scorecards, the best first.
+#[derive(Debug, Clone)]
+pub struct Scorecards {
+    pub month: String,
+    pub rows: Vec<Scorecard>,
+}
+
+async fn month_cards(app: &App, first: NaiveDate) -> AppResult<Vec<Scorecard>> {
+    let catalog = app.catalog();
+    let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
+    let from = app.utc_of(first.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let to = app.utc_of(next.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let mut cards: BTreeMap<String, Scorecard> = BTreeMap::new();
+    for department in &catalog.departments {
+        let in_hall = catalog.hall.zones.iter().any(|zone| zone.departments.contains(&department.code))
+            || catalog.hall.windows.iter().any(|window| window.departments.contains(&department.code));
+        cards.insert(
+            department.code.clone(),
+            Scorecard {
+                department: department.code.clone(),
+                name: department.name.clone(),
+                in_hall,
+                ..Scorecard::default()
+            },
+        );
+    }
+    for matter in catalog.active_matters() {
+        let card = cards.entry(matter.department.clone()).or_default();
+        card.matters += 1;
+        if matter.online_depth >= OnlineDepth::Receive {
+            card.online_matters += 1;
+        }
+    }
+    for row in app.store.matter_cases(from, to).await? {
+        let immediate =
+            catalog.version(&row.matter_code).is_some_and(|v| v.matter.promised_limit == TimeLimit::OnTheSpot);
+        let card = cards.entry(row.department.clone()).or_default();
+        card.received += row.received;
+        card.online += row.online;
+        card.accepted += row.accepted;
+        card.decided += row.decided;
+        card.on_time += row.decided_on_time;
+        card.one_trip += row.one_trip;
+        card.trips += row.trips;
+        card.second_corrections += row.second_corrections;
+        if immediate {
+            card.immediate += row.received;
+        }
+    }
+    for (department, late) in app.store.late_orders(from, to, app.now()).await? {
+        cards.entry(department).or_default().late_orders += late;
+    }
+    let month = first.format("%Y-%m").to_string();
+    let disclosure = crate::ratings::figures::disclosure(app, &month).await?;
+    for figures in disclosure.departments {
+        if let Some(card) = cards.get_mut(&figures.department) {
+            card.ratings = figures;
+        }
+    }
+    let mut rows: Vec<Scorecard> = cards
+        .into_values()
+        .filter(|card| !card.department.is_empty())
+        .map(|mut card| {
+            card.compose();
+            card
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.composite
+            .unwrap_or(-1.0)
+            .total_cmp(&a.composite.unwrap_or(-1.0))
+            .then_with(|| a.department.cmp(&b.department))
+    });
+    let mut previous_value = None;
+    let mut rank = 0;
+    for (index, card) in rows.iter_mut().enumerate() {
+        if previous_value != Some(card.composite) {
+            rank = index + 1;
+            previous_value = Some(card.composite);
+        }
+        card.rank = rank;
+    }
+    Ok(rows)
+}
+
+/// The scorecards of `month` (`YYYY-MM`; empty: this month), with last month's composite beside each.
+/// Managers only.
+pub async fn scorecards(app: &App, actor: &Actor, month: &str) -> AppResult<Scorecards> {
+    if !actor.may(Permission::Supervise) {
+        return Err(AppError::Forbidden);
+    }
+    let first = if month.trim().is_empty() {
+        let today = app.today();
+        today.with_day(1).unwrap_or(today)
+    } else {
+        parse_month(month)?
+    };
+    let mut rows = month_cards(app, first).await?;
+    let before = first.checked_sub_months(Months::new(1)).unwrap_or(first);
+    let previous: BTreeMap<String, Option<f64>> =
+        month_cards(app, before).await?.into_iter().map(|card| (card.department, card.composite)).collect();
+    for card in &mut rows {
+        card.previous = previous.get(&card.department).copied().flatten();
+    }
+    Ok(Scorecards { month: first.format("%Y-%m").to_string(), rows })
+}
