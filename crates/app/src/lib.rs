@@ -24,6 +24,7 @@ pub mod ratings;
 pub mod scorecards;
 pub mod seed;
 mod snapshot;
+pub mod statistics;
 pub mod throttle;
 
 pub use app::{App, FilesAt, BUNDLES_SETTING, HALL_SETTING, SYNONYMS_SETTING};

@@ -9,12 +9,47 @@
 
 use crate::app::App;
 use crate::error::{AppError, AppResult};
-use crate::ratings::figures::{parse_month, RatingFigures};
-use chrono::{Datelike, Months, NaiveDate};
+use crate::ratings::figures::share as ratio;
+use crate::ratings::figures::{first_of_month, RatingFigures};
+use chrono::{Months, NaiveDate};
 use onetrip_domain::access::Permission;
 use onetrip_domain::actor::Actor;
 use onetrip_domain::catalog::{OnlineDepth, TimeLimit};
 use std::collections::BTreeMap;
+
+/// Cases received in a period and what became of them: the counts behind 网办率, 按期办结率 and 一次办结率.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaseCounts {
+    pub received: u64,
+    /// Applied for online.
+    pub online: u64,
+    /// Decided, decided within the promised limit, and decided after at most one trip to the hall.
+    pub decided: u64,
+    pub on_time: u64,
+    pub one_trip: u64,
+}
+
+impl CaseCounts {
+    /// 网办率: cases applied for online.
+    pub fn online_rate(&self) -> Option<f64> {
+        ratio(self.online, self.received)
+    }
+    pub fn on_time_rate(&self) -> Option<f64> {
+        ratio(self.on_time, self.decided)
+    }
+    /// 一次办结: decided cases that needed at most one trip.
+    pub fn one_trip_rate(&self) -> Option<f64> {
+        ratio(self.one_trip, self.decided)
+    }
+
+    pub fn add(&mut self, other: &CaseCounts) {
+        self.received += other.received;
+        self.online += other.online;
+        self.decided += other.decided;
+        self.on_time += other.on_time;
+        self.one_trip += other.one_trip;
+    }
+}
 
 /// One department's month.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,15 +61,11 @@ pub struct Scorecard {
     pub matters: u64,
     pub in_hall: bool,
     pub online_matters: u64,
-    /// Cases received in the month.
-    pub received: u64,
-    pub online: u64,
+    /// Cases received in the month, online, decided, on time and in one trip.
+    pub counts: CaseCounts,
     pub accepted: u64,
-    pub decided: u64,
-    pub on_time: u64,
     /// Cases of matters promised 即办 (on the spot).
     pub immediate: u64,
-    pub one_trip: u64,
     pub trips: u64,
     pub second_corrections: u64,
     pub late_orders: u64,
@@ -46,40 +77,26 @@ pub struct Scorecard {
     pub rank: usize,
 }
 
-fn ratio(part: u64, whole: u64) -> Option<f64> {
-    #[allow(clippy::cast_precision_loss)]
-    (whole > 0).then(|| part as f64 / whole as f64)
-}
-
 impl Scorecard {
     /// 网上可办率: matters that can be applied for online.
     pub fn online_matter_rate(&self) -> Option<f64> {
         ratio(self.online_matters, self.matters)
     }
-    /// 网办率: cases applied for online.
-    pub fn online_rate(&self) -> Option<f64> {
-        ratio(self.online, self.received)
-    }
-    pub fn on_time_rate(&self) -> Option<f64> {
-        ratio(self.on_time, self.decided)
-    }
     pub fn immediate_rate(&self) -> Option<f64> {
-        ratio(self.immediate, self.received)
+        ratio(self.immediate, self.counts.received)
     }
-    /// 一次办结: decided cases that needed at most one trip.
-    pub fn one_trip_rate(&self) -> Option<f64> {
-        ratio(self.one_trip, self.decided)
-    }
-    /// Trips per decided case.
+    /// Trips per case received.
     pub fn trips_per_case(&self) -> Option<f64> {
-        ratio(self.trips, self.received)
+        ratio(self.trips, self.counts.received)
     }
 
     fn compose(&mut self) {
-        let parts: Vec<f64> = [self.on_time_rate(), self.ratings.good_rate(), self.one_trip_rate(), self.online_rate()]
-            .into_iter()
-            .flatten()
-            .collect();
+        let counts = self.counts;
+        let parts: Vec<f64> =
+            [counts.on_time_rate(), self.ratings.good_rate(), counts.one_trip_rate(), counts.online_rate()]
+                .into_iter()
+                .flatten()
+                .collect();
         #[allow(clippy::cast_precision_loss)]
         let composite = (!parts.is_empty()).then(|| parts.iter().sum::<f64>() / parts.len() as f64 * 100.0);
         self.composite = composite.map(|value| (value * 10.0).round() / 10.0);
@@ -123,12 +140,14 @@ async fn month_cards(app: &App, first: NaiveDate) -> AppResult<Vec<Scorecard>> {
         let immediate =
             catalog.version(&row.matter_code).is_some_and(|v| v.matter.promised_limit == TimeLimit::OnTheSpot);
         let card = cards.entry(row.department.clone()).or_default();
-        card.received += row.received;
-        card.online += row.online;
+        card.counts.add(&CaseCounts {
+            received: row.received,
+            online: row.online,
+            decided: row.decided,
+            on_time: row.decided_on_time,
+            one_trip: row.one_trip,
+        });
         card.accepted += row.accepted;
-        card.decided += row.decided;
-        card.on_time += row.decided_on_time;
-        card.one_trip += row.one_trip;
         card.trips += row.trips;
         card.second_corrections += row.second_corrections;
         if immediate {
@@ -177,12 +196,7 @@ pub async fn scorecards(app: &App, actor: &Actor, month: &str) -> AppResult<Scor
     if !actor.may(Permission::Supervise) {
         return Err(AppError::Forbidden);
     }
-    let first = if month.trim().is_empty() {
-        let today = app.today();
-        today.with_day(1).unwrap_or(today)
-    } else {
-        parse_month(month)?
-    };
+    let first = first_of_month(app, month)?;
     let mut rows = month_cards(app, first).await?;
     let before = first.checked_sub_months(Months::new(1)).unwrap_or(first);
     let previous: BTreeMap<String, Option<f64>> =

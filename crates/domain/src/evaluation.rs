@@ -188,12 +188,7 @@ impl Weighting {
         let mut errors = FieldErrors::default();
         let mut weights: Vec<(Metric, u32)> = Vec::new();
         let mut settings: [Option<u32>; 4] = [None; 4];
-        for (index, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let field = format!("line {}", index + 1);
+        for (field, line) in crate::validation::data_lines(text) {
             let parts: Vec<&str> = line.split_whitespace().collect();
             let [name, value] = parts[..] else {
                 errors.add(field, "每行应是“指标 权重”或“excellent 90”这样的两项");

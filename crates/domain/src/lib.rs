@@ -21,6 +21,7 @@ pub mod queue;
 pub mod rating;
 pub mod review;
 pub mod search;
+pub mod statistics;
 pub mod supervision;
 #[cfg(test)]
 mod test_support;

@@ -74,3 +74,12 @@ impl fmt::Display for FieldErrors {
 }
 
 impl std::error::Error for FieldErrors {}
+
+/// The lines of a data file that carry something, each with the field its problems are reported under
+/// (`line N`, counting from 1) and trimmed; blank lines and `#` comments are left out.
+pub fn data_lines(text: &str) -> impl Iterator<Item = (String, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(index, line)| (format!("line {}", index + 1), line.trim()))
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+}

@@ -146,4 +146,16 @@ proptest! {
             prop_assert!(weighting.excellent > weighting.good && weighting.good > weighting.pass);
         }
     }
+
+    #[test]
+    fn key_matter_targets_never_panic_and_read_back_what_they_accept(
+        input in near("([0-9]{1,14} [0-9.]{1,4} [0-9.]{1,4} [名称]{0,3}\n|# .{0,4}\n){0,5}")
+    ) {
+        if let Ok(targets) = onetrip_domain::statistics::parse_targets(&input) {
+            for target in targets {
+                prop_assert!(target.before_days.is_finite() && target.target_days >= 0.0);
+                prop_assert!(!target.code.is_empty());
+            }
+        }
+    }
 }

@@ -61,6 +61,23 @@ pub trait EvaluationStore: Send + Sync {
     /// Cases received in `[from, to)`, per department and matter.
     async fn matter_cases(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<MatterCases>>;
 
+    /// Cases received in `[from, to)` per local day: (days since the epoch in the centre's time, received,
+    /// online), where the centre's time is UTC plus `offset_millis`.
+    async fn cases_per_day(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        offset_millis: i64,
+    ) -> StoreResult<Vec<(i64, u64, u64)>>;
+
+    /// The decisions made in `[from, to)` on cases of the matters named: (matter, accepted at, decided at).
+    async fn decisions(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        matters: &[String],
+    ) -> StoreResult<Vec<(String, DateTime<Utc>, DateTime<Utc>)>>;
+
     /// Supervision orders issued in `[from, to)` answered after their deadline or still unanswered past it at
     /// `now`, per department.
     async fn late_orders(

@@ -17,3 +17,18 @@ pub fn render_with(status: StatusCode, template: &impl Template) -> Result<Respo
     *response.status_mut() = status;
     Ok(response)
 }
+
+/// A workbook (`.xlsx`) as a download named `name`.
+pub fn xlsx_attachment(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -89,8 +89,53 @@ async fn a_known_month_gives_the_land_registry_the_figures_computed_by_hand() {
             "the rest share the next rank: {ranks:?}"
         );
 
+        // The month's statistics, by hand: the demo catalog's matters and the departments the demo hall
+        // seats, read from the data files themselves.
+        let catalog: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string("../../data/demo/catalog.json").unwrap()).unwrap();
+        let hall: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string("../../data/demo/hall.json").unwrap()).unwrap();
+        let seated: std::collections::BTreeSet<&str> = ["zones", "windows"]
+            .iter()
+            .flat_map(|part| hall[*part].as_array().unwrap().iter())
+            .flat_map(|place| place["departments"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()))
+            .collect();
+        let matters = catalog["matters"].as_array().unwrap();
+        let in_hall = matters.iter().filter(|m| seated.contains(m["department"].as_str().unwrap())).count();
+        let statistics = app.get_with_cookie("/staff/statistics", &session).await.text();
+        let cell = |id: &str| -> String {
+            let start = statistics.find(&format!("id=\"{id}\">")).unwrap_or_else(|| panic!("no {id}")) + id.len() + 6;
+            statistics[start..].split('<').next().unwrap().to_string()
+        };
+        assert_eq!((cell("received"), cell("online"), cell("online-rate")), ("3".into(), "0".into(), "0.0%".into()));
+        assert_eq!(cell("matters-in-hall"), format!("{in_hall} / {}", matters.len()), "{}", app.backend);
+        assert_eq!(
+            (cell("decided"), cell("on-time-rate"), cell("good-rate")),
+            ("1".into(), "100.0%".into(), "50.0%".into())
+        );
+        let key = statistics.split("id=\"key-matters\"").nth(1).unwrap();
+        assert!(key.contains("<th scope=\"row\">不动产转移登记</th><td>15.0</td><td>10.0</td>"), "{key}");
+        assert!(key.contains("<td>0.0</td><td>1</td><td>达到</td>"), "decided the instant it was accepted: {key}");
+        let report = app.get_with_cookie("/staff/statistics/report", &session).await;
+        assert_eq!(report.status, StatusCode::OK);
+        assert!(report.text().contains("政务服务月报"));
+        let workbook = app.get_with_cookie("/staff/statistics/export.xlsx", &session).await;
+        assert!(workbook.status == StatusCode::OK && workbook.body.starts_with(b"PK"));
+        let supervisor = app.token(SUPERVISOR).await;
+        let monthly = app.json(Method::GET, "/api/v1/statistics/monthly", Some(&supervisor), None).await.json();
+        assert_eq!((monthly["received"].as_u64(), monthly["decided"].as_u64()), (Some(3), Some(1)), "{monthly}");
+        assert_eq!(monthly["key_matters"][0]["mean_days"], json!(0.0));
+        let cards = app.json(Method::GET, "/api/v1/statistics/scorecards", Some(&supervisor), None).await.json();
+        assert_eq!(
+            (cards["departments"][0]["department"].clone(), cards["departments"][0]["composite"].clone()),
+            (json!("zrzyj"), json!(62.5))
+        );
+        let refused = app.json(Method::GET, "/api/v1/statistics/monthly", Some(&window), None).await;
+        assert_eq!((refused.status, refused.json()["error"].clone()), (StatusCode::FORBIDDEN, json!("forbidden")));
+
         let (window_session, _) = app.login_page(WINDOW).await;
         assert_eq!(app.get_with_cookie("/staff/scorecards", &window_session).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.get_with_cookie("/staff/statistics", &window_session).await.status, StatusCode::FORBIDDEN);
         assert_eq!(
             app.get_with_cookie("/staff/scorecards?month=2026-13", &session).await.status,
             StatusCode::UNPROCESSABLE_ENTITY

@@ -29,7 +29,8 @@ pub struct RatingFigures {
     pub resolved_in_time: u64,
 }
 
-fn share(part: u64, whole: u64) -> Option<f64> {
+/// `part ÷ whole`, or `None` when there is nothing to divide.
+pub(crate) fn share(part: u64, whole: u64) -> Option<f64> {
     #[allow(clippy::cast_precision_loss)]
     (whole > 0).then(|| part as f64 / whole as f64)
 }
@@ -94,14 +95,19 @@ pub fn parse_month(text: &str) -> AppResult<NaiveDate> {
     NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").map_err(|_| refuse())
 }
 
+/// The first day of `month` (`YYYY-MM`; empty: this month).
+pub(crate) fn first_of_month(app: &App, month: &str) -> AppResult<NaiveDate> {
+    if month.trim().is_empty() {
+        let today = app.today();
+        Ok(today.with_day(1).unwrap_or(today))
+    } else {
+        parse_month(month)
+    }
+}
+
 /// The disclosure of `month` (`YYYY-MM`; empty: this month). Open to everyone: it names no person.
 pub async fn disclosure(app: &App, month: &str) -> AppResult<Disclosure> {
-    let first = if month.trim().is_empty() {
-        let today = app.today();
-        today.with_day(1).unwrap_or(today)
-    } else {
-        parse_month(month)?
-    };
+    let first = first_of_month(app, month)?;
     let month = first.format("%Y-%m").to_string();
     let catalog = app.catalog();
     let tallies = app.store.rating_tallies(&month).await?;

@@ -201,12 +201,7 @@ impl Indicators {
         let mut errors = FieldErrors::default();
         let mut version = None;
         let mut items: Vec<Indicator> = Vec::new();
-        for (index, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let field = format!("line {}", index + 1);
+        for (field, line) in crate::validation::data_lines(text) {
             let mut parts = line.split_whitespace();
             let (first, second, rest) = (parts.next(), parts.next(), parts.collect::<Vec<_>>().join(" "));
             match (first, second) {

@@ -55,6 +55,50 @@ macro_rules! evaluation_queries {
                     .collect()
             }
 
+            async fn cases_per_day(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+                offset_millis: i64,
+            ) -> StoreResult<Vec<(i64, u64, u64)>> {
+                let rows = sqlx::query(
+                    "SELECT (received_at + $3) / 86400000 AS day, COUNT(*) AS received, \
+                     SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END) AS online \
+                     FROM cases WHERE received_at >= $1 AND received_at < $2 \
+                     GROUP BY (received_at + $3) / 86400000 ORDER BY day",
+                )
+                .bind(millis(from))
+                .bind(millis(to))
+                .bind(offset_millis)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| Ok((row.int("day")?, count(row.int("received")?), count(row.int("online")?))))
+                    .collect()
+            }
+
+            async fn decisions(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+                matters: &[String],
+            ) -> StoreResult<Vec<(String, DateTime<Utc>, DateTime<Utc>)>> {
+                let sql = format!(
+                    "SELECT c.matter_code, c.accepted_at, e.at FROM case_events e JOIN cases c ON c.number = e.case_number \
+                     WHERE e.action = 'decide' AND e.at >= $1 AND e.at < $2 AND c.accepted_at IS NOT NULL \
+                     AND c.matter_code IN ({}) ORDER BY e.at",
+                    placeholders(3, matters.len())
+                );
+                let mut query = sqlx::query(&sql).bind(millis(from)).bind(millis(to));
+                for matter in matters {
+                    query = query.bind(matter);
+                }
+                let rows = query.fetch_all(&self.reader).await?;
+                rows.iter()
+                    .map(|row| Ok((row.text("matter_code")?, row.instant("accepted_at")?, row.instant("at")?)))
+                    .collect()
+            }
+
             async fn late_orders(
                 &self,
                 from: DateTime<Utc>,

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod ratings;
 pub mod responses;
 pub mod sessions;
+pub mod statistics;
 pub mod types;
 
 use crate::error::{ApiError, Error};

@@ -3,7 +3,7 @@
 //! API route once: the router serves that declaration and the document describes it, so the two cannot
 //! drift apart. The error responses that many operations share are defined here.
 
-use super::{calendar, cases, catalog, hall, ratings, sessions};
+use super::{calendar, cases, catalog, hall, ratings, sessions, statistics};
 use crate::error::ErrorBody;
 use crate::state::AppState;
 use axum::Json;
@@ -58,6 +58,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::progress))
         .routes(routes!(ratings::rate_case))
         .routes(routes!(ratings::disclosure))
+        .routes(routes!(statistics::monthly))
+        .routes(routes!(statistics::scorecards))
         .routes(routes!(sessions::create_session))
         .routes(routes!(sessions::delete_session))
         .routes(routes!(openapi_json))

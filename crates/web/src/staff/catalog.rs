@@ -11,8 +11,7 @@ use crate::render::render;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use onetrip_app::catalog::{self, ImportFailure};
 use onetrip_domain::access::Permission;
 use onetrip_domain::catalog::{
@@ -313,14 +312,7 @@ pub async fn xlsx_response(state: &AppState) -> Result<Response, Error> {
     let file = catalog::export(&state.app).await?;
     let bytes = catalog::export_xlsx(&file).map_err(Error::Internal)?;
     let name = format!("onetrip-catalog-{}.xlsx", state.today());
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::render::xlsx_attachment(&name, bytes))
 }
 
 pub async fn import(

@@ -9,8 +9,8 @@ use crate::render::{render, render_with};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use onetrip_app::evaluation::{self, QuarterEvaluation};
 use onetrip_app::AppError;
 use onetrip_domain::evaluation::Metric;
@@ -113,14 +113,7 @@ pub async fn export(
     let evaluation = evaluation::evaluate_quarter(&state.app, &staff.actor, &query.quarter).await?;
     let bytes = evaluation::export_xlsx(&evaluation)?;
     let name = format!("onetrip-evaluation-{}.xlsx", evaluation.quarter.code());
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::render::xlsx_attachment(&name, bytes))
 }
 
 #[derive(Template)]

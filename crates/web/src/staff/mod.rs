@@ -10,6 +10,7 @@ pub mod matter_form;
 pub mod ratings;
 pub mod scorecards;
 pub mod settings;
+pub mod statistics;
 
 use crate::auth::{self};
 use crate::error::Error;

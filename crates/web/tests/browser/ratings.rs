@@ -122,6 +122,16 @@ async fn a_window_is_rated_at_once_and_a_bad_rating_is_fixed_and_rated_again() {
         check_accessible(&client, "scorecards").await;
         let land_line = text_of(&client, "#card-zrzyj").await;
         assert!(land_line.contains("已进驻") && land_line.contains("100.0%"), "{backend}: {land_line}");
+        // The dashboard with its charts, readable without script, and the printable monthly report.
+        client.goto(&format!("{base}/staff/statistics")).await.expect("statistics");
+        check_accessible(&client, "statistics").await;
+        assert_eq!(text_of(&client, "#received").await, "1", "{backend}: the concluded case");
+        let bars = client.find_all(Locator::Css("figure.chart svg rect")).await.expect("bars");
+        assert!(bars.len() >= 28, "{backend}: one bar per day of the month, and its online part");
+        click(&client, "#report-link").await;
+        wait_for_path(&client, "/staff/statistics/report").await;
+        check_accessible(&client, "monthly report").await;
+        assert!(text_of(&client, "main h1").await.contains("月报"));
         let _ = phone.close().await;
         let _ = client.close().await;
         app.finish().await;

@@ -1,0 +1,208 @@
+//! The statistics in the API, for the city's own systems: a month's report (headline figures, key matters,
+//! the days), the departments' scorecards and a quarter's staff evaluation. Managers only.
+
+use super::responses::{BadParameter, Forbidden, Internal, Unauthenticated};
+use super::ApiResult;
+use crate::error::ErrorBody;
+use crate::extract::ApiStaff;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+use axum::Json;
+use onetrip_app::scorecards::Scorecard;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MonthQuery {
+    /// 月份 YYYY-MM；不填为本月
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}$")]
+    month: Option<String>,
+}
+
+/// An absent month is this month; a present one must be a month.
+fn month_of(month: Option<&str>) -> Result<&str, onetrip_app::AppError> {
+    match month {
+        None => Ok(""),
+        Some(month) => onetrip_app::ratings::figures::parse_month(month).map(|_| month),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KeyMatterBody {
+    matter_code: String,
+    name: String,
+    /// 改革前（工作日）
+    before_days: f64,
+    /// 改革目标（工作日）
+    target_days: f64,
+    /// 目录中的承诺时限（工作日）
+    promised_days: f64,
+    /// 本月作出的决定
+    decided: u64,
+    /// 本月受理到决定的平均工作日；本月没有决定时为 null
+    mean_days: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DayBody {
+    #[schema(format = Date)]
+    date: String,
+    received: u64,
+    online: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MonthlyBody {
+    month: String,
+    received: u64,
+    online: u64,
+    /// 网办率 0–1；没有收件时为 null
+    online_rate: Option<f64>,
+    matters: u64,
+    matters_in_hall: u64,
+    departments: u64,
+    departments_in_hall: u64,
+    decided: u64,
+    on_time_rate: Option<f64>,
+    one_trip_rate: Option<f64>,
+    good_rate: Option<f64>,
+    key_matters: Vec<KeyMatterBody>,
+    days: Vec<DayBody>,
+}
+
+/// `GET /api/v1/statistics/monthly?month=`.
+#[utoipa::path(get, path = "/statistics/monthly", tag = "统计", params(MonthQuery), security(("bearer" = []), ("cookie" = [])),
+    summary = "某月的主要数字、关键事项用时和每日收件",
+    responses(
+        (status = 200, description = "月报数据", body = MonthlyBody),
+        (status = 400, response = inline(BadParameter)),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Forbidden)),
+        (status = 422, description = "月份格式不对", body = ErrorBody),
+        (status = 500, response = inline(Internal)),
+    )
+)]
+pub async fn monthly(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Query(query): Query<MonthQuery>,
+) -> ApiResult {
+    let month = month_of(query.month.as_deref())?;
+    let report = onetrip_app::statistics::monthly_report(&state.app, &staff.actor, month).await?;
+    Ok(Json(MonthlyBody {
+        month: report.month.clone(),
+        received: report.counts.received,
+        online: report.counts.online,
+        online_rate: report.counts.online_rate(),
+        matters: report.matters,
+        matters_in_hall: report.matters_in_hall,
+        departments: report.departments,
+        departments_in_hall: report.departments_in_hall,
+        decided: report.counts.decided,
+        on_time_rate: report.counts.on_time_rate(),
+        one_trip_rate: report.counts.one_trip_rate(),
+        good_rate: report.good_rate,
+        key_matters: report
+            .key_matters
+            .iter()
+            .map(|key| KeyMatterBody {
+                matter_code: key.target.code.clone(),
+                name: key.name.clone(),
+                before_days: key.target.before_days,
+                target_days: key.target.target_days,
+                promised_days: key.promised_days,
+                decided: key.decided,
+                mean_days: key.mean_days,
+            })
+            .collect(),
+        days: report
+            .days
+            .iter()
+            .map(|(day, received, online)| DayBody { date: day.to_string(), received: *received, online: *online })
+            .collect(),
+    })
+    .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScorecardBody {
+    rank: usize,
+    department: String,
+    name: String,
+    /// 综合得分 0–100；没有可计算的数字时为 null
+    composite: Option<f64>,
+    /// 上月的综合得分
+    previous: Option<f64>,
+    matters: u64,
+    in_hall: bool,
+    online_matter_rate: Option<f64>,
+    received: u64,
+    online_rate: Option<f64>,
+    on_time_rate: Option<f64>,
+    immediate_rate: Option<f64>,
+    one_trip_rate: Option<f64>,
+    trips_per_case: Option<f64>,
+    second_corrections: u64,
+    late_orders: u64,
+    good_rate: Option<f64>,
+    rectify_rate: Option<f64>,
+}
+
+impl From<&Scorecard> for ScorecardBody {
+    fn from(card: &Scorecard) -> Self {
+        Self {
+            rank: card.rank,
+            department: card.department.clone(),
+            name: card.name.clone(),
+            composite: card.composite,
+            previous: card.previous,
+            matters: card.matters,
+            in_hall: card.in_hall,
+            online_matter_rate: card.online_matter_rate(),
+            received: card.counts.received,
+            online_rate: card.counts.online_rate(),
+            on_time_rate: card.counts.on_time_rate(),
+            immediate_rate: card.immediate_rate(),
+            one_trip_rate: card.counts.one_trip_rate(),
+            trips_per_case: card.trips_per_case(),
+            second_corrections: card.second_corrections,
+            late_orders: card.late_orders,
+            good_rate: card.ratings.good_rate(),
+            rectify_rate: card.ratings.rectify_rate(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScorecardsBody {
+    month: String,
+    departments: Vec<ScorecardBody>,
+}
+
+/// `GET /api/v1/statistics/scorecards?month=`.
+#[utoipa::path(get, path = "/statistics/scorecards", tag = "统计", params(MonthQuery), security(("bearer" = []), ("cookie" = [])),
+    summary = "某月各部门考核数字，按综合得分排名",
+    responses(
+        (status = 200, description = "部门考核", body = ScorecardsBody),
+        (status = 400, response = inline(BadParameter)),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Forbidden)),
+        (status = 422, description = "月份格式不对", body = ErrorBody),
+        (status = 500, response = inline(Internal)),
+    )
+)]
+pub async fn scorecards(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Query(query): Query<MonthQuery>,
+) -> ApiResult {
+    let month = month_of(query.month.as_deref())?;
+    let cards = onetrip_app::scorecards::scorecards(&state.app, &staff.actor, month).await?;
+    Ok(Json(ScorecardsBody {
+        month: cards.month.clone(),
+        departments: cards.rows.iter().map(ScorecardBody::from).collect(),
+    })
+    .into_response())
+}
