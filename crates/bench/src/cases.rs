@@ -557,6 +557,19 @@ pub async fn scale(database: &str, cases: usize) -> Result<(), String> {
     report("case_page", &pages);
     let supervision = timed(&setup, "/staff/supervision", &setup.manager, 30).await?;
     report("supervision_page", &supervision);
+    // The accountability pages over the month and quarter the loaded cases were received in (issue 11).
+    let yesterday = today - Duration::days(1);
+    let month = yesterday.format("%Y-%m").to_string();
+    let quarter = onetrip_app::evaluation::Quarter::of(yesterday).code();
+    for (name, path, runs) in [
+        ("statistics_page", format!("/staff/statistics?month={month}"), 10),
+        ("scorecards_page", format!("/staff/scorecards?month={month}"), 10),
+        ("evaluation_page", format!("/staff/evaluation?quarter={quarter}"), 10),
+        ("disclosure_page", format!("/ratings?month={month}"), 30),
+    ] {
+        let latencies = timed(&setup, &path, &setup.manager, runs).await?;
+        report(name, &latencies);
+    }
     let counts = setup.store.risk_counts(Utc::now()).await.map_err(error)?;
     let yellow: u64 = counts.iter().map(|count| count.yellow).sum();
     let red: u64 = counts.iter().map(|count| count.red).sum();
