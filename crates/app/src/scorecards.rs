@@ -110,7 +110,7 @@ pub struct Scorecards {
     pub rows: Vec<Scorecard>,
 }
 
-async fn month_cards(app: &App, first: NaiveDate) -> AppResult<Vec<Scorecard>> {
+pub(crate) async fn month_cards(app: &App, first: NaiveDate) -> AppResult<Vec<Scorecard>> {
     let catalog = app.catalog();
     let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
     let from = app.utc_of(first.and_hms_opt(0, 0, 0).unwrap_or_default());

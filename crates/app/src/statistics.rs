@@ -7,7 +7,7 @@
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::ratings::figures::first_of_month;
-use crate::scorecards::{scorecards, CaseCounts, Scorecard};
+use crate::scorecards::{month_cards, CaseCounts, Scorecard};
 use chrono::{Months, NaiveDate};
 use onetrip_domain::access::Permission;
 use onetrip_domain::actor::Actor;
@@ -55,7 +55,8 @@ pub async fn monthly_report(app: &App, actor: &Actor, month: &str) -> AppResult<
     let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
     let from = app.utc_of(first.and_hms_opt(0, 0, 0).unwrap_or_default());
     let to = app.utc_of(next.and_hms_opt(0, 0, 0).unwrap_or_default());
-    let cards = scorecards(app, actor, &first.format("%Y-%m").to_string()).await?.rows;
+    // The departments' cards of this month only: the report needs no trend.
+    let cards = month_cards(app, first).await?;
     let sum = |pick: fn(&Scorecard) -> u64| cards.iter().map(pick).sum::<u64>();
     let catalog = app.catalog();
     // Days since the epoch in the centre's time, back to dates.

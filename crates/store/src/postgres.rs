@@ -28,6 +28,7 @@ impl BackendDatabase for PostgresStore {
     const LOCK_CASE: &'static str = "SELECT 1 FROM cases WHERE number = $1 FOR UPDATE";
     /// A transaction-scoped advisory lock (the key is arbitrary, fixed for the audit chain).
     const LOCK_AUDIT: &'static str = "SELECT pg_advisory_xact_lock(70402026)";
+    const JOIN_DECISIONS: bool = true;
 }
 
 impl PostgresStore {

@@ -19,7 +19,14 @@ macro_rules! evaluation_queries {
         #[async_trait]
         impl EvaluationStore for $store {
             async fn matter_cases(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<MatterCases>> {
-                let rows = sqlx::query(
+                let decided = if <$store as BackendDatabase>::JOIN_DECISIONS {
+                    "d.decided_at FROM cases c LEFT JOIN (SELECT case_number, MIN(at) AS decided_at FROM case_events \
+                     WHERE action = 'decide' AND at >= $1 GROUP BY case_number) d ON d.case_number = c.number"
+                } else {
+                    "(SELECT MIN(e.at) FROM case_events e WHERE e.case_number = c.number AND e.action = 'decide') AS decided_at \
+                     FROM cases c"
+                };
+                let sql = format!(
                     "SELECT department, matter_code, COUNT(*) AS received, \
                      SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END) AS online, \
                      SUM(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END) AS accepted, \
@@ -28,11 +35,11 @@ macro_rules! evaluation_queries {
                      SUM(CASE WHEN decided_at IS NOT NULL AND trips <= 1 THEN 1 ELSE 0 END) AS one_trip, \
                      SUM(CASE WHEN corrections >= 2 THEN 1 ELSE 0 END) AS second_corrections, \
                      CAST(SUM(trips) AS BIGINT) AS trips \
-                     FROM (SELECT c.department, c.matter_code, c.channel, c.accepted_at, c.due_at, c.trips, c.corrections, \
-                           (SELECT MIN(e.at) FROM case_events e WHERE e.case_number = c.number AND e.action = 'decide') AS decided_at \
-                           FROM cases c WHERE c.received_at >= $1 AND c.received_at < $2) AS received \
-                     GROUP BY department, matter_code ORDER BY department, matter_code",
-                )
+                     FROM (SELECT c.department, c.matter_code, c.channel, c.accepted_at, c.due_at, c.trips, c.corrections, {decided} \
+                           WHERE c.received_at >= $1 AND c.received_at < $2) AS received \
+                     GROUP BY department, matter_code ORDER BY department, matter_code"
+                );
+                let rows = sqlx::query(&sql)
                 .bind(millis(from))
                 .bind(millis(to))
                 .fetch_all(&self.reader)

@@ -33,6 +33,7 @@ impl BackendDatabase for SqliteStore {
     // SQLite has one writer at a time: every write transaction is serialized already.
     const LOCK_CASE: &'static str = "SELECT 1 FROM cases WHERE number = $1";
     const LOCK_AUDIT: &'static str = "SELECT 1";
+    const JOIN_DECISIONS: bool = false;
 }
 
 impl SqliteStore {
