@@ -288,16 +288,27 @@ async fn a_late_case_turns_yellow_then_red_on_the_supervision_page() {
         assert!(page.text().contains("id=\"red-count\">0") && page.text().contains("id=\"yellow-count\">0"));
         assert!(!page.text().contains(&number), "{}: a fresh case is green", app.backend);
 
-        // Eight working days on (ten promised): less than a quarter is left.
+        // The morning of the ninth working day after acceptance (ten promised, due at the end of the tenth):
+        // less than a quarter is left, whatever the hour of acceptance. Counted on the calendar from
+        // the moment of acceptance, so that the test means the same whatever the day and hour it runs.
         // Sessions run on the application's clock: days later, the manager logs in again.
-        app.advance_clock(chrono::Duration::days(12));
+        let accepted = app.state.local(app.state.now()).naive_local();
+        let calendar = app.state.calendar();
+        let on_day = |days: u32| {
+            calendar
+                .nth_working_day_after(accepted.date(), days)
+                .expect("calendar")
+                .and_hms_opt(10, 0, 0)
+                .expect("time")
+        };
+        app.advance_clock(on_day(9) - accepted);
         let (manager, _) = app.login_page(SUPERVISOR).await;
         let page = app.get_with_cookie("/staff/supervision", &manager).await;
         assert!(page.text().contains(&number), "{}: {}", app.backend, page.text());
         assert!(page.text().contains("id=\"yellow-count\">1"), "{}", page.text());
         assert!(page.text().contains("黄牌"));
 
-        app.advance_clock(chrono::Duration::days(10));
+        app.advance_clock(on_day(12) - on_day(9));
         let (manager, _) = app.login_page(SUPERVISOR).await;
         let page = app.get_with_cookie("/staff/supervision", &manager).await;
         assert!(page.text().contains("id=\"red-count\">1"), "{}", page.text());
