@@ -10,6 +10,7 @@
 //! DATABASE is `sqlite` (a fresh file in a temporary folder) or a `postgres://` URL (a fresh schema in it,
 //! dropped afterwards).
 
+use crate::percentile;
 use base64::Engine;
 use bytes::Bytes;
 use chrono::{Duration, Utc};
@@ -35,7 +36,7 @@ pub(crate) type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
 /// Direct connections for the raw insert baseline and for bulk loading. SQLite's baseline has a file of its
 /// own on the same disk (the store's file has its own single writer); PostgreSQL's a table in the same schema.
-enum Raw {
+pub(crate) enum Raw {
     Sqlite { baseline: SqlitePool, bulk: SqlitePool },
     Postgres(PgPool),
 }
@@ -47,7 +48,7 @@ pub(crate) struct Setup {
     window: String,
     reviewer: String,
     manager: String,
-    raw: Raw,
+    pub(crate) raw: Raw,
     pub(crate) store: Arc<dyn Store>,
     cleanup: Option<(PostgresStore, String)>,
     _folder: tempfile::TempDir,
@@ -166,10 +167,6 @@ pub(crate) async fn request(
     let status = response.status().as_u16();
     let bytes = response.into_body().collect().await.map_err(error)?.to_bytes();
     Ok((status, bytes))
-}
-
-fn percentile(sorted: &[f64], share: f64) -> f64 {
-    crate::percentile(sorted, share)
 }
 
 fn application(with_file: bool) -> Value {
@@ -457,7 +454,7 @@ struct Template {
     tasks: Vec<(String, String, String)>,
 }
 
-async fn timed(setup: &Setup, path: &str, token: &str, samples: usize) -> Result<Vec<f64>, String> {
+pub(crate) async fn timed(setup: &Setup, path: &str, token: &str, samples: usize) -> Result<Vec<f64>, String> {
     let url = format!("{}{path}", setup.base);
     let mut latencies = Vec::with_capacity(samples);
     for _ in 0..samples {
@@ -525,6 +522,8 @@ pub async fn scale(database: &str, cases: usize) -> Result<(), String> {
         Raw::Postgres(pool) => bulk_load!(pool, &template, cases)?,
     }
     let backend = if database == "sqlite" { "sqlite" } else { "postgres" };
+    // The figures' counters, counted once from the cases written directly (as for a database from before them).
+    setup.store.rebuild_rollups().await.map_err(error)?;
     println!("scale.{backend}.cases {}", cases + 1);
     println!("scale.{backend}.load_seconds {:.0}", started.elapsed().as_secs_f64());
     // As autovacuum would have done by the time a real database held a million cases.

@@ -4,9 +4,12 @@
 //! - `search`: ranked search over a generated catalog of 100,000 matters: build time and latency percentiles.
 //! - `hello ADDR`: a minimal axum "hello" server, the baseline the guide page is compared with.
 //! - `cases-submit DATABASE SECONDS CLIENTS` and `cases-scale DATABASE CASES`: see `cases.rs`.
+//! - `statistics-scale DATABASE CASES MONTHS`: the accountability pages over millions of cases, see
+//!   `statistics.rs`.
 
 mod cases;
 mod hall;
+mod statistics;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use onetrip_domain::calendar::{shipped_entries, Calendar, OfficeHours};
@@ -205,6 +208,12 @@ fn main() -> std::process::ExitCode {
             let count = arguments.get(3).and_then(|value| value.parse().ok()).unwrap_or(1_000_000);
             runtime().and_then(|runtime| runtime.block_on(cases::scale(&database, count)))
         }
+        Some("statistics-scale") => {
+            let database = arguments.get(2).cloned().unwrap_or_else(|| "sqlite".to_string());
+            let count = arguments.get(3).and_then(|value| value.parse().ok()).unwrap_or(10_000_000);
+            let months = arguments.get(4).and_then(|value| value.parse().ok()).unwrap_or(60);
+            runtime().and_then(|runtime| runtime.block_on(statistics::scale(&database, count, months)))
+        }
         Some("hall-calls") => {
             let database = arguments.get(2).cloned().unwrap_or_else(|| "sqlite".to_string());
             let seconds = arguments.get(3).and_then(|value| value.parse().ok()).unwrap_or(10);
@@ -218,7 +227,7 @@ fn main() -> std::process::ExitCode {
         }
         _ => Err(
             "usage: onetrip-bench calendar | search | hello ADDR | cases-submit DATABASE SECONDS CLIENTS [no-file] | \
-                  cases-scale DATABASE CASES | hall-calls DATABASE SECONDS | hall-display DATABASE DISPLAYS CALLS"
+                  cases-scale DATABASE CASES | statistics-scale DATABASE CASES MONTHS | hall-calls DATABASE SECONDS | hall-display DATABASE DISPLAYS CALLS"
                 .to_string(),
         ),
     };

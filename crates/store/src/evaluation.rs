@@ -56,6 +56,9 @@ pub struct MatterCases {
     pub trips: u64,
 }
 
+/// The case figures come from counters kept per hour (`crate::rollups`): the instants that bound a period
+/// count by the hour they fall in (a period ending inside an hour, such as one ending now, counts that whole
+/// hour), which is exact for periods of whole local days in a whole-hour time zone.
 #[async_trait]
 pub trait EvaluationStore: Send + Sync {
     /// Cases received in `[from, to)`, per department and matter.
@@ -98,6 +101,10 @@ pub trait EvaluationStore: Send + Sync {
 
     /// Every post that overlaps the days `[from, to)`, including those ended early.
     async fn assignments_between(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<Assignment>>;
+
+    /// Counts the figures' counters again from the cases (after a bulk load; the counters are otherwise kept
+    /// by every case write).
+    async fn rebuild_rollups(&self) -> StoreResult<()>;
 
     /// The staff accounts with a role, by username: (username, display name), enabled ones only.
     async fn staff_with_role(&self, role: &str) -> StoreResult<Vec<(String, String)>>;

@@ -13,6 +13,7 @@ pub mod hall;
 pub mod portal;
 mod postgres;
 pub mod ratings;
+pub mod rollups;
 pub mod s3;
 pub mod settings;
 mod sql;

@@ -28,7 +28,6 @@ impl BackendDatabase for PostgresStore {
     const LOCK_CASE: &'static str = "SELECT 1 FROM cases WHERE number = $1 FOR UPDATE";
     /// A transaction-scoped advisory lock (the key is arbitrary, fixed for the audit chain).
     const LOCK_AUDIT: &'static str = "SELECT pg_advisory_xact_lock(70402026)";
-    const JOIN_DECISIONS: bool = true;
 }
 
 impl PostgresStore {
@@ -49,7 +48,9 @@ impl PostgresStore {
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         // One channel per schema, so that instances on another schema (or other test runs) hear nothing.
         let hall_channel = format!("onetrip_hall_{}", schema.unwrap_or("public")).to_ascii_lowercase();
-        Ok(Self { reader: pool.clone(), writer: pool, hall_channel })
+        let store = Self { reader: pool.clone(), writer: pool, hall_channel };
+        store.fill_rollups_if_new().await?;
+        Ok(store)
     }
 
     /// Drops a schema made by `connect` (test clean-up).

@@ -15,6 +15,8 @@ pub struct TestStore {
     pub store: Arc<dyn Store>,
     raw: Raw,
     cleanup: Cleanup,
+    /// The SQLite file's path, or the PostgreSQL URL (with the schema in `cleanup`).
+    location: String,
 }
 
 /// The backend itself, for tests that set data up as an older build wrote it.
@@ -47,6 +49,16 @@ impl TestStore {
         .unwrap_or_else(|error| panic!("{sql}: {error}"))
     }
 
+    /// The same database opened again, as a restarted process opens it (migrations and start-up checks run).
+    pub async fn reopen(&self) -> Arc<dyn Store> {
+        match &self.cleanup {
+            Cleanup::Directory(_) => Arc::new(SqliteStore::open(&self.location).await.expect("reopen SQLite")),
+            Cleanup::Schema(_, schema) => {
+                Arc::new(PostgresStore::connect(&self.location, Some(schema)).await.expect("reconnect PostgreSQL"))
+            }
+        }
+    }
+
     /// Drops the PostgreSQL schema; the SQLite directory goes when this value is dropped.
     pub async fn finish(self) {
         if let Cleanup::Schema(store, schema) = self.cleanup {
@@ -68,12 +80,14 @@ pub async fn test_stores() -> Vec<TestStore> {
     let mut stores = Vec::new();
     let directory = tempfile::tempdir().expect("temporary directory");
     let path = directory.path().join("onetrip.sqlite");
-    let sqlite = SqliteStore::open(path.to_str().expect("utf-8 path")).await.expect("open SQLite");
+    let location = path.to_str().expect("utf-8 path").to_string();
+    let sqlite = SqliteStore::open(&location).await.expect("open SQLite");
     stores.push(TestStore {
         name: "sqlite",
         store: Arc::new(sqlite.clone()),
         raw: Raw::Sqlite(sqlite),
         cleanup: Cleanup::Directory(directory),
+        location,
     });
     if let Some(url) = postgres_url() {
         let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
@@ -85,6 +99,7 @@ pub async fn test_stores() -> Vec<TestStore> {
             store: Arc::new(postgres.clone()),
             raw: Raw::Postgres(postgres.clone()),
             cleanup: Cleanup::Schema(postgres, schema),
+            location: url,
         });
     }
     stores

@@ -6,10 +6,11 @@ use crate::cases::*;
 use crate::documents::encode_case;
 use crate::error::{StoreError, StoreResult};
 use crate::postgres::PostgresStore;
+use crate::rollups::Share;
 use crate::sqlite::SqliteStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use onetrip_domain::case::{Case, Phase};
+use onetrip_domain::case::{Case, EventKind, Phase};
 use onetrip_domain::case_number::CaseNumber;
 use sqlx::Row;
 
@@ -57,6 +58,14 @@ macro_rules! cases_queries {
                 .bind(&hash)
                 .execute(&mut **transaction)
                 .await?;
+                if event.action == EventKind::Decide.code() {
+                    // The first decision is the one the figures count (`crate::rollups`).
+                    sqlx::query("UPDATE cases SET decided_at = COALESCE(decided_at, $2) WHERE number = $1")
+                        .bind(number.compact())
+                        .bind(millis(event.at))
+                        .execute(&mut **transaction)
+                        .await?;
+                }
                 if let Some(reason) = trip {
                     sqlx::query("INSERT INTO case_trips (case_number, at, reason) VALUES ($1, $2, $3)")
                         .bind(number.compact())
@@ -171,6 +180,7 @@ macro_rules! cases_queries {
                     .await?;
                 }
                 Self::record_case_event(transaction, &number, event, trip).await?;
+                Self::roll_up(transaction, &number, &Share::default()).await?;
                 let notifications: Vec<Notification> = case
                     .notifications
                     .iter()
@@ -275,6 +285,13 @@ macro_rules! cases_queries {
                 let change = update.change;
                 let document = change.document.as_ref().map(encode_case).transpose()?;
                 let mut transaction = self.writer.begin().await?;
+                // The case's row is locked before its share of the counters is read, so that the share read is
+                // the one this change replaces.
+                sqlx::query(<$store as BackendDatabase>::LOCK_CASE)
+                    .bind(number.compact())
+                    .execute(&mut *transaction)
+                    .await?;
+                let before = Self::case_share(&mut transaction, number).await?;
                 let updated = sqlx::query(
                     "UPDATE cases SET phase = COALESCE($1, phase), document = COALESCE($2, document), \
                      corrections = COALESCE($3, corrections), received_at = COALESCE($4, received_at), \
@@ -300,6 +317,7 @@ macro_rules! cases_queries {
                     return Err(StoreError::RevisionChanged(format!("办件 {number} 已被他人处理，请刷新后再办理")));
                 }
                 Self::record_case_event(&mut transaction, number, update.event, update.trip).await?;
+                Self::roll_up(&mut transaction, number, &before).await?;
                 Self::record_notifications(&mut transaction, number, update.notifications, millis(update.event.at)).await?;
                 if let Some(slot) = update.rating_slot {
                     Self::open_rating_slot(&mut transaction, slot).await?;

@@ -57,10 +57,6 @@ pub(crate) trait BackendDatabase {
     const LOCK_CASE: &'static str;
     /// Locks the audit log's chain until the end of the transaction.
     const LOCK_AUDIT: &'static str;
-    /// How a month's cases find their decisions: PostgreSQL joins the month's decisions (a hash join over
-    /// the events by action and instant); SQLite, without hash joins, looks each case's up through its own
-    /// events, which it does faster (measured with `onetrip-bench cases-scale`, docs/benchmarks.md).
-    const JOIN_DECISIONS: bool;
 }
 
 /// The hash of a chained row: SHA-256 over the previous row's hash and each field, every one prefixed by its

@@ -6,6 +6,7 @@ use crate::error::StoreResult;
 use crate::evaluation::*;
 use crate::hall::Assignment;
 use crate::postgres::PostgresStore;
+use crate::rollups::{bucket, bucket_after, BUCKET_MILLIS};
 use crate::sqlite::SqliteStore;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,29 +20,17 @@ macro_rules! evaluation_queries {
         #[async_trait]
         impl EvaluationStore for $store {
             async fn matter_cases(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<MatterCases>> {
-                let decided = if <$store as BackendDatabase>::JOIN_DECISIONS {
-                    "d.decided_at FROM cases c LEFT JOIN (SELECT case_number, MIN(at) AS decided_at FROM case_events \
-                     WHERE action = 'decide' AND at >= $1 GROUP BY case_number) d ON d.case_number = c.number"
-                } else {
-                    "(SELECT MIN(e.at) FROM case_events e WHERE e.case_number = c.number AND e.action = 'decide') AS decided_at \
-                     FROM cases c"
-                };
-                let sql = format!(
-                    "SELECT department, matter_code, COUNT(*) AS received, \
-                     SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END) AS online, \
-                     SUM(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END) AS accepted, \
-                     SUM(CASE WHEN decided_at IS NOT NULL THEN 1 ELSE 0 END) AS decided, \
-                     SUM(CASE WHEN decided_at IS NOT NULL AND decided_at <= due_at THEN 1 ELSE 0 END) AS on_time, \
-                     SUM(CASE WHEN decided_at IS NOT NULL AND trips <= 1 THEN 1 ELSE 0 END) AS one_trip, \
-                     SUM(CASE WHEN corrections >= 2 THEN 1 ELSE 0 END) AS second_corrections, \
-                     CAST(SUM(trips) AS BIGINT) AS trips \
-                     FROM (SELECT c.department, c.matter_code, c.channel, c.accepted_at, c.due_at, c.trips, c.corrections, {decided} \
-                           WHERE c.received_at >= $1 AND c.received_at < $2) AS received \
-                     GROUP BY department, matter_code ORDER BY department, matter_code"
-                );
-                let rows = sqlx::query(&sql)
-                .bind(millis(from))
-                .bind(millis(to))
+                let rows = sqlx::query(
+                    "SELECT department, matter_code, CAST(SUM(received) AS BIGINT) AS received, \
+                     CAST(SUM(online) AS BIGINT) AS online, CAST(SUM(accepted) AS BIGINT) AS accepted, \
+                     CAST(SUM(decided) AS BIGINT) AS decided, CAST(SUM(on_time) AS BIGINT) AS on_time, \
+                     CAST(SUM(one_trip) AS BIGINT) AS one_trip, \
+                     CAST(SUM(second_corrections) AS BIGINT) AS second_corrections, CAST(SUM(trips) AS BIGINT) AS trips \
+                     FROM case_rollups WHERE hour >= $1 AND hour < $2 \
+                     GROUP BY department, matter_code ORDER BY department, matter_code",
+                )
+                .bind(bucket(millis(from)))
+                .bind(bucket_after(millis(to)))
                 .fetch_all(&self.reader)
                 .await?;
                 rows.iter()
@@ -69,14 +58,15 @@ macro_rules! evaluation_queries {
                 offset_millis: i64,
             ) -> StoreResult<Vec<(i64, u64, u64)>> {
                 let rows = sqlx::query(
-                    "SELECT (received_at + $3) / 86400000 AS day, COUNT(*) AS received, \
-                     SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END) AS online \
-                     FROM cases WHERE received_at >= $1 AND received_at < $2 \
-                     GROUP BY (received_at + $3) / 86400000 ORDER BY day",
+                    "SELECT (hour * $4 + $3) / 86400000 AS day, CAST(SUM(received) AS BIGINT) AS received, \
+                     CAST(SUM(online) AS BIGINT) AS online \
+                     FROM case_rollups WHERE hour >= $1 AND hour < $2 \
+                     GROUP BY (hour * $4 + $3) / 86400000 ORDER BY day",
                 )
-                .bind(millis(from))
-                .bind(millis(to))
+                .bind(bucket(millis(from)))
+                .bind(bucket_after(millis(to)))
                 .bind(offset_millis)
+                .bind(BUCKET_MILLIS)
                 .fetch_all(&self.reader)
                 .await?;
                 rows.iter()
@@ -91,9 +81,9 @@ macro_rules! evaluation_queries {
                 matters: &[String],
             ) -> StoreResult<Vec<(String, DateTime<Utc>, DateTime<Utc>)>> {
                 let sql = format!(
-                    "SELECT c.matter_code, c.accepted_at, e.at FROM case_events e JOIN cases c ON c.number = e.case_number \
-                     WHERE e.action = 'decide' AND e.at >= $1 AND e.at < $2 AND c.accepted_at IS NOT NULL \
-                     AND c.matter_code IN ({}) ORDER BY e.at",
+                    "SELECT matter_code, accepted_at, decided_at FROM cases \
+                     WHERE matter_code IN ({}) AND decided_at >= $1 AND decided_at < $2 AND accepted_at IS NOT NULL \
+                     ORDER BY decided_at",
                     placeholders(3, matters.len())
                 );
                 let mut query = sqlx::query(&sql).bind(millis(from)).bind(millis(to));
@@ -102,7 +92,7 @@ macro_rules! evaluation_queries {
                 }
                 let rows = query.fetch_all(&self.reader).await?;
                 rows.iter()
-                    .map(|row| Ok((row.text("matter_code")?, row.instant("accepted_at")?, row.instant("at")?)))
+                    .map(|row| Ok((row.text("matter_code")?, row.instant("accepted_at")?, row.instant("decided_at")?)))
                     .collect()
             }
 
@@ -128,23 +118,18 @@ macro_rules! evaluation_queries {
 
             async fn staff_cases(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<StaffCases>> {
                 let rows = sqlx::query(
-                    "SELECT accepted_by, COUNT(*) AS accepted, \
-                     SUM(CASE WHEN decided_at IS NOT NULL THEN 1 ELSE 0 END) AS decided, \
-                     SUM(CASE WHEN decided_at IS NOT NULL AND decided_at <= due_at THEN 1 ELSE 0 END) AS on_time, \
-                     SUM(CASE WHEN corrections >= 2 THEN 1 ELSE 0 END) AS second_corrections \
-                     FROM (SELECT c.accepted_by, c.due_at, c.corrections, \
-                           (SELECT MIN(e.at) FROM case_events e WHERE e.case_number = c.number AND e.action = 'decide') AS decided_at \
-                           FROM cases c WHERE c.accepted_by IS NOT NULL AND c.accepted_at >= $1 AND c.accepted_at < $2) AS accepted \
-                     GROUP BY accepted_by ORDER BY accepted_by",
+                    "SELECT username, CAST(SUM(accepted) AS BIGINT) AS accepted, CAST(SUM(decided) AS BIGINT) AS decided, \
+                     CAST(SUM(on_time) AS BIGINT) AS on_time, CAST(SUM(second_corrections) AS BIGINT) AS second_corrections \
+                     FROM staff_rollups WHERE hour >= $1 AND hour < $2 GROUP BY username ORDER BY username",
                 )
-                .bind(millis(from))
-                .bind(millis(to))
+                .bind(bucket(millis(from)))
+                .bind(bucket_after(millis(to)))
                 .fetch_all(&self.reader)
                 .await?;
                 rows.iter()
                     .map(|row| {
                         Ok(StaffCases {
-                            username: row.text("accepted_by")?,
+                            username: row.text("username")?,
                             accepted: count(row.int("accepted")?),
                             decided: count(row.int("decided")?),
                             decided_on_time: count(row.int("on_time")?),
@@ -229,6 +214,10 @@ macro_rules! evaluation_queries {
                         })
                     })
                     .collect()
+            }
+
+            async fn rebuild_rollups(&self) -> StoreResult<()> {
+                self.rebuild_rollups_now().await
             }
 
             async fn staff_with_role(&self, role: &str) -> StoreResult<Vec<(String, String)>> {

@@ -10,6 +10,7 @@ mod evaluation;
 mod hall;
 mod portal;
 mod ratings;
+mod rollups;
 pub(crate) mod rows;
 mod settings;
 mod supervision;

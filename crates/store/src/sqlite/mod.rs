@@ -33,7 +33,6 @@ impl BackendDatabase for SqliteStore {
     // SQLite has one writer at a time: every write transaction is serialized already.
     const LOCK_CASE: &'static str = "SELECT 1 FROM cases WHERE number = $1";
     const LOCK_AUDIT: &'static str = "SELECT 1";
-    const JOIN_DECISIONS: bool = false;
 }
 
 impl SqliteStore {
@@ -60,7 +59,9 @@ impl SqliteStore {
         tokio::spawn(case_writer::case_writer(writer.clone(), jobs));
         let (hall, hall_jobs) = tokio::sync::mpsc::channel(1024);
         tokio::spawn(hall_writer::hall_writer(writer.clone(), hall_jobs));
-        Ok(Self { reader, writer, cases, hall })
+        let store = Self { reader, writer, cases, hall };
+        store.fill_rollups_if_new().await?;
+        Ok(store)
     }
 
     /// Writes a new case through the case writer; answers once the commit that holds it is done.
