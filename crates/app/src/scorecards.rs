@@ -1,7 +1,7 @@
 //! Department scorecards (the source report's sections 二 and 五 as figures): per department and month, what
 //! it has in the catalog and in the hall (应进必进), what can be applied for online, the cases received with
 //! their online share, decisions on time, 即办 and 一次办结 shares, trips and second corrections, supervision
-//! orders answered late, and its 好差评 — ranked, with the trend against the month before. Every figure is
+//! orders answered late, how its own windows were staffed, and its 好差评 — ranked, with the trend against the month before. Every figure is
 //! counted from the records.
 //!
 //! The rank orders by a composite: the mean of the department's on-time rate, 好评率, 一次办结 share and 网办率
@@ -69,6 +69,8 @@ pub struct Scorecard {
     pub trips: u64,
     pub second_corrections: u64,
     pub late_orders: u64,
+    /// The department's own windows in the hall and how they were staffed.
+    pub staffing: Staffing,
     pub ratings: RatingFigures,
     /// The composite the rank orders by, 0–100; `None` with nothing to measure.
     pub composite: Option<f64>,
@@ -101,6 +103,70 @@ impl Scorecard {
         let composite = (!parts.is_empty()).then(|| parts.iter().sum::<f64>() / parts.len() as f64 * 100.0);
         self.composite = composite.map(|value| (value * 10.0).round() / 10.0);
     }
+}
+
+/// How a department staffed its own windows (those of the hall layout that serve it alone; general windows
+/// shared by several departments are the centre's) over a month's working days up to today.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Staffing {
+    pub windows: u64,
+    /// Window-days to staff (windows × working days) and window-days with someone posted all day.
+    pub required: u64,
+    pub staffed: u64,
+    /// Posts at its windows ended before their term in the month (withdrawn or moved, with a reason).
+    pub ended_early: u64,
+}
+
+impl Staffing {
+    /// 在岗率: staffed window-days of those required.
+    pub fn rate(&self) -> Option<f64> {
+        ratio(self.staffed, self.required)
+    }
+}
+
+/// The departments' staffing of the month starting `first`: a post counts on a working day it covers if it was
+/// not ended before that day.
+async fn staffing(app: &App, first: NaiveDate, next: NaiveDate) -> AppResult<BTreeMap<String, Staffing>> {
+    let catalog = app.catalog();
+    let calendar = app.calendar();
+    let last = app.today().min(next - chrono::Duration::days(1));
+    let mut days = Vec::new();
+    let mut day = first;
+    while day <= last {
+        if calendar.is_working_day(day).unwrap_or(false) {
+            days.push(day);
+        }
+        day += chrono::Duration::days(1);
+    }
+    let posts = app.store.assignments_between(first, next).await?;
+    let mut staffing: BTreeMap<String, Staffing> = BTreeMap::new();
+    for window in &catalog.hall.windows {
+        let [department] = window.departments.as_slice() else { continue };
+        let entry = staffing.entry(department.clone()).or_default();
+        entry.windows += 1;
+        entry.required += days.len() as u64;
+        let here: Vec<_> = posts.iter().filter(|post| post.window_code == window.code).collect();
+        entry.staffed += days
+            .iter()
+            .filter(|day| {
+                here.iter().any(|post| {
+                    post.starts <= **day
+                        && **day <= post.ends
+                        && post.ended_at.is_none_or(|ended| app.local_naive(ended).date() > **day)
+                })
+            })
+            .count() as u64;
+        entry.ended_early += here
+            .iter()
+            .filter(|post| {
+                post.ended_at.is_some_and(|ended| {
+                    let ended = app.local_naive(ended).date();
+                    first <= ended && ended < next
+                })
+            })
+            .count() as u64;
+    }
+    Ok(staffing)
 }
 
 /// A month's scorecards, the best first.
@@ -156,6 +222,11 @@ pub(crate) async fn month_cards(app: &App, first: NaiveDate) -> AppResult<Vec<Sc
     }
     for (department, late) in app.store.late_orders(from, to, app.now()).await? {
         cards.entry(department).or_default().late_orders += late;
+    }
+    for (department, figures) in staffing(app, first, next).await? {
+        if let Some(card) = cards.get_mut(&department) {
+            card.staffing = figures;
+        }
     }
     let month = first.format("%Y-%m").to_string();
     let disclosure = crate::ratings::figures::disclosure(app, &month).await?;

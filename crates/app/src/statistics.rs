@@ -206,6 +206,9 @@ pub fn export_xlsx(report: &MonthlyReport) -> AppResult<Vec<u8>> {
         "一次办结率",
         "二次补正",
         "督办逾期",
+        "本部门窗口",
+        "在岗率",
+        "提前撤岗",
         "好评率",
         "差评整改率",
     ];
@@ -227,6 +230,9 @@ pub fn export_xlsx(report: &MonthlyReport) -> AppResult<Vec<u8>> {
             rate(card.counts.one_trip_rate()),
             Some(card.second_corrections as f64),
             Some(card.late_orders as f64),
+            Some(card.staffing.windows as f64),
+            rate(card.staffing.rate()),
+            Some(card.staffing.ended_early as f64),
             rate(card.ratings.good_rate()),
             rate(card.ratings.rectify_rate()),
         ];

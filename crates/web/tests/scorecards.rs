@@ -6,6 +6,7 @@
 mod support;
 
 use axum::http::{Method, StatusCode};
+use chrono::Datelike;
 use serde_json::json;
 use support::{TestApp, HOUSING, LAND, SUPERVISOR, TAX, WINDOW};
 
@@ -72,13 +73,16 @@ async fn a_known_month_gives_the_land_registry_the_figures_computed_by_hand() {
             .skip(1)
             .map(|cell| cell.split('>').nth(1).unwrap_or_default().trim_end_matches("</td"))
             .collect();
-        // 名次, 综合, 比上月, 事项数, 进驻大厅, 网上可办率, 收件, 网办率, 按期, 即办, 一次办结, 到现场, 二次补正, 督办逾期, 好评率, 整改率
+        // 名次, 综合, 比上月, 事项数, 进驻大厅, 网上可办率, 收件, 网办率, 按期, 即办, 一次办结, 到现场, 二次补正, 督办逾期,
+        // 本部门窗口, 在岗率, 提前撤岗, 好评率, 整改率
         assert_eq!(cells[0], "1", "{}: {line}", app.backend);
         assert_eq!((cells[1], cells[2]), ("62.5", "上月无数据"));
         assert_eq!(cells[4], "已进驻");
         assert_eq!((cells[6], cells[7], cells[8]), ("3", "0.0%", "100.0%"), "{line}");
         assert_eq!((cells[9], cells[10], cells[11]), ("0.0%", "100.0%", "0.00"), "{line}");
-        assert_eq!((cells[12], cells[13], cells[14], cells[15]), ("0", "0", "50.0%", "0.0%"), "{line}");
+        assert_eq!((cells[12], cells[13], cells[17], cells[18]), ("0", "0", "50.0%", "0.0%"), "{line}");
+        // The land registry's own windows are C01–C18 of the demo hall; nobody is posted there.
+        assert_eq!((cells[14], cells[15], cells[16]), ("18", "0.0%", "0"), "{line}");
         let ranks: Vec<&str> = page
             .split("<tr id=\"card-")
             .skip(1)
@@ -139,6 +143,68 @@ async fn a_known_month_gives_the_land_registry_the_figures_computed_by_hand() {
         assert_eq!(
             app.get_with_cookie("/staff/scorecards?month=2026-13", &session).await.status,
             StatusCode::UNPROCESSABLE_ENTITY
+        );
+        app.finish().await;
+    }
+}
+
+/// The cells of a department's line on the scorecards page.
+async fn card_cells(app: &TestApp, session: &str, department: &str) -> Vec<String> {
+    let page = app.get_with_cookie("/staff/scorecards", session).await.text();
+    let start = page.find(&format!("<tr id=\"card-{department}\">")).unwrap_or_else(|| panic!("no {department}: {page}"));
+    let line = &page[start..start + page[start..].find("</tr>").unwrap()];
+    line.split("<td").skip(1).map(|cell| cell.split('>').nth(1).unwrap_or_default().trim_end_matches("</td").to_string()).collect()
+}
+
+#[tokio::test]
+async fn a_departments_own_windows_count_the_days_staffed_and_the_posts_ended_early() {
+    for app in TestApp::all().await {
+        app.to_office_hours();
+        let manager = app.token(SUPERVISOR).await;
+        let (session, _) = app.login_page(SUPERVISOR).await;
+        let before = card_cells(&app, &session, "zrzyj").await;
+        app.add_staff("land-clerk-1", vec![onetrip_domain::access::Role::WindowStaff], Some("zrzyj")).await;
+        app.add_staff("land-clerk-2", vec![onetrip_domain::access::Role::WindowStaff], Some("zrzyj")).await;
+        let assign = |window: &str, username: &str| {
+            let body = json!({ "window": window, "username": username });
+            app.json(Method::POST, "/api/v1/hall/assignments", Some(&manager), Some(body))
+        };
+        let kept = assign("C01", "land-clerk-1").await;
+        assert_eq!(kept.status, StatusCode::CREATED, "{}", kept.text());
+        let withdrawn = assign("C02", "land-clerk-2").await;
+        let id = withdrawn.json()["id"].as_i64().expect("id");
+        let ended = app
+            .json(
+                Method::POST,
+                &format!("/api/v1/hall/assignments/{id}/end"),
+                Some(&manager),
+                Some(json!({ "reason": "单位抽回人员" })),
+            )
+            .await;
+        assert_eq!(ended.status, StatusCode::NO_CONTENT, "{}", ended.text());
+
+        // By hand: 18 windows × the month's working days up to today; of those window-days, C01 today is
+        // staffed and C02 (withdrawn today) is not; one post ended early.
+        let today = app.state.today();
+        let calendar = app.state.calendar();
+        let first = today.with_day(1).unwrap();
+        let working = first
+            .iter_days()
+            .take_while(|day| *day <= today)
+            .filter(|day| calendar.is_working_day(*day).unwrap())
+            .count();
+        let after = card_cells(&app, &session, "zrzyj").await;
+        assert_eq!(before[14..17], ["18", "0.0%", "0"], "{}: nobody posted before", app.backend);
+        let rate = format!("{:.1}%", 100.0 / (18.0 * working as f64));
+        assert_eq!(after[14..17], ["18".to_string(), rate, "1".to_string()], "{}", app.backend);
+        let supervisor = app.token(SUPERVISOR).await;
+        let cards = app.json(Method::GET, "/api/v1/statistics/scorecards", Some(&supervisor), None).await.json();
+        let land = cards["departments"].as_array().unwrap().iter().find(|card| card["department"] == "zrzyj").unwrap();
+        assert_eq!(
+            (&land["windows"], &land["post_days_required"], &land["post_days_staffed"], &land["posts_ended_early"]),
+            (&json!(18), &json!(18 * working), &json!(1), &json!(1)),
+            "{}",
+            app.backend
         );
         app.finish().await;
     }

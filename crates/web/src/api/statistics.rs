@@ -146,6 +146,15 @@ pub struct ScorecardBody {
     trips_per_case: Option<f64>,
     second_corrections: u64,
     late_orders: u64,
+    /// 本部门独用的大厅窗口数
+    windows: u64,
+    /// 本月截至今天的工作日里应有人在岗的窗口·日数，和实际全天有人派驻的窗口·日数
+    post_days_required: u64,
+    post_days_staffed: u64,
+    /// 在岗率 = post_days_staffed ÷ post_days_required
+    staffing_rate: Option<f64>,
+    /// 本月提前结束（撤回或调岗）的派驻
+    posts_ended_early: u64,
     good_rate: Option<f64>,
     rectify_rate: Option<f64>,
 }
@@ -169,6 +178,11 @@ impl From<&Scorecard> for ScorecardBody {
             trips_per_case: card.trips_per_case(),
             second_corrections: card.second_corrections,
             late_orders: card.late_orders,
+            windows: card.staffing.windows,
+            post_days_required: card.staffing.required,
+            post_days_staffed: card.staffing.staffed,
+            staffing_rate: card.staffing.rate(),
+            posts_ended_early: card.staffing.ended_early,
             good_rate: card.ratings.good_rate(),
             rectify_rate: card.ratings.rectify_rate(),
         }

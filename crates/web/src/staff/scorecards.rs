@@ -39,6 +39,9 @@ pub struct CardLine {
     pub trips_per_case: String,
     pub second_corrections: u64,
     pub late_orders: u64,
+    pub windows: u64,
+    pub staffing_rate: String,
+    pub ended_early: u64,
     pub good_rate: String,
     pub rectify_rate: String,
 }
@@ -68,6 +71,9 @@ fn line(card: &Scorecard) -> CardLine {
         trips_per_case: card.trips_per_case().map(|value| format!("{value:.2}")).unwrap_or_else(|| "—".to_string()),
         second_corrections: card.second_corrections,
         late_orders: card.late_orders,
+        windows: card.staffing.windows,
+        staffing_rate: percent(card.staffing.rate()),
+        ended_early: card.staffing.ended_early,
         good_rate: percent(card.ratings.good_rate()),
         rectify_rate: percent(card.ratings.rectify_rate()),
     }
