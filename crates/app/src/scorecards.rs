@@ -68,6 +68,8 @@ pub struct Scorecard {
     pub immediate: u64,
     pub trips: u64,
     pub second_corrections: u64,
+    /// Decided cases concluded at the window, without a review step sent to the back office (窗口授权).
+    pub at_window: u64,
     pub late_orders: u64,
     /// The department's own windows in the hall and how they were staffed.
     pub staffing: Staffing,
@@ -86,6 +88,14 @@ impl Scorecard {
     }
     pub fn immediate_rate(&self) -> Option<f64> {
         ratio(self.immediate, self.counts.received)
+    }
+    /// 窗口办结率: decided cases concluded at the window, of those decided.
+    pub fn window_rate(&self) -> Option<f64> {
+        ratio(self.at_window, self.counts.decided)
+    }
+    /// Decided cases whose review went to the back office for sign-off (回单位审批).
+    pub fn signed_off_outside(&self) -> u64 {
+        self.counts.decided.saturating_sub(self.at_window)
     }
     /// Trips per case received.
     pub fn trips_per_case(&self) -> Option<f64> {
@@ -216,6 +226,7 @@ pub(crate) async fn month_cards(app: &App, first: NaiveDate) -> AppResult<Vec<Sc
         card.accepted += row.accepted;
         card.trips += row.trips;
         card.second_corrections += row.second_corrections;
+        card.at_window += row.at_window;
         if immediate {
             card.immediate += row.received;
         }

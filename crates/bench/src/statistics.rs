@@ -85,7 +85,7 @@ fn generate(index: u64, received_at: i64, matter: &(String, i64, String), now: i
             "api"
         },
         phase: if decided_at.is_some() {
-            "concluded"
+            "delivered"
         } else if accepted_at.is_some() {
             "accepted"
         } else {

@@ -54,6 +54,8 @@ pub struct MatterCases {
     pub second_corrections: u64,
     /// Trips to the hall, in all.
     pub trips: u64,
+    /// Decided without a review task sent to the back office (concluded at the window).
+    pub at_window: u64,
 }
 
 /// The case figures come from counters kept per hour (`crate::rollups`): the instants that bound a period

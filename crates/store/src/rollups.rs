@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 /// Milliseconds per rollup bucket: an hour, so that the days of any whole-hour time zone are whole buckets.
 pub const BUCKET_MILLIS: i64 = 3_600_000;
 
-/// The counters of a department and matter, in the order of `CASE_COUNTERS`.
-pub(crate) const CASE_COUNTERS: [&str; 8] =
-    ["received", "online", "accepted", "decided", "on_time", "one_trip", "second_corrections", "trips"];
-/// The counters of a person, in the order of `STAFF_COUNTERS`.
+/// The counters of a department and matter.
+pub(crate) const CASE_COUNTERS: [&str; 9] =
+    ["received", "online", "accepted", "decided", "on_time", "one_trip", "second_corrections", "trips", "at_window"];
+/// The counters of a person.
 pub(crate) const STAFF_COUNTERS: [&str; 4] = ["accepted", "decided", "on_time", "second_corrections"];
 
 /// The columns of a case that its share depends on.
@@ -32,6 +32,8 @@ pub(crate) struct CaseColumns {
     pub due_at: Option<i64>,
     pub trips: i64,
     pub corrections: i64,
+    /// Whether the case has review tasks (steps after acceptance, in the back office).
+    pub reviewed: bool,
 }
 
 /// The bucket an instant (milliseconds since the epoch) falls in.
@@ -52,7 +54,7 @@ pub(crate) type StaffKey = (i64, String);
 /// What one case adds to the counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Share {
-    pub case: BTreeMap<CaseKey, [i64; 8]>,
+    pub case: BTreeMap<CaseKey, [i64; 9]>,
     pub staff: BTreeMap<StaffKey, [i64; 4]>,
 }
 
@@ -71,6 +73,8 @@ pub(crate) fn share(case: &CaseColumns) -> Share {
         flag(decided && case.trips <= 1),
         flag(second),
         case.trips,
+        // Decided at the window: concluded without a review step sent to the back office.
+        flag(decided && !case.reviewed),
     ];
     let mut share = Share::default();
     share.case.insert((bucket(case.received_at), case.department.clone(), case.matter_code.clone()), counts);
@@ -120,11 +124,10 @@ mod tests {
             proptest::option::of(prop_oneof![Just("a"), Just("b")]),
             proptest::option::of(0i64..10 * BUCKET_MILLIS),
             proptest::option::of(0i64..10 * BUCKET_MILLIS),
-            0i64..4,
-            0i64..4,
+            (0i64..4, 0i64..4, any::<bool>()),
         )
             .prop_map(
-                |(department, channel, received_at, accepted_at, by, decided_at, due_at, trips, corrections)| {
+                |(department, channel, received_at, accepted_at, by, decided_at, due_at, (trips, corrections, reviewed))| {
                     CaseColumns {
                         department: department.to_string(),
                         matter_code: "m".to_string(),
@@ -136,6 +139,7 @@ mod tests {
                         due_at,
                         trips,
                         corrections,
+                        reviewed,
                     }
                 },
             )
@@ -176,12 +180,13 @@ mod tests {
             due_at: Some(9 * BUCKET_MILLIS),
             trips: 1,
             corrections: 2,
+            reviewed: false,
         };
         let share = share(&case);
-        assert_eq!(share.case[&(3, "zrzyj".to_string(), "m".to_string())], [1, 1, 1, 1, 1, 1, 1, 1]);
+        assert_eq!(share.case[&(3, "zrzyj".to_string(), "m".to_string())], [1, 1, 1, 1, 1, 1, 1, 1, 1]);
         assert_eq!(share.staff[&(4, "a".to_string())], [1, 1, 1, 1]);
-        let late = CaseColumns { decided_at: Some(9 * BUCKET_MILLIS + 1), trips: 2, ..case };
-        assert_eq!(super::share(&late).case[&(3, "zrzyj".to_string(), "m".to_string())], [1, 1, 1, 1, 0, 0, 1, 2]);
+        let late = CaseColumns { decided_at: Some(9 * BUCKET_MILLIS + 1), trips: 2, reviewed: true, ..case };
+        assert_eq!(super::share(&late).case[&(3, "zrzyj".to_string(), "m".to_string())], [1, 1, 1, 1, 0, 0, 1, 2, 0]);
         assert_eq!(super::share(&late).staff[&(4, "a".to_string())], [1, 1, 0, 1]);
     }
 

@@ -59,13 +59,22 @@ async fn accept_and_decide(store: Arc<dyn Store>, number: onetrip_domain::case_n
     };
     let accept = event("accept", 120);
     let by = if index % 2 == 0 { "a" } else { "b" };
+    // Case 0 has a review step in the back office; the others are concluded at the window.
+    let review = [onetrip_store::CaseTask {
+        task: 0,
+        department: "scjgj".into(),
+        name: "审查".into(),
+        state: "done".into(),
+        due_at: None,
+        warn_at: None,
+    }];
     let update = CaseUpdate {
         expected_revision: case.revision,
         change: &change,
         notifications: &[],
         event: &accept,
         trip: Some("交材料"),
-        tasks: None,
+        tasks: (index == 0).then_some(&review[..]),
         rating_slot: None,
         accepted_by: Some(by),
     };
@@ -171,8 +180,8 @@ async fn counters_written_by_racing_changes_add_up_to_a_recount() {
         // By hand: even cases 0,2,…,18 (10; online: 0,6,12,18; all decided on time; trips 2 and for 0,4,8,
         // 12,16 a third: one trip none, 5 cases × 3 + 5 × 2 = 25; second correction none).
         // Odd cases 1,…,17 decided late and 19 only accepted (10; online: 3,9,15; trips 2 each = 20; case 7 a
-        // second correction).
-        let matter = |code: &str, received, online, accepted, decided, on_time, trips, second| MatterCases {
+        // second correction). Decided at the window: all but case 0, whose review went to the back office.
+        let matter = |code: &str, received, online, accepted, decided, on_time, trips, second, at_window| MatterCases {
             department: "scjgj".into(),
             matter_code: code.into(),
             received,
@@ -183,10 +192,11 @@ async fn counters_written_by_racing_changes_add_up_to_a_recount() {
             one_trip: 0,
             second_corrections: second,
             trips,
+            at_window,
         };
         assert_eq!(
             cases,
-            vec![matter("m-even", 10, 4, 10, 10, 10, 25, 0), matter("m-odd", 10, 3, 10, 9, 0, 20, 1)],
+            vec![matter("m-even", 10, 4, 10, 10, 10, 25, 0, 9), matter("m-odd", 10, 3, 10, 9, 0, 20, 1, 9)],
             "{}",
             test.name
         );

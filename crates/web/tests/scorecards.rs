@@ -73,16 +73,18 @@ async fn a_known_month_gives_the_land_registry_the_figures_computed_by_hand() {
             .skip(1)
             .map(|cell| cell.split('>').nth(1).unwrap_or_default().trim_end_matches("</td"))
             .collect();
-        // 名次, 综合, 比上月, 事项数, 进驻大厅, 网上可办率, 收件, 网办率, 按期, 即办, 一次办结, 到现场, 二次补正, 督办逾期,
-        // 本部门窗口, 在岗率, 提前撤岗, 好评率, 整改率
+        // 名次, 综合, 比上月, 事项数, 进驻大厅, 网上可办率, 收件, 网办率, 按期, 即办, 一次办结, 到现场, 二次补正,
+        // 窗口办结率, 回单位审批, 督办逾期, 本部门窗口, 在岗率, 提前撤岗, 好评率, 整改率
         assert_eq!(cells[0], "1", "{}: {line}", app.backend);
         assert_eq!((cells[1], cells[2]), ("62.5", "上月无数据"));
         assert_eq!(cells[4], "已进驻");
         assert_eq!((cells[6], cells[7], cells[8]), ("3", "0.0%", "100.0%"), "{line}");
         assert_eq!((cells[9], cells[10], cells[11]), ("0.0%", "100.0%", "0.00"), "{line}");
-        assert_eq!((cells[12], cells[13], cells[17], cells[18]), ("0", "0", "50.0%", "0.0%"), "{line}");
+        assert_eq!((cells[12], cells[15], cells[19], cells[20]), ("0", "0", "50.0%", "0.0%"), "{line}");
+        // A's review went to the tax office, the housing office and the registry's own back office.
+        assert_eq!((cells[13], cells[14]), ("0.0%", "1"), "{line}");
         // The land registry's own windows are C01–C18 of the demo hall; nobody is posted there.
-        assert_eq!((cells[14], cells[15], cells[16]), ("18", "0.0%", "0"), "{line}");
+        assert_eq!((cells[16], cells[17], cells[18]), ("18", "0.0%", "0"), "{line}");
         let ranks: Vec<&str> = page
             .split("<tr id=\"card-")
             .skip(1)
@@ -157,7 +159,7 @@ async fn card_cells(app: &TestApp, session: &str, department: &str) -> Vec<Strin
 }
 
 #[tokio::test]
-async fn a_departments_own_windows_count_the_days_staffed_and_the_posts_ended_early() {
+async fn a_departments_own_windows_are_counted_staffed_and_withdrawn_and_on_the_spot_cases_decided_at_the_window() {
     for app in TestApp::all().await {
         app.to_office_hours();
         let manager = app.token(SUPERVISOR).await;
@@ -193,10 +195,25 @@ async fn a_departments_own_windows_count_the_days_staffed_and_the_posts_ended_ea
             .take_while(|day| *day <= today)
             .filter(|day| calendar.is_working_day(*day).unwrap())
             .count();
+        // And a records search (不动产登记资料查询), concluded on the spot at acceptance: decided at the window.
+        let window = app.token(WINDOW).await;
+        let application = json!({
+            "matter_code": "65430030020001",
+            "applicant": { "kind": "natural_person", "id_number": "654301198001011232", "name": "李四", "phone": "13912345678" },
+            "supplied": ["provided", "provided", "provided"],
+        });
+        let reply = app.json(Method::POST, "/api/v1/cases", Some(&window), Some(application)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let number = reply.json()["number"].as_str().expect("number").to_string();
+        let body = json!({ "decision": "accept", "supplied": ["provided", "provided", "provided"] });
+        let reply = app.json(Method::POST, &format!("/api/v1/cases/{number}/acceptance"), Some(&window), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         let after = card_cells(&app, &session, "zrzyj").await;
-        assert_eq!(before[14..17], ["18", "0.0%", "0"], "{}: nobody posted before", app.backend);
+        assert_eq!((before[13].as_str(), before[14].as_str()), ("—", "0"), "{}", app.backend);
+        assert_eq!((after[13].as_str(), after[14].as_str()), ("100.0%", "0"), "{}: {after:?}", app.backend);
+        assert_eq!(before[16..19], ["18", "0.0%", "0"], "{}: nobody posted before", app.backend);
         let rate = format!("{:.1}%", 100.0 / (18.0 * working as f64));
-        assert_eq!(after[14..17], ["18".to_string(), rate, "1".to_string()], "{}", app.backend);
+        assert_eq!(after[16..19], ["18".to_string(), rate, "1".to_string()], "{}", app.backend);
         let supervisor = app.token(SUPERVISOR).await;
         let cards = app.json(Method::GET, "/api/v1/statistics/scorecards", Some(&supervisor), None).await.json();
         let land = cards["departments"].as_array().unwrap().iter().find(|card| card["department"] == "zrzyj").unwrap();

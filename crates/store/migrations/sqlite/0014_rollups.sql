@@ -5,9 +5,10 @@
 -- The store fills both tables from the cases when it finds them empty beside cases (right after this
 -- migration), with the same definition it keeps them by.
 
--- When the case was first decided (its first `decide` event), kept on the row for the figures.
+-- When the case was first decided: the first time its phase became granted or refused (准予, 不予许可), whether
+-- by a decision step, the last approval, or acceptance of an on-the-spot matter. Kept on the row for the figures.
 ALTER TABLE cases ADD COLUMN decided_at BIGINT;
-UPDATE cases SET decided_at = (SELECT MIN(e.at) FROM case_events e WHERE e.case_number = cases.number AND e.action = 'decide');
+UPDATE cases SET decided_at = (SELECT MIN(e.at) FROM case_events e WHERE e.case_number = cases.number AND e.to_phase IN ('granted', 'refused'));
 -- The key matters' decisions of a month, by matter and instant.
 CREATE INDEX cases_by_decision ON cases (matter_code, decided_at);
 -- Migration 0013's index of events by action served only the figures, which read decided_at now.
@@ -26,6 +27,8 @@ CREATE TABLE case_rollups (
     one_trip           BIGINT NOT NULL,
     second_corrections BIGINT NOT NULL,
     trips              BIGINT NOT NULL,
+    -- Decided without a review task sent to the back office (concluded at the window).
+    at_window          BIGINT NOT NULL,
     PRIMARY KEY (hour, department, matter_code)
 );
 

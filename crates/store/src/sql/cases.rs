@@ -10,7 +10,7 @@ use crate::rollups::Share;
 use crate::sqlite::SqliteStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use onetrip_domain::case::{Case, EventKind, Phase};
+use onetrip_domain::case::{Case, Phase};
 use onetrip_domain::case_number::CaseNumber;
 use sqlx::Row;
 
@@ -58,14 +58,6 @@ macro_rules! cases_queries {
                 .bind(&hash)
                 .execute(&mut **transaction)
                 .await?;
-                if event.action == EventKind::Decide.code() {
-                    // The first decision is the one the figures count (`crate::rollups`).
-                    sqlx::query("UPDATE cases SET decided_at = COALESCE(decided_at, $2) WHERE number = $1")
-                        .bind(number.compact())
-                        .bind(millis(event.at))
-                        .execute(&mut **transaction)
-                        .await?;
-                }
                 if let Some(reason) = trip {
                     sqlx::query("INSERT INTO case_trips (case_number, at, reason) VALUES ($1, $2, $3)")
                         .bind(number.compact())
@@ -292,12 +284,17 @@ macro_rules! cases_queries {
                     .execute(&mut *transaction)
                     .await?;
                 let before = Self::case_share(&mut transaction, number).await?;
+                // The first time the case is decided (准予 or 不予许可) is the instant the figures count.
+                let decided_now = change
+                    .phase
+                    .filter(|phase| matches!(phase, Phase::Granted | Phase::Refused))
+                    .map(|_| millis(update.event.at));
                 let updated = sqlx::query(
                     "UPDATE cases SET phase = COALESCE($1, phase), document = COALESCE($2, document), \
                      corrections = COALESCE($3, corrections), received_at = COALESCE($4, received_at), \
                      accepted_at = COALESCE($5, accepted_at), due_at = COALESCE($6, due_at), \
                      warn_at = COALESCE($7, warn_at), revision = revision + 1, updated_at = $8, \
-                     accepted_by = COALESCE($11, accepted_by) \
+                     accepted_by = COALESCE($11, accepted_by), decided_at = COALESCE(decided_at, $12) \
                      WHERE number = $9 AND revision = $10",
                 )
                 .bind(change.phase.map(Phase::code))
@@ -311,13 +308,13 @@ macro_rules! cases_queries {
                 .bind(number.compact())
                 .bind(update.expected_revision)
                 .bind(update.accepted_by)
+                .bind(decided_now)
                 .execute(&mut *transaction)
                 .await?;
                 if updated.rows_affected() != 1 {
                     return Err(StoreError::RevisionChanged(format!("办件 {number} 已被他人处理，请刷新后再办理")));
                 }
                 Self::record_case_event(&mut transaction, number, update.event, update.trip).await?;
-                Self::roll_up(&mut transaction, number, &before).await?;
                 Self::record_notifications(&mut transaction, number, update.notifications, millis(update.event.at)).await?;
                 if let Some(slot) = update.rating_slot {
                     Self::open_rating_slot(&mut transaction, slot).await?;
@@ -343,6 +340,8 @@ macro_rules! cases_queries {
                         .await?;
                     }
                 }
+                // Last, when the row, its events and its tasks are what this change makes them.
+                Self::roll_up(&mut transaction, number, &before).await?;
                 let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"))
                     .bind(number.compact())
                     .fetch_one(&mut *transaction)

@@ -25,8 +25,8 @@ macro_rules! evaluation_queries {
                      CAST(SUM(online) AS BIGINT) AS online, CAST(SUM(accepted) AS BIGINT) AS accepted, \
                      CAST(SUM(decided) AS BIGINT) AS decided, CAST(SUM(on_time) AS BIGINT) AS on_time, \
                      CAST(SUM(one_trip) AS BIGINT) AS one_trip, \
-                     CAST(SUM(second_corrections) AS BIGINT) AS second_corrections, CAST(SUM(trips) AS BIGINT) AS trips \
-                     FROM case_rollups WHERE hour >= $1 AND hour < $2 \
+                     CAST(SUM(second_corrections) AS BIGINT) AS second_corrections, CAST(SUM(trips) AS BIGINT) AS trips, \
+                     CAST(SUM(at_window) AS BIGINT) AS at_window FROM case_rollups WHERE hour >= $1 AND hour < $2 \
                      GROUP BY department, matter_code ORDER BY department, matter_code",
                 )
                 .bind(bucket(millis(from)))
@@ -46,6 +46,7 @@ macro_rules! evaluation_queries {
                             one_trip: count(row.int("one_trip")?),
                             second_corrections: count(row.int("second_corrections")?),
                             trips: count(row.int("trips")?),
+                            at_window: count(row.int("at_window")?),
                         })
                     })
                     .collect()

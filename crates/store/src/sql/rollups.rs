@@ -30,6 +30,9 @@ static CASE_UPSERT: LazyLock<String> =
 static STAFF_UPSERT: LazyLock<String> =
     LazyLock::new(|| upsert("staff_rollups", &["hour", "username"], &STAFF_COUNTERS));
 
+/// A case without review tasks.
+const UNREVIEWED: &str = "NOT EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_number = cases.number)";
+
 /// The rebuild: the same shares as `crate::rollups::share`, added up in SQL.
 static REBUILD: LazyLock<[String; 4]> = LazyLock::new(|| {
     let decided = "decided_at IS NOT NULL";
@@ -41,7 +44,7 @@ static REBUILD: LazyLock<[String; 4]> = LazyLock::new(|| {
         format!(
             "INSERT INTO case_rollups (hour, department, matter_code, {}) \
              SELECT received_at / {BUCKET_MILLIS}, department, matter_code, COUNT(*), {}, {}, {}, {}, {}, {}, \
-             CAST(SUM(trips) AS BIGINT) FROM cases GROUP BY received_at / {BUCKET_MILLIS}, department, matter_code",
+             CAST(SUM(trips) AS BIGINT), {} FROM cases GROUP BY received_at / {BUCKET_MILLIS}, department, matter_code",
             CASE_COUNTERS.join(", "),
             count("channel = 'online'"),
             count("accepted_at IS NOT NULL"),
@@ -49,6 +52,7 @@ static REBUILD: LazyLock<[String; 4]> = LazyLock::new(|| {
             count(on_time),
             count(&format!("{decided} AND trips <= 1")),
             count("corrections >= 2"),
+            count(&format!("{decided} AND {UNREVIEWED}")),
         ),
         format!(
             "INSERT INTO staff_rollups (hour, username, {}) \
@@ -74,6 +78,7 @@ fn columns_from_row(row: &impl StoreRow) -> StoreResult<CaseColumns> {
         due_at: row.optional_int("due_at")?,
         trips: row.int("trips")?,
         corrections: row.int("corrections")?,
+        reviewed: row.int("tasks")? > 0,
     })
 }
 
@@ -88,7 +93,9 @@ macro_rules! rollup_queries {
             ) -> StoreResult<Share> {
                 let row = sqlx::query(
                     "SELECT department, matter_code, channel, received_at, accepted_at, accepted_by, decided_at, \
-                     due_at, trips, corrections FROM cases WHERE number = $1",
+                     due_at, trips, corrections, \
+                     (SELECT COUNT(*) FROM case_tasks t WHERE t.case_number = cases.number) AS tasks \
+                     FROM cases WHERE number = $1",
                 )
                 .bind(number.compact())
                 .fetch_optional(&mut **transaction)

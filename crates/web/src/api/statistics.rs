@@ -145,6 +145,10 @@ pub struct ScorecardBody {
     one_trip_rate: Option<f64>,
     trips_per_case: Option<f64>,
     second_corrections: u64,
+    /// 窗口办结率 = 受理后没有送部门审查环节、在窗口办结的 ÷ 已作出决定的
+    window_rate: Option<f64>,
+    /// 已作出决定的办件中送回部门审查（审批盖章）的
+    signed_off_outside: u64,
     late_orders: u64,
     /// 本部门独用的大厅窗口数
     windows: u64,
@@ -177,6 +181,8 @@ impl From<&Scorecard> for ScorecardBody {
             one_trip_rate: card.counts.one_trip_rate(),
             trips_per_case: card.trips_per_case(),
             second_corrections: card.second_corrections,
+            window_rate: card.window_rate(),
+            signed_off_outside: card.signed_off_outside(),
             late_orders: card.late_orders,
             windows: card.staffing.windows,
             post_days_required: card.staffing.required,
