@@ -56,10 +56,11 @@ pub enum Conflict {
     LinkExpired,
     /// A 差评's follow-up is not in a state where this can be done.
     FollowupNotInState,
+    QuarterRunning,
 }
 
 impl Conflict {
-    pub const ALL: [Conflict; 23] = [
+    pub const ALL: [Conflict; 24] = [
         Conflict::CaseNotInState,
         Conflict::RevisionChanged,
         Conflict::AlreadyExists,
@@ -83,6 +84,7 @@ impl Conflict {
         Conflict::NotRatable,
         Conflict::LinkExpired,
         Conflict::FollowupNotInState,
+        Conflict::QuarterRunning,
     ];
 
     pub fn code(self) -> &'static str {
@@ -110,6 +112,7 @@ impl Conflict {
             Self::NotRatable => "not_ratable",
             Self::LinkExpired => "link_expired",
             Self::FollowupNotInState => "followup_not_in_state",
+            Self::QuarterRunning => "quarter_running",
         }
     }
 }

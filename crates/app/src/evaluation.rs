@@ -4,8 +4,8 @@
 //! every change audited), graded and ranked; as a page and as a workbook.
 
 use crate::app::App;
-use crate::error::{AppError, AppResult};
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use crate::error::{AppError, AppResult, Conflict};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use onetrip_domain::access::Permission;
 use onetrip_domain::actor::Actor;
 use onetrip_domain::evaluation::{evaluate, Evaluated, Metric, StaffFigures, Weighting, DEFAULT_WEIGHTING};
@@ -99,6 +99,9 @@ pub async fn save_weighting(app: &App, actor: &Actor, text: &str) -> AppResult<W
     Ok(parsed)
 }
 
+/// Where a finalized quarter is kept: a setting per quarter, written once.
+const FINAL_PREFIX: &str = "evaluation.final.";
+
 /// A quarter's evaluation.
 #[derive(Debug, Clone)]
 pub struct QuarterEvaluation {
@@ -107,6 +110,68 @@ pub struct QuarterEvaluation {
     pub rows: Vec<Evaluated>,
     /// Whether the quarter is still running (the figures are up to now).
     pub running: bool,
+    /// When and by whom the quarter was finalized (定稿): its figures and weighting are then the ones kept.
+    pub finalized: Option<(DateTime<Utc>, String)>,
+}
+
+/// A finalized quarter as kept: the figures counted and the weighting's text when it was finalized.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Finalized {
+    weighting: String,
+    figures: Vec<StaffFigures>,
+    at: DateTime<Utc>,
+    by: String,
+}
+
+fn quarter_of(app: &App, quarter: &str) -> AppResult<Quarter> {
+    if quarter.trim().is_empty() {
+        Ok(Quarter::of(app.today()))
+    } else {
+        Quarter::parse(quarter)
+    }
+}
+
+async fn finalized(app: &App, quarter: Quarter) -> AppResult<Option<Finalized>> {
+    let Some(text) = app.store.setting(&format!("{FINAL_PREFIX}{}", quarter.code())).await? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|error| AppError::Internal(format!("finalized quarter {}: {error}", quarter.code())))
+}
+
+/// A manager finalizes (定稿) a quarter that has ended: the figures counted now and the weighting in force are
+/// kept, and the quarter's list is shown from them from then on, whatever the weighting becomes. Once only.
+pub async fn finalize_quarter(app: &App, actor: &Actor, quarter: &str) -> AppResult<QuarterEvaluation> {
+    if !actor.may(Permission::Supervise) {
+        return Err(AppError::Forbidden);
+    }
+    let quarter = Quarter::parse(quarter)?;
+    if quarter.end() > app.today() {
+        return Err(AppError::Conflict(
+            Conflict::QuarterRunning,
+            format!("{}还没结束，结束后才能定稿", quarter.label()),
+        ));
+    }
+    let (figures, _) = count_quarter(app, quarter).await?;
+    let (text, weighting) = weighting(app).await?;
+    let kept = Finalized { weighting: text, figures, at: app.now(), by: actor.audit_name().to_string() };
+    let json = serde_json::to_string(&kept).map_err(|error| AppError::Internal(error.to_string()))?;
+    if !app.store.add_setting(&format!("{FINAL_PREFIX}{}", quarter.code()), &json, app.now()).await? {
+        return Err(AppError::Conflict(
+            Conflict::AlreadyExists,
+            format!("{}已经定稿，定稿后不再改动", quarter.label()),
+        ));
+    }
+    crate::audit::record(app, actor, "evaluation_finalize", &quarter.code(), format!("{} 人", kept.figures.len()))
+        .await?;
+    Ok(QuarterEvaluation {
+        quarter,
+        rows: evaluate(&kept.figures, &weighting),
+        weighting,
+        running: false,
+        finalized: Some((kept.at, kept.by)),
+    })
 }
 
 /// Signed-in intervals per person, from the window log (a break ends one, the return starts the next).
@@ -136,14 +201,32 @@ fn presence(
     intervals
 }
 
-/// Counts, grades and ranks every window staff member (and anyone else who served) for `quarter`
-/// (`YYYY-Qn`; empty: the current one). Managers only.
+/// Grades and ranks every window staff member (and anyone else who served) for `quarter` (`YYYY-Qn`; empty:
+/// the current one): from what was kept when a finalized quarter was finalized, otherwise counted now.
+/// Managers only.
 pub async fn evaluate_quarter(app: &App, actor: &Actor, quarter: &str) -> AppResult<QuarterEvaluation> {
     if !actor.may(Permission::Supervise) {
         return Err(AppError::Forbidden);
     }
+    let quarter = quarter_of(app, quarter)?;
+    if let Some(kept) = finalized(app, quarter).await? {
+        let weighting = Weighting::parse(&kept.weighting).unwrap_or_else(|_| Weighting::shipped());
+        return Ok(QuarterEvaluation {
+            quarter,
+            rows: evaluate(&kept.figures, &weighting),
+            weighting,
+            running: false,
+            finalized: Some((kept.at, kept.by)),
+        });
+    }
+    let (figures, running) = count_quarter(app, quarter).await?;
+    let (_, weighting) = weighting(app).await?;
+    Ok(QuarterEvaluation { quarter, rows: evaluate(&figures, &weighting), weighting, running, finalized: None })
+}
+
+/// Each person's figures of `quarter`, counted from the records up to now; and whether it is still running.
+async fn count_quarter(app: &App, quarter: Quarter) -> AppResult<(Vec<StaffFigures>, bool)> {
     let today = app.today();
-    let quarter = if quarter.trim().is_empty() { Quarter::of(today) } else { Quarter::parse(quarter)? };
     let (from, end) = (quarter.first_day(), quarter.end());
     let running = end > today;
     let until_day = if running { today + Duration::days(1) } else { end };
@@ -222,9 +305,7 @@ pub async fn evaluate_quarter(app: &App, actor: &Actor, quarter: &str) -> AppRes
         }
         day += Duration::days(1);
     }
-    let (_, weighting) = weighting(app).await?;
-    let figures: Vec<StaffFigures> = people.into_values().collect();
-    Ok(QuarterEvaluation { quarter, rows: evaluate(&figures, &weighting), weighting, running })
+    Ok((people.into_values().collect(), running))
 }
 
 /// The evaluation as a workbook: one row per person with every figure, score and grade.

@@ -86,7 +86,7 @@ enum Kind {
 }
 
 /// One person's figures for the quarter, as counted from the records.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StaffFigures {
     pub username: String,
     pub name: String,

@@ -21,4 +21,8 @@ pub trait SettingStore: Send + Sync {
     async fn setting(&self, name: &str) -> StoreResult<Option<String>>;
 
     async fn put_setting(&self, name: &str, value: &str, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Stores a setting only if it has none yet (a record written once); `false` if it had one, which is
+    /// left as it was, even when two writers race.
+    async fn add_setting(&self, name: &str, value: &str, at: DateTime<Utc>) -> StoreResult<bool>;
 }

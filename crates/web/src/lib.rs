@@ -152,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/statistics/export.xlsx", get(staff::statistics::export))
         .route("/staff/evaluation/export.xlsx", get(staff::evaluation::export))
         .route("/staff/evaluation/weights", get(staff::evaluation::weights).post(staff::evaluation::save_weights))
+        .route("/staff/evaluation/finalize", post(staff::evaluation::finalize))
         .route("/staff/ratings/{id}", get(staff::ratings::followup).post(staff::ratings::followup_action))
         .route("/static/site.css", get(public::assets::stylesheet))
         .route("/static/print.css", get(public::assets::print_stylesheet))

@@ -121,3 +121,67 @@ async fn a_known_quarter_is_scored_graded_and_ranked_as_computed_by_hand() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_ended_quarter_is_finalized_once_and_keeps_its_list_whatever_the_weighting_becomes() {
+    for app in TestApp::all().await {
+        app.to_office_hours();
+        let window = app.token(WINDOW).await;
+        let land = app.token(LAND).await;
+        let first = accepted(&app, &window, "654301198001011232").await;
+        let second = accepted(&app, &window, "11010519491231002X").await;
+        rate(&app, &land, &first, 5).await;
+        rate(&app, &land, &second, 2).await;
+        let quarter = onetrip_app::evaluation::Quarter::of(app.state.today());
+        let code = quarter.code();
+        let (session, csrf) = app.login_page(SUPERVISOR).await;
+        let finalize = |session: String, csrf: String| {
+            let code = code.clone();
+            let app = &app;
+            async move {
+                app.post_form("/staff/evaluation/finalize", &session, &[("csrf_token", &csrf), ("quarter", &code)])
+                    .await
+            }
+        };
+
+        // While the quarter runs, it cannot be finalized.
+        let early = finalize(session.clone(), csrf.clone()).await;
+        assert_eq!(early.status, StatusCode::CONFLICT, "{}", app.backend);
+        assert!(early.text().contains("还没结束，结束后才能定稿"), "{}", early.text());
+        let page = app.get_with_cookie(&format!("/staff/evaluation?quarter={code}"), &session).await.text();
+        assert!(!page.contains("id=\"finalize\""), "no finalize button while it runs");
+
+        // Into the next quarter: the ended one offers 定稿, and keeps the list as it stood.
+        let next = quarter.end();
+        app.advance_clock(chrono::Duration::days((next - app.state.today()).num_days()));
+        app.to_office_hours();
+        let (session, csrf) = app.login_page(SUPERVISOR).await;
+        let path = format!("/staff/evaluation?quarter={code}");
+        let before = app.get_with_cookie(&path, &session).await.text();
+        assert!(before.contains("id=\"finalize\""), "{before}");
+        let kept_row = row_of(&before, "window 测试");
+        let done = finalize(session.clone(), csrf.clone()).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+        assert_eq!(done.location(), path);
+        let finalized = app.get_with_cookie(&path, &session).await.text();
+        assert!(finalized.contains("id=\"finalized\""), "{finalized}");
+        assert_eq!(row_of(&finalized, "window 测试"), kept_row);
+
+        // A new weighting changes live quarters, not the finalized one.
+        let only = "good_rate 100\nexcellent 90\ngood 80\npass 60\nadvanced_share 15";
+        let saved =
+            app.post_form("/staff/evaluation/weights", &session, &[("csrf_token", &csrf), ("text", only)]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        assert_eq!(row_of(&app.get_with_cookie(&path, &session).await.text(), "window 测试"), kept_row);
+
+        // Once only; and only managers.
+        let twice = finalize(session.clone(), csrf.clone()).await;
+        assert_eq!(twice.status, StatusCode::CONFLICT, "{}", app.backend);
+        assert!(twice.text().contains("已经定稿"), "{}", twice.text());
+        let (window_session, window_csrf) = app.login_page(WINDOW).await;
+        assert_eq!(finalize(window_session, window_csrf).await.status, StatusCode::FORBIDDEN);
+        let audit = app.store().audit_events(50).await.expect("audit");
+        assert_eq!(audit.iter().filter(|event| event.action == "evaluation_finalize").count(), 1);
+        app.finish().await;
+    }
+}

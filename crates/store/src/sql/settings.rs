@@ -78,6 +78,18 @@ macro_rules! settings_queries {
                 .await?;
                 Ok(())
             }
+
+            async fn add_setting(&self, name: &str, value: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+                let added = sqlx::query(
+                    "INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(name)
+                .bind(value)
+                .bind(millis(at))
+                .execute(&self.writer)
+                .await?;
+                Ok(added.rows_affected() == 1)
+            }
         }
     };
 }

@@ -75,6 +75,9 @@ struct EvaluationPage {
     lines: Vec<EvaluationLine>,
     advanced: Vec<String>,
     thresholds: String,
+    /// When and by whom it was finalized, as shown; empty when it is not.
+    finalized: String,
+    csrf_token: String,
 }
 
 /// `GET /staff/evaluation?quarter=2026-Q4`.
@@ -100,8 +103,23 @@ pub async fn evaluation_page(
             "优秀 ≥ {}，良好 ≥ {}，合格 ≥ {}；先进工作人员为得分前 {}% 中的优秀者",
             weighting.excellent, weighting.good, weighting.pass, weighting.advanced_share
         ),
+        finalized: evaluation
+            .finalized
+            .as_ref()
+            .map(|(at, by)| format!("{} 由 {by}", state.app.local(*at).format("%Y-%m-%d %H:%M")))
+            .unwrap_or_default(),
+        csrf_token: staff.csrf_token.clone(),
         lines,
     })
+}
+
+/// `POST /staff/evaluation/finalize`: keeps an ended quarter's list as it stands (定稿), once.
+pub async fn finalize(
+    State(state): State<AppState>,
+    StaffForm(staff, values): StaffForm<FormValues>,
+) -> Result<Response, Error> {
+    let evaluation = evaluation::finalize_quarter(&state.app, &staff.actor, values.get("quarter")).await?;
+    Ok(see_other(&format!("/staff/evaluation?quarter={}", evaluation.quarter.code())))
 }
 
 /// `GET /staff/evaluation/export.xlsx?quarter=`.
