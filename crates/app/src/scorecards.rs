@@ -67,6 +67,11 @@ pub struct Scorecard {
     /// Cases of matters promised 即办 (on the spot).
     pub immediate: u64,
     pub trips: u64,
+    /// The trips the catalog publishes for the cases received (跑动次数 of each case's matter), in all.
+    pub published_trips: u64,
+    /// Yellow and red cards of the department's cases now (shown for the current month only: cards are a
+    /// state, not a record).
+    pub cards: Option<(u64, u64)>,
     pub second_corrections: u64,
     /// Decided cases concluded at the window, without a review step sent to the back office (窗口授权).
     pub at_window: u64,
@@ -96,6 +101,10 @@ impl Scorecard {
     /// Decided cases whose review went to the back office for sign-off (回单位审批).
     pub fn signed_off_outside(&self) -> u64 {
         self.counts.decided.saturating_sub(self.at_window)
+    }
+    /// Trips per case received as the catalog publishes them.
+    pub fn published_trips_per_case(&self) -> Option<f64> {
+        ratio(self.published_trips, self.counts.received)
     }
     /// Trips per case received.
     pub fn trips_per_case(&self) -> Option<f64> {
@@ -213,8 +222,9 @@ pub(crate) async fn month_cards(app: &App, first: NaiveDate) -> AppResult<Vec<Sc
         }
     }
     for row in app.store.matter_cases(from, to).await? {
-        let immediate =
-            catalog.version(&row.matter_code).is_some_and(|v| v.matter.promised_limit == TimeLimit::OnTheSpot);
+        let matter = catalog.version(&row.matter_code).map(|version| &version.matter);
+        let immediate = matter.is_some_and(|matter| matter.promised_limit == TimeLimit::OnTheSpot);
+        let published = matter.map_or(0, |matter| u64::from(matter.trips_required));
         let card = cards.entry(row.department.clone()).or_default();
         card.counts.add(&CaseCounts {
             received: row.received,
@@ -225,6 +235,7 @@ pub(crate) async fn month_cards(app: &App, first: NaiveDate) -> AppResult<Vec<Sc
         });
         card.accepted += row.accepted;
         card.trips += row.trips;
+        card.published_trips += row.received * published;
         card.second_corrections += row.second_corrections;
         card.at_window += row.at_window;
         if immediate {
@@ -233,6 +244,17 @@ pub(crate) async fn month_cards(app: &App, first: NaiveDate) -> AppResult<Vec<Sc
     }
     for (department, late) in app.store.late_orders(from, to, app.now()).await? {
         cards.entry(department).or_default().late_orders += late;
+    }
+    if first <= app.today() && app.today() < next {
+        for card in cards.values_mut() {
+            card.cards = Some((0, 0));
+        }
+        for count in app.store.risk_counts(app.now()).await? {
+            if let Some((yellow, red)) = cards.get_mut(&count.department).and_then(|card| card.cards.as_mut()) {
+                *yellow += count.yellow;
+                *red += count.red;
+            }
+        }
     }
     for (department, figures) in staffing(app, first, next).await? {
         if let Some(card) = cards.get_mut(&department) {

@@ -127,7 +127,16 @@ mod tests {
             (0i64..4, 0i64..4, any::<bool>()),
         )
             .prop_map(
-                |(department, channel, received_at, accepted_at, by, decided_at, due_at, (trips, corrections, reviewed))| {
+                |(
+                    department,
+                    channel,
+                    received_at,
+                    accepted_at,
+                    by,
+                    decided_at,
+                    due_at,
+                    (trips, corrections, reviewed),
+                )| {
                     CaseColumns {
                         department: department.to_string(),
                         matter_code: "m".to_string(),

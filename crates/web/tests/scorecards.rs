@@ -62,6 +62,10 @@ async fn a_known_month_gives_the_land_registry_the_figures_computed_by_hand() {
         // By hand: received 3, online 0 → 网办率 0.0%; decided 1, on time 1 → 100.0%; one trip or fewer 1 of 1
         // → 100.0%; 0 trips → 0.00 per case; ratings 1 好 of 2 → 50.0%, the 差评 not yet resolved → 0.0%.
         // Composite = (100 + 50 + 100 + 0) / 4 = 62.5, first; the other departments have nothing to measure.
+        let catalog: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string("../../data/demo/catalog.json").unwrap()).unwrap();
+        let transfer = catalog["matters"].as_array().unwrap().iter().find(|m| m["code"] == TRANSFER).unwrap();
+        let published = transfer["trips_required"].as_u64().unwrap();
         let (session, _) = app.login_page(SUPERVISOR).await;
         let page = app.get_with_cookie("/staff/scorecards", &session).await;
         assert_eq!(page.status, StatusCode::OK, "{}", app.backend);
@@ -73,18 +77,20 @@ async fn a_known_month_gives_the_land_registry_the_figures_computed_by_hand() {
             .skip(1)
             .map(|cell| cell.split('>').nth(1).unwrap_or_default().trim_end_matches("</td"))
             .collect();
-        // 名次, 综合, 比上月, 事项数, 进驻大厅, 网上可办率, 收件, 网办率, 按期, 即办, 一次办结, 到现场, 二次补正,
-        // 窗口办结率, 回单位审批, 督办逾期, 本部门窗口, 在岗率, 提前撤岗, 好评率, 整改率
+        // 名次, 综合, 比上月, 事项数, 进驻大厅, 网上可办率, 收件, 网办率, 按期, 即办, 一次办结, 到现场, 承诺到现场,
+        // 二次补正, 窗口办结率, 回单位审批, 黄牌 / 红牌, 督办逾期, 本部门窗口, 在岗率, 提前撤岗, 好评率, 整改率
         assert_eq!(cells[0], "1", "{}: {line}", app.backend);
         assert_eq!((cells[1], cells[2]), ("62.5", "上月无数据"));
         assert_eq!(cells[4], "已进驻");
         assert_eq!((cells[6], cells[7], cells[8]), ("3", "0.0%", "100.0%"), "{line}");
         assert_eq!((cells[9], cells[10], cells[11]), ("0.0%", "100.0%", "0.00"), "{line}");
-        assert_eq!((cells[12], cells[15], cells[19], cells[20]), ("0", "0", "50.0%", "0.0%"), "{line}");
+        assert_eq!((cells[13], cells[17], cells[21], cells[22]), ("0", "0", "50.0%", "0.0%"), "{line}");
         // A's review went to the tax office, the housing office and the registry's own back office.
-        assert_eq!((cells[13], cells[14]), ("0.0%", "1"), "{line}");
+        assert_eq!((cells[14], cells[15]), ("0.0%", "1"), "{line}");
         // The land registry's own windows are C01–C18 of the demo hall; nobody is posted there.
-        assert_eq!((cells[16], cells[17], cells[18]), ("18", "0.0%", "0"), "{line}");
+        assert_eq!((cells[18], cells[19], cells[20]), ("18", "0.0%", "0"), "{line}");
+        // The transfer publishes its trips in the catalog; B is accepted, due weeks away: no card.
+        assert_eq!((cells[12], cells[16]), (format!("{published}.00").as_str(), "0 / 0"), "{line}");
         let ranks: Vec<&str> = page
             .split("<tr id=\"card-")
             .skip(1)
@@ -153,9 +159,13 @@ async fn a_known_month_gives_the_land_registry_the_figures_computed_by_hand() {
 /// The cells of a department's line on the scorecards page.
 async fn card_cells(app: &TestApp, session: &str, department: &str) -> Vec<String> {
     let page = app.get_with_cookie("/staff/scorecards", session).await.text();
-    let start = page.find(&format!("<tr id=\"card-{department}\">")).unwrap_or_else(|| panic!("no {department}: {page}"));
+    let start =
+        page.find(&format!("<tr id=\"card-{department}\">")).unwrap_or_else(|| panic!("no {department}: {page}"));
     let line = &page[start..start + page[start..].find("</tr>").unwrap()];
-    line.split("<td").skip(1).map(|cell| cell.split('>').nth(1).unwrap_or_default().trim_end_matches("</td").to_string()).collect()
+    line.split("<td")
+        .skip(1)
+        .map(|cell| cell.split('>').nth(1).unwrap_or_default().trim_end_matches("</td").to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -206,14 +216,15 @@ async fn a_departments_own_windows_are_counted_staffed_and_withdrawn_and_on_the_
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
         let number = reply.json()["number"].as_str().expect("number").to_string();
         let body = json!({ "decision": "accept", "supplied": ["provided", "provided", "provided"] });
-        let reply = app.json(Method::POST, &format!("/api/v1/cases/{number}/acceptance"), Some(&window), Some(body)).await;
+        let reply =
+            app.json(Method::POST, &format!("/api/v1/cases/{number}/acceptance"), Some(&window), Some(body)).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         let after = card_cells(&app, &session, "zrzyj").await;
-        assert_eq!((before[13].as_str(), before[14].as_str()), ("—", "0"), "{}", app.backend);
-        assert_eq!((after[13].as_str(), after[14].as_str()), ("100.0%", "0"), "{}: {after:?}", app.backend);
-        assert_eq!(before[16..19], ["18", "0.0%", "0"], "{}: nobody posted before", app.backend);
+        assert_eq!((before[14].as_str(), before[15].as_str()), ("—", "0"), "{}", app.backend);
+        assert_eq!((after[14].as_str(), after[15].as_str()), ("100.0%", "0"), "{}: {after:?}", app.backend);
+        assert_eq!(before[18..21], ["18", "0.0%", "0"], "{}: nobody posted before", app.backend);
         let rate = format!("{:.1}%", 100.0 / (18.0 * working as f64));
-        assert_eq!(after[16..19], ["18".to_string(), rate, "1".to_string()], "{}", app.backend);
+        assert_eq!(after[18..21], ["18".to_string(), rate, "1".to_string()], "{}", app.backend);
         let supervisor = app.token(SUPERVISOR).await;
         let cards = app.json(Method::GET, "/api/v1/statistics/scorecards", Some(&supervisor), None).await.json();
         let land = cards["departments"].as_array().unwrap().iter().find(|card| card["department"] == "zrzyj").unwrap();

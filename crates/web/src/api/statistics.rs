@@ -144,6 +144,11 @@ pub struct ScorecardBody {
     immediate_rate: Option<f64>,
     one_trip_rate: Option<f64>,
     trips_per_case: Option<f64>,
+    /// 各收件所属事项在目录中公布的到现场次数的平均
+    published_trips_per_case: Option<f64>,
+    /// 现在的黄牌数、红牌数（只在本月给出，以前的月份为 null）
+    yellow_cards: Option<u64>,
+    red_cards: Option<u64>,
     second_corrections: u64,
     /// 窗口办结率 = 受理后没有送部门审查环节、在窗口办结的 ÷ 已作出决定的
     window_rate: Option<f64>,
@@ -180,6 +185,9 @@ impl From<&Scorecard> for ScorecardBody {
             immediate_rate: card.immediate_rate(),
             one_trip_rate: card.counts.one_trip_rate(),
             trips_per_case: card.trips_per_case(),
+            published_trips_per_case: card.published_trips_per_case(),
+            yellow_cards: card.cards.map(|(yellow, _)| yellow),
+            red_cards: card.cards.map(|(_, red)| red),
             second_corrections: card.second_corrections,
             window_rate: card.window_rate(),
             signed_off_outside: card.signed_off_outside(),

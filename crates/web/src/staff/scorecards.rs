@@ -37,6 +37,9 @@ pub struct CardLine {
     pub immediate_rate: String,
     pub one_trip_rate: String,
     pub trips_per_case: String,
+    pub published_trips_per_case: String,
+    /// 黄牌 / 红牌 now, or — for a past month.
+    pub cards: String,
     pub second_corrections: u64,
     pub window_rate: String,
     pub signed_off_outside: u64,
@@ -71,6 +74,11 @@ fn line(card: &Scorecard) -> CardLine {
         immediate_rate: percent(card.immediate_rate()),
         one_trip_rate: percent(card.counts.one_trip_rate()),
         trips_per_case: card.trips_per_case().map(|value| format!("{value:.2}")).unwrap_or_else(|| "—".to_string()),
+        published_trips_per_case: card
+            .published_trips_per_case()
+            .map(|value| format!("{value:.2}"))
+            .unwrap_or_else(|| "—".to_string()),
+        cards: card.cards.map(|(yellow, red)| format!("{yellow} / {red}")).unwrap_or_else(|| "—".to_string()),
         second_corrections: card.second_corrections,
         window_rate: percent(card.window_rate()),
         signed_off_outside: card.signed_off_outside(),
