@@ -301,6 +301,35 @@ pub async fn scale(database: &str, cases: u64, months: u32) -> Result<(), String
         .map(|row| row.received)
         .sum();
     println!("statistics.{backend}.last_month_cases {month_cases}");
+    // Where a page's time goes: each store query the pages make, once, for last month.
+    let from = setup.state.app.utc_of(last_month.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let to = setup.state.app.utc_of(this_month.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let key_matters: Vec<String> =
+        onetrip_domain::statistics::shipped_targets().into_iter().map(|target| target.code).collect();
+    let month_code = last_month.format("%Y-%m").to_string();
+    let store = &setup.store;
+    let mut timings = Vec::new();
+    let clock = Instant::now();
+    let rows = store.matter_cases(from, to).await.map_err(error)?.len();
+    timings.push(("matter_cases", clock.elapsed(), rows));
+    let clock = Instant::now();
+    let rows = store.cases_per_day(from, to, 8 * 3_600_000).await.map_err(error)?.len();
+    timings.push(("cases_per_day", clock.elapsed(), rows));
+    let clock = Instant::now();
+    let rows = store.decisions(from, to, &key_matters).await.map_err(error)?.len();
+    timings.push(("key_matter_decisions", clock.elapsed(), rows));
+    let clock = Instant::now();
+    let rows = store.rating_tallies(&month_code).await.map_err(error)?.len();
+    timings.push(("rating_tallies", clock.elapsed(), rows));
+    let clock = Instant::now();
+    let rows = store.staff_cases(from, to).await.map_err(error)?.len();
+    timings.push(("staff_cases", clock.elapsed(), rows));
+    let clock = Instant::now();
+    let rows = store.staff_ratings(&[month_code.clone()]).await.map_err(error)?.len();
+    timings.push(("staff_ratings", clock.elapsed(), rows));
+    for (name, took, rows) in timings {
+        println!("statistics.{backend}.query.{name}_ms {:.2} ({rows} rows)", took.as_secs_f64() * 1000.0);
+    }
     let report = |name: &str, latencies: &[f64]| {
         println!("statistics.{backend}.{name}_p50_ms {:.2}", percentile(latencies, 0.5));
         println!("statistics.{backend}.{name}_p99_ms {:.2}", percentile(latencies, 0.99));

@@ -2,6 +2,7 @@
 -- per hour it was received in, department and matter, and (once accepted) to a row per hour of acceptance
 -- and person who accepted it. The share is changed in the same transaction as the case (sql/rollups.rs),
 -- so the statistics, scorecards and evaluation add up a few thousand rows instead of a month of cases.
+-- On SQLite the rows are kept in key order (WITHOUT ROWID), so that a period is one contiguous range.
 -- The store fills both tables from the cases when it finds them empty beside cases (right after this
 -- migration), with the same definition it keeps them by.
 
@@ -9,8 +10,8 @@
 -- by a decision step, the last approval, or acceptance of an on-the-spot matter. Kept on the row for the figures.
 ALTER TABLE cases ADD COLUMN decided_at BIGINT;
 UPDATE cases SET decided_at = (SELECT MIN(e.at) FROM case_events e WHERE e.case_number = cases.number AND e.to_phase IN ('granted', 'refused'));
--- The key matters' decisions of a month, by matter and instant.
-CREATE INDEX cases_by_decision ON cases (matter_code, decided_at);
+-- The key matters' decisions of a month, by matter and instant, with the acceptance they are counted from.
+CREATE INDEX cases_by_decision ON cases (matter_code, decided_at, accepted_at);
 -- Migration 0013's index of events by action served only the figures, which read decided_at now.
 DROP INDEX case_events_by_action;
 
@@ -30,7 +31,7 @@ CREATE TABLE case_rollups (
     -- Decided without a review task sent to the back office (concluded at the window).
     at_window          BIGINT NOT NULL,
     PRIMARY KEY (hour, department, matter_code)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE staff_rollups (
     -- Hours since the epoch (UTC) of accepted_at.
@@ -41,4 +42,4 @@ CREATE TABLE staff_rollups (
     on_time            BIGINT NOT NULL,
     second_corrections BIGINT NOT NULL,
     PRIMARY KEY (hour, username)
-);
+) WITHOUT ROWID;

@@ -402,48 +402,67 @@ macro_rules! rating_queries {
             }
 
             async fn rating_tallies(&self, month: &str) -> StoreResult<Vec<RatingTally>> {
+                // The levels from the month's index alone (it holds every column read here)…
                 let rows = sqlx::query(
-                    "SELECT r.department, r.matter_code, \
-                     SUM(CASE WHEN r.excluded = 0 AND r.level = 1 THEN 1 ELSE 0 END) AS l1, \
-                     SUM(CASE WHEN r.excluded = 0 AND r.level = 2 THEN 1 ELSE 0 END) AS l2, \
-                     SUM(CASE WHEN r.excluded = 0 AND r.level = 3 THEN 1 ELSE 0 END) AS l3, \
-                     SUM(CASE WHEN r.excluded = 0 AND r.level = 4 THEN 1 ELSE 0 END) AS l4, \
-                     SUM(CASE WHEN r.excluded = 0 AND r.level = 5 THEN 1 ELSE 0 END) AS l5, \
-                     SUM(CASE WHEN r.excluded = 0 AND r.channel = 'default' THEN 1 ELSE 0 END) AS defaulted, \
-                     SUM(CASE WHEN r.excluded = 1 THEN 1 ELSE 0 END) AS excluded, \
-                     SUM(CASE WHEN r.excluded = 0 AND f.resolved_at IS NOT NULL AND f.outcome IN ('immediate', 'ledger') THEN 1 ELSE 0 END) AS rectified, \
-                     SUM(CASE WHEN r.excluded = 0 AND f.resolved_at IS NOT NULL THEN 1 ELSE 0 END) AS resolved, \
-                     SUM(CASE WHEN r.excluded = 0 AND f.resolved_at IS NOT NULL \
-                         AND f.resolved_at <= (CASE WHEN f.ledger_due IS NOT NULL AND f.ledger_due > f.rectify_due THEN f.ledger_due ELSE f.rectify_due END) \
-                         THEN 1 ELSE 0 END) AS in_time, \
-                     SUM(CASE WHEN r.excluded = 0 AND f.called_back_at IS NOT NULL THEN 1 ELSE 0 END) AS called_back \
-                     FROM ratings r LEFT JOIN rating_followups f ON f.rating_id = r.id \
-                     WHERE r.month = $1 GROUP BY r.department, r.matter_code ORDER BY r.department, r.matter_code",
+                    "SELECT department, matter_code, \
+                     SUM(CASE WHEN excluded = 0 AND level = 1 THEN 1 ELSE 0 END) AS l1, \
+                     SUM(CASE WHEN excluded = 0 AND level = 2 THEN 1 ELSE 0 END) AS l2, \
+                     SUM(CASE WHEN excluded = 0 AND level = 3 THEN 1 ELSE 0 END) AS l3, \
+                     SUM(CASE WHEN excluded = 0 AND level = 4 THEN 1 ELSE 0 END) AS l4, \
+                     SUM(CASE WHEN excluded = 0 AND level = 5 THEN 1 ELSE 0 END) AS l5, \
+                     SUM(CASE WHEN excluded = 0 AND channel = 'default' THEN 1 ELSE 0 END) AS defaulted, \
+                     SUM(CASE WHEN excluded = 1 THEN 1 ELSE 0 END) AS excluded \
+                     FROM ratings WHERE month = $1 GROUP BY department, matter_code ORDER BY department, matter_code",
                 )
                 .bind(month)
                 .fetch_all(&self.reader)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(RatingTally {
-                            department: row.text("department")?,
-                            matter_code: row.text("matter_code")?,
-                            levels: [
-                                count(row.int("l1")?),
-                                count(row.int("l2")?),
-                                count(row.int("l3")?),
-                                count(row.int("l4")?),
-                                count(row.int("l5")?),
-                            ],
-                            defaulted: count(row.int("defaulted")?),
-                            excluded: count(row.int("excluded")?),
-                            rectified: count(row.int("rectified")?),
-                            resolved: count(row.int("resolved")?),
-                            resolved_in_time: count(row.int("in_time")?),
-                            called_back: count(row.int("called_back")?),
-                        })
-                    })
-                    .collect()
+                let mut tallies = std::collections::BTreeMap::new();
+                for row in &rows {
+                    let tally = RatingTally {
+                        department: row.text("department")?,
+                        matter_code: row.text("matter_code")?,
+                        levels: [
+                            count(row.int("l1")?),
+                            count(row.int("l2")?),
+                            count(row.int("l3")?),
+                            count(row.int("l4")?),
+                            count(row.int("l5")?),
+                        ],
+                        defaulted: count(row.int("defaulted")?),
+                        excluded: count(row.int("excluded")?),
+                        ..RatingTally::default()
+                    };
+                    tallies.insert((tally.department.clone(), tally.matter_code.clone()), tally);
+                }
+                // …and the follow-ups, which only 差评 (levels 1 and 2) have, through the month's few 差评.
+                let rows = sqlx::query(
+                    "SELECT r.department, r.matter_code, \
+                     SUM(CASE WHEN f.resolved_at IS NOT NULL AND f.outcome IN ('immediate', 'ledger') THEN 1 ELSE 0 END) AS rectified, \
+                     SUM(CASE WHEN f.resolved_at IS NOT NULL THEN 1 ELSE 0 END) AS resolved, \
+                     SUM(CASE WHEN f.resolved_at IS NOT NULL \
+                         AND f.resolved_at <= (CASE WHEN f.ledger_due IS NOT NULL AND f.ledger_due > f.rectify_due THEN f.ledger_due ELSE f.rectify_due END) \
+                         THEN 1 ELSE 0 END) AS in_time, \
+                     SUM(CASE WHEN f.called_back_at IS NOT NULL THEN 1 ELSE 0 END) AS called_back \
+                     FROM ratings r JOIN rating_followups f ON f.rating_id = r.id \
+                     WHERE r.month = $1 AND r.level <= 2 AND r.excluded = 0 GROUP BY r.department, r.matter_code",
+                )
+                .bind(month)
+                .fetch_all(&self.reader)
+                .await?;
+                for row in &rows {
+                    let key = (row.text("department")?, row.text("matter_code")?);
+                    let tally = tallies.entry(key.clone()).or_insert_with(|| RatingTally {
+                        department: key.0.clone(),
+                        matter_code: key.1.clone(),
+                        ..RatingTally::default()
+                    });
+                    tally.rectified = count(row.int("rectified")?);
+                    tally.resolved = count(row.int("resolved")?);
+                    tally.resolved_in_time = count(row.int("in_time")?);
+                    tally.called_back = count(row.int("called_back")?);
+                }
+                Ok(tallies.into_values().collect())
             }
         }
     };
