@@ -325,7 +325,7 @@ pub async fn scale(database: &str, cases: u64, months: u32) -> Result<(), String
     let rows = store.staff_cases(from, to).await.map_err(error)?.len();
     timings.push(("staff_cases", clock.elapsed(), rows));
     let clock = Instant::now();
-    let rows = store.staff_ratings(&[month_code.clone()]).await.map_err(error)?.len();
+    let rows = store.staff_ratings(std::slice::from_ref(&month_code)).await.map_err(error)?.len();
     timings.push(("staff_ratings", clock.elapsed(), rows));
     for (name, took, rows) in timings {
         println!("statistics.{backend}.query.{name}_ms {:.2} ({rows} rows)", took.as_secs_f64() * 1000.0);
