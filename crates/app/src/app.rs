@@ -42,6 +42,11 @@ pub struct Shared {
     hall_relay: AtomicBool,
     /// The key that signs rating links (`ratings::links`), made on first start and kept in the settings.
     pub(crate) link_key: Vec<u8>,
+    /// The seal of e-licences and every public key the centre has sealed with (`licences::seal`).
+    pub(crate) seal: Box<dyn crate::licences::seal::Seal>,
+    pub(crate) seal_keys: Vec<String>,
+    /// The licence types and the matters that issue them (`data/licences/types.json`).
+    pub licence_types: Vec<onetrip_domain::licence::LicenceType>,
 }
 
 impl std::ops::Deref for App {
@@ -100,8 +105,14 @@ impl App {
         let empty = CatalogSnapshot::build(0, Vec::new(), Vec::new(), Synonyms::default(), today);
         let calendar = Calendar::new(&[], config.office_hours);
         let link_key = crate::accounts::secrets::load_link_key(store.as_ref(), clock.now()).await?;
+        let (seal, seal_keys) =
+            crate::licences::seal::load(store.as_ref(), config.seal_key_file.as_deref(), clock.now()).await?;
+        let licence_types = crate::licences::shipped_types()?;
         let app = Self(Arc::new(Shared {
             link_key,
+            seal,
+            seal_keys,
+            licence_types,
             catalog: RwLock::new((0, Arc::new(empty))),
             calendar: RwLock::new((0, Arc::new(calendar))),
             reloads: AtomicU64::new(0),

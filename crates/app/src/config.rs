@@ -25,6 +25,9 @@ pub struct AppConfig {
     pub public_url: String,
     /// 好差评: when a rating defaults, and the deadlines of a 差评's follow-up.
     pub ratings: RatingPolicy,
+    /// The SM2 key that seals e-licences (PKCS#8 PEM or 64 hex digits); without one, a development key is
+    /// made and kept in the database.
+    pub seal_key_file: Option<std::path::PathBuf>,
 }
 
 impl Default for AppConfig {
@@ -37,6 +40,7 @@ impl Default for AppConfig {
             show_codes_on_screen: false,
             public_url: "http://127.0.0.1:8080".to_string(),
             ratings: RatingPolicy::default(),
+            seal_key_file: None,
         }
     }
 }

@@ -57,10 +57,12 @@ pub enum Conflict {
     /// A 差评's follow-up is not in a state where this can be done.
     FollowupNotInState,
     QuarterRunning,
+    /// The licence is not in a status this change applies to (revoked, cancelled, replaced, …).
+    LicenceNotInState,
 }
 
 impl Conflict {
-    pub const ALL: [Conflict; 24] = [
+    pub const ALL: [Conflict; 25] = [
         Conflict::CaseNotInState,
         Conflict::RevisionChanged,
         Conflict::AlreadyExists,
@@ -85,6 +87,7 @@ impl Conflict {
         Conflict::LinkExpired,
         Conflict::FollowupNotInState,
         Conflict::QuarterRunning,
+        Conflict::LicenceNotInState,
     ];
 
     pub fn code(self) -> &'static str {
@@ -113,6 +116,7 @@ impl Conflict {
             Self::LinkExpired => "link_expired",
             Self::FollowupNotInState => "followup_not_in_state",
             Self::QuarterRunning => "quarter_running",
+            Self::LicenceNotInState => "licence_not_in_state",
         }
     }
 }

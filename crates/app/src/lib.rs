@@ -19,6 +19,7 @@ mod error;
 pub mod evaluation;
 pub mod files;
 pub mod hall;
+pub mod licences;
 pub mod portal;
 pub mod ratings;
 pub mod scorecards;
@@ -41,4 +42,5 @@ pub mod records {
         Applicant, AtRisk, AuditEvent, CaseEvent, Draft, InboxItem, OutboxMessage, RiskCount, StoredFile,
         SupervisionOrder, TripReport, User,
     };
+    pub use onetrip_store::{LicenceEvent, StoredLicence};
 }

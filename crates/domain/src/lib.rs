@@ -17,6 +17,7 @@ pub mod clock;
 pub mod evaluation;
 pub mod hall;
 pub mod ids;
+pub mod licence;
 pub mod queue;
 pub mod rating;
 pub mod review;

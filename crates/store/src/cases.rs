@@ -71,6 +71,8 @@ pub struct CaseUpdate<'a> {
     pub rating_slot: Option<&'a NewRatingSlot>,
     /// The username of who accepted the case, with its acceptance.
     pub accepted_by: Option<&'a str>,
+    /// The e-licence the change issues (the case was granted and its matter issues one).
+    pub licence: Option<&'a crate::licences::NewLicence>,
 }
 
 /// A message to an applicant, by SMS or e-mail.

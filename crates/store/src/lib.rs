@@ -10,6 +10,7 @@ pub mod error;
 pub mod evaluation;
 pub mod files;
 pub mod hall;
+pub mod licences;
 pub mod portal;
 mod postgres;
 pub mod ratings;
@@ -31,6 +32,7 @@ pub use accounts::{
 pub use cases::{CaseEvent, CaseTask, CaseUpdate, Idempotency, InboxItem, NewCase, Notification, OutboxMessage};
 pub use catalog::NewVersion;
 pub use error::{StoreError, StoreResult};
+pub use licences::{LicenceEvent, NewLicence, StoredLicence};
 pub use portal::{Draft, StoredFile};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -47,6 +49,7 @@ pub mod prelude {
     pub use crate::catalog::CatalogStore;
     pub use crate::evaluation::EvaluationStore;
     pub use crate::hall::HallStore;
+    pub use crate::licences::LicenceStore;
     pub use crate::portal::PortalStore;
     pub use crate::ratings::RatingStore;
     pub use crate::settings::{CalendarStore, SettingStore};

@@ -6,6 +6,7 @@ use crate::catalog::CatalogStore;
 use crate::error::StoreResult;
 use crate::evaluation::EvaluationStore;
 use crate::hall::HallStore;
+use crate::licences::LicenceStore;
 use crate::portal::PortalStore;
 use crate::ratings::RatingStore;
 use crate::settings::{CalendarStore, SettingStore};
@@ -28,6 +29,7 @@ pub trait Store:
     + SupervisionStore
     + HallStore
     + EvaluationStore
+    + LicenceStore
     + VerificationStore
     + Send
     + Sync

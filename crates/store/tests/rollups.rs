@@ -77,6 +77,7 @@ async fn accept_and_decide(store: Arc<dyn Store>, number: onetrip_domain::case_n
         tasks: (index == 0).then_some(&review[..]),
         rating_slot: None,
         accepted_by: Some(by),
+        licence: None,
     };
     let accepted = store.update_case(&number, &update).await.unwrap();
     let decided_at = if index % 2 == 0 { 120 + 24 * 60 } else { 120 + 3 * 24 * 60 };
@@ -92,6 +93,7 @@ async fn accept_and_decide(store: Arc<dyn Store>, number: onetrip_domain::case_n
         tasks: None,
         rating_slot: None,
         accepted_by: None,
+        licence: None,
     };
     store.update_case(&number, &update).await.unwrap();
 }
@@ -148,6 +150,7 @@ async fn counters_written_by_racing_changes_add_up_to_a_recount() {
                     tasks: None,
                     rating_slot: None,
                     accepted_by: Some(who),
+                    licence: None,
                 };
                 store.update_case(&number, &update).await.map(|_| who)
             }));

@@ -262,6 +262,30 @@ impl FromRequest<AppState> for PortalUpload {
     }
 }
 
+/// An anonymous multipart form (a public page's upload) whose token field matches its double-submit
+/// cookie `C`.
+pub struct PublicUpload<C> {
+    pub submission: Submission,
+    pub parts: Parts,
+    cookie: std::marker::PhantomData<C>,
+}
+
+impl<C: CsrfCookie + Send> FromRequest<AppState> for PublicUpload<C> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let multipart = Multipart::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|_| Error::BadRequest("请用表单上传文件".to_string()).into_response())?;
+        let submission = Submission::read(multipart).await.map_err(IntoResponse::into_response)?;
+        if !same_as_cookie(&parts, C::NAME, submission.field(C::FIELD)) {
+            return Err(Error::CsrfFailed.into_response());
+        }
+        Ok(Self { submission, parts, cookie: std::marker::PhantomData })
+    }
+}
+
 /// A logged-in staff member making an API request: without a session the answer is a JSON error, and a
 /// state-changing request made with the browser's cookie must carry the session's `X-CSRF-Token` header
 /// (a bearer token needs none: browsers never send one on their own).

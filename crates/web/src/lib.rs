@@ -13,6 +13,7 @@ pub mod extract;
 pub mod hall;
 mod json_body;
 mod layout;
+mod licence_view;
 mod links;
 pub mod metrics;
 pub mod portal;
@@ -142,6 +143,11 @@ pub fn router(state: AppState) -> Router {
         .route("/matters/{code}/versions/{version}", get(public::guide::matter_version))
         .route("/bundles/{code}", get(public::bundle))
         .route("/ratings", get(public::ratings::disclosure))
+        .route("/licences/verify", get(public::licences::verify).post(public::licences::verify_document))
+        .route("/staff/licences", get(staff::licences::licences_page))
+        .route("/staff/licences/view", get(staff::licences::licence))
+        .route("/staff/licences/document", get(staff::licences::document))
+        .route("/staff/licences/status", post(staff::licences::change_status))
         .route("/r/{token}", get(public::ratings::link).post(public::ratings::rate_link))
         .route("/r/{token}/qr.svg", get(public::ratings::qr))
         .route("/staff/ratings", get(staff::ratings::followups))
@@ -204,6 +210,8 @@ pub fn router(state: AppState) -> Router {
         .route("/portal/cases/{number}/rating", post(portal::case::rate))
         .route("/portal/cases/{number}/notices/{kind}", get(portal::case::notice))
         .route("/portal/files/{id}", get(portal::case::file))
+        .route("/portal/licences", get(portal::licences::licences_page))
+        .route("/portal/licences/document", get(portal::licences::document))
         .route("/portal/appointments", get(hall::appointments::appointments).post(hall::appointments::book))
         .route("/portal/appointments/{id}/cancel", post(hall::appointments::cancel))
         .route("/hall/{hall}/kiosk", get(hall::kiosk::kiosk))

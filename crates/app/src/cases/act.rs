@@ -174,6 +174,12 @@ pub(crate) async fn commit(
         },
         None => Vec::new(),
     };
+    // A granted case of a matter that issues a licence gets it with the same write.
+    let licence = if transition.to == Phase::Granted && transition.from != Phase::Granted {
+        crate::licences::issue_for(app, actor, case, matter).await?
+    } else {
+        None
+    };
     let update = CaseUpdate {
         expected_revision: expected_revision.unwrap_or(case.revision),
         change: &transition.change,
@@ -183,6 +189,7 @@ pub(crate) async fn commit(
         tasks: tasks.as_deref(),
         rating_slot: slot.as_ref(),
         accepted_by: if transition.to == Phase::Accepted && stage.is_some() { actor.username() } else { None },
+        licence: licence.as_ref(),
     };
     let updated = app.store.update_case(&case.number, &update).await?;
     Ok(Acted { case: updated, order: None })

@@ -319,6 +319,9 @@ macro_rules! cases_queries {
                 if let Some(slot) = update.rating_slot {
                     Self::open_rating_slot(&mut transaction, slot).await?;
                 }
+                if let Some(licence) = update.licence {
+                    Self::insert_licence(&mut transaction, licence).await?;
+                }
                 if let Some(tasks) = update.tasks {
                     sqlx::query("DELETE FROM case_tasks WHERE case_number = $1")
                         .bind(number.compact())

@@ -8,6 +8,7 @@ mod catalog;
 pub(crate) mod common;
 mod evaluation;
 mod hall;
+mod licences;
 mod portal;
 mod ratings;
 mod rollups;

@@ -261,3 +261,46 @@ pub(crate) fn ticket_from_row(row: &impl StoreRow) -> StoreResult<Ticket> {
         case_number: row.optional_text("case_number")?,
     })
 }
+
+/// The columns [`licence_from_row`] reads.
+pub(crate) const LICENCE_COLUMNS: &str = "id, type_code, name, holder_kind, holder_number, holder_name, issuer, \
+     issuer_name, issuer_credit_code, issued_on, valid_until, status, case_number, fields, document_file, \
+     document_hash, seal_key, signature, replaces, revision, created_at";
+
+pub(crate) fn licence_from_row(row: &impl StoreRow) -> StoreResult<crate::licences::StoredLicence> {
+    use onetrip_domain::licence::{Licence, LicenceField, LicenceId, LicenceStatus};
+    let id = LicenceId::parse(&row.text("id")?).map_err(corrupt)?;
+    let holder = ApplicantIdentity::parse(&row.text("holder_kind")?, &row.text("holder_number")?)
+        .map_err(|_| corrupt("licence holder"))?;
+    let status = row.text("status")?;
+    let status = LicenceStatus::from_code(&status).ok_or_else(|| corrupt(format!("licence status {status}")))?;
+    let fields: Vec<LicenceField> = serde_json::from_str(&row.text("fields")?).map_err(corrupt)?;
+    let valid_until = match row.optional_text("valid_until")? {
+        Some(day) => Some(NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(corrupt)?),
+        None => None,
+    };
+    Ok(crate::licences::StoredLicence {
+        licence: Licence {
+            id,
+            type_code: row.text("type_code")?,
+            name: row.text("name")?,
+            holder,
+            holder_name: row.text("holder_name")?,
+            issuer: row.text("issuer")?,
+            issuer_name: row.text("issuer_name")?,
+            issuer_credit_code: row.text("issuer_credit_code")?,
+            issued_on: row.day("issued_on")?,
+            valid_until,
+            status,
+            case_number: row.text("case_number")?,
+            fields,
+            document_hash: row.text("document_hash")?,
+            seal_key: row.text("seal_key")?,
+            signature: row.text("signature")?,
+            replaces: row.optional_text("replaces")?,
+        },
+        document_file: row.text("document_file")?,
+        revision: row.int("revision")?,
+        created_at: row.instant("created_at")?,
+    })
+}

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod hall;
+pub mod licences;
 pub mod openapi;
 pub mod ratings;
 pub mod responses;

@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod case;
+pub mod licences;
 
 use crate::auth::{portal_cookie, PortalUser, PORTAL_COOKIE};
 use crate::case_view::format_instant;

@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod guide;
+pub mod licences;
 pub mod ratings;
 
 use crate::auth::MaybeStaff;

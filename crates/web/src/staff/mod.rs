@@ -6,6 +6,7 @@
 pub mod cases;
 pub mod catalog;
 pub mod evaluation;
+pub mod licences;
 pub mod matter_form;
 pub mod ratings;
 pub mod scorecards;

@@ -155,6 +155,11 @@ impl TestApp {
         &self.store.store
     }
 
+    /// The database itself, for a test that changes a row as an attacker with database access would.
+    pub fn raw(&self) -> &TestStore {
+        &self.store
+    }
+
     /// The file store under the application.
     pub fn files(&self) -> &Arc<dyn FileStore> {
         &self.files
@@ -291,7 +296,12 @@ impl TestApp {
 
     /// Signs an applicant up on the portal; returns the portal cookie and the CSRF token of its pages.
     pub async fn sign_up(&self, id_number: &str, name: &str, phone: &str) -> (String, String) {
-        let verify = self.start_sign_up(id_number, name, phone).await;
+        self.sign_up_as("natural_person", id_number, name, phone).await
+    }
+
+    /// Signs an applicant of `kind` (`natural_person` or `legal_person`) up on the portal.
+    pub async fn sign_up_as(&self, kind: &str, id_number: &str, name: &str, phone: &str) -> (String, String) {
+        let verify = self.start_sign_up_as(kind, id_number, name, phone).await;
         assert_eq!(verify.status, StatusCode::OK, "{}: {}", self.backend, verify.text());
         let code = self.code_sent_to(phone).await;
         let reply = self.finish_sign_up(&verify, &code).await;
@@ -305,6 +315,10 @@ impl TestApp {
 
     /// The sign-up form, filled and posted: the reply is the page asking for the code sent to the phone.
     pub async fn start_sign_up(&self, id_number: &str, name: &str, phone: &str) -> Reply {
+        self.start_sign_up_as("natural_person", id_number, name, phone).await
+    }
+
+    pub async fn start_sign_up_as(&self, kind: &str, id_number: &str, name: &str, phone: &str) -> Reply {
         let form = self.get("/portal/signup").await;
         assert_eq!(form.status, StatusCode::OK, "{}", form.text());
         let token = hidden_input(&form.text(), "form_token");
@@ -315,7 +329,7 @@ impl TestApp {
             &[
                 ("form_token", &token),
                 ("next", "/portal"),
-                ("kind", "natural_person"),
+                ("kind", kind),
                 ("id_number", id_number),
                 ("name", name),
                 ("phone", phone),
