@@ -169,6 +169,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<std::net::IpAddr>>,
     /// The address applicants reach the public pages at, for rating links in SMS and QR codes on notices.
     public_url: Option<String>,
+    seal_key_file: Option<PathBuf>,
     /// 好差评: calendar days until an unrated case stage counts as 基本满意 (default 7).
     rating_default_days: Option<u32>,
     /// 好差评: working days to call a 差评's rater back (default 1) and to resolve it (default 15).
@@ -282,6 +283,7 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
     let listen = serve.and_then(|serve| serve.listen).or(file.listen).unwrap_or(default_listen);
     app.public_url =
         std::env::var("ONETRIP_PUBLIC_URL").ok().or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+    app.seal_key_file = std::env::var_os("ONETRIP_SEAL_KEY_FILE").map(PathBuf::from).or(file.seal_key_file);
     let demo = !serve.is_some_and(|serve| serve.no_demo) && file.demo.unwrap_or(true);
     // No SMS gateway is connected yet: a demonstration on this machine shows one-time codes on the page.
     // Never when the server is reachable from elsewhere or served over HTTPS, i.e. in service.

@@ -98,6 +98,8 @@ pub struct CaseView {
     pub bundle: Option<(String, Vec<LinkedCase>)>,
     pub suspended: bool,
     pub special_procedures: Vec<String>,
+    /// The e-licences the case issued: identifier, name, status today.
+    pub licences: Vec<(String, String, &'static str)>,
 }
 
 pub fn format_instant(state: &AppState, instant: DateTime<Utc>) -> String {
@@ -338,5 +340,13 @@ pub fn case_view(state: &AppState, details: &CaseDetails, actor: &Actor) -> Case
         }),
         suspended: case.phase == Phase::Suspended,
         special_procedures: matter.special_procedures.iter().map(|procedure| procedure.name.clone()).collect(),
+        licences: details
+            .licences
+            .iter()
+            .map(|stored| {
+                let licence = &stored.licence;
+                (licence.id.to_string(), licence.name.clone(), licence.status_on(state.app.today()).label())
+            })
+            .collect(),
     }
 }

@@ -57,6 +57,8 @@ pub struct CaseDetails {
     pub timing: Option<Timing>,
     /// What the asking actor may do to the case now.
     pub allowed: Vec<ActionKind>,
+    /// The e-licences the case issued.
+    pub licences: Vec<onetrip_store::StoredLicence>,
 }
 
 impl CaseDetails {
@@ -120,6 +122,7 @@ pub async fn details(app: &App, actor: &Actor, number: &CaseNumber) -> AppResult
         orders: app.store.case_orders(number).await?,
         timing: timing(app, &case),
         allowed: allowed_actions(&case, actor),
+        licences: app.store.licences_of_case(number).await?,
         case,
         matter,
         applicant,

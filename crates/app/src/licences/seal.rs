@@ -189,6 +189,21 @@ mod tests {
         assert_eq!(Sm2Seal::from_file_text(&secret).unwrap().public_key(), seal.public_key());
     }
 
+    /// A throwaway key made for this test with `openssl genpkey -algorithm SM2` (OpenSSL 3.0): a key file as
+    /// operators will make theirs reads, and gives the public key OpenSSL computes for it.
+    const OPENSSL_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqBHM9VAYItBG0wawIBAQQgdlQs+0VNJdB9UKSD\nw9WGXZMo3B3H8zTBKNLPKJUHdhyhRANCAAQKiBXS2hl1mk0K5AyOeUPun29evZEO\nny0q+jeKdwNKVmqyYakdyQdqB9X6tgB5IEnVd9TJ2CA+QSAoRki9Do/I\n-----END PRIVATE KEY-----";
+    const OPENSSL_PUBLIC: &str = "040a8815d2da19759a4d0ae40c8e7943ee9f6f5ebd910e9f2d2afa378a77034a566ab261a91dc9076a07d5fab600792049d577d4c9d8203e4120284648bd0e8fc8";
+
+    #[test]
+    fn a_key_file_made_by_openssl_reads() {
+        let seal = Sm2Seal::from_file_text(OPENSSL_KEY).unwrap();
+        assert_eq!(seal.public_key(), OPENSSL_PUBLIC);
+        let signature = seal.sign(b"payload");
+        assert_eq!(verify(OPENSSL_PUBLIC, b"payload", &signature), Ok(()));
+        assert!(Sm2Seal::from_file_text("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").is_err());
+        assert!(Sm2Seal::from_file_text("abc").is_err());
+    }
+
     #[test]
     fn sm3_of_a_known_text() {
         // GB/T 32905-2016, example 1: SM3("abc").

@@ -7,6 +7,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
 
 mod journeys;
+mod licences;
 mod ratings;
 #[path = "../support/mod.rs"]
 mod support;
