@@ -28,6 +28,26 @@ pub struct AppConfig {
     /// The SM2 key that seals e-licences (PKCS#8 PEM or 64 hex digits); without one, a development key is
     /// made and kept in the database.
     pub seal_key_file: Option<std::path::PathBuf>,
+    /// How webhooks to department systems are delivered.
+    pub webhooks: WebhookPolicy,
+}
+
+/// Webhook delivery (ADR 0021).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookPolicy {
+    /// Attempts at one event before it becomes a dead letter.
+    pub max_attempts: u32,
+    /// Whether receivers on loopback or private addresses are allowed (department systems on the centre's
+    /// own network; tests).
+    pub private_targets: bool,
+    /// Seconds to wait for a receiver's answer.
+    pub timeout_seconds: u64,
+}
+
+impl Default for WebhookPolicy {
+    fn default() -> Self {
+        Self { max_attempts: 8, private_targets: false, timeout_seconds: 15 }
+    }
 }
 
 impl Default for AppConfig {
@@ -41,6 +61,7 @@ impl Default for AppConfig {
             public_url: "http://127.0.0.1:8080".to_string(),
             ratings: RatingPolicy::default(),
             seal_key_file: None,
+            webhooks: WebhookPolicy::default(),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod clock;
 mod config;
 mod error;
 pub mod evaluation;
+pub mod events;
 pub mod files;
 pub mod hall;
 pub mod licences;
@@ -29,7 +30,7 @@ pub mod statistics;
 pub mod throttle;
 
 pub use app::{App, FilesAt, BUNDLES_SETTING, HALL_SETTING, SYNONYMS_SETTING};
-pub use config::{china_standard_time, AppConfig};
+pub use config::{china_standard_time, AppConfig, WebhookPolicy};
 pub use error::{AppError, AppResult, Conflict};
 pub use onetrip_domain::actor::{Actor, ActorKind, Channel};
 pub use onetrip_store::s3::S3Config;
@@ -42,5 +43,5 @@ pub mod records {
         Applicant, AtRisk, AuditEvent, CaseEvent, Draft, InboxItem, OutboxMessage, RiskCount, StoredFile,
         SupervisionOrder, TripReport, User,
     };
-    pub use onetrip_store::{LicenceEvent, StoredLicence};
+    pub use onetrip_store::{DeadLetter, LicenceEvent, OutboxEvent, StoredLicence, Subscription};
 }

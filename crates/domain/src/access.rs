@@ -17,10 +17,20 @@ pub enum Role {
     Reviewer,
     /// 大厅管理员.
     HallManager,
+    /// 部门业务系统: a department's own system, with an API key instead of a password; reads its
+    /// department's events and manages its webhooks (with `reviewer`, it also acts on its steps).
+    DepartmentSystem,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::CatalogEditor, Role::WindowStaff, Role::Reviewer, Role::HallManager];
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::CatalogEditor,
+        Role::WindowStaff,
+        Role::Reviewer,
+        Role::HallManager,
+        Role::DepartmentSystem,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -29,6 +39,7 @@ impl Role {
             Self::WindowStaff => "window_staff",
             Self::Reviewer => "reviewer",
             Self::HallManager => "hall_manager",
+            Self::DepartmentSystem => "department_system",
         }
     }
 
@@ -39,6 +50,7 @@ impl Role {
             Self::WindowStaff => "窗口人员",
             Self::Reviewer => "审查人员",
             Self::HallManager => "大厅管理员",
+            Self::DepartmentSystem => "部门业务系统",
         }
     }
 
@@ -67,10 +79,13 @@ pub enum Permission {
     ServeAtWindow,
     /// Lay out the hall (zones, windows), see it live and plan its windows.
     ManageHall,
+    /// Read the event feed and manage webhook subscriptions (a department system: its department's events;
+    /// an administrator: every event).
+    ReadEvents,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::EditCatalog,
         Permission::LoadCalendar,
         Permission::EditSynonyms,
@@ -81,6 +96,7 @@ impl Permission {
         Permission::Supervise,
         Permission::ServeAtWindow,
         Permission::ManageHall,
+        Permission::ReadEvents,
     ];
 }
 
@@ -95,6 +111,7 @@ pub fn allows(roles: &[Role], permission: Permission) -> bool {
         Permission::Supervise => matches!(role, Role::Admin | Role::HallManager),
         Permission::ServeAtWindow => matches!(role, Role::WindowStaff),
         Permission::ManageHall => matches!(role, Role::Admin | Role::HallManager),
+        Permission::ReadEvents => matches!(role, Role::Admin | Role::DepartmentSystem),
     })
 }
 
@@ -103,7 +120,7 @@ pub fn parse_roles(text: &str) -> Result<Vec<Role>, String> {
     let mut roles = Vec::new();
     for part in text.split(',').map(str::trim).filter(|part| !part.is_empty()) {
         let role = Role::from_code(part).ok_or_else(|| {
-            format!("没有“{part}”这个角色；可用：admin、catalog_editor、window_staff、reviewer、hall_manager")
+            format!("没有“{part}”这个角色；可用：admin、catalog_editor、window_staff、reviewer、hall_manager、department_system")
         })?;
         if !roles.contains(&role) {
             roles.push(role);

@@ -102,6 +102,12 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Issue a new API key for a department system (role department_system); its older keys stop working
+    /// 24 hours later. The key is printed once.
+    Key {
+        #[arg(long)]
+        username: String,
+    },
     /// Disable an account (its sessions end), or enable it again with --enable.
     Disable {
         #[arg(long)]
@@ -170,6 +176,8 @@ struct FileConfig {
     /// The address applicants reach the public pages at, for rating links in SMS and QR codes on notices.
     public_url: Option<String>,
     seal_key_file: Option<PathBuf>,
+    webhook_private_targets: Option<bool>,
+    webhook_max_attempts: Option<u32>,
     /// 好差评: calendar days until an unrated case stage counts as 基本满意 (default 7).
     rating_default_days: Option<u32>,
     /// 好差评: working days to call a 差评's rater back (default 1) and to resolve it (default 15).
@@ -284,6 +292,17 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
     app.public_url =
         std::env::var("ONETRIP_PUBLIC_URL").ok().or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
     app.seal_key_file = std::env::var_os("ONETRIP_SEAL_KEY_FILE").map(PathBuf::from).or(file.seal_key_file);
+    app.webhooks.private_targets = std::env::var("ONETRIP_WEBHOOK_PRIVATE_TARGETS")
+        .ok()
+        .map(|value| value == "1" || value == "true")
+        .or(file.webhook_private_targets)
+        .unwrap_or(false);
+    if let Some(attempts) = file.webhook_max_attempts {
+        if !(1..=20).contains(&attempts) {
+            return Err("webhook_max_attempts must be between 1 and 20".into());
+        }
+        app.webhooks.max_attempts = attempts;
+    }
     let demo = !serve.is_some_and(|serve| serve.no_demo) && file.demo.unwrap_or(true);
     // No SMS gateway is connected yet: a demonstration on this machine shows one-time codes on the page.
     // Never when the server is reachable from elsewhere or served over HTTPS, i.e. in service.
@@ -363,6 +382,23 @@ async fn serve(config: Config) -> Result<(), String> {
             }
             if let Err(error) = reloader.reload_calendar().await {
                 tracing::warn!(%error, "calendar reload failed");
+            }
+        }
+    });
+    // Webhooks to department systems, beside the changes: every event committed is delivered, after a
+    // restart too (ADR 0021).
+    let transport: std::sync::Arc<dyn onetrip_app::events::delivery::Transport> =
+        std::sync::Arc::new(onetrip_exchange::HttpTransport::new(&app.config.webhooks)?);
+    let deliverer = app.clone();
+    tokio::spawn(async move {
+        loop {
+            match onetrip_app::events::delivery::deliver_due(&deliverer, transport.clone()).await {
+                Ok(0) => tokio::time::sleep(Duration::from_millis(250)).await,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "webhook delivery failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
             }
         }
     });
@@ -457,6 +493,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             let app = open_app(&config).await?;
             staff::set_password(&app, &username, &password).await.map_err(say)?;
             println!("已为 {username} 设置新密码，原有登录已失效");
+            Ok(())
+        }
+        Command::User(UserCommand::Key { username }) => {
+            let app = open_app(&config).await?;
+            let (key, until) =
+                onetrip_app::events::keys::issue(&app, &Actor::operator("cli"), &username).await.map_err(say)?;
+            println!("{username} 的新 API 密钥（只显示这一次，请妥善保存）：\n{key}");
+            println!(
+                "原有密钥到 {} 为止仍可使用。",
+                until.with_timezone(&app.config.utc_offset).format("%Y-%m-%d %H:%M")
+            );
             Ok(())
         }
         Command::User(UserCommand::Disable { username, enable }) => {

@@ -8,6 +8,7 @@ pub mod catalog;
 mod documents;
 pub mod error;
 pub mod evaluation;
+pub mod events;
 pub mod files;
 pub mod hall;
 pub mod licences;
@@ -32,6 +33,7 @@ pub use accounts::{
 pub use cases::{CaseEvent, CaseTask, CaseUpdate, Idempotency, InboxItem, NewCase, Notification, OutboxMessage};
 pub use catalog::NewVersion;
 pub use error::{StoreError, StoreResult};
+pub use events::{DeadLetter, OutboxEvent, Subscription};
 pub use licences::{LicenceEvent, NewLicence, StoredLicence};
 pub use portal::{Draft, StoredFile};
 pub use postgres::PostgresStore;
@@ -48,6 +50,7 @@ pub mod prelude {
     pub use crate::cases::CaseStore;
     pub use crate::catalog::CatalogStore;
     pub use crate::evaluation::EvaluationStore;
+    pub use crate::events::EventStore;
     pub use crate::hall::HallStore;
     pub use crate::licences::LicenceStore;
     pub use crate::portal::PortalStore;

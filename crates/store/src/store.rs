@@ -5,6 +5,7 @@ use crate::cases::CaseStore;
 use crate::catalog::CatalogStore;
 use crate::error::StoreResult;
 use crate::evaluation::EvaluationStore;
+use crate::events::EventStore;
 use crate::hall::HallStore;
 use crate::licences::LicenceStore;
 use crate::portal::PortalStore;
@@ -30,6 +31,7 @@ pub trait Store:
     + HallStore
     + EvaluationStore
     + LicenceStore
+    + EventStore
     + VerificationStore
     + Send
     + Sync

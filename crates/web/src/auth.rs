@@ -128,6 +128,10 @@ async fn staff_from_parts(parts: &Parts, state: &AppState) -> Result<Option<Staf
         (None, Some(token)) => (token, Credential::Cookie),
         (None, None) => return Ok(None),
     };
+    if credential == Credential::Bearer && onetrip_app::events::keys::is_api_key(token) {
+        let session = onetrip_app::events::keys::session(&state.app, token).await?;
+        return Ok(session.map(|session| Staff::new(session, credential)));
+    }
     Ok(staff::session(&state.app, token).await?.map(|session| Staff::new(session, credential)))
 }
 

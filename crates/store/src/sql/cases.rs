@@ -58,6 +58,7 @@ macro_rules! cases_queries {
                 .bind(&hash)
                 .execute(&mut **transaction)
                 .await?;
+                Self::record_case_outbox(transaction, number, event).await?;
                 if let Some(reason) = trip {
                     sqlx::query("INSERT INTO case_trips (case_number, at, reason) VALUES ($1, $2, $3)")
                         .bind(number.compact())

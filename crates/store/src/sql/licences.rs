@@ -59,6 +59,24 @@ macro_rules! licence_queries {
                 id: &str,
                 event: &LicenceEvent,
             ) -> StoreResult<()> {
+                let data = serde_json::json!({
+                    "licence": id,
+                    "action": event.action,
+                    "from_status": event.from_status.map(|status| status.code()),
+                    "to_status": event.to_status.code(),
+                })
+                .to_string();
+                sqlx::query(
+                    "INSERT INTO outbox_events (at, kind, subject, department, matter_code, data) \
+                     SELECT $1, $2, l.id, l.issuer, c.matter_code, $3 FROM licences l \
+                     JOIN cases c ON c.number = l.case_number WHERE l.id = $4",
+                )
+                .bind(millis(event.at))
+                .bind(format!("licence.{}", event.action))
+                .bind(data)
+                .bind(id)
+                .execute(&mut **transaction)
+                .await?;
                 sqlx::query(
                     "INSERT INTO licence_events (licence_id, at, actor, action, from_status, to_status, reason) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -7,6 +7,7 @@ mod cases;
 mod catalog;
 pub(crate) mod common;
 mod evaluation;
+mod events;
 mod hall;
 mod licences;
 mod portal;

@@ -8,6 +8,7 @@
 pub mod calendar;
 pub mod cases;
 pub mod catalog;
+pub mod events;
 pub mod hall;
 pub mod licences;
 pub mod openapi;

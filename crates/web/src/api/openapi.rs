@@ -3,7 +3,7 @@
 //! API route once: the router serves that declaration and the document describes it, so the two cannot
 //! drift apart. The error responses that many operations share are defined here.
 
-use super::{calendar, cases, catalog, hall, licences, ratings, sessions, statistics};
+use super::{calendar, cases, catalog, events, hall, licences, ratings, sessions, statistics};
 use crate::error::ErrorBody;
 use crate::state::AppState;
 use axum::Json;
@@ -56,6 +56,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(hall::call))
         .routes(routes!(hall::ticket_action))
         .routes(routes!(cases::progress))
+        .routes(routes!(events::feed))
+        .routes(routes!(events::subscribe, events::subscriptions))
+        .routes(routes!(events::unsubscribe))
+        .routes(routes!(events::replay))
+        .routes(routes!(events::dead_letters))
+        .routes(routes!(events::rotate_key))
+        .routes(routes!(events::set_reference))
+        .routes(routes!(events::by_reference))
         .routes(routes!(licences::verification))
         .routes(routes!(licences::change_status))
         .routes(routes!(ratings::rate_case))

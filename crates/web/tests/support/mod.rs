@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod contract;
+pub mod receiver;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -121,8 +122,10 @@ impl TestApp {
             let files_dir = tempfile::tempdir().expect("file folder");
             let files = onetrip_store::testing::test_files(store.name, files_dir.path());
             let clock = Arc::new(MovableClock::default());
-            let app =
-                App::new(store.store.clone(), files.clone(), AppConfig::default(), clock.clone()).await.expect("app");
+            // The tests' department systems listen on this machine.
+            let mut config = AppConfig::default();
+            config.webhooks.private_targets = true;
+            let app = App::new(store.store.clone(), files.clone(), config, clock.clone()).await.expect("app");
             seed::seed_calendar(&app).await.expect("calendar");
             seed::seed_demo(&app).await.expect("demo catalog");
             let state = AppState::new(app, WebConfig::default());
