@@ -5,108 +5,11 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
 
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_onetrip");
-const PASSWORD: &str = "window-password-2026";
+mod common;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("port")
-}
-
-/// One HTTP/1.1 request over a fresh connection; returns the status and the body.
-fn request(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    let payload = body.map(Value::to_string).unwrap_or_default();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        payload.len()
-    );
-    if body.is_some() {
-        head.push_str("Content-Type: application/json\r\n");
-    }
-    if let Some(token) = token {
-        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
-    }
-    stream.write_all(format!("{head}\r\n{payload}").as_bytes()).expect("send");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).expect("read");
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
-    (status, body)
-}
-
-/// Starts the server and waits until it is healthy; the caller kills and reaps it.
-#[allow(clippy::zombie_processes)] // Returned to the caller, which waits for it after killing it.
-fn serve(database: &str, port: u16, files: &Files) -> Child {
-    let mut command = Command::new(BINARY);
-    command.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", database]).env("RUST_LOG", "warn");
-    match files {
-        Files::Local(folder) => command.env("ONETRIP_FILES_DIR", folder),
-        Files::S3(config) => command
-            .env("ONETRIP_S3_ENDPOINT", &config.endpoint)
-            .env("ONETRIP_S3_BUCKET", &config.bucket)
-            .env("ONETRIP_S3_REGION", &config.region)
-            .env("ONETRIP_S3_ACCESS_KEY", &config.access_key)
-            .env("ONETRIP_S3_SECRET_KEY", &config.secret_key),
-    };
-    let mut child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start onetrip serve");
-    let started = Instant::now();
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() && request(port, "GET", "/healthz", None, None).0 == 200 {
-            return child;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("server did not become healthy");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn token(port: u16) -> String {
-    let (status, body) =
-        request(port, "POST", "/api/v1/sessions", None, Some(&json!({ "username": "window", "password": PASSWORD })));
-    assert_eq!(status, 201, "{body}");
-    serde_json::from_str::<Value>(&body).expect("json")["token"].as_str().expect("token").to_string()
-}
-
-/// Where the server keeps files: a folder, or the S3-compatible store the tests are given.
-enum Files {
-    Local(std::path::PathBuf),
-    S3(onetrip_store::s3::S3Config),
-}
-
-/// Creates the window account the tests log in with.
-fn create_window_user(database: &str) {
-    let mut create = Command::new(BINARY)
-        .args([
-            "user",
-            "create",
-            "--username",
-            "window",
-            "--roles",
-            "window_staff",
-            "--password-stdin",
-            "--database",
-            database,
-        ])
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("user create");
-    create.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("password");
-    assert!(create.wait().expect("wait").success());
-}
+use common::*;
 
 /// Registers a case with a scanned material and takes a hall ticket, kills the server the moment it answers
 /// 201 to the ticket, starts it again and finds the case, the material and the ticket.
