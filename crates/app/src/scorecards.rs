@@ -75,6 +75,9 @@ pub struct Scorecard {
     pub second_corrections: u64,
     /// Decided cases concluded at the window, without a review step sent to the back office (窗口授权).
     pub at_window: u64,
+    /// Cases received that the department's own system registered or acted on (the rest were typed at a
+    /// window or handled on Onetrip's pages).
+    pub via_system: u64,
     pub late_orders: u64,
     /// The department's own windows in the hall and how they were staffed.
     pub staffing: Staffing,
@@ -97,6 +100,10 @@ impl Scorecard {
     /// 窗口办结率: decided cases concluded at the window, of those decided.
     pub fn window_rate(&self) -> Option<f64> {
         ratio(self.at_window, self.counts.decided)
+    }
+    /// Of the cases received, the share handled through the department's own system.
+    pub fn via_system_rate(&self) -> Option<f64> {
+        ratio(self.via_system, self.counts.received)
     }
     /// Decided cases whose review went to the back office for sign-off (回单位审批).
     pub fn signed_off_outside(&self) -> u64 {
@@ -238,6 +245,7 @@ pub(crate) async fn month_cards(app: &App, first: NaiveDate) -> AppResult<Vec<Sc
         card.published_trips += row.received * published;
         card.second_corrections += row.second_corrections;
         card.at_window += row.at_window;
+        card.via_system += row.via_system;
         if immediate {
             card.immediate += row.received;
         }

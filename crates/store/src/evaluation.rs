@@ -56,6 +56,8 @@ pub struct MatterCases {
     pub trips: u64,
     /// Decided without a review task sent to the back office (concluded at the window).
     pub at_window: u64,
+    /// Registered or acted on by a department's own system (ADR 0021).
+    pub via_system: u64,
 }
 
 /// The case figures come from counters kept per hour (`crate::rollups`): the instants that bound a period

@@ -14,8 +14,18 @@ use std::collections::BTreeMap;
 pub const BUCKET_MILLIS: i64 = 3_600_000;
 
 /// The counters of a department and matter.
-pub(crate) const CASE_COUNTERS: [&str; 9] =
-    ["received", "online", "accepted", "decided", "on_time", "one_trip", "second_corrections", "trips", "at_window"];
+pub(crate) const CASE_COUNTERS: [&str; 10] = [
+    "received",
+    "online",
+    "accepted",
+    "decided",
+    "on_time",
+    "one_trip",
+    "second_corrections",
+    "trips",
+    "at_window",
+    "via_system",
+];
 /// The counters of a person.
 pub(crate) const STAFF_COUNTERS: [&str; 4] = ["accepted", "decided", "on_time", "second_corrections"];
 
@@ -34,6 +44,8 @@ pub(crate) struct CaseColumns {
     pub corrections: i64,
     /// Whether the case has review tasks (steps after acceptance, in the back office).
     pub reviewed: bool,
+    /// Whether a department system registered it or acted on it.
+    pub via_system: bool,
 }
 
 /// The bucket an instant (milliseconds since the epoch) falls in.
@@ -54,7 +66,7 @@ pub(crate) type StaffKey = (i64, String);
 /// What one case adds to the counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Share {
-    pub case: BTreeMap<CaseKey, [i64; 9]>,
+    pub case: BTreeMap<CaseKey, [i64; 10]>,
     pub staff: BTreeMap<StaffKey, [i64; 4]>,
 }
 
@@ -75,6 +87,7 @@ pub(crate) fn share(case: &CaseColumns) -> Share {
         case.trips,
         // Decided at the window: concluded without a review step sent to the back office.
         flag(decided && !case.reviewed),
+        flag(case.via_system),
     ];
     let mut share = Share::default();
     share.case.insert((bucket(case.received_at), case.department.clone(), case.matter_code.clone()), counts);
@@ -124,7 +137,7 @@ mod tests {
             proptest::option::of(prop_oneof![Just("a"), Just("b")]),
             proptest::option::of(0i64..10 * BUCKET_MILLIS),
             proptest::option::of(0i64..10 * BUCKET_MILLIS),
-            (0i64..4, 0i64..4, any::<bool>()),
+            (0i64..4, 0i64..4, any::<bool>(), any::<bool>()),
         )
             .prop_map(
                 |(
@@ -135,7 +148,7 @@ mod tests {
                     by,
                     decided_at,
                     due_at,
-                    (trips, corrections, reviewed),
+                    (trips, corrections, reviewed, via_system),
                 )| {
                     CaseColumns {
                         department: department.to_string(),
@@ -149,6 +162,7 @@ mod tests {
                         trips,
                         corrections,
                         reviewed,
+                        via_system,
                     }
                 },
             )
@@ -190,12 +204,22 @@ mod tests {
             trips: 1,
             corrections: 2,
             reviewed: false,
+            via_system: true,
         };
         let share = share(&case);
-        assert_eq!(share.case[&(3, "zrzyj".to_string(), "m".to_string())], [1, 1, 1, 1, 1, 1, 1, 1, 1]);
+        assert_eq!(share.case[&(3, "zrzyj".to_string(), "m".to_string())], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
         assert_eq!(share.staff[&(4, "a".to_string())], [1, 1, 1, 1]);
-        let late = CaseColumns { decided_at: Some(9 * BUCKET_MILLIS + 1), trips: 2, reviewed: true, ..case };
-        assert_eq!(super::share(&late).case[&(3, "zrzyj".to_string(), "m".to_string())], [1, 1, 1, 1, 0, 0, 1, 2, 0]);
+        let late = CaseColumns {
+            decided_at: Some(9 * BUCKET_MILLIS + 1),
+            trips: 2,
+            reviewed: true,
+            via_system: false,
+            ..case
+        };
+        assert_eq!(
+            super::share(&late).case[&(3, "zrzyj".to_string(), "m".to_string())],
+            [1, 1, 1, 1, 0, 0, 1, 2, 0, 0]
+        );
         assert_eq!(super::share(&late).staff[&(4, "a".to_string())], [1, 1, 0, 1]);
     }
 

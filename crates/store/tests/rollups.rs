@@ -82,7 +82,11 @@ async fn accept_and_decide(store: Arc<dyn Store>, number: onetrip_domain::case_n
     let accepted = store.update_case(&number, &update).await.unwrap();
     let decided_at = if index % 2 == 0 { 120 + 24 * 60 } else { 120 + 3 * 24 * 60 };
     let change = CaseChange { phase: Some(Phase::Granted), ..CaseChange::default() };
-    let decide = event("decide", decided_at);
+    let mut decide = event("decide", decided_at);
+    // Every fifth case is decided by the department's own system.
+    if index % 5 == 0 {
+        decide.role = "department_system,reviewer".into();
+    }
     let trip = (index % 4 == 0).then_some("领证");
     let update = CaseUpdate {
         expected_revision: accepted.revision,
@@ -184,6 +188,7 @@ async fn counters_written_by_racing_changes_add_up_to_a_recount() {
         // 12,16 a third: one trip none, 5 cases × 3 + 5 × 2 = 25; second correction none).
         // Odd cases 1,…,17 decided late and 19 only accepted (10; online: 3,9,15; trips 2 each = 20; case 7 a
         // second correction). Decided at the window: all but case 0, whose review went to the back office.
+        // Decided by the department's system: 0, 10 (even) and 5, 15 (odd).
         let matter = |code: &str, received, online, accepted, decided, on_time, trips, second, at_window| MatterCases {
             department: "scjgj".into(),
             matter_code: code.into(),
@@ -196,6 +201,7 @@ async fn counters_written_by_racing_changes_add_up_to_a_recount() {
             second_corrections: second,
             trips,
             at_window,
+            via_system: 2,
         };
         assert_eq!(
             cases,

@@ -139,6 +139,29 @@ async fn a_department_system_receives_every_event_of_its_cases_by_webhook_and_by
         assert!(forged, "sent");
         assert_eq!(receiver.requests().last().expect("forged")["verified"], false);
 
+        // The scorecard counts the case as handled through the department's system.
+        let supervisor = app.token(support::SUPERVISOR).await;
+        let cards = app.json(Method::GET, "/api/v1/statistics/scorecards", Some(&supervisor), None).await.json();
+        let market_card = cards["departments"]
+            .as_array()
+            .expect("departments")
+            .iter()
+            .find(|card| card["department"] == "scjgj")
+            .expect("scjgj");
+        assert_eq!(
+            (market_card["received"].as_u64(), market_card["via_system"].as_u64()),
+            (Some(1), Some(1)),
+            "{}",
+            app.backend
+        );
+        let tax_card = cards["departments"]
+            .as_array()
+            .expect("departments")
+            .iter()
+            .find(|card| card["department"] == "swj")
+            .expect("swj");
+        assert_eq!(tax_card["via_system"].as_u64(), Some(0));
+
         // Another department's system sees none of it; the feed is the same after a restart.
         assert!(feed(&app, &land, 0).await.iter().all(|event| event["subject"] != compact.as_str()));
         let reopened = app.raw().reopen().await;

@@ -78,19 +78,22 @@ async fn a_known_month_gives_the_land_registry_the_figures_computed_by_hand() {
             .map(|cell| cell.split('>').nth(1).unwrap_or_default().trim_end_matches("</td"))
             .collect();
         // 名次, 综合, 比上月, 事项数, 进驻大厅, 网上可办率, 收件, 网办率, 按期, 即办, 一次办结, 到现场, 承诺到现场,
-        // 二次补正, 窗口办结率, 回单位审批, 黄牌 / 红牌, 督办逾期, 本部门窗口, 在岗率, 提前撤岗, 好评率, 整改率
+        // 二次补正, 窗口办结率, 回单位审批, 部门系统办理, 黄牌 / 红牌, 督办逾期, 本部门窗口, 在岗率, 提前撤岗, 好评率,
+        // 整改率
         assert_eq!(cells[0], "1", "{}: {line}", app.backend);
         assert_eq!((cells[1], cells[2]), ("62.5", "上月无数据"));
         assert_eq!(cells[4], "已进驻");
         assert_eq!((cells[6], cells[7], cells[8]), ("3", "0.0%", "100.0%"), "{line}");
         assert_eq!((cells[9], cells[10], cells[11]), ("0.0%", "100.0%", "0.00"), "{line}");
-        assert_eq!((cells[13], cells[17], cells[21], cells[22]), ("0", "0", "50.0%", "0.0%"), "{line}");
+        assert_eq!((cells[13], cells[18], cells[22], cells[23]), ("0", "0", "50.0%", "0.0%"), "{line}");
+        // Every case was typed at the window: none through the registry's own system.
+        assert_eq!(cells[16], "0（0.0%）", "{line}");
         // A's review went to the tax office, the housing office and the registry's own back office.
         assert_eq!((cells[14], cells[15]), ("0.0%", "1"), "{line}");
         // The land registry's own windows are C01–C18 of the demo hall; nobody is posted there.
-        assert_eq!((cells[18], cells[19], cells[20]), ("18", "0.0%", "0"), "{line}");
+        assert_eq!((cells[19], cells[20], cells[21]), ("18", "0.0%", "0"), "{line}");
         // The transfer publishes its trips in the catalog; B is accepted, due weeks away: no card.
-        assert_eq!((cells[12], cells[16]), (format!("{published}.00").as_str(), "0 / 0"), "{line}");
+        assert_eq!((cells[12], cells[17]), (format!("{published}.00").as_str(), "0 / 0"), "{line}");
         let ranks: Vec<&str> = page
             .split("<tr id=\"card-")
             .skip(1)
@@ -222,9 +225,9 @@ async fn a_departments_own_windows_are_counted_staffed_and_withdrawn_and_on_the_
         let after = card_cells(&app, &session, "zrzyj").await;
         assert_eq!((before[14].as_str(), before[15].as_str()), ("—", "0"), "{}", app.backend);
         assert_eq!((after[14].as_str(), after[15].as_str()), ("100.0%", "0"), "{}: {after:?}", app.backend);
-        assert_eq!(before[18..21], ["18", "0.0%", "0"], "{}: nobody posted before", app.backend);
+        assert_eq!(before[19..22], ["18", "0.0%", "0"], "{}: nobody posted before", app.backend);
         let rate = format!("{:.1}%", 100.0 / (18.0 * working as f64));
-        assert_eq!(after[18..21], ["18".to_string(), rate, "1".to_string()], "{}", app.backend);
+        assert_eq!(after[19..22], ["18".to_string(), rate, "1".to_string()], "{}", app.backend);
         let supervisor = app.token(SUPERVISOR).await;
         let cards = app.json(Method::GET, "/api/v1/statistics/scorecards", Some(&supervisor), None).await.json();
         let land = cards["departments"].as_array().unwrap().iter().find(|card| card["department"] == "zrzyj").unwrap();

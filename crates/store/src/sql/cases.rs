@@ -14,6 +14,11 @@ use onetrip_domain::case::{Case, Phase};
 use onetrip_domain::case_number::CaseNumber;
 use sqlx::Row;
 
+/// 1 when the actor of a case event is a department system (its role list names `department_system`).
+fn by_system(event: &CaseEvent) -> i64 {
+    i64::from(event.role.split(',').any(|role| role == "department_system"))
+}
+
 macro_rules! cases_queries {
     ($store:ty) => {
         impl $store {
@@ -116,8 +121,8 @@ macro_rules! cases_queries {
                 let at = millis(event.at);
                 sqlx::query(
                     "INSERT INTO cases (number, matter_code, matter_version, department, applicant_id, channel, phase, \
-                     document, revision, corrections, received_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $10)",
+                     document, revision, corrections, received_at, created_at, updated_at, via_system) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $10, $11)",
                 )
                 .bind(number.compact())
                 .bind(&case.matter_code)
@@ -129,6 +134,7 @@ macro_rules! cases_queries {
                 .bind(encode_case(&case.document)?)
                 .bind(millis(case.received_at))
                 .bind(at)
+                .bind(by_system(event))
                 .execute(&mut **transaction)
                 .await?;
                 if let Some(idempotency) = idempotency {
@@ -295,7 +301,8 @@ macro_rules! cases_queries {
                      corrections = COALESCE($3, corrections), received_at = COALESCE($4, received_at), \
                      accepted_at = COALESCE($5, accepted_at), due_at = COALESCE($6, due_at), \
                      warn_at = COALESCE($7, warn_at), revision = revision + 1, updated_at = $8, \
-                     accepted_by = COALESCE($11, accepted_by), decided_at = COALESCE(decided_at, $12) \
+                     accepted_by = COALESCE($11, accepted_by), decided_at = COALESCE(decided_at, $12), \
+                     via_system = CASE WHEN $13 = 1 THEN 1 ELSE via_system END \
                      WHERE number = $9 AND revision = $10",
                 )
                 .bind(change.phase.map(Phase::code))
@@ -310,6 +317,7 @@ macro_rules! cases_queries {
                 .bind(update.expected_revision)
                 .bind(update.accepted_by)
                 .bind(decided_now)
+                .bind(by_system(update.event))
                 .execute(&mut *transaction)
                 .await?;
                 if updated.rows_affected() != 1 {

@@ -26,7 +26,8 @@ macro_rules! evaluation_queries {
                      CAST(SUM(decided) AS BIGINT) AS decided, CAST(SUM(on_time) AS BIGINT) AS on_time, \
                      CAST(SUM(one_trip) AS BIGINT) AS one_trip, \
                      CAST(SUM(second_corrections) AS BIGINT) AS second_corrections, CAST(SUM(trips) AS BIGINT) AS trips, \
-                     CAST(SUM(at_window) AS BIGINT) AS at_window FROM case_rollups WHERE hour >= $1 AND hour < $2 \
+                     CAST(SUM(at_window) AS BIGINT) AS at_window, CAST(SUM(via_system) AS BIGINT) AS via_system \
+                     FROM case_rollups WHERE hour >= $1 AND hour < $2 \
                      GROUP BY department, matter_code ORDER BY department, matter_code",
                 )
                 .bind(bucket(millis(from)))
@@ -47,6 +48,7 @@ macro_rules! evaluation_queries {
                             second_corrections: count(row.int("second_corrections")?),
                             trips: count(row.int("trips")?),
                             at_window: count(row.int("at_window")?),
+                            via_system: count(row.int("via_system")?),
                         })
                     })
                     .collect()

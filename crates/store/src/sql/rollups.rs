@@ -44,7 +44,7 @@ static REBUILD: LazyLock<[String; 4]> = LazyLock::new(|| {
         format!(
             "INSERT INTO case_rollups (hour, department, matter_code, {}) \
              SELECT received_at / {BUCKET_MILLIS}, department, matter_code, COUNT(*), {}, {}, {}, {}, {}, {}, \
-             CAST(SUM(trips) AS BIGINT), {} FROM cases GROUP BY received_at / {BUCKET_MILLIS}, department, matter_code",
+             CAST(SUM(trips) AS BIGINT), {}, {} FROM cases GROUP BY received_at / {BUCKET_MILLIS}, department, matter_code",
             CASE_COUNTERS.join(", "),
             count("channel = 'online'"),
             count("accepted_at IS NOT NULL"),
@@ -53,6 +53,7 @@ static REBUILD: LazyLock<[String; 4]> = LazyLock::new(|| {
             count(&format!("{decided} AND trips <= 1")),
             count("corrections >= 2"),
             count(&format!("{decided} AND {UNREVIEWED}")),
+            count("via_system = 1"),
         ),
         format!(
             "INSERT INTO staff_rollups (hour, username, {}) \
@@ -79,6 +80,7 @@ fn columns_from_row(row: &impl StoreRow) -> StoreResult<CaseColumns> {
         trips: row.int("trips")?,
         corrections: row.int("corrections")?,
         reviewed: row.int("tasks")? > 0,
+        via_system: row.int("via_system")? > 0,
     })
 }
 
@@ -93,7 +95,7 @@ macro_rules! rollup_queries {
             ) -> StoreResult<Share> {
                 let row = sqlx::query(
                     "SELECT department, matter_code, channel, received_at, accepted_at, accepted_by, decided_at, \
-                     due_at, trips, corrections, \
+                     due_at, trips, corrections, via_system, \
                      (SELECT COUNT(*) FROM case_tasks t WHERE t.case_number = cases.number) AS tasks \
                      FROM cases WHERE number = $1",
                 )

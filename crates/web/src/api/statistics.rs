@@ -154,6 +154,10 @@ pub struct ScorecardBody {
     window_rate: Option<f64>,
     /// 已作出决定的办件中送回部门审查（审批盖章）的
     signed_off_outside: u64,
+    /// 收件中由本部门业务系统报送或办理过环节的（其余在窗口录入、在 Onetrip 页面上办理）
+    via_system: u64,
+    /// via_system ÷ 收件
+    via_system_rate: Option<f64>,
     late_orders: u64,
     /// 本部门独用的大厅窗口数
     windows: u64,
@@ -191,6 +195,8 @@ impl From<&Scorecard> for ScorecardBody {
             second_corrections: card.second_corrections,
             window_rate: card.window_rate(),
             signed_off_outside: card.signed_off_outside(),
+            via_system: card.via_system,
+            via_system_rate: card.via_system_rate(),
             late_orders: card.late_orders,
             windows: card.staffing.windows,
             post_days_required: card.staffing.required,

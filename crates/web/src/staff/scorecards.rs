@@ -43,6 +43,8 @@ pub struct CardLine {
     pub second_corrections: u64,
     pub window_rate: String,
     pub signed_off_outside: u64,
+    /// Cases handled through the department's own system, and their share of those received.
+    pub via_system: String,
     pub late_orders: u64,
     pub windows: u64,
     pub staffing_rate: String,
@@ -82,6 +84,7 @@ fn line(card: &Scorecard) -> CardLine {
         second_corrections: card.second_corrections,
         window_rate: percent(card.window_rate()),
         signed_off_outside: card.signed_off_outside(),
+        via_system: format!("{}（{}）", card.via_system, percent(card.via_system_rate())),
         late_orders: card.late_orders,
         windows: card.staffing.windows,
         staffing_rate: percent(card.staffing.rate()),
