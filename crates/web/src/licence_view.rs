@@ -2,7 +2,7 @@
 
 use crate::case_view::format_instant;
 use crate::state::AppState;
-use onetrip_app::licences::PublicLicence;
+use onetrip_app::licences::registry::PublicLicence;
 use onetrip_app::records::{LicenceEvent, StoredLicence};
 use onetrip_domain::licence::LicenceStatus;
 

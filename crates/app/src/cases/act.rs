@@ -176,7 +176,7 @@ pub(crate) async fn commit(
     };
     // A granted case of a matter that issues a licence gets it with the same write.
     let licence = if transition.to == Phase::Granted && transition.from != Phase::Granted {
-        crate::licences::issue_for(app, actor, case, matter).await?
+        crate::licences::registry::issue_for(app, actor, case, matter).await?
     } else {
         None
     };

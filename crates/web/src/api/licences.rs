@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use axum::Json;
-use onetrip_app::licences::{self, Outcome, PublicLicence};
+use onetrip_app::licences::registry::{self as licences, Outcome, PublicLicence};
 use onetrip_app::records::StoredLicence;
 use onetrip_domain::licence::{LicenceAction, LicenceStatus};
 use onetrip_domain::FieldErrors;

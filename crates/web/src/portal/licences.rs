@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use onetrip_app::licences;
+use onetrip_app::licences::registry as licences;
 use serde::Deserialize;
 
 #[derive(Template)]

@@ -13,7 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::Response;
-use onetrip_app::licences::{self, Outcome, Verification};
+use onetrip_app::licences::registry::{self as licences, Outcome, Verification};
 use onetrip_app::AppError;
 use serde::Deserialize;
 

@@ -15,7 +15,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use onetrip_app::licences;
+use onetrip_app::licences::registry as licences;
 use onetrip_app::AppError;
 use onetrip_domain::licence::LicenceAction;
 use onetrip_domain::FieldErrors;
