@@ -368,3 +368,31 @@ async fn keys_rotate_with_an_overlap_and_every_refusal_is_exact() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn tickets_of_a_departments_matters_are_in_its_feed_without_the_visitors_digits() {
+    for app in TestApp::all().await {
+        app.to_office_hours();
+        let market = department_system(&app, "market-system", "scjgj").await;
+        let land = department_system(&app, "land-system", "zrzyj").await;
+        let request = onetrip_app::hall::TicketRequest {
+            zone: "ss".into(),
+            matter: "65430010040001".into(),
+            priority: "none".into(),
+            last_four: "4567".into(),
+        };
+        onetrip_app::hall::issue_ticket(&app.state.app, "centre", &request, "kiosk").await.expect("ticket");
+        let events = feed(&app, &market, 0).await;
+        let issued = events.iter().find(|event| event["type"] == "cn.onetrip.ticket.issued").expect("issued");
+        assert_eq!(
+            (issued["department"].as_str(), issued["matter_code"].as_str()),
+            (Some("scjgj"), Some("65430010040001"))
+        );
+        assert!(!issued.to_string().contains("4567"), "{}: no digits of the visitor's ID", app.backend);
+        let theirs = feed(&app, &land, 0).await;
+        assert!(theirs
+            .iter()
+            .all(|event| !event["type"].as_str().unwrap_or_default().starts_with("cn.onetrip.ticket.")));
+        app.finish().await;
+    }
+}

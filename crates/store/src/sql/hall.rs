@@ -48,6 +48,21 @@ macro_rules! hall_queries {
                 .bind(detail)
                 .execute(&mut **transaction)
                 .await?;
+                // The change for departmental systems (ADR 0021): the ticket's matter and its department, no
+                // personal data (the last four digits a ticket may carry stay out).
+                let data = serde_json::json!({ "ticket": ticket, "action": action, "window": window }).to_string();
+                sqlx::query(
+                    "INSERT INTO outbox_events (at, kind, subject, department, matter_code, data) \
+                     SELECT $1, $2, CAST(t.id AS TEXT), COALESCE((SELECT v.department FROM matter_versions v \
+                     WHERE v.code = t.matter_code ORDER BY v.version DESC LIMIT 1), ''), COALESCE(t.matter_code, ''), $3 \
+                     FROM tickets t WHERE t.id = $4",
+                )
+                .bind(millis(at))
+                .bind(format!("ticket.{action}"))
+                .bind(data)
+                .bind(ticket)
+                .execute(&mut **transaction)
+                .await?;
                 Ok(())
             }
 
