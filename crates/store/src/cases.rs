@@ -73,6 +73,8 @@ pub struct CaseUpdate<'a> {
     pub accepted_by: Option<&'a str>,
     /// The e-licence the change issues (the case was granted and its matter issues one).
     pub licence: Option<&'a crate::licences::NewLicence>,
+    /// The request's idempotency key, kept with the change (a second use is a `Conflict`).
+    pub action_key: Option<&'a Idempotency>,
 }
 
 /// A message to an applicant, by SMS or e-mail.
@@ -147,6 +149,9 @@ pub trait CaseStore: Send + Sync {
 
     /// The case an idempotency key made, if it was used already for this request; `IdempotencyKeyReused` if
     /// it was used for another.
+    /// The case and fingerprint an action's idempotency key was used for.
+    async fn action_key(&self, scope: &str, key: &str) -> StoreResult<Option<(CaseNumber, String)>>;
+
     async fn case_by_idempotency_key(&self, idempotency: &Idempotency) -> StoreResult<Option<Case>>;
 
     /// Applies an update (see [`CaseUpdate`]) in one transaction and returns the case as it is then.

@@ -387,6 +387,7 @@ async fn cases_get_numbers_events_and_trips_and_retries_make_no_second_case() {
             rating_slot: None,
             accepted_by: None,
             licence: None,
+            action_key: None,
         };
         let accepted = store.update_case(&first.number, &update).await.expect("accept");
         let inbox = store.inbox("swj", 10).await.expect("inbox");
@@ -690,6 +691,7 @@ async fn a_case_stored_in_schema_1_reads_as_schema_2_and_is_written_back_as_sche
             rating_slot: None,
             accepted_by: None,
             licence: None,
+            action_key: None,
         };
         store.update_case(&case.number, &update).await.expect("change");
         let stored = test.text(&format!("SELECT document FROM cases WHERE number = '{}'", case.number.compact())).await;

@@ -78,6 +78,7 @@ async fn accept_and_decide(store: Arc<dyn Store>, number: onetrip_domain::case_n
         rating_slot: None,
         accepted_by: Some(by),
         licence: None,
+        action_key: None,
     };
     let accepted = store.update_case(&number, &update).await.unwrap();
     let decided_at = if index % 2 == 0 { 120 + 24 * 60 } else { 120 + 3 * 24 * 60 };
@@ -98,6 +99,7 @@ async fn accept_and_decide(store: Arc<dyn Store>, number: onetrip_domain::case_n
         rating_slot: None,
         accepted_by: None,
         licence: None,
+        action_key: None,
     };
     store.update_case(&number, &update).await.unwrap();
 }
@@ -155,6 +157,7 @@ async fn counters_written_by_racing_changes_add_up_to_a_recount() {
                     rating_slot: None,
                     accepted_by: Some(who),
                     licence: None,
+                    action_key: None,
                 };
                 store.update_case(&number, &update).await.map(|_| who)
             }));

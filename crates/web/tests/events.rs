@@ -396,3 +396,81 @@ async fn tickets_of_a_departments_matters_are_in_its_feed_without_the_visitors_d
         app.finish().await;
     }
 }
+
+/// A JSON request with an `Idempotency-Key`.
+async fn with_key(app: &TestApp, path: &str, token: &str, key: &str, body: Value) -> support::Reply {
+    let request = axum::http::Request::post(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(axum::body::Body::from(body.to_string()))
+        .expect("request");
+    app.send(request).await
+}
+
+#[tokio::test]
+async fn a_retried_approval_with_its_idempotency_key_acts_once() {
+    for app in TestApp::all().await {
+        let market = department_system(&app, "market-system", "scjgj").await;
+        let window = app.token(WINDOW).await;
+        let guide = app.json(Method::GET, &format!("/api/v1/matters/{COMPANY_REGISTRATION}"), None, None).await.json();
+        let materials = guide["matter"]["materials"].as_array().expect("materials").len();
+        let application = json!({
+            "matter_code": COMPANY_REGISTRATION,
+            "applicant": { "kind": "legal_person", "id_number": COMPANY, "name": "阿勒泰市雪都餐饮有限公司", "phone": "13912345670" },
+            "supplied": vec!["provided"; materials],
+        });
+        let number = app.json(Method::POST, "/api/v1/cases", Some(&window), Some(application)).await.json()["number"]
+            .as_str()
+            .expect("number")
+            .to_string();
+        let accept = json!({ "decision": "accept", "supplied": vec!["provided"; materials] });
+        let reply =
+            with_key(&app, &format!("/api/v1/cases/{number}/acceptance"), &window, "accept-1", accept.clone()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let again = with_key(&app, &format!("/api/v1/cases/{number}/acceptance"), &window, "accept-1", accept).await;
+        assert_eq!(
+            (again.status, again.json()["phase"].as_str()),
+            (StatusCode::OK, Some("accepted")),
+            "{}: a replay, not a refusal",
+            app.backend
+        );
+
+        let case = app.json(Method::GET, &format!("/api/v1/cases/{number}"), Some(&window), None).await.json();
+        let task = case["review"]["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .position(|task| task["state"] == "open")
+            .expect("open");
+        let path = format!("/api/v1/cases/{number}/review");
+        let approve = json!({ "action": "approve", "task": task });
+        let first = with_key(&app, &path, &market, "SCJG-approve-7", approve.clone()).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+        let events_after_first = app.store().case_events(&CaseNumber::parse(&number).unwrap()).await.unwrap().len();
+        let retry = with_key(&app, &path, &market, "SCJG-approve-7", approve.clone()).await;
+        assert_eq!(retry.status, StatusCode::OK, "{}: the retry is answered with the case", app.backend);
+        assert_eq!(retry.json()["revision"], first.json()["revision"], "nothing acted a second time");
+        assert_eq!(
+            app.store().case_events(&CaseNumber::parse(&number).unwrap()).await.unwrap().len(),
+            events_after_first
+        );
+        // Without the key, the same approval is refused: the step is done.
+        let plain = app.json(Method::POST, &path, Some(&market), Some(approve)).await;
+        assert_eq!((plain.status, plain.json()["error"].as_str()), (StatusCode::CONFLICT, Some("task_not_open")));
+        // The same key for another request, and a key that is not one.
+        let other =
+            with_key(&app, &path, &market, "SCJG-approve-7", json!({ "action": "approve", "task": task + 1 })).await;
+        assert_eq!(
+            (other.status, other.json()["error"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused"))
+        );
+        let long =
+            with_key(&app, &path, &market, &"k".repeat(101), json!({ "action": "approve", "task": task + 1 })).await;
+        assert_eq!(
+            (long.status, long.json()["error"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed"))
+        );
+        app.finish().await;
+    }
+}

@@ -14,7 +14,7 @@ use onetrip_domain::actor::Actor;
 use onetrip_domain::case::{decide, Case, CaseAction, OrderEffect, Phase, Transition};
 use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::FieldErrors;
-use onetrip_store::{CaseEvent, CaseUpdate, StoreError, SupervisionOrder};
+use onetrip_store::{CaseEvent, CaseUpdate, Idempotency, StoreError, SupervisionOrder};
 
 /// What an action left: the case as it is now, and the supervision order it issued, if it did.
 #[derive(Debug, Clone)]
@@ -58,6 +58,77 @@ pub async fn act(
     action: CaseAction,
     expected_revision: Option<i64>,
 ) -> AppResult<Acted> {
+    act_once(app, actor, number, action, expected_revision, None).await
+}
+
+/// The longest idempotency key.
+pub const MAX_KEY: usize = 100;
+
+/// [`act`] with the request's idempotency key (`Idempotency-Key`) and a text that identifies the request
+/// (`what`, hashed): the first request acts and keeps the key in the same transaction; a retry with the
+/// same key and request is answered with the case as it is now, without acting again; the same key with a
+/// different request, or for another case, is `IdempotencyKeyReused` and changes nothing.
+pub async fn act_once(
+    app: &App,
+    actor: &Actor,
+    number: &CaseNumber,
+    action: CaseAction,
+    expected_revision: Option<i64>,
+    key: Option<(&str, &str)>,
+) -> AppResult<Acted> {
+    let action_key = match key {
+        None => None,
+        Some((key, what)) => {
+            let key = key.trim();
+            if key.is_empty() || key.chars().count() > MAX_KEY || key.chars().any(char::is_control) {
+                return Err(AppError::field("Idempotency-Key", "Idempotency-Key 应为 1 到 100 个可见字符"));
+            }
+            let fingerprint = crate::accounts::token_hash(&format!("{number}|{what}"));
+            Some(Idempotency::new(&actor.owner_tag(), key, &fingerprint))
+        }
+    };
+    if let Some(idempotency) = &action_key {
+        if let Some(acted) = replayed(app, actor, number, idempotency).await? {
+            return Ok(acted);
+        }
+    }
+    match act_inner(app, actor, number, action, expected_revision, action_key.clone()).await {
+        // A retry that raced the first request: the first kept the key, so this one is its replay.
+        Err(error @ AppError::Conflict(..)) => match &action_key {
+            Some(idempotency) => match replayed(app, actor, number, idempotency).await? {
+                Some(acted) => Ok(acted),
+                None => Err(error),
+            },
+            None => Err(error),
+        },
+        outcome => outcome,
+    }
+}
+
+/// The answer to a request whose key was already used: the case as it is, or the refusal of a key reused.
+async fn replayed(
+    app: &App,
+    actor: &Actor,
+    number: &CaseNumber,
+    idempotency: &Idempotency,
+) -> AppResult<Option<Acted>> {
+    match app.store.action_key(&idempotency.scope, &idempotency.key).await? {
+        None => Ok(None),
+        Some((used_for, fingerprint)) if &used_for == number && idempotency.matches(&fingerprint) => {
+            Ok(Some(Acted { case: load_for(app, actor, number).await?, order: None }))
+        }
+        Some(_) => Err(AppError::IdempotencyKeyReused),
+    }
+}
+
+async fn act_inner(
+    app: &App,
+    actor: &Actor,
+    number: &CaseNumber,
+    action: CaseAction,
+    expected_revision: Option<i64>,
+    action_key: Option<Idempotency>,
+) -> AppResult<Acted> {
     if let Some(permission) = needed_first(&action) {
         if !actor.may(permission) {
             return Err(AppError::Forbidden);
@@ -95,7 +166,7 @@ pub async fn act(
         let department_name = |code: &str| catalog.department_name(code).to_string();
         let rules = rules_for(app, &version.matter, &calendar, &department_name);
         let transition = decide(&case, &resolved, actor, &rules, app.now())?;
-        match commit(app, actor, &case, &version.matter, transition, expected_revision).await {
+        match commit(app, actor, &case, &version.matter, transition, expected_revision, action_key.as_ref()).await {
             Err(AppError::Conflict(Conflict::RevisionChanged, _))
                 if expected_revision.is_none() && attempt < ATTEMPTS =>
             {
@@ -115,6 +186,7 @@ pub(crate) async fn commit(
     matter: &onetrip_domain::catalog::Matter,
     transition: Transition,
     expected_revision: Option<i64>,
+    action_key: Option<&Idempotency>,
 ) -> AppResult<Acted> {
     let event = CaseEvent {
         at: app.now(),
@@ -190,6 +262,7 @@ pub(crate) async fn commit(
         rating_slot: slot.as_ref(),
         accepted_by: if transition.to == Phase::Accepted && stage.is_some() { actor.username() } else { None },
         licence: licence.as_ref(),
+        action_key,
     };
     let updated = app.store.update_case(&case.number, &update).await?;
     Ok(Acted { case: updated, order: None })

@@ -9,7 +9,7 @@ mod register;
 mod sweep;
 mod tasks;
 
-pub use act::{act, correct_online, Acted, CorrectionUpload};
+pub use act::{act, act_once, correct_online, Acted, CorrectionUpload};
 pub use queries::{
     applicant_of, case_file, cases_of_applicant, details, inbox, notices_of, open_orders, outbox, progress, queue,
     supervision, trips_over_published, CaseDetails, Progress, ProgressStep, Supervision, Timing, TripLine,

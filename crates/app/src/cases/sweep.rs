@@ -31,7 +31,7 @@ pub async fn accept_overdue(app: &App) -> AppResult<usize> {
         let version = app.matter_version(&case.matter_code, case.matter_version).await?;
         let rules = rules_for(app, &version.matter, &calendar, &department_name);
         let outcome = match decide(&case, &CaseAction::AcceptByLaw, &actor, &rules, app.now()) {
-            Ok(transition) => commit(app, &actor, &case, &version.matter, transition, None).await,
+            Ok(transition) => commit(app, &actor, &case, &version.matter, transition, None, None).await,
             Err(error) => Err(error.into()),
         };
         match outcome {
@@ -63,7 +63,7 @@ pub async fn recount_open_limits(app: &App) -> AppResult<usize> {
                 let version = app.matter_version(&case.matter_code, case.matter_version).await?;
                 let rules = rules_for(app, &version.matter, &calendar, &department_name);
                 let Some(transition) = onetrip_domain::case::recount_limits(&case, &rules)? else { break };
-                match commit(app, &actor, &case, &version.matter, transition, None).await {
+                match commit(app, &actor, &case, &version.matter, transition, None, None).await {
                     Ok(_) => {
                         moved += 1;
                         break;

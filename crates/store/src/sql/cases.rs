@@ -255,6 +255,18 @@ macro_rules! cases_queries {
                 row.as_ref().map(case_from_row).transpose()
             }
 
+            async fn action_key(&self, scope: &str, key: &str) -> StoreResult<Option<(CaseNumber, String)>> {
+                let row = sqlx::query("SELECT case_number, fingerprint FROM action_keys WHERE scope = $1 AND key = $2")
+                    .bind(scope)
+                    .bind(key)
+                    .fetch_optional(&self.writer)
+                    .await?;
+                match row {
+                    Some(row) => Ok(Some((row.case_number("case_number")?, row.text("fingerprint")?))),
+                    None => Ok(None),
+                }
+            }
+
             async fn case_by_idempotency_key(&self, idempotency: &Idempotency) -> StoreResult<Option<Case>> {
                 let stored: Option<String> =
                     sqlx::query_scalar("SELECT fingerprint FROM idempotency_keys WHERE scope = $1 AND key = $2")
@@ -330,6 +342,20 @@ macro_rules! cases_queries {
                 }
                 if let Some(licence) = update.licence {
                     Self::insert_licence(&mut transaction, licence).await?;
+                }
+                if let Some(key) = update.action_key {
+                    sqlx::query(
+                        "INSERT INTO action_keys (scope, key, fingerprint, case_number, created_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&key.scope)
+                    .bind(&key.key)
+                    .bind(&key.fingerprint)
+                    .bind(number.compact())
+                    .bind(millis(update.event.at))
+                    .execute(&mut *transaction)
+                    .await
+                    .map_err(|error| unique_to_conflict(error, "这个 Idempotency-Key 已经用过"))?;
                 }
                 if let Some(tasks) = update.tasks {
                     sqlx::query("DELETE FROM case_tasks WHERE case_number = $1")

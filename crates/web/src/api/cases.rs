@@ -198,7 +198,7 @@ pub struct AcceptanceBody {
 /// `POST /api/v1/cases/{number}/acceptance`: `correction_notice`, `corrected`, `accept` or `refuse`.
 #[utoipa::path(post, path = "/cases/{number}/acceptance", tag = "办件", security(("bearer" = []), ("cookie" = [])),
     summary = "窗口的受理决定：correction_notice（一次性告知补正）、corrected（补正材料已收）、accept（受理）、refuse（不予受理）",
-    params(("number" = String, Path, description = "办件编号")),
+    params(("number" = String, Path, description = "办件编号"), ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 100, description = "幂等键：网络重试时带同一个键，不会重复办理；同一个键用于另一个请求时答复 422 idempotency_key_reused")),
     request_body = AcceptanceBody,
     responses(
         (status = 200, description = "办件", body = ApiCase),
@@ -216,9 +216,11 @@ pub async fn case_acceptance(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
     Path(number): Path<String>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<AcceptanceBody>,
 ) -> ApiResult {
     let number = parse_case_number(&number)?;
+    let revision = body.expected_revision;
     let action = match body.decision {
         AcceptanceDecision::CorrectionNotice { supplied, notes, supervisor_reason } => {
             CaseAction::RequestCorrection { supplied, notes, supervisor_reason }
@@ -227,7 +229,11 @@ pub async fn case_acceptance(
         AcceptanceDecision::Accept { supplied } => CaseAction::Accept { supplied },
         AcceptanceDecision::Refuse { reasons } => CaseAction::RefuseToAccept { reasons },
     };
-    let acted = cases::act(&state.app, &staff.actor, &number, action, body.expected_revision).await?;
+    let what = format!("{action:?}");
+    let key = idempotency_key(&headers);
+    let acted =
+        cases::act_once(&state.app, &staff.actor, &number, action, revision, key.map(|key| (key, what.as_str())))
+            .await?;
     answer(&state, acted).await
 }
 
@@ -260,10 +266,15 @@ pub enum ReviewBody {
     },
 }
 
+/// The request's `Idempotency-Key`, if it has one that reads as text.
+fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
+    headers.get("idempotency-key").and_then(|value| value.to_str().ok())
+}
+
 /// `POST /api/v1/cases/{number}/review`: a reviewer approves, returns, proposes refusal or decides.
 #[utoipa::path(post, path = "/cases/{number}/review", tag = "办件", security(("bearer" = []), ("cookie" = [])),
     summary = "审查人员办理本部门的环节：approve（通过）、propose_refusal（建议不予许可）、return（退回到更早阶段）、decide（决定环节作出准予或不予决定）",
-    params(("number" = String, Path, description = "办件编号")),
+    params(("number" = String, Path, description = "办件编号"), ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 100, description = "幂等键：网络重试时带同一个键，不会重复办理；同一个键用于另一个请求时答复 422 idempotency_key_reused")),
     request_body = ReviewBody,
     responses(
         (status = 200, description = "办件", body = ApiCase),
@@ -281,6 +292,7 @@ pub async fn case_review(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
     Path(number): Path<String>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> ApiResult {
     let number = parse_case_number(&number)?;
@@ -290,7 +302,11 @@ pub async fn case_review(
         ReviewBody::Return { task, to_stage, reason } => ReviewAction::Return { task, to_stage, reason },
         ReviewBody::Decide { task, granted, reasons } => ReviewAction::Decide { task, granted, reasons },
     };
-    let acted = cases::act(&state.app, &staff.actor, &number, CaseAction::Review(action), None).await?;
+    let action = CaseAction::Review(action);
+    let what = format!("{action:?}");
+    let key = idempotency_key(&headers);
+    let acted =
+        cases::act_once(&state.app, &staff.actor, &number, action, None, key.map(|key| (key, what.as_str()))).await?;
     answer(&state, acted).await
 }
 
@@ -320,7 +336,7 @@ pub enum ClockBody {
 /// manager extends the limit (`extend`).
 #[utoipa::path(post, path = "/cases/{number}/clock", tag = "办件", security(("bearer" = []), ("cookie" = [])),
     summary = "计时：pause（特别程序开始，暂停计时；本部门或大厅负责人）、resume（特别程序结束，恢复计时）、extend（延长办理时限，须大厅负责人批准）；每次都会通知申请人",
-    params(("number" = String, Path, description = "办件编号")),
+    params(("number" = String, Path, description = "办件编号"), ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 100, description = "幂等键：网络重试时带同一个键，不会重复办理；同一个键用于另一个请求时答复 422 idempotency_key_reused")),
     request_body = ClockBody,
     responses(
         (status = 200, description = "办件", body = ApiCase),
@@ -338,6 +354,7 @@ pub async fn case_clock(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
     Path(number): Path<String>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<ClockBody>,
 ) -> ApiResult {
     let number = parse_case_number(&number)?;
@@ -346,7 +363,10 @@ pub async fn case_clock(
         ClockBody::Resume => CaseAction::Resume,
         ClockBody::Extend { working_days, reason } => CaseAction::Extend { working_days, reason },
     };
-    let acted = cases::act(&state.app, &staff.actor, &number, action, None).await?;
+    let what = format!("{action:?}");
+    let key = idempotency_key(&headers);
+    let acted =
+        cases::act_once(&state.app, &staff.actor, &number, action, None, key.map(|key| (key, what.as_str()))).await?;
     answer(&state, acted).await
 }
 
@@ -448,7 +468,7 @@ pub struct DeliveryBody {
 /// `POST /api/v1/cases/{number}/delivery`: the window records how the result reached the applicant.
 #[utoipa::path(post, path = "/cases/{number}/delivery", tag = "办件", security(("bearer" = []), ("cookie" = [])),
     summary = "送达结果：pickup（窗口领取，记一次到现场）、post（邮寄，须填邮件号）、online（网上下载）",
-    params(("number" = String, Path, description = "办件编号")),
+    params(("number" = String, Path, description = "办件编号"), ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 100, description = "幂等键：网络重试时带同一个键，不会重复办理；同一个键用于另一个请求时答复 422 idempotency_key_reused")),
     request_body = DeliveryBody,
     responses(
         (status = 200, description = "办件", body = ApiCase),
@@ -466,11 +486,15 @@ pub async fn case_delivery(
     State(state): State<AppState>,
     ApiStaff(staff): ApiStaff,
     Path(number): Path<String>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<DeliveryBody>,
 ) -> ApiResult {
     let number = parse_case_number(&number)?;
     let action = CaseAction::Deliver { method: body.method, tracking_number: body.tracking_number };
-    let acted = cases::act(&state.app, &staff.actor, &number, action, None).await?;
+    let what = format!("{action:?}");
+    let key = idempotency_key(&headers);
+    let acted =
+        cases::act_once(&state.app, &staff.actor, &number, action, None, key.map(|key| (key, what.as_str()))).await?;
     answer(&state, acted).await
 }
 
