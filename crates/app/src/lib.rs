@@ -25,6 +25,7 @@ pub mod portal;
 pub mod ratings;
 pub mod scorecards;
 pub mod seed;
+pub mod sharing;
 mod snapshot;
 pub mod statistics;
 pub mod throttle;
@@ -43,5 +44,5 @@ pub mod records {
         Applicant, AtRisk, AuditEvent, CaseEvent, Draft, InboxItem, OutboxMessage, RiskCount, StoredFile,
         SupervisionOrder, TripReport, User,
     };
-    pub use onetrip_store::{DeadLetter, LicenceEvent, OutboxEvent, StoredLicence, Subscription};
+    pub use onetrip_store::{DeadLetter, Exchange, LicenceEvent, OutboxEvent, StoredLicence, Subscription};
 }

@@ -1,7 +1,12 @@
-//! Onetrip's exchange with departmental systems over HTTP (ADR 0021). [`HttpTransport`] carries webhooks:
+//! Onetrip's exchange with departmental systems over HTTP (ADRs 0021, 0022): [`HttpSource`] asks a
+//! department's system for a material's data (`source.rs`); [`HttpTransport`] carries webhooks:
 //! it resolves the receiver's host and refuses addresses the policy does not allow (checked on every
 //! delivery, since a name can be pointed elsewhere after subscribing), follows no redirect, waits at most
 //! the policy's timeout, and reads no more than a few kilobytes of the answer.
+
+mod source;
+
+pub use source::{HttpSource, SourceConfig};
 
 use onetrip_app::events::delivery::{Answer, Transport};
 use onetrip_app::events::webhooks::may_reach;

@@ -9,6 +9,7 @@ mod documents;
 pub mod error;
 pub mod evaluation;
 pub mod events;
+pub mod exchange;
 pub mod files;
 pub mod hall;
 pub mod licences;
@@ -34,6 +35,7 @@ pub use cases::{CaseEvent, CaseTask, CaseUpdate, Idempotency, InboxItem, NewCase
 pub use catalog::NewVersion;
 pub use error::{StoreError, StoreResult};
 pub use events::{DeadLetter, OutboxEvent, Subscription};
+pub use exchange::Exchange;
 pub use licences::{LicenceEvent, NewLicence, StoredLicence};
 pub use portal::{Draft, StoredFile};
 pub use postgres::PostgresStore;
@@ -51,6 +53,7 @@ pub mod prelude {
     pub use crate::catalog::CatalogStore;
     pub use crate::evaluation::EvaluationStore;
     pub use crate::events::EventStore;
+    pub use crate::exchange::ExchangeStore;
     pub use crate::hall::HallStore;
     pub use crate::licences::LicenceStore;
     pub use crate::portal::PortalStore;

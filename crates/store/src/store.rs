@@ -6,6 +6,7 @@ use crate::catalog::CatalogStore;
 use crate::error::StoreResult;
 use crate::evaluation::EvaluationStore;
 use crate::events::EventStore;
+use crate::exchange::ExchangeStore;
 use crate::hall::HallStore;
 use crate::licences::LicenceStore;
 use crate::portal::PortalStore;
@@ -32,6 +33,7 @@ pub trait Store:
     + EvaluationStore
     + LicenceStore
     + EventStore
+    + ExchangeStore
     + VerificationStore
     + Send
     + Sync

@@ -8,6 +8,7 @@ mod catalog;
 pub(crate) mod common;
 mod evaluation;
 mod events;
+mod exchange;
 mod hall;
 mod licences;
 mod portal;
