@@ -47,6 +47,8 @@ pub struct Shared {
     pub(crate) seal_keys: Vec<String>,
     /// The licence types and the matters that issue them (`data/licences/types.json`).
     pub licence_types: Vec<onetrip_domain::licence::LicenceType>,
+    /// Departmental systems configured as data sources, by code (`sharing`).
+    sources: RwLock<std::collections::HashMap<String, Arc<dyn crate::sharing::DataSource>>>,
 }
 
 impl std::ops::Deref for App {
@@ -113,6 +115,7 @@ impl App {
             seal,
             seal_keys,
             licence_types,
+            sources: RwLock::new(std::collections::HashMap::new()),
             catalog: RwLock::new((0, Arc::new(empty))),
             calendar: RwLock::new((0, Arc::new(calendar))),
             reloads: AtomicU64::new(0),
@@ -171,6 +174,16 @@ impl App {
     /// Succeeds when the database answers.
     pub async fn ping(&self) -> AppResult<()> {
         Ok(self.store.ping().await?)
+    }
+
+    /// Makes a departmental system a data source under `code` (`external:<code>` in the catalog).
+    pub fn register_source(&self, code: &str, source: Arc<dyn crate::sharing::DataSource>) {
+        let mut sources = self.sources.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        sources.insert(code.to_string(), source);
+    }
+
+    pub(crate) fn external_source(&self, code: &str) -> Option<Arc<dyn crate::sharing::DataSource>> {
+        self.sources.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(code).cloned()
     }
 
     pub fn catalog(&self) -> Arc<CatalogSnapshot> {

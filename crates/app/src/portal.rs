@@ -11,7 +11,7 @@ use onetrip_domain::acceptance::{MaterialProblem, Supplied};
 use onetrip_domain::actor::Actor;
 use onetrip_domain::applicant::validate_contact;
 use onetrip_domain::bundle::{combined_materials, Bundle, CombinedMaterial};
-use onetrip_domain::case::Case;
+use onetrip_domain::case::{Case, SharedRecord};
 use onetrip_domain::case_number::CaseNumber;
 use onetrip_domain::catalog::{MaterialNecessity, Matter, MatterVersion, OnlineDepth};
 use onetrip_store::{Applicant, Draft};
@@ -33,6 +33,9 @@ pub struct DraftDocument {
     pub bundle: Option<String>,
     #[serde(default)]
     pub versions: Vec<(String, u32)>,
+    /// Materials a shared data source supplied, indexed like the materials (ADR 0022).
+    #[serde(default)]
+    pub shared: Vec<Option<SharedRecord>>,
 }
 
 impl DraftDocument {
@@ -43,6 +46,11 @@ impl DraftDocument {
 
     pub fn files(&self, index: usize) -> &[String] {
         self.files.get(index).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// What a shared source supplied for material `index`, if one did.
+    pub fn shared(&self, index: usize) -> Option<&SharedRecord> {
+        self.shared.get(index).and_then(Option::as_ref)
     }
 }
 
@@ -59,6 +67,8 @@ pub struct MaterialAsk {
     pub pledge_allowed: bool,
     pub standard: String,
     pub specification: String,
+    /// Where its data can come from instead of an upload (`licence:…`, `external:…`), or empty.
+    pub shared_from: String,
 }
 
 impl Subject {
@@ -81,6 +91,7 @@ impl Subject {
                     pledge_allowed: material.pledge_allowed,
                     standard: material.acceptance_standard.clone(),
                     specification: material.specification.clone(),
+                    shared_from: material.shared_from.clone(),
                 })
                 .collect(),
             Self::Bundle { combined, .. } => combined
@@ -91,6 +102,7 @@ impl Subject {
                     pledge_allowed: entry.pledge_allowed,
                     standard: entry.acceptance_standard.clone(),
                     specification: entry.specification.clone(),
+                    shared_from: String::new(),
                 })
                 .collect(),
         }
@@ -146,6 +158,7 @@ pub async fn start(app: &App, applicant: &Applicant, code: &str) -> AppResult<St
         files: vec![Vec::new(); count],
         bundle: None,
         versions: Vec::new(),
+        shared: Vec::new(),
     };
     create(app, applicant, version.matter.code.clone(), &document).await
 }
@@ -169,6 +182,7 @@ pub async fn start_bundle(app: &App, applicant: &Applicant, code: &str) -> AppRe
         files: vec![Vec::new(); count],
         bundle: Some(bundle.code.clone()),
         versions,
+        shared: Vec::new(),
     };
     create(app, applicant, format!("bundle:{}", bundle.code), &document).await
 }
@@ -293,6 +307,8 @@ pub async fn save_material(
             };
             document.files[index].push(file);
             document.supplied[index] = Some(Supplied::Provided);
+            document.shared.resize(materials.len(), None);
+            document.shared[index] = None;
             // Another page of the same material may follow: stay on this page.
             if another {
                 save(app, &draft, &document).await?;
@@ -353,7 +369,8 @@ pub async fn submit(app: &App, actor: &Actor, applicant: &Applicant, id: &str) -
     applicant.phone = document.phone.clone();
     let case: Case = match &subject {
         Subject::Matter(version) => {
-            crate::cases::submit_online(app, actor, &applicant, &draft.id, version, supplied, document.files).await?
+            let answers = crate::cases::OnlineAnswers { supplied, files: document.files, shared: document.shared };
+            crate::cases::submit_online(app, actor, &applicant, &draft.id, version, answers).await?
         }
         Subject::Bundle { bundle, versions, .. } => {
             crate::cases::submit_bundle(app, actor, &applicant, &draft.id, bundle, versions, supplied, document.files)
@@ -364,4 +381,68 @@ pub async fn submit(app: &App, actor: &Actor, applicant: &Applicant, id: &str) -
         }
     };
     Ok(Submitted::Case(case.number))
+}
+
+/// Asks material `index`'s shared source for it, with the applicant's consent (recorded first: who, which
+/// source, which material of which application, when). Found, it counts as supplied and nothing is
+/// uploaded; not found or the source failing, the applicant is told so and uploads instead — the draft is
+/// kept either way. Only the draft's own applicant can consent (anyone else's draft is not found).
+pub async fn share_material(app: &App, actor: &Actor, id: &str, index: usize) -> AppResult<NextPage> {
+    let OpenDraft { draft, mut document, subject } = open(app, actor, id).await?;
+    let materials = subject.materials();
+    let material = materials.get(index).ok_or_else(|| AppError::NotFound("这项材料".to_string()))?;
+    let refuse = |message: String| Err(AppError::field("material", message));
+    let Some(source) = crate::sharing::source_for(app, &material.shared_from) else {
+        return refuse("这项材料还不能通过数据共享获取，请上传".to_string());
+    };
+    let applicant_id = applicant_of(actor)?;
+    let applicant = app.store.applicant(applicant_id).await?.ok_or(AppError::Forbidden)?;
+    let consent = onetrip_store::Consent {
+        id: 0,
+        applicant_id,
+        source: source.code(),
+        material: material.name.clone(),
+        matter_code: draft.matter_code.clone(),
+        draft_id: draft.id.clone(),
+        given_at: app.now(),
+        revoked_at: None,
+    };
+    app.store.add_consent(&consent).await?;
+    let request = crate::sharing::SourceRequest {
+        holder: applicant.identity.clone(),
+        material: material.name.clone(),
+        purpose: draft.matter_code.clone(),
+    };
+    match crate::sharing::fetch(app, source.as_ref(), &request).await? {
+        Ok(Some(found)) => {
+            document.supplied.resize(materials.len(), None);
+            document.files.resize(materials.len(), Vec::new());
+            document.shared.resize(materials.len(), None);
+            document.supplied[index] = Some(Supplied::Provided);
+            document.shared[index] = Some(SharedRecord {
+                source: source.code(),
+                grade: found.grade.letter().to_string(),
+                title: found.title,
+                fields: found.fields,
+            });
+            save(app, &draft, &document).await?;
+            Ok(if index + 1 < materials.len() { NextPage::Material(index + 1) } else { NextPage::Check })
+        }
+        Ok(None) => refuse(format!("没有查到您名下可用的“{}”（已过期、暂扣或撤销的不能使用），请上传", material.name)),
+        Err(fault) => refuse(fault.message()),
+    }
+}
+
+/// The applicant's consents to data sources, newest first.
+pub async fn consents(app: &App, actor: &Actor) -> AppResult<Vec<onetrip_store::Consent>> {
+    Ok(app.store.consents(applicant_of(actor)?).await?)
+}
+
+/// Revokes one of the applicant's consents (what was already fetched stays with its application).
+pub async fn revoke_consent(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
+    if app.store.revoke_consent(applicant_of(actor)?, id, app.now()).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("这项授权".to_string()))
+    }
 }

@@ -178,11 +178,23 @@ struct FileConfig {
     seal_key_file: Option<PathBuf>,
     webhook_private_targets: Option<bool>,
     webhook_max_attempts: Option<u32>,
+    /// Departmental systems as shared data sources (`[[data_sources]]`: code, url, timeout_seconds); each
+    /// one's key only from the environment, `ONETRIP_SOURCE_<CODE>_KEY`.
+    #[serde(default)]
+    data_sources: Vec<DataSourceFile>,
     /// 好差评: calendar days until an unrated case stage counts as 基本满意 (default 7).
     rating_default_days: Option<u32>,
     /// 好差评: working days to call a 差评's rater back (default 1) and to resolve it (default 15).
     rating_callback_working_days: Option<u32>,
     rating_rectify_working_days: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataSourceFile {
+    code: String,
+    url: String,
+    timeout_seconds: Option<u64>,
 }
 
 /// Everything the binary needs, resolved once.
@@ -194,6 +206,8 @@ struct Config {
     json_logs: bool,
     app: AppConfig,
     web: WebConfig,
+    /// Departmental systems as data sources (their keys read from the environment).
+    data_sources: Vec<onetrip_exchange::SourceConfig>,
 }
 
 impl std::fmt::Debug for Config {
@@ -303,6 +317,32 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
         }
         app.webhooks.max_attempts = attempts;
     }
+    let mut data_sources = Vec::new();
+    for source in &file.data_sources {
+        let valid = !source.code.is_empty()
+            && source.code.len() <= 40
+            && source.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(format!("data source code {:?}: letters, digits, - or _, at most 40", source.code));
+        }
+        if !(source.url.starts_with("https://") || source.url.starts_with("http://")) {
+            return Err(format!(
+                "data source {}: the url must start with https:// (or http:// inside the network)",
+                source.code
+            ));
+        }
+        let variable = format!("ONETRIP_SOURCE_{}_KEY", source.code.to_ascii_uppercase().replace('-', "_"));
+        let key =
+            std::env::var(&variable).map_err(|_| format!("data source {}: set its key in {variable}", source.code))?;
+        data_sources.push(onetrip_exchange::SourceConfig {
+            code: source.code.clone(),
+            url: source.url.clone(),
+            key: key.into_bytes(),
+            timeout: Duration::from_secs(source.timeout_seconds.unwrap_or(5).clamp(1, 60)),
+            failures_to_open: 3,
+            open_for: Duration::from_secs(60),
+        });
+    }
     let demo = !serve.is_some_and(|serve| serve.no_demo) && file.demo.unwrap_or(true);
     // No SMS gateway is connected yet: a demonstration on this machine shows one-time codes on the page.
     // Never when the server is reachable from elsewhere or served over HTTPS, i.e. in service.
@@ -320,6 +360,7 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
             || std::env::var("ONETRIP_LOG_FORMAT").as_deref() == Ok("json"),
         app,
         web,
+        data_sources,
     })
 }
 
@@ -385,6 +426,11 @@ async fn serve(config: Config) -> Result<(), String> {
             }
         }
     });
+    for source in &config.data_sources {
+        let code = source.code.clone();
+        app.register_source(&code, std::sync::Arc::new(onetrip_exchange::HttpSource::new(source.clone())?));
+        tracing::info!(source = %code, "data source configured");
+    }
     // Webhooks to department systems, beside the changes: every event committed is delivered, after a
     // restart too (ADR 0021).
     let transport: std::sync::Arc<dyn onetrip_app::events::delivery::Transport> =

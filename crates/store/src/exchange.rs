@@ -19,8 +19,29 @@ pub struct Exchange {
     pub duration_ms: i64,
 }
 
+/// An applicant's consent to one source for one material of one application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub id: i64,
+    pub applicant_id: i64,
+    pub source: String,
+    pub material: String,
+    pub matter_code: String,
+    pub draft_id: String,
+    pub given_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
 #[async_trait]
 pub trait ExchangeStore: Send + Sync {
+    async fn add_consent(&self, consent: &Consent) -> StoreResult<i64>;
+
+    /// An applicant's consents, newest first.
+    async fn consents(&self, applicant_id: i64) -> StoreResult<Vec<Consent>>;
+
+    /// Revokes one of the applicant's consents; `false` if it is not theirs or already revoked.
+    async fn revoke_consent(&self, applicant_id: i64, id: i64, at: DateTime<Utc>) -> StoreResult<bool>;
+
     async fn record_exchange(&self, exchange: &Exchange) -> StoreResult<()>;
 
     /// The newest exchanges of a source (or of all), newest first.

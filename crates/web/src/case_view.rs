@@ -19,6 +19,8 @@ pub struct MaterialLine {
     pub name: String,
     pub supplied: &'static str,
     pub files: Vec<(String, String)>,
+    /// Supplied through data sharing: “已通过数据共享获取（A 级）：title”, or empty.
+    pub shared: String,
 }
 
 pub struct TaskLine {
@@ -104,6 +106,18 @@ pub struct CaseView {
 
 pub fn format_instant(state: &AppState, instant: DateTime<Utc>) -> String {
     state.local(instant).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A material supplied through data sharing, as the window and the applicant read it.
+pub fn shared_text(record: &onetrip_domain::case::SharedRecord) -> String {
+    let fields: Vec<String> = record.fields.iter().map(|(label, value)| format!("{label}：{value}")).collect();
+    let grade = match record.grade.as_str() {
+        "A" => "A 级，政府部门签发",
+        "B" => "B 级，窗口已核验",
+        "C" => "C 级，需核验原件",
+        _ => "D 级，申请人自述",
+    };
+    format!("已通过数据共享获取（{grade}）：{}；{}", record.title, fields.join("；"))
 }
 
 pub fn supplied_label(supplied: Supplied) -> &'static str {
@@ -197,6 +211,12 @@ pub fn case_view(state: &AppState, details: &CaseDetails, actor: &Actor) -> Case
                     .filter_map(|id| details.files.get(id))
                     .map(|file| (file.id.clone(), file.name.clone()))
                     .collect(),
+                shared: document
+                    .materials
+                    .get(index)
+                    .and_then(|record| record.shared.as_ref())
+                    .map(shared_text)
+                    .unwrap_or_default(),
             }
         })
         .collect();

@@ -15,7 +15,7 @@ pub use queries::{
     supervision, trips_over_published, CaseDetails, Progress, ProgressStep, Supervision, Timing, TripLine,
 };
 pub use register::{submit, ApplicantInput, Attachment, SubmitCase, MAX_ATTACHMENTS};
-pub(crate) use register::{submit_bundle, submit_online};
+pub(crate) use register::{submit_bundle, submit_online, OnlineAnswers};
 pub use sweep::{accept_overdue, recount_open_limits};
 
 use crate::app::App;

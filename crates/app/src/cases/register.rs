@@ -168,6 +168,7 @@ pub async fn submit(
             draft: None,
             bundle: None,
             stored,
+            shared: Vec::new(),
         },
     )
     .await
@@ -243,14 +244,30 @@ struct Registration<'a> {
     bundle: Option<BundleLink>,
     /// Files sent with the application, bytes stored already, recorded with the case.
     stored: Vec<StoredFile>,
+    /// What shared data sources supplied, by material.
+    shared: Vec<Option<onetrip_domain::case::SharedRecord>>,
 }
 
 async fn register(app: &App, registration: Registration<'_>) -> AppResult<(Case, bool)> {
-    let Registration { version, applicant, supplied, files, channel, event, idempotency, draft, bundle, stored } =
-        registration;
+    let Registration {
+        version,
+        applicant,
+        supplied,
+        files,
+        channel,
+        event,
+        idempotency,
+        draft,
+        bundle,
+        stored,
+        shared,
+    } = registration;
     let now = app.now();
     let received = app.local_naive(now);
-    let document = CaseDocument::received(received, version.matter.materials.len(), supplied, files, bundle);
+    let mut document = CaseDocument::received(received, version.matter.materials.len(), supplied, files, bundle);
+    for (record, shared) in document.materials.iter_mut().zip(shared) {
+        record.shared = shared;
+    }
     let deadline = acceptance::decision_deadline(&app.calendar(), received)
         .map(|deadline| deadline.format("%Y年%m月%d日").to_string())
         .unwrap_or_else(|_| "五个工作日内".to_string());
@@ -292,6 +309,14 @@ fn incomplete(problems: Vec<acceptance::MaterialProblem>) -> AppError {
     AppError::Validation(errors)
 }
 
+/// What an online application answers for each material: supplied or not, the files uploaded, and what a
+/// shared data source supplied.
+pub(crate) struct OnlineAnswers {
+    pub supplied: Vec<Supplied>,
+    pub files: Vec<Vec<String>>,
+    pub shared: Vec<Option<onetrip_domain::case::SharedRecord>>,
+}
+
 /// Submits an applicant's online application (a completed draft) as a case. Submitting the same draft twice
 /// gives back the case made the first time.
 pub(crate) async fn submit_online(
@@ -300,9 +325,9 @@ pub(crate) async fn submit_online(
     applicant: &Applicant,
     draft_id: &str,
     version: &MatterVersion,
-    supplied: Vec<Supplied>,
-    files: Vec<Vec<String>>,
+    answers: OnlineAnswers,
 ) -> AppResult<Case> {
+    let OnlineAnswers { supplied, files, shared } = answers;
     let problems = acceptance::check_completeness(&version.matter, &supplied);
     if !problems.is_empty() {
         return Err(incomplete(problems));
@@ -320,6 +345,7 @@ pub(crate) async fn submit_online(
             draft: Some(draft_id.to_string()),
             bundle: None,
             stored: Vec::new(),
+            shared,
         },
     )
     .await?;
@@ -367,6 +393,7 @@ pub(crate) async fn submit_bundle(
                 draft: last.then(|| draft_id.to_string()),
                 bundle: Some(link.clone()),
                 stored: Vec::new(),
+                shared: Vec::new(),
             },
         )
         .await?;

@@ -219,6 +219,7 @@ pub(crate) fn material_columns() -> Vec<Column<Material>> {
         column!(text "要求提供材料的依据", basis),
         column!(yes_no "可告知承诺", pledge_allowed),
         column!(text "备注", remarks),
+        column!(text "共享来源", shared_from),
     ]
 }
 
@@ -389,6 +390,7 @@ pub fn blank_material() -> Material {
         basis: String::new(),
         pledge_allowed: false,
         remarks: String::new(),
+        shared_from: String::new(),
     }
 }
 

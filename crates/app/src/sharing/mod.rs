@@ -26,6 +26,15 @@ pub enum TrustGrade {
 }
 
 impl TrustGrade {
+    pub fn letter(self) -> &'static str {
+        match self {
+            Self::A => "A",
+            Self::B => "B",
+            Self::C => "C",
+            Self::D => "D",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::A => "A 级：政府部门签发",
@@ -102,6 +111,17 @@ pub trait DataSource: Send + Sync {
     fn code(&self) -> String;
 
     fn fetch<'a>(&'a self, request: &'a SourceRequest) -> Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;
+}
+
+/// The source a material's `shared_from` names: the licence register for `licence:…`, a departmental
+/// system registered at start-up for `external:…` (none when it is not configured here).
+pub fn source_for(app: &App, shared_from: &str) -> Option<std::sync::Arc<dyn DataSource>> {
+    match onetrip_domain::catalog::SharedFrom::parse(shared_from)? {
+        onetrip_domain::catalog::SharedFrom::Licence(type_code) => {
+            Some(std::sync::Arc::new(LicenceSource::new(app, &type_code)))
+        }
+        onetrip_domain::catalog::SharedFrom::External(code) => app.external_source(&code),
+    }
 }
 
 /// The holder as the exchange log keeps it: a digest, never the number.

@@ -48,6 +48,21 @@ pub struct MaterialRecord {
     pub supplied: Supplied,
     #[serde(default)]
     pub files: Vec<String>,
+    /// Supplied through a shared data source instead of an upload (ADR 0022): where from, and what.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<SharedRecord>,
+}
+
+/// A material a shared data source supplied, with the applicant's consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedRecord {
+    /// The source's code (`licence:…`, `external:…`).
+    pub source: String,
+    /// The trust grade, `A` to `D`.
+    pub grade: String,
+    pub title: String,
+    #[serde(default)]
+    pub fields: Vec<(String, String)>,
 }
 
 /// The link between the cases of one bundle application: they share the draft they came from.
@@ -127,7 +142,7 @@ impl CaseDocument {
 
     /// Makes the material list exactly `count` long: missing entries are [`Supplied::Missing`] with no files.
     pub fn fit(&mut self, count: usize) {
-        self.materials.resize(count, MaterialRecord { supplied: Supplied::Missing, files: Vec::new() });
+        self.materials.resize(count, MaterialRecord { supplied: Supplied::Missing, files: Vec::new(), shared: None });
     }
 
     /// What was supplied for each material, in the list's order.
@@ -162,6 +177,7 @@ fn pair_up(supplied: Vec<Supplied>, files: Vec<Vec<String>>) -> Vec<MaterialReco
         .map(|_| MaterialRecord {
             supplied: supplied.next().unwrap_or(Supplied::Missing),
             files: files.next().unwrap_or_default(),
+            shared: None,
         })
         .collect()
 }

@@ -17,7 +17,7 @@ mod tests;
 
 pub use action::{allowed_actions, ActionKind, CaseAction, OrderRef};
 pub use decide::{decide, recount_limits, CaseChange, CaseError, Notice, OrderEffect, Rules, Transition};
-pub use document::{BundleLink, CaseDocument, Delivery, DeliveryMethod, MaterialRecord};
+pub use document::{BundleLink, CaseDocument, Delivery, DeliveryMethod, MaterialRecord, SharedRecord};
 pub use event::EventKind;
 pub use phase::Phase;
 

@@ -54,6 +54,36 @@ pub struct Material {
     pub pledge_allowed: bool,
     #[serde(default)]
     pub remarks: String,
+    /// Where the material's data can come from instead of an upload (ADR 0022): `licence:<证照类型代码>`
+    /// (Onetrip's register of e-licences) or `external:<source code>` (a department's system); empty: none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub shared_from: String,
+}
+
+/// A material's source, as [`Material::shared_from`] names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SharedFrom {
+    /// An e-licence of this type, from Onetrip's own register.
+    Licence(String),
+    /// A departmental system configured under this code.
+    External(String),
+}
+
+impl SharedFrom {
+    /// Reads `licence:<21 characters>` or `external:<code of letters, digits, - and _>`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let code_chars = |code: &str, max: usize| {
+            !code.is_empty()
+                && code.len() <= max
+                && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        if let Some(code) = text.strip_prefix("licence:") {
+            return (code.len() == 21 && code.bytes().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
+                .then(|| Self::Licence(code.to_string()));
+        }
+        let code = text.strip_prefix("external:")?;
+        code_chars(code, 40).then(|| Self::External(code.to_string()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

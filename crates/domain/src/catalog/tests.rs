@@ -66,6 +66,7 @@ pub fn sample_matter() -> Matter {
             basis: String::new(),
             pledge_allowed: false,
             remarks: String::new(),
+            shared_from: String::new(),
         }],
         results: vec![MatterResult {
             name: "营业执照".to_string(),
@@ -241,4 +242,23 @@ fn time_limits_serialise_as_days_or_on_the_spot() {
     assert_eq!(json(TimeLimit::OnTheSpot), serde_json::json!("on_the_spot"));
     assert_eq!(json(TimeLimit::HalfDays(6)), serde_json::json!(3));
     assert_eq!(json(TimeLimit::HalfDays(1)), serde_json::json!(0.5));
+}
+
+#[test]
+fn a_materials_shared_source_reads_or_is_refused_with_its_field() {
+    use super::SharedFrom;
+    assert_eq!(
+        SharedFrom::parse("licence:116543010119671377001"),
+        Some(SharedFrom::Licence("116543010119671377001".into()))
+    );
+    assert_eq!(SharedFrom::parse("external:housing"), Some(SharedFrom::External("housing".into())));
+    for wrong in
+        ["", "licence:1165", "licence:116543010119671377001X", "external:", "external:房管", "ftp:x", "external:a b"]
+    {
+        assert_eq!(SharedFrom::parse(wrong), None, "{wrong}");
+    }
+    let mut matter = sample_matter();
+    matter.materials[0].shared_from = "licence:short".into();
+    let errors = validate_matter(&matter, &[matter.department.as_str()]).unwrap_err();
+    assert!(errors.first("materials[0].shared_from").is_some_and(|message| message.contains("licence:")));
 }

@@ -183,6 +183,12 @@ pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), Fiel
         if material.copies > 20 {
             errors.add(format!("materials[{index}].copies"), "纸质材料份数最多 20 份");
         }
+        if !material.shared_from.is_empty() && super::SharedFrom::parse(&material.shared_from).is_none() {
+            errors.add(
+                format!("materials[{index}].shared_from"),
+                "共享来源应写成 licence:21位证照类型代码 或 external:数据来源代码（字母、数字、- 或 _）",
+            );
+        }
     }
     for (index, result) in matter.results.iter().enumerate() {
         check_text(&mut errors, &format!("results[{index}].name"), &result.name, "结果名称", true, NAME_MAX);

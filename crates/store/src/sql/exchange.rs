@@ -12,6 +12,62 @@ macro_rules! exchange_queries {
     ($store:ty) => {
         #[async_trait]
         impl ExchangeStore for $store {
+            async fn add_consent(&self, consent: &Consent) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO consents (applicant_id, source, material, matter_code, draft_id, given_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(consent.applicant_id)
+                .bind(&consent.source)
+                .bind(&consent.material)
+                .bind(&consent.matter_code)
+                .bind(&consent.draft_id)
+                .bind(millis(consent.given_at))
+                .fetch_one(&self.writer)
+                .await?)
+            }
+
+            async fn consents(&self, applicant_id: i64) -> StoreResult<Vec<Consent>> {
+                let rows = sqlx::query(
+                    "SELECT id, applicant_id, source, material, matter_code, draft_id, given_at, revoked_at \
+                     FROM consents WHERE applicant_id = $1 ORDER BY id DESC",
+                )
+                .bind(applicant_id)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(Consent {
+                            id: row.int("id")?,
+                            applicant_id: row.int("applicant_id")?,
+                            source: row.text("source")?,
+                            material: row.text("material")?,
+                            matter_code: row.text("matter_code")?,
+                            draft_id: row.text("draft_id")?,
+                            given_at: row.instant("given_at")?,
+                            revoked_at: row.optional_instant("revoked_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn revoke_consent(
+                &self,
+                applicant_id: i64,
+                id: i64,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> StoreResult<bool> {
+                let updated = sqlx::query(
+                    "UPDATE consents SET revoked_at = $1 WHERE id = $2 AND applicant_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(millis(at))
+                .bind(id)
+                .bind(applicant_id)
+                .execute(&self.writer)
+                .await?;
+                Ok(updated.rows_affected() == 1)
+            }
+
             async fn record_exchange(&self, exchange: &Exchange) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO exchange_log (at, source, holder_digest, material, purpose, outcome, detail, \

@@ -200,6 +200,10 @@ struct MaterialPage {
     choice: String,
     files: Vec<UploadedFile>,
     error: String,
+    /// The source the material can be fetched from instead of an upload (its name), or empty.
+    source: String,
+    /// What a shared source supplied already, or empty.
+    shared: String,
 }
 
 fn size_text(size: u64) -> String {
@@ -252,11 +256,51 @@ async fn material_page(
         choice: choice.to_string(),
         files: files.into_iter().map(uploaded_line).collect(),
         error: error.clone(),
+        source: source_name(state, &material.shared_from),
+        shared: open.document.shared(index).map(crate::case_view::shared_text).unwrap_or_default(),
     };
     if error.is_empty() {
         render(&page)
     } else {
         render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    }
+}
+
+/// The name of a material's shared source as the applicant reads it, if it can be asked here.
+fn source_name(state: &AppState, shared_from: &str) -> String {
+    if onetrip_app::sharing::source_for(&state.app, shared_from).is_none() {
+        return String::new();
+    }
+    match onetrip_domain::catalog::SharedFrom::parse(shared_from) {
+        Some(onetrip_domain::catalog::SharedFrom::Licence(code)) => state
+            .app
+            .licence_types
+            .iter()
+            .find(|licence_type| licence_type.code == code)
+            .map(|licence_type| format!("本中心签发的电子证照“{}”", licence_type.name))
+            .unwrap_or_default(),
+        Some(onetrip_domain::catalog::SharedFrom::External(code)) => format!("部门业务系统（{code}）"),
+        None => String::new(),
+    }
+}
+
+/// `POST /portal/drafts/{id}/materials/{index}/share`: the applicant consents, and the material is fetched
+/// from its source instead of uploaded.
+pub async fn share_material(
+    State(state): State<AppState>,
+    Path((id, index)): Path<(String, usize)>,
+    PortalForm(user, _): PortalForm,
+) -> Result<Response, Error> {
+    match portal::share_material(&state.app, &user.actor, &id, index).await {
+        Ok(NextPage::Material(next)) => Ok(see_other(&format!("/portal/drafts/{id}/materials/{next}"))),
+        Ok(NextPage::Check) => Ok(see_other(&format!("/portal/drafts/{id}/check"))),
+        Ok(NextPage::Same) => Ok(see_other(&format!("/portal/drafts/{id}/materials/{index}"))),
+        Err(AppError::Validation(errors)) => {
+            let open = portal::open(&state.app, &user.actor, &id).await?;
+            let message = errors.first("material").unwrap_or("没有取得这项材料，请上传").to_string();
+            material_page(&state, &user, &open, index, message).await
+        }
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -331,6 +375,9 @@ pub async fn check_page(
     for (index, material) in materials.iter().enumerate() {
         let files = onetrip_app::files::facts(&state.app, document.files(index)).await?;
         let answer = match document.supplied.get(index).copied().flatten() {
+            Some(Supplied::Provided) if document.shared(index).is_some() => {
+                document.shared(index).map(crate::case_view::shared_text).unwrap_or_default()
+            }
             Some(Supplied::Provided) => {
                 format!("已上传：{}", files.iter().map(|file| file.name.as_str()).collect::<Vec<_>>().join("、"))
             }

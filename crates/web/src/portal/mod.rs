@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod case;
+pub mod consents;
 pub mod licences;
 
 use crate::auth::{portal_cookie, PortalUser, PORTAL_COOKIE};

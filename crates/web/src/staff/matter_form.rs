@@ -116,6 +116,7 @@ fn material_row(m: &Material) -> RowValues {
         ("basis", m.basis.clone()),
         ("pledge_allowed", yes(m.pledge_allowed)),
         ("remarks", m.remarks.clone()),
+        ("shared_from", m.shared_from.clone()),
     ])
 }
 
@@ -326,7 +327,7 @@ fn number<T: std::str::FromStr>(text: &str) -> Result<T, String> {
     text.parse().map_err(|_| format!("“{text}”不是整数"))
 }
 
-const MATERIAL_FIELDS: [&str; 15] = [
+const MATERIAL_FIELDS: [&str; 16] = [
     "name",
     "necessity",
     "form",
@@ -342,6 +343,7 @@ const MATERIAL_FIELDS: [&str; 15] = [
     "basis",
     "pledge_allowed",
     "remarks",
+    "shared_from",
 ];
 const STEP_FIELDS: [&str; 8] = ["name", "kind", "department", "stage", "limit", "standard", "result", "sign_offs"];
 const RESULT_FIELDS: [&str; 3] = ["name", "kind", "sample"];
@@ -423,6 +425,7 @@ pub fn parse_submission(
         material.basis = row["basis"].clone();
         material.pledge_allowed = row["pledge_allowed"] == "yes";
         material.remarks = row["remarks"].clone();
+        material.shared_from = row["shared_from"].trim().to_string();
         matter.materials.push(material);
     }
     for (index, row) in reader.rows("step", &STEP_FIELDS).iter().enumerate() {

@@ -80,6 +80,8 @@ pub struct ChecklistLine {
     pub deferrable: bool,
     pub pledge_allowed: bool,
     pub value: &'static str,
+    /// Supplied through data sharing, as the window reads it, or empty.
+    pub shared: String,
 }
 
 async fn case_page(
@@ -104,6 +106,12 @@ async fn case_page(
             necessity: material.necessity.label(),
             deferrable: material.necessity == MaterialNecessity::Deferrable,
             pledge_allowed: material.pledge_allowed,
+            shared: document
+                .materials
+                .get(index)
+                .and_then(|record| record.shared.as_ref())
+                .map(crate::case_view::shared_text)
+                .unwrap_or_default(),
             value: match document.materials.get(index).map(|record| record.supplied).unwrap_or(Supplied::Missing) {
                 Supplied::Provided => "provided",
                 Supplied::Deferred => "deferred",
