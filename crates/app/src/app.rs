@@ -48,7 +48,7 @@ pub struct Shared {
     /// The licence types and the matters that issue them (`data/licences/types.json`).
     pub licence_types: Vec<onetrip_domain::licence::LicenceType>,
     /// Departmental systems configured as data sources, by code (`sharing`).
-    sources: RwLock<std::collections::HashMap<String, Arc<dyn crate::sharing::DataSource>>>,
+    sources: RwLock<std::collections::HashMap<String, Arc<dyn crate::sharing::source::DataSource>>>,
 }
 
 impl std::ops::Deref for App {
@@ -177,12 +177,12 @@ impl App {
     }
 
     /// Makes a departmental system a data source under `code` (`external:<code>` in the catalog).
-    pub fn register_source(&self, code: &str, source: Arc<dyn crate::sharing::DataSource>) {
+    pub fn register_source(&self, code: &str, source: Arc<dyn crate::sharing::source::DataSource>) {
         let mut sources = self.sources.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         sources.insert(code.to_string(), source);
     }
 
-    pub(crate) fn external_source(&self, code: &str) -> Option<Arc<dyn crate::sharing::DataSource>> {
+    pub(crate) fn external_source(&self, code: &str) -> Option<Arc<dyn crate::sharing::source::DataSource>> {
         self.sources.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(code).cloned()
     }
 
