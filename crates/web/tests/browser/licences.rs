@@ -1,6 +1,7 @@
 //! 电子证照 in the browser, on a phone: a company whose registration was granted logs in, finds its
-//! 营业执照 under 我的证照, and follows its verification link, as a QR code would; the same link reports a
-//! record changed behind the seal.
+//! 营业执照 under 我的证照, and follows its verification link, as a QR code would; its next application takes
+//! the licence from the register with its consent instead of an upload, and the consent is on 我的授权; the
+//! verification link reports a record changed behind the seal.
 
 use super::*;
 use axum::http::Method;
@@ -64,9 +65,30 @@ async fn a_company_finds_its_business_licence_and_verifies_it() {
             .1
             .to_string();
 
+        // Its next application, 食品经营许可, takes the business licence from the register with consent.
+        let folder = tempfile::tempdir().expect("folder");
+        let pdf = folder.path().join("申请书.pdf");
+        std::fs::write(&pdf, onetrip_domain::upload::samples::PDF).expect("sample");
+        client.goto(&format!("{base}/portal/apply/65430010040001")).await.expect("apply");
+        click(&client, "main form button[type=submit]").await;
+        wait_for_url(&client, "/contact").await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for_url(&client, "/materials/0").await;
+        let input = client.find(Locator::Css("#file")).await.expect("file input");
+        input.send_keys(&pdf.display().to_string()).await.expect("choose file");
+        click(&client, "main form.stack button[type=submit]").await;
+        wait_for_url(&client, "/materials/1").await;
+        check_accessible(&client, "a material offered through sharing").await;
+        assert!(text_of(&client, "#share-offer").await.contains("营业执照"), "{backend}");
+        click(&client, "#share-consent").await;
+        wait_for_url(&client, "/materials/2").await;
+        client.goto(&format!("{base}/portal/consents")).await.expect("consents");
+        check_accessible(&client, "my consents").await;
+        assert!(text_of(&client, "#consents").await.contains("电子证照：营业执照"), "{backend}");
+
         // The record changed behind the seal: the same link says so.
         app.raw().execute(&format!("UPDATE licences SET holder_name = '别的公司' WHERE id = '{id}'")).await;
-        client.refresh().await.expect("reload");
+        client.goto(&format!("{base}/licences/verify?id={id}")).await.expect("the QR code's page again");
         wait_for_text(&client, "#verification h2", "核验不通过").await;
         assert!(text_of(&client, "#verification").await.contains("证照数据与签章不符"), "{backend}");
         client.close().await.expect("close");
