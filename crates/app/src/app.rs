@@ -49,6 +49,8 @@ pub struct Shared {
     pub licence_types: Vec<onetrip_domain::licence::LicenceType>,
     /// Departmental systems configured as data sources, by code (`sharing`).
     sources: RwLock<std::collections::HashMap<String, Arc<dyn crate::sharing::source::DataSource>>>,
+    /// The province's unified identity provider, if this centre has one (`accounts::unified`).
+    identity: RwLock<Option<Arc<dyn crate::accounts::unified::IdentityProvider>>>,
 }
 
 impl std::ops::Deref for App {
@@ -116,6 +118,7 @@ impl App {
             seal_keys,
             licence_types,
             sources: RwLock::new(std::collections::HashMap::new()),
+            identity: RwLock::new(None),
             catalog: RwLock::new((0, Arc::new(empty))),
             calendar: RwLock::new((0, Arc::new(calendar))),
             reloads: AtomicU64::new(0),
@@ -180,6 +183,15 @@ impl App {
     pub fn register_source(&self, code: &str, source: Arc<dyn crate::sharing::source::DataSource>) {
         let mut sources = self.sources.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         sources.insert(code.to_string(), source);
+    }
+
+    /// Offers log-in through a unified identity provider beside passwords.
+    pub fn set_identity_provider(&self, provider: Arc<dyn crate::accounts::unified::IdentityProvider>) {
+        *self.identity.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(provider);
+    }
+
+    pub(crate) fn identity_provider(&self) -> Option<Arc<dyn crate::accounts::unified::IdentityProvider>> {
+        self.identity.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     pub(crate) fn external_source(&self, code: &str) -> Option<Arc<dyn crate::sharing::source::DataSource>> {

@@ -1,11 +1,14 @@
-//! Onetrip's exchange with departmental systems over HTTP (ADRs 0021, 0022): [`HttpSource`] asks a
-//! department's system for a material's data (`source.rs`); [`HttpTransport`] carries webhooks:
+//! Onetrip's exchange with other systems over HTTP (ADRs 0021–0023): [`HttpSource`] asks a department's
+//! system for a material's data (`source.rs`); [`OidcProvider`] logs applicants in at the province's
+//! unified identity provider (`identity.rs`); [`HttpTransport`] carries webhooks:
 //! it resolves the receiver's host and refuses addresses the policy does not allow (checked on every
 //! delivery, since a name can be pointed elsewhere after subscribing), follows no redirect, waits at most
 //! the policy's timeout, and reads no more than a few kilobytes of the answer.
 
+mod identity;
 mod source;
 
+pub use identity::{OidcConfig, OidcProvider};
 pub use source::{HttpSource, SourceConfig};
 
 use onetrip_app::events::delivery::{Answer, Transport};

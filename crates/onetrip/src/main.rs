@@ -182,6 +182,9 @@ struct FileConfig {
     /// one's key only from the environment, `ONETRIP_SOURCE_<CODE>_KEY`.
     #[serde(default)]
     data_sources: Vec<DataSourceFile>,
+    /// The province's unified identity provider (`[unified_identity]`: display_name, issuer, client_id,
+    /// scopes, id_number_claim); the client secret only from the environment, `ONETRIP_OIDC_CLIENT_SECRET`.
+    unified_identity: Option<UnifiedIdentityFile>,
     /// 好差评: calendar days until an unrated case stage counts as 基本满意 (default 7).
     rating_default_days: Option<u32>,
     /// 好差评: working days to call a 差评's rater back (default 1) and to resolve it (default 15).
@@ -197,6 +200,35 @@ struct DataSourceFile {
     timeout_seconds: Option<u64>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnifiedIdentityFile {
+    display_name: Option<String>,
+    issuer: String,
+    client_id: String,
+    scopes: Option<Vec<String>>,
+    id_number_claim: Option<String>,
+    timeout_seconds: Option<u64>,
+}
+
+fn unified_identity(file: &UnifiedIdentityFile, public_url: &str) -> Result<onetrip_exchange::OidcConfig, String> {
+    if !(file.issuer.starts_with("https://") || file.issuer.starts_with("http://")) {
+        return Err("unified_identity.issuer must start with https:// (or http:// inside the network)".into());
+    }
+    let client_secret = std::env::var("ONETRIP_OIDC_CLIENT_SECRET")
+        .map_err(|_| "unified_identity: set the client secret in ONETRIP_OIDC_CLIENT_SECRET".to_string())?;
+    Ok(onetrip_exchange::OidcConfig {
+        display_name: file.display_name.clone().unwrap_or_else(|| "统一身份认证".to_string()),
+        issuer: file.issuer.clone(),
+        client_id: file.client_id.clone(),
+        client_secret,
+        redirect_url: format!("{}/portal/login/oidc/callback", public_url.trim_end_matches('/')),
+        scopes: file.scopes.clone().unwrap_or_else(|| ["profile", "phone", "id_card"].map(String::from).to_vec()),
+        id_number_claim: file.id_number_claim.clone().unwrap_or_else(|| "id_number".to_string()),
+        timeout: Duration::from_secs(file.timeout_seconds.unwrap_or(5).clamp(1, 30)),
+    })
+}
+
 /// Everything the binary needs, resolved once.
 struct Config {
     listen: SocketAddr,
@@ -208,6 +240,8 @@ struct Config {
     web: WebConfig,
     /// Departmental systems as data sources (their keys read from the environment).
     data_sources: Vec<onetrip_exchange::SourceConfig>,
+    /// The unified identity provider, if configured (its secret read from the environment).
+    unified_identity: Option<onetrip_exchange::OidcConfig>,
 }
 
 impl std::fmt::Debug for Config {
@@ -343,6 +377,10 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
             open_for: Duration::from_secs(60),
         });
     }
+    let unified_identity = match &file.unified_identity {
+        Some(provider) => Some(unified_identity(provider, &app.public_url)?),
+        None => None,
+    };
     let demo = !serve.is_some_and(|serve| serve.no_demo) && file.demo.unwrap_or(true);
     // No SMS gateway is connected yet: a demonstration on this machine shows one-time codes on the page.
     // Never when the server is reachable from elsewhere or served over HTTPS, i.e. in service.
@@ -361,6 +399,7 @@ fn load_config(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Config,
         app,
         web,
         data_sources,
+        unified_identity,
     })
 }
 
@@ -430,6 +469,10 @@ async fn serve(config: Config) -> Result<(), String> {
         let code = source.code.clone();
         app.register_source(&code, std::sync::Arc::new(onetrip_exchange::HttpSource::new(source.clone())?));
         tracing::info!(source = %code, "data source configured");
+    }
+    if let Some(provider) = &config.unified_identity {
+        app.set_identity_provider(std::sync::Arc::new(onetrip_exchange::OidcProvider::new(provider.clone())?));
+        tracing::info!(issuer = %provider.issuer, "unified identity login offered");
     }
     // Webhooks to department systems, beside the changes: every event committed is delivered, after a
     // restart too (ADR 0021).

@@ -12,6 +12,7 @@ pub mod events;
 pub mod exchange;
 pub mod files;
 pub mod hall;
+pub mod identity;
 pub mod licences;
 pub mod portal;
 mod postgres;
@@ -55,6 +56,7 @@ pub mod prelude {
     pub use crate::events::EventStore;
     pub use crate::exchange::ExchangeStore;
     pub use crate::hall::HallStore;
+    pub use crate::identity::IdentityStore;
     pub use crate::licences::LicenceStore;
     pub use crate::portal::PortalStore;
     pub use crate::ratings::RatingStore;

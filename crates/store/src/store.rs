@@ -8,6 +8,7 @@ use crate::evaluation::EvaluationStore;
 use crate::events::EventStore;
 use crate::exchange::ExchangeStore;
 use crate::hall::HallStore;
+use crate::identity::IdentityStore;
 use crate::licences::LicenceStore;
 use crate::portal::PortalStore;
 use crate::ratings::RatingStore;
@@ -34,6 +35,7 @@ pub trait Store:
     + LicenceStore
     + EventStore
     + ExchangeStore
+    + IdentityStore
     + VerificationStore
     + Send
     + Sync

@@ -193,6 +193,8 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/outbox", get(staff::cases::oversight::outbox))
         .route("/portal", get(portal::home))
         .route("/portal/login", get(portal::login_form).post(portal::login))
+        .route("/portal/login/oidc", get(portal::unified::begin))
+        .route("/portal/login/oidc/callback", get(portal::unified::callback))
         .route("/portal/signup", get(portal::signup_form).post(portal::signup))
         .route("/portal/signup/verify", post(portal::verify_signup))
         .route("/portal/logout", post(portal::logout))

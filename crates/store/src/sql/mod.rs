@@ -10,6 +10,7 @@ mod evaluation;
 mod events;
 mod exchange;
 mod hall;
+mod identity;
 mod licences;
 mod portal;
 mod ratings;

@@ -9,6 +9,7 @@ pub mod apply;
 pub mod case;
 pub mod consents;
 pub mod licences;
+pub mod unified;
 
 use crate::auth::{portal_cookie, PortalUser, PORTAL_COOKIE};
 use crate::case_view::format_instant;
@@ -55,6 +56,8 @@ struct LoginPage {
     name: String,
     phone: String,
     errors: Vec<(String, String)>,
+    /// The unified identity provider's name, when this centre offers log-in through it.
+    unified: Option<String>,
 }
 
 impl LoginPage {
@@ -66,7 +69,7 @@ impl LoginPage {
 #[derive(Deserialize, Default)]
 pub struct AuthForm {
     #[serde(default)]
-    next: String,
+    pub(crate) next: String,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -87,7 +90,7 @@ pub struct NextQuery {
     next: String,
 }
 
-fn safe_next(next: &str) -> String {
+pub(crate) fn safe_next(next: &str) -> String {
     let ok = next.starts_with("/portal") && !next.contains("//") && next.bytes().all(|b| (0x21..=0x7e).contains(&b));
     if ok && next.len() <= 300 {
         next.to_string()
@@ -96,7 +99,12 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-fn auth_page(state: &AppState, signup: bool, form: &AuthForm, errors: &FieldErrors) -> Result<Response, Error> {
+pub(crate) fn auth_page(
+    state: &AppState,
+    signup: bool,
+    form: &AuthForm,
+    errors: &FieldErrors,
+) -> Result<Response, Error> {
     let token = random_token();
     let page = LoginPage {
         layout: Layout::new(state, None),
@@ -108,6 +116,7 @@ fn auth_page(state: &AppState, signup: bool, form: &AuthForm, errors: &FieldErro
         name: form.name.trim().to_string(),
         phone: form.phone.trim().to_string(),
         errors: listed(errors),
+        unified: onetrip_app::accounts::unified::offered(&state.app),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut response = render_with(status, &page)?;
@@ -124,7 +133,7 @@ pub async fn signup_form(State(state): State<AppState>, Query(query): Query<Next
     auth_page(&state, true, &AuthForm { next: query.next, ..AuthForm::default() }, &FieldErrors::default())
 }
 
-async fn start_session(state: &AppState, applicant: &Applicant, next: &str) -> Result<Response, Error> {
+pub(crate) async fn start_session(state: &AppState, applicant: &Applicant, next: &str) -> Result<Response, Error> {
     let token = applicants::open_portal_session(&state.app, applicant).await?;
     let mut response = Redirect::to(&safe_next(next)).into_response();
     response

@@ -6,6 +6,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
 
+mod identity;
 mod journeys;
 mod licences;
 mod ratings;

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod contract;
+pub mod identity;
 pub mod receiver;
 
 use axum::body::Body;
