@@ -309,3 +309,44 @@ impl YearOffset for chrono::NaiveDate {
         self.with_year(self.year() + years).expect("date")
     }
 }
+
+#[tokio::test]
+async fn a_change_of_registration_issues_the_next_version_and_supersedes_the_one_in_force() {
+    for app in TestApp::all().await {
+        let market = app.add_staff("market", vec![Role::Reviewer], Some("scjgj")).await;
+        let (_, first) = registered_company(&app, &market).await;
+        let window = app.token(WINDOW).await;
+        let change_case = register(&app, &window, "00013112700402", COMPANY).await;
+        app.conclude_case(&change_case, &window, |_| market.clone()).await;
+        let issued = app.store().licences_of_case(&CaseNumber::parse(&change_case).unwrap()).await.unwrap();
+        assert_eq!(issued.len(), 1, "{}", app.backend);
+        let second = &issued[0].licence;
+        let old = app.store().licence(&first).await.unwrap().expect("the first version").licence;
+        // The same licence, next version: serial kept, version 2, linked to the one it replaces.
+        assert_eq!((second.id.serial(), second.id.version()), (old.id.serial(), 2), "{}: {}", app.backend, second.id);
+        assert_eq!(second.replaces.as_deref(), Some(first.as_str()));
+        assert_eq!(old.status, onetrip_domain::licence::LicenceStatus::Superseded);
+        let (status, body) = verification(&app, &first).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (body["outcome"].as_str(), body["licence"]["status"].as_str()),
+            (Some("not_in_force"), Some("superseded"))
+        );
+        let (_, body) = verification(&app, &second.id.to_string()).await;
+        assert_eq!(body["outcome"], "valid", "{}: {body}", app.backend);
+        // The history of the first says why, and the register supplies only the new version.
+        let events = app.store().licence_events(&first).await.unwrap();
+        let last = events.last().expect("events");
+        assert_eq!((last.action.as_str(), last.reason.clone()), ("supersede", format!("换发为 {}", second.id)));
+        let source = onetrip_app::sharing::LicenceSource::new(&app.state.app, "116543010119671377001");
+        let request = onetrip_app::sharing::SourceRequest {
+            holder: onetrip_domain::applicant::ApplicantIdentity::parse("legal_person", COMPANY).unwrap(),
+            material: "营业执照".to_string(),
+            purpose: FOOD_LICENCE.to_string(),
+        };
+        let found =
+            onetrip_app::sharing::fetch(&app.state.app, &source, &request).await.unwrap().unwrap().expect("found");
+        assert!(found.fields.contains(&("证照标识".to_string(), second.id.to_string())), "{:?}", found.fields);
+        app.finish().await;
+    }
+}

@@ -46,9 +46,25 @@ pub(crate) async fn issue_for(app: &App, actor: &Actor, case: &Case, matter: &Ma
         return Ok(None);
     };
     let issued_on = app.today();
-    let serial = app.store.next_licence_serial(issued_on.year()).await?;
-    let serial = format!("{}{serial:07}", issued_on.year());
-    let id = LicenceId::new(&licence_type.code, issuer.credit_code.as_str(), &serial, 1)
+    // 换发: a holder who has this type in force from the same issuer gets its next version, and the one
+    // in force is superseded in the same transaction (the store does it for `replaces`).
+    let current = app.store.licences_of_holder(&applicant.identity).await?.into_iter().find(|stored| {
+        stored.licence.type_code == licence_type.code
+            && stored.licence.issuer_credit_code == issuer.credit_code.as_str()
+            && stored.licence.status_on(issued_on).in_force()
+    });
+    let (serial, version, replaces) = match &current {
+        Some(stored) => (
+            stored.licence.id.serial().to_string(),
+            stored.licence.id.version().saturating_add(1),
+            Some(stored.licence.id.to_string()),
+        ),
+        None => {
+            let serial = app.store.next_licence_serial(issued_on.year()).await?;
+            (format!("{}{serial:07}", issued_on.year()), 1, None)
+        }
+    };
+    let id = LicenceId::new(&licence_type.code, issuer.credit_code.as_str(), &serial, version)
         .map_err(|error| AppError::Internal(format!("licence identifier: {error}")))?;
     let mut licence = Licence {
         id,
@@ -70,7 +86,7 @@ pub(crate) async fn issue_for(app: &App, actor: &Actor, case: &Case, matter: &Ma
         document_hash: String::new(),
         seal_key: app.seal.public_key(),
         signature: String::new(),
-        replaces: None,
+        replaces: replaces.clone(),
     };
     let document = pdf::render(&pdf::Face {
         licence: &licence,
@@ -86,7 +102,10 @@ pub(crate) async fn issue_for(app: &App, actor: &Actor, case: &Case, matter: &Ma
         action: "issue".to_string(),
         from_status: None,
         to_status: LicenceStatus::Valid,
-        reason: format!("办件 {} 准予办理", case.number),
+        reason: match &replaces {
+            Some(old) => format!("办件 {} 准予办理，换发 {old}", case.number),
+            None => format!("办件 {} 准予办理", case.number),
+        },
     };
     Ok(Some(NewLicence { licence, document_file, event }))
 }

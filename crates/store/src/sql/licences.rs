@@ -8,6 +8,7 @@ use crate::postgres::PostgresStore;
 use crate::sqlite::SqliteStore;
 use async_trait::async_trait;
 use onetrip_domain::applicant::ApplicantIdentity;
+use onetrip_domain::licence::LicenceStatus;
 
 macro_rules! licence_queries {
     ($store:ty) => {
@@ -51,7 +52,45 @@ macro_rules! licence_queries {
                 .execute(&mut **transaction)
                 .await
                 .map_err(|error| unique_to_conflict(error, "这个办件已经签发过这种证照"))?;
-                Self::insert_licence_event(transaction, &licence.id.to_string(), &new.event).await
+                Self::insert_licence_event(transaction, &licence.id.to_string(), &new.event).await?;
+                if let Some(old) = &licence.replaces {
+                    Self::supersede_licence(transaction, old, &licence.id.to_string(), new.event.at, &new.event.actor)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            /// 换发: the version a new one replaces is superseded (from valid or suspended), with its event.
+            async fn supersede_licence(
+                transaction: &mut sqlx::Transaction<'_, <$store as BackendDatabase>::Database>,
+                old: &str,
+                new: &str,
+                at: chrono::DateTime<chrono::Utc>,
+                actor: &str,
+            ) -> StoreResult<()> {
+                let status: Option<String> = sqlx::query_scalar("SELECT status FROM licences WHERE id = $1")
+                    .bind(old)
+                    .fetch_optional(&mut **transaction)
+                    .await?;
+                let from = status.as_deref().and_then(LicenceStatus::from_code);
+                let Some(from) = from.filter(|from| matches!(from, LicenceStatus::Valid | LicenceStatus::Suspended))
+                else {
+                    return Err(StoreError::Conflict(format!("证照 {old} 已不在可换发的状态")));
+                };
+                sqlx::query("UPDATE licences SET status = $1, revision = revision + 1 WHERE id = $2")
+                    .bind(LicenceStatus::Superseded.code())
+                    .bind(old)
+                    .execute(&mut **transaction)
+                    .await?;
+                let event = LicenceEvent {
+                    at,
+                    actor: actor.to_string(),
+                    action: "supersede".to_string(),
+                    from_status: Some(from),
+                    to_status: LicenceStatus::Superseded,
+                    reason: format!("换发为 {new}"),
+                };
+                Self::insert_licence_event(transaction, old, &event).await
             }
 
             async fn insert_licence_event(
