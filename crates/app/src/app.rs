@@ -50,7 +50,7 @@ pub struct Shared {
     /// Departmental systems configured as data sources, by code (`sharing`).
     sources: RwLock<std::collections::HashMap<String, Arc<dyn crate::sharing::source::DataSource>>>,
     /// The province's unified identity provider, if this centre has one (`accounts::unified`).
-    identity: RwLock<Option<Arc<dyn crate::accounts::unified::IdentityProvider>>>,
+    identity: RwLock<Option<Arc<dyn crate::accounts::identity_provider::IdentityProvider>>>,
 }
 
 impl std::ops::Deref for App {
@@ -186,11 +186,11 @@ impl App {
     }
 
     /// Offers log-in through a unified identity provider beside passwords.
-    pub fn set_identity_provider(&self, provider: Arc<dyn crate::accounts::unified::IdentityProvider>) {
+    pub fn set_identity_provider(&self, provider: Arc<dyn crate::accounts::identity_provider::IdentityProvider>) {
         *self.identity.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(provider);
     }
 
-    pub(crate) fn identity_provider(&self) -> Option<Arc<dyn crate::accounts::unified::IdentityProvider>> {
+    pub(crate) fn identity_provider(&self) -> Option<Arc<dyn crate::accounts::identity_provider::IdentityProvider>> {
         self.identity.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 

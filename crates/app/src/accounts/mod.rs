@@ -3,6 +3,7 @@
 //! they use.
 
 pub mod applicants;
+pub mod identity_provider;
 pub mod phone_check;
 pub(crate) mod secrets;
 pub mod staff;
