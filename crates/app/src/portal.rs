@@ -387,12 +387,40 @@ pub async fn submit(app: &App, actor: &Actor, applicant: &Applicant, id: &str) -
 /// source, which material of which application, when). Found, it counts as supplied and nothing is
 /// uploaded; not found or the source failing, the applicant is told so and uploads instead — the draft is
 /// kept either way. Only the draft's own applicant can consent (anyone else's draft is not found).
+/// Where a material of the application can be taken from instead of an upload.
+pub struct Offer {
+    pub source: std::sync::Arc<dyn crate::sharing::DataSource>,
+    /// For a material a window checked before: what was found (the case and the date), shown before the
+    /// applicant consents to its reuse.
+    pub checked: Option<crate::sharing::SharedMaterial>,
+}
+
+/// The source the catalog names for the material, or else a material of the same name a window checked
+/// for this applicant and that may still be reused (grade B); nothing when neither.
+pub async fn offer(app: &App, actor: &Actor, material: &MaterialAsk) -> AppResult<Option<Offer>> {
+    if let Some(source) = crate::sharing::source_for(app, &material.shared_from) {
+        return Ok(Some(Offer { source, checked: None }));
+    }
+    let applicant = app.store.applicant(applicant_of(actor)?).await?.ok_or(AppError::Forbidden)?;
+    let source = std::sync::Arc::new(crate::sharing::records::CheckedSource::new(app));
+    let request = crate::sharing::SourceRequest {
+        holder: applicant.identity.clone(),
+        material: material.name.clone(),
+        purpose: String::new(),
+    };
+    // Only the applicant's own records are read here, to say whether there is anything to reuse.
+    match crate::sharing::DataSource::fetch(source.as_ref(), &request).await {
+        Ok(Some(found)) => Ok(Some(Offer { source, checked: Some(found) })),
+        _ => Ok(None),
+    }
+}
+
 pub async fn share_material(app: &App, actor: &Actor, id: &str, index: usize) -> AppResult<NextPage> {
     let OpenDraft { draft, mut document, subject } = open(app, actor, id).await?;
     let materials = subject.materials();
     let material = materials.get(index).ok_or_else(|| AppError::NotFound("这项材料".to_string()))?;
     let refuse = |message: String| Err(AppError::field("material", message));
-    let Some(source) = crate::sharing::source_for(app, &material.shared_from) else {
+    let Some(Offer { source, .. }) = offer(app, actor, material).await? else {
         return refuse("这项材料还不能通过数据共享获取，请上传".to_string());
     };
     let applicant_id = applicant_of(actor)?;
@@ -413,7 +441,7 @@ pub async fn share_material(app: &App, actor: &Actor, id: &str, index: usize) ->
         material: material.name.clone(),
         purpose: draft.matter_code.clone(),
     };
-    match crate::sharing::fetch(app, source.as_ref(), &request).await? {
+    match crate::sharing::fetch_for(app, source.as_ref(), &request, Some(&draft.id)).await? {
         Ok(Some(found)) => {
             document.supplied.resize(materials.len(), None);
             document.files.resize(materials.len(), Vec::new());

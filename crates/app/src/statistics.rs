@@ -6,7 +6,7 @@
 
 use crate::app::App;
 use crate::error::{AppError, AppResult};
-use crate::ratings::figures::first_of_month;
+use crate::ratings::figures::{month_span, MonthSpan};
 use crate::scorecards::{month_cards, CaseCounts, Scorecard};
 use chrono::{Months, NaiveDate};
 use onetrip_domain::access::Permission;
@@ -51,10 +51,8 @@ pub async fn monthly_report(app: &App, actor: &Actor, month: &str) -> AppResult<
     if !actor.may(Permission::Supervise) {
         return Err(AppError::Forbidden);
     }
-    let first = first_of_month(app, month)?;
+    let MonthSpan { first, from, to } = month_span(app, month)?;
     let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
-    let from = app.utc_of(first.and_hms_opt(0, 0, 0).unwrap_or_default());
-    let to = app.utc_of(next.and_hms_opt(0, 0, 0).unwrap_or_default());
     // The departments' cards of this month only: the report needs no trend.
     let cards = month_cards(app, first).await?;
     let sum = |pick: fn(&Scorecard) -> u64| cards.iter().map(pick).sum::<u64>();

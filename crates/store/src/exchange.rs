@@ -17,6 +17,32 @@ pub struct Exchange {
     pub outcome: String,
     pub detail: String,
     pub duration_ms: i64,
+    /// The online application (draft) it was asked for, if any.
+    pub application: Option<String>,
+}
+
+/// What a matter's cases received in a period took from shared sources and what was uploaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharingCount {
+    pub matter_code: String,
+    pub department: String,
+    pub received: u64,
+    /// Cases with at least one material from a shared source.
+    pub with_shared: u64,
+    pub materials_shared: u64,
+    pub materials_uploaded: u64,
+}
+
+/// The requests of a period to one source for one matter, and how many failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCount {
+    pub matter_code: String,
+    pub source: String,
+    pub requests: u64,
+    /// Requests the source gave no answer to (unavailable, garbage, too slow, too large, circuit open).
+    pub failures: u64,
+    /// Online applications in which at least one request to the source failed.
+    pub applications_failed: u64,
 }
 
 /// An applicant's consent to one source for one material of one application.
@@ -46,4 +72,11 @@ pub trait ExchangeStore: Send + Sync {
 
     /// The newest exchanges of a source (or of all), newest first.
     async fn exchanges(&self, source: Option<&str>, limit: u32) -> StoreResult<Vec<Exchange>>;
+
+    /// Per matter and department, the cases received in `[from, to)` and their shared and uploaded
+    /// materials.
+    async fn sharing_counts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<SharingCount>>;
+
+    /// Per matter and source, the exchanges of `[from, to)` and their failures.
+    async fn source_counts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<SourceCount>>;
 }

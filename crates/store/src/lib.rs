@@ -36,7 +36,7 @@ pub use cases::{CaseEvent, CaseTask, CaseUpdate, Idempotency, InboxItem, NewCase
 pub use catalog::NewVersion;
 pub use error::{StoreError, StoreResult};
 pub use events::{DeadLetter, OutboxEvent, Subscription};
-pub use exchange::{Consent, Exchange};
+pub use exchange::{Consent, Exchange, SharingCount, SourceCount};
 pub use licences::{LicenceEvent, NewLicence, StoredLicence};
 pub use portal::{Draft, StoredFile};
 pub use postgres::PostgresStore;

@@ -20,6 +20,7 @@ pub mod portal;
 pub mod public;
 mod rating_view;
 mod render;
+mod source_view;
 pub mod staff;
 pub mod state;
 
@@ -155,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/scorecards", get(staff::scorecards::scorecards_page))
         .route("/staff/statistics", get(staff::statistics::dashboard))
         .route("/staff/statistics/report", get(staff::statistics::report))
+        .route("/staff/statistics/sharing", get(staff::sharing::sharing))
         .route("/staff/statistics/export.xlsx", get(staff::statistics::export))
         .route("/staff/evaluation/export.xlsx", get(staff::evaluation::export))
         .route("/staff/evaluation/weights", get(staff::evaluation::weights).post(staff::evaluation::save_weights))

@@ -33,6 +33,9 @@ pub struct SubmitCase {
     pub supplied: Vec<Supplied>,
     /// Electronic materials sent with the application (a departmental system's scans).
     pub attachments: Vec<Attachment>,
+    /// Materials the applicant, present at the window, agreed to have taken from the source the catalog
+    /// names instead of handing them in (by position; the window's form only, never the API).
+    pub shared: Vec<usize>,
 }
 
 /// One electronic material, its content in base64.
@@ -154,6 +157,21 @@ pub async fn submit(
         supplied[material] = Supplied::Provided;
         stored.push(file);
     }
+    // Taken from their sources with the consent given at the window; one that yields nothing stops the
+    // registration with the reason (the consent stays on record), so that the clerk collects the paper.
+    let mut shared = vec![None; count];
+    let mut refused = FieldErrors::default();
+    for &index in &request.shared {
+        match crate::sharing::at_window(app, actor, &applicant, version, index).await? {
+            Ok(record) if index < count => {
+                shared[index] = Some(record);
+                supplied[index] = Supplied::Provided;
+            }
+            Ok(_) => {}
+            Err(message) => refused.add(format!("supplied[{index}]"), message),
+        }
+    }
+    refused.into_result()?;
     let channel = if actor.channel == Channel::Api { Channel::Api } else { Channel::Window };
     register(
         app,
@@ -168,7 +186,7 @@ pub async fn submit(
             draft: None,
             bundle: None,
             stored,
-            shared: Vec::new(),
+            shared,
         },
     )
     .await
@@ -214,6 +232,14 @@ fn fingerprint(request: &SubmitCase) -> String {
         field(&attachment.material.to_string());
         field(&attachment.name);
         field(attachment.content_base64.trim());
+    }
+    // Only when asked for, so that the fingerprints kept before the window could take shared materials
+    // stay the same.
+    if !request.shared.is_empty() {
+        field("shared");
+        for index in &request.shared {
+            field(&index.to_string());
+        }
     }
     digest.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -96,6 +96,22 @@ pub fn parse_month(text: &str) -> AppResult<NaiveDate> {
 }
 
 /// The first day of `month` (`YYYY-MM`; empty: this month).
+/// A month as the figures count it: its first day, and its span `[from, to)` in the centre's time.
+pub(crate) struct MonthSpan {
+    pub first: NaiveDate,
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub to: chrono::DateTime<chrono::Utc>,
+}
+
+/// The span of `month` (`YYYY-MM`; empty: this month).
+pub(crate) fn month_span(app: &App, month: &str) -> AppResult<MonthSpan> {
+    let first = first_of_month(app, month)?;
+    let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+    let from = app.utc_of(first.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let to = app.utc_of(next.and_hms_opt(0, 0, 0).unwrap_or_default());
+    Ok(MonthSpan { first, from, to })
+}
+
 pub(crate) fn first_of_month(app: &App, month: &str) -> AppResult<NaiveDate> {
     if month.trim().is_empty() {
         let today = app.today();

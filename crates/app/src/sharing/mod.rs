@@ -4,6 +4,8 @@
 //! ([`LicenceSource`]); a departmental system over HTTP is another (`onetrip-exchange`'s `HttpSource`).
 //! Every request and its outcome goes into the exchange log, the holder as a digest only.
 
+pub mod figures;
+pub mod records;
 pub mod source;
 
 pub use source::{Answer, DataSource, SharedMaterial, SourceFault, SourceRequest, TrustGrade};
@@ -24,6 +26,9 @@ pub fn source_for(app: &App, shared_from: &str) -> Option<std::sync::Arc<dyn Dat
             Some(std::sync::Arc::new(LicenceSource::new(app, &type_code)))
         }
         onetrip_domain::catalog::SharedFrom::External(code) => app.external_source(&code),
+        onetrip_domain::catalog::SharedFrom::Result(code) => {
+            Some(std::sync::Arc::new(records::ResultSource::new(app, &code)))
+        }
     }
 }
 
@@ -34,6 +39,16 @@ pub fn holder_digest(holder: &ApplicantIdentity) -> String {
 
 /// Asks `source` and logs the request and its outcome.
 pub async fn fetch(app: &App, source: &dyn DataSource, request: &SourceRequest) -> AppResult<Answer> {
+    fetch_for(app, source, request, None).await
+}
+
+/// Asks `source` for an online application (a draft's id), and logs the request with it.
+pub async fn fetch_for(
+    app: &App,
+    source: &dyn DataSource,
+    request: &SourceRequest,
+    application: Option<&str>,
+) -> AppResult<Answer> {
     let started = Instant::now();
     let answer = source.fetch(request).await;
     let (outcome, detail) = match &answer {
@@ -50,12 +65,57 @@ pub async fn fetch(app: &App, source: &dyn DataSource, request: &SourceRequest) 
         outcome,
         detail,
         duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        application: application.map(str::to_string),
     };
     app.store.record_exchange(&exchange).await?;
     if let Err(fault) = &answer {
         tracing::info!(source = %exchange.source, fault = fault.code(), "data source gave no answer");
     }
     Ok(answer)
+}
+
+/// A material taken at a window: the applicant, present, agrees that the clerk takes it from the source
+/// the catalog names; the consent is recorded first (with the clerk, since there is no draft), then the
+/// source is asked. `Err` says why nothing came, for the clerk to collect the paper instead.
+pub async fn at_window(
+    app: &App,
+    actor: &onetrip_domain::actor::Actor,
+    applicant: &onetrip_store::Applicant,
+    version: &onetrip_domain::catalog::MatterVersion,
+    index: usize,
+) -> AppResult<Result<onetrip_domain::case::SharedRecord, String>> {
+    let Some(material) = version.matter.materials.get(index) else {
+        return Ok(Err(format!("本事项没有第 {} 项材料", index + 1)));
+    };
+    let Some(source) = source_for(app, &material.shared_from) else {
+        return Ok(Err(format!("“{}”不能通过数据共享获取，请收取材料", material.name)));
+    };
+    let consent = onetrip_store::Consent {
+        id: 0,
+        applicant_id: applicant.id,
+        source: source.code(),
+        material: material.name.clone(),
+        matter_code: version.matter.code.clone(),
+        draft_id: format!("window:{}", actor.audit_name()),
+        given_at: app.now(),
+        revoked_at: None,
+    };
+    app.store.add_consent(&consent).await?;
+    let request = SourceRequest {
+        holder: applicant.identity.clone(),
+        material: material.name.clone(),
+        purpose: version.matter.code.clone(),
+    };
+    Ok(match fetch(app, source.as_ref(), &request).await? {
+        Ok(Some(found)) => Ok(onetrip_domain::case::SharedRecord {
+            source: source.code(),
+            grade: found.grade.letter().to_string(),
+            title: found.title,
+            fields: found.fields,
+        }),
+        Ok(None) => Err(format!("没有查到申请人名下可用的“{}”，请收取材料", material.name)),
+        Err(fault) => Err(format!("“{}”：{}", material.name, fault.message().replace("请改为上传材料", "请收取材料"))),
+    })
 }
 
 /// Onetrip's own register of e-licences as a source: the holder's licence of one type, if one is in force

@@ -100,7 +100,7 @@ pub type Answer = Result<Option<SharedMaterial>, SourceFault>;
 
 /// A place a material's data can come from.
 pub trait DataSource: Send + Sync {
-    /// The source's code in the catalog (`licence:<type>`, `external:<code>`).
+    /// The source's code in the catalog (`licence:<type>`, `external:<code>`, `result:<matter>`).
     fn code(&self) -> String;
 
     fn fetch<'a>(&'a self, request: &'a SourceRequest) -> Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;

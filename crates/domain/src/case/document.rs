@@ -113,6 +113,19 @@ pub struct Delivery {
 }
 
 impl CaseDocument {
+    /// How many materials a shared data source supplied (each one an upload the applicant did not make).
+    pub fn materials_shared(&self) -> u32 {
+        let count = self.materials.iter().filter(|material| material.shared.is_some()).count();
+        u32::try_from(count).unwrap_or(u32::MAX)
+    }
+
+    /// How many materials the applicant (or the window, scanning) supplied as files.
+    pub fn materials_uploaded(&self) -> u32 {
+        let count =
+            self.materials.iter().filter(|material| material.shared.is_none() && !material.files.is_empty()).count();
+        u32::try_from(count).unwrap_or(u32::MAX)
+    }
+
     /// The document of a case just received, with one record per material of the matter's list.
     pub fn received(
         received_at: NaiveDateTime,

@@ -55,7 +55,8 @@ pub struct Material {
     #[serde(default)]
     pub remarks: String,
     /// Where the material's data can come from instead of an upload (ADR 0022): `licence:<证照类型代码>`
-    /// (Onetrip's register of e-licences) or `external:<source code>` (a department's system); empty: none.
+    /// (Onetrip's register of e-licences), `external:<source code>` (a department's system) or
+    /// `result:<matter code>` (the holder's granted case of another matter); empty: none.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub shared_from: String,
 }
@@ -67,10 +68,13 @@ pub enum SharedFrom {
     Licence(String),
     /// A departmental system configured under this code.
     External(String),
+    /// The result of another matter: the holder's case of this matter code that was granted.
+    Result(String),
 }
 
 impl SharedFrom {
-    /// Reads `licence:<21 characters>` or `external:<code of letters, digits, - and _>`.
+    /// Reads `licence:<21 characters>`, `external:<code of letters, digits, - and _>` or
+    /// `result:<matter code>`.
     pub fn parse(text: &str) -> Option<Self> {
         let code_chars = |code: &str, max: usize| {
             !code.is_empty()
@@ -80,6 +84,9 @@ impl SharedFrom {
         if let Some(code) = text.strip_prefix("licence:") {
             return (code.len() == 21 && code.bytes().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
                 .then(|| Self::Licence(code.to_string()));
+        }
+        if let Some(code) = text.strip_prefix("result:") {
+            return code_chars(code, 40).then(|| Self::Result(code.to_string()));
         }
         let code = text.strip_prefix("external:")?;
         code_chars(code, 40).then(|| Self::External(code.to_string()))

@@ -252,9 +252,18 @@ fn a_materials_shared_source_reads_or_is_refused_with_its_field() {
         Some(SharedFrom::Licence("116543010119671377001".into()))
     );
     assert_eq!(SharedFrom::parse("external:housing"), Some(SharedFrom::External("housing".into())));
-    for wrong in
-        ["", "licence:1165", "licence:116543010119671377001X", "external:", "external:房管", "ftp:x", "external:a b"]
-    {
+    assert_eq!(SharedFrom::parse("result:65430030030001"), Some(SharedFrom::Result("65430030030001".into())));
+    for wrong in [
+        "",
+        "result:",
+        "result:规划",
+        "licence:1165",
+        "licence:116543010119671377001X",
+        "external:",
+        "external:房管",
+        "ftp:x",
+        "external:a b",
+    ] {
         assert_eq!(SharedFrom::parse(wrong), None, "{wrong}");
     }
     let mut matter = sample_matter();

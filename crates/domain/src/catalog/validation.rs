@@ -186,7 +186,7 @@ pub fn validate_matter(matter: &Matter, departments: &[&str]) -> Result<(), Fiel
         if !material.shared_from.is_empty() && super::SharedFrom::parse(&material.shared_from).is_none() {
             errors.add(
                 format!("materials[{index}].shared_from"),
-                "共享来源应写成 licence:21位证照类型代码 或 external:数据来源代码（字母、数字、- 或 _）",
+                "共享来源应写成 licence:21位证照类型代码、external:数据来源代码（字母、数字、- 或 _）或 result:另一事项的编码",
             );
         }
     }

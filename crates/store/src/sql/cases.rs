@@ -121,8 +121,9 @@ macro_rules! cases_queries {
                 let at = millis(event.at);
                 sqlx::query(
                     "INSERT INTO cases (number, matter_code, matter_version, department, applicant_id, channel, phase, \
-                     document, revision, corrections, received_at, created_at, updated_at, via_system) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $10, $11)",
+                     document, revision, corrections, received_at, created_at, updated_at, via_system, \
+                     shared_materials, uploaded_materials) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $10, $11, $12, $13)",
                 )
                 .bind(number.compact())
                 .bind(&case.matter_code)
@@ -135,6 +136,8 @@ macro_rules! cases_queries {
                 .bind(millis(case.received_at))
                 .bind(at)
                 .bind(by_system(event))
+                .bind(i64::from(case.document.materials_shared()))
+                .bind(i64::from(case.document.materials_uploaded()))
                 .execute(&mut **transaction)
                 .await?;
                 if let Some(idempotency) = idempotency {
@@ -314,7 +317,9 @@ macro_rules! cases_queries {
                      accepted_at = COALESCE($5, accepted_at), due_at = COALESCE($6, due_at), \
                      warn_at = COALESCE($7, warn_at), revision = revision + 1, updated_at = $8, \
                      accepted_by = COALESCE($11, accepted_by), decided_at = COALESCE(decided_at, $12), \
-                     via_system = CASE WHEN $13 = 1 THEN 1 ELSE via_system END \
+                     via_system = CASE WHEN $13 = 1 THEN 1 ELSE via_system END, \
+                     shared_materials = COALESCE($14, shared_materials), \
+                     uploaded_materials = COALESCE($15, uploaded_materials) \
                      WHERE number = $9 AND revision = $10",
                 )
                 .bind(change.phase.map(Phase::code))
@@ -330,6 +335,8 @@ macro_rules! cases_queries {
                 .bind(update.accepted_by)
                 .bind(decided_now)
                 .bind(by_system(update.event))
+                .bind(change.document.as_ref().map(|document| i64::from(document.materials_shared())))
+                .bind(change.document.as_ref().map(|document| i64::from(document.materials_uploaded())))
                 .execute(&mut *transaction)
                 .await?;
                 if updated.rows_affected() != 1 {

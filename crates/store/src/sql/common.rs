@@ -83,3 +83,8 @@ macro_rules! counts {
     }};
 }
 pub(crate) use counts;
+
+/// A counted column as a count: never negative.
+pub(crate) fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}

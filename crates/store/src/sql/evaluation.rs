@@ -11,10 +11,6 @@ use crate::sqlite::SqliteStore;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-fn count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
 macro_rules! evaluation_queries {
     ($store:ty) => {
         #[async_trait]

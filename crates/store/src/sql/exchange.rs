@@ -71,7 +71,7 @@ macro_rules! exchange_queries {
             async fn record_exchange(&self, exchange: &Exchange) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO exchange_log (at, source, holder_digest, material, purpose, outcome, detail, \
-                     duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     duration_ms, application) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(millis(exchange.at))
                 .bind(&exchange.source)
@@ -81,6 +81,7 @@ macro_rules! exchange_queries {
                 .bind(&exchange.outcome)
                 .bind(&exchange.detail)
                 .bind(exchange.duration_ms)
+                .bind(exchange.application.as_deref())
                 .execute(&self.writer)
                 .await?;
                 Ok(())
@@ -88,7 +89,7 @@ macro_rules! exchange_queries {
 
             async fn exchanges(&self, source: Option<&str>, limit: u32) -> StoreResult<Vec<Exchange>> {
                 let rows = sqlx::query(
-                    "SELECT at, source, holder_digest, material, purpose, outcome, detail, duration_ms \
+                    "SELECT at, source, holder_digest, material, purpose, outcome, detail, duration_ms, application \
                      FROM exchange_log WHERE ($1 IS NULL OR source = $1) ORDER BY id DESC LIMIT $2",
                 )
                 .bind(source)
@@ -106,6 +107,66 @@ macro_rules! exchange_queries {
                             outcome: row.text("outcome")?,
                             detail: row.text("detail")?,
                             duration_ms: row.int("duration_ms")?,
+                            application: row.optional_text("application")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn sharing_counts(
+                &self,
+                from: chrono::DateTime<chrono::Utc>,
+                to: chrono::DateTime<chrono::Utc>,
+            ) -> StoreResult<Vec<SharingCount>> {
+                let rows = sqlx::query(
+                    "SELECT matter_code, department, COUNT(*) AS received, \
+                     CAST(SUM(CASE WHEN shared_materials > 0 THEN 1 ELSE 0 END) AS BIGINT) AS with_shared, \
+                     CAST(SUM(shared_materials) AS BIGINT) AS shared, CAST(SUM(uploaded_materials) AS BIGINT) AS uploaded \
+                     FROM cases WHERE received_at >= $1 AND received_at < $2 \
+                     GROUP BY matter_code, department ORDER BY matter_code, department",
+                )
+                .bind(millis(from))
+                .bind(millis(to))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(SharingCount {
+                            matter_code: row.text("matter_code")?,
+                            department: row.text("department")?,
+                            received: count(row.int("received")?),
+                            with_shared: count(row.int("with_shared")?),
+                            materials_shared: count(row.int("shared")?),
+                            materials_uploaded: count(row.int("uploaded")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn source_counts(
+                &self,
+                from: chrono::DateTime<chrono::Utc>,
+                to: chrono::DateTime<chrono::Utc>,
+            ) -> StoreResult<Vec<SourceCount>> {
+                let failed = "outcome NOT IN ('found', 'not_found')";
+                let rows = sqlx::query(&format!(
+                    "SELECT purpose, source, COUNT(*) AS requests, \
+                     CAST(SUM(CASE WHEN {failed} THEN 1 ELSE 0 END) AS BIGINT) AS failures, \
+                     COUNT(DISTINCT CASE WHEN {failed} THEN application END) AS applications_failed \
+                     FROM exchange_log WHERE at >= $1 AND at < $2 GROUP BY purpose, source ORDER BY purpose, source"
+                ))
+                .bind(millis(from))
+                .bind(millis(to))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(SourceCount {
+                            matter_code: row.text("purpose")?,
+                            source: row.text("source")?,
+                            requests: count(row.int("requests")?),
+                            failures: count(row.int("failures")?),
+                            applications_failed: count(row.int("applications_failed")?),
                         })
                     })
                     .collect()

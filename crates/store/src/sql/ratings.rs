@@ -102,10 +102,6 @@ fn followup_from_row(row: &impl StoreRow) -> StoreResult<Followup> {
     })
 }
 
-fn count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
 macro_rules! rating_queries {
     ($store:ty) => {
         impl $store {

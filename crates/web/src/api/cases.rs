@@ -106,6 +106,8 @@ pub async fn submit_case(
             phone: body.applicant.phone,
         },
         supplied: body.supplied,
+        // Taking a material from its source needs the applicant's consent in person: not through the API.
+        shared: Vec::new(),
         attachments: body
             .attachments
             .into_iter()

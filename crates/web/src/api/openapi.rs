@@ -70,6 +70,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ratings::disclosure))
         .routes(routes!(statistics::monthly))
         .routes(routes!(statistics::scorecards))
+        .routes(routes!(statistics::sharing))
         .routes(routes!(sessions::create_session))
         .routes(routes!(sessions::delete_session))
         .routes(routes!(openapi_json))

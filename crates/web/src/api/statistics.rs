@@ -240,3 +240,103 @@ pub async fn scorecards(
     })
     .into_response())
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct MatterSharingBody {
+    /// 事项编码；全中心合计时为空
+    matter_code: String,
+    matter_name: String,
+    department_name: String,
+    /// 目录中为本事项材料写明的数据来源（`licence:证照类型`、`external:部门系统`）
+    sources: Vec<String>,
+    /// 本月收件
+    received: u64,
+    /// 至少有一项材料通过数据共享获取的办件
+    with_shared: u64,
+    /// 通过数据共享获取的材料，即免于上传的材料
+    materials_shared: u64,
+    /// 上传（或窗口扫描）了文件的材料
+    materials_uploaded: u64,
+    /// materials_shared ÷ (materials_shared + materials_uploaded)；都为 0 时为 null
+    shared_rate: Option<f64>,
+    /// 本月向数据来源发出的请求
+    source_requests: u64,
+    /// 来源没有答复的请求（无法连接、超时、答复无法识别或过大、暂停调用）
+    source_failures: u64,
+    /// 至少有一次来源出错的网上申请
+    applications_failed: u64,
+}
+
+impl From<&onetrip_app::sharing::figures::MatterSharing> for MatterSharingBody {
+    fn from(row: &onetrip_app::sharing::figures::MatterSharing) -> Self {
+        Self {
+            matter_code: row.matter_code.clone(),
+            matter_name: row.matter_name.clone(),
+            department_name: row.department_name.clone(),
+            sources: row.sources.clone(),
+            received: row.received,
+            with_shared: row.with_shared,
+            materials_shared: row.materials_shared,
+            materials_uploaded: row.materials_uploaded,
+            shared_rate: row.shared_rate(),
+            source_requests: row.source_requests,
+            source_failures: row.source_failures,
+            applications_failed: row.applications_failed,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SourceMonthBody {
+    source: String,
+    requests: u64,
+    failures: u64,
+    applications_failed: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SharingBody {
+    month: String,
+    /// 全中心合计（包括没有数据来源的事项的办件）
+    total: MatterSharingBody,
+    /// 目录中写明数据来源的事项，以及本月调用过数据来源的事项
+    matters: Vec<MatterSharingBody>,
+    sources: Vec<SourceMonthBody>,
+}
+
+/// `GET /api/v1/statistics/sharing?month=`.
+#[utoipa::path(get, path = "/statistics/sharing", tag = "统计", params(MonthQuery), security(("bearer" = []), ("cookie" = [])),
+    summary = "某月各事项通过数据共享获取与上传的材料，及数据来源出错",
+    responses(
+        (status = 200, description = "数据共享统计", body = SharingBody),
+        (status = 400, response = inline(BadParameter)),
+        (status = 401, response = inline(Unauthenticated)),
+        (status = 403, response = inline(Forbidden)),
+        (status = 422, description = "月份格式不对", body = ErrorBody),
+        (status = 500, response = inline(Internal)),
+    )
+)]
+pub async fn sharing(
+    State(state): State<AppState>,
+    ApiStaff(staff): ApiStaff,
+    Query(query): Query<MonthQuery>,
+) -> ApiResult {
+    let month = month_of(query.month.as_deref())?;
+    let figures = onetrip_app::sharing::figures::month(&state.app, &staff.actor, month).await?;
+    Ok(Json(SharingBody {
+        month: figures.month.clone(),
+        total: MatterSharingBody::from(&figures.total),
+        matters: figures.matters.iter().map(MatterSharingBody::from).collect(),
+        sources: figures
+            .sources
+            .iter()
+            .map(|source| SourceMonthBody {
+                source: source.source.clone(),
+                requests: source.requests,
+                failures: source.failures,
+                applications_failed: source.applications_failed,
+            })
+            .collect(),
+    })
+    .into_response())
+}

@@ -239,6 +239,11 @@ async fn material_page(
         _ => "upload",
     };
     let files = onetrip_app::files::facts(&state.app, open.document.files(index)).await?;
+    let source = match portal::offer(&state.app, &user.actor, material).await? {
+        Some(portal::Offer { checked: Some(found), .. }) => format!("您在窗口办理时核验过原件的{}", found.title),
+        Some(offer) => crate::source_view::source_label(state, &offer.source.code()),
+        None => String::new(),
+    };
     let page = MaterialPage {
         layout: Layout::portal(state, user),
         draft: open.draft.id.clone(),
@@ -256,31 +261,13 @@ async fn material_page(
         choice: choice.to_string(),
         files: files.into_iter().map(uploaded_line).collect(),
         error: error.clone(),
-        source: source_name(state, &material.shared_from),
+        source,
         shared: open.document.shared(index).map(crate::case_view::shared_text).unwrap_or_default(),
     };
     if error.is_empty() {
         render(&page)
     } else {
         render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
-    }
-}
-
-/// The name of a material's shared source as the applicant reads it, if it can be asked here.
-fn source_name(state: &AppState, shared_from: &str) -> String {
-    if onetrip_app::sharing::source_for(&state.app, shared_from).is_none() {
-        return String::new();
-    }
-    match onetrip_domain::catalog::SharedFrom::parse(shared_from) {
-        Some(onetrip_domain::catalog::SharedFrom::Licence(code)) => state
-            .app
-            .licence_types
-            .iter()
-            .find(|licence_type| licence_type.code == code)
-            .map(|licence_type| format!("本中心签发的电子证照“{}”", licence_type.name))
-            .unwrap_or_default(),
-        Some(onetrip_domain::catalog::SharedFrom::External(code)) => format!("部门业务系统（{code}）"),
-        None => String::new(),
     }
 }
 

@@ -31,19 +31,6 @@ struct ConsentsPage {
     consents: Vec<ConsentLine>,
 }
 
-fn source_name(state: &AppState, code: &str) -> String {
-    match code.strip_prefix("licence:") {
-        Some(type_code) => state
-            .app
-            .licence_types
-            .iter()
-            .find(|licence_type| licence_type.code == type_code)
-            .map(|licence_type| format!("电子证照：{}", licence_type.name))
-            .unwrap_or_else(|| "电子证照".to_string()),
-        None => format!("部门业务系统（{}）", code.trim_start_matches("external:")),
-    }
-}
-
 /// `GET /portal/consents`
 pub async fn consents_page(State(state): State<AppState>, user: PortalUser) -> Result<Response, Error> {
     let catalog = state.catalog();
@@ -52,7 +39,7 @@ pub async fn consents_page(State(state): State<AppState>, user: PortalUser) -> R
         .into_iter()
         .map(|consent| ConsentLine {
             id: consent.id,
-            source: source_name(&state, &consent.source),
+            source: crate::source_view::source_label(&state, &consent.source),
             material: consent.material,
             matter: catalog.matter_name(&consent.matter_code),
             given_at: format_instant(&state, consent.given_at),

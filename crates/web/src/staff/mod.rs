@@ -11,6 +11,7 @@ pub mod matter_form;
 pub mod ratings;
 pub mod scorecards;
 pub mod settings;
+pub mod sharing;
 pub mod statistics;
 
 use crate::auth::{self};

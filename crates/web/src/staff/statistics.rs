@@ -17,7 +17,7 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 pub struct MonthQuery {
     #[serde(default)]
-    month: String,
+    pub(crate) month: String,
 }
 
 /// A bar of the days chart: the whole day and its online part, in the SVG's units.

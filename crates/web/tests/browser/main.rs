@@ -10,6 +10,7 @@ mod identity;
 mod journeys;
 mod licences;
 mod ratings;
+mod sharing;
 #[path = "../support/mod.rs"]
 mod support;
 

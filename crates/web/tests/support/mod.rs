@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod contract;
+pub mod department;
 pub mod identity;
 pub mod receiver;
 
@@ -80,6 +81,15 @@ pub fn hidden_input(html: &str, name: &str) -> String {
     let start = html.find(&marker).unwrap_or_else(|| panic!("no input {name} in page")) + marker.len();
     let end = html[start..].find('"').expect("closing quote") + start;
     html[start..end].to_string()
+}
+
+/// Where each material of a case came from: its shared source's code, or `None` when handed in.
+pub fn shared_sources(case: &onetrip_domain::case::Case) -> Vec<Option<&str>> {
+    case.document
+        .materials
+        .iter()
+        .map(|material| material.shared.as_ref().map(|shared| shared.source.as_str()))
+        .collect()
 }
 
 pub fn form_body(pairs: &[(&str, &str)]) -> String {
@@ -342,6 +352,25 @@ impl TestApp {
             ],
         )
         .await
+    }
+
+    /// Logs an applicant who signed up here in on the portal with the password; the portal cookie and the
+    /// CSRF token of its pages.
+    pub async fn portal_login(&self, id_number: &str) -> (String, String) {
+        let form = self.get("/portal/login").await;
+        let token = hidden_input(&form.text(), "form_token");
+        let form_cookie = form.cookies().into_iter().find(|c| c.starts_with("onetrip_portal_form=")).expect("cookie");
+        let fields = [
+            ("form_token", token.as_str()),
+            ("next", "/portal"),
+            ("id_number", id_number),
+            ("password", "applicant-password-1"),
+        ];
+        let reply = self.post_form("/portal/login", &form_cookie, &fields).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}: {}", self.backend, reply.text());
+        let cookie = reply.cookies().into_iter().find(|c| c.starts_with("onetrip_portal=")).expect("portal cookie");
+        let csrf = hidden_input(&self.get_with_cookie("/portal", &cookie).await.text(), "csrf_token");
+        (cookie, csrf)
     }
 
     /// The code in the latest verification SMS to `phone`, as the SMS gateway would send it.

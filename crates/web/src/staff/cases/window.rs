@@ -80,7 +80,8 @@ struct NewCasePage {
     csrf_token: String,
     matter_code: String,
     matter: String,
-    materials: Vec<(usize, String, &'static str)>,
+    /// Each material: its position, name, necessity, and the shared source it can be taken from (or empty).
+    materials: Vec<(usize, String, &'static str, String)>,
     kind: String,
     id_number: String,
     name: String,
@@ -122,7 +123,12 @@ fn new_case_page(
                     .materials
                     .iter()
                     .enumerate()
-                    .map(|(index, material)| (index, material.name.clone(), material.necessity.label()))
+                    .map(|(index, material)| {
+                        let source = onetrip_app::sharing::source_for(&state.app, &material.shared_from)
+                            .map(|source| crate::source_view::source_label(state, &source.code()))
+                            .unwrap_or_default();
+                        (index, material.name.clone(), material.necessity.label(), source)
+                    })
                     .collect()
             })
             .unwrap_or_default(),
@@ -172,6 +178,7 @@ pub async fn create_case(
     let code = values.get("matter_code").trim().to_string();
     let count = state.catalog().version(&code).map(|version| version.matter.materials.len()).unwrap_or(0);
     let supplied = (0..count).map(|index| supplied_from(values.get(&format!("m{index}")))).collect();
+    let shared = (0..count).filter(|index| values.get(&format!("s{index}")) == "shared").collect();
     let request = SubmitCase {
         matter_code: code.clone(),
         applicant: ApplicantInput {
@@ -182,6 +189,7 @@ pub async fn create_case(
         },
         supplied,
         attachments: Vec::new(),
+        shared,
     };
     let key = values.get("form_id");
     match cases::submit(&state.app, &staff.actor, request, (!key.is_empty()).then_some(key)).await.map_err(Error::from)
