@@ -24,6 +24,7 @@ pub mod licences;
 pub mod portal;
 pub mod ratings;
 pub mod scorecards;
+pub mod search_eval;
 pub mod seed;
 pub mod sharing;
 mod snapshot;

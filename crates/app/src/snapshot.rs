@@ -116,11 +116,23 @@ impl CatalogSnapshot {
 
     /// Ranked search over the matters still handled.
     pub fn search(&self, query: &str, limit: usize) -> Vec<&Matter> {
-        self.index
-            .search(query, limit)
-            .into_iter()
-            .map(|hit| &self.versions[self.active[hit.document as usize]].matter)
-            .collect()
+        self.find(query, limit).0
+    }
+
+    /// Ranked search with what the query was read as, when the best hits come from reading it in pinyin
+    /// or from correcting a character of the same sound.
+    pub fn find(&self, query: &str, limit: usize) -> (Vec<&Matter>, Option<String>) {
+        let found = self.index.find(query, limit);
+        (found.hits.iter().map(|hit| self.hit_matter(hit.document)).collect(), found.read_as)
+    }
+
+    /// For a query that found nothing: the matters whose names share the most of its characters.
+    pub fn closest(&self, query: &str, limit: usize) -> Vec<&Matter> {
+        self.index.closest(query, limit).iter().map(|hit| self.hit_matter(hit.document)).collect()
+    }
+
+    fn hit_matter(&self, document: u32) -> &Matter {
+        &self.versions[self.active[document as usize]].matter
     }
 
     /// Active matters grouped by a key (theme, life event), keys in order.

@@ -2,6 +2,8 @@
 //!
 //! - `calendar`: due-date computations and working-time counts per second, on one core.
 //! - `search`: ranked search over a generated catalog of 100,000 matters: build time and latency percentiles.
+//! - `search-eval`: the evaluation set of everyday phrasings (`data/search/phrasings.txt`) against the demo
+//!   catalog: the share found first and in the first five, and every phrasing missed.
 //! - `hello ADDR`: a minimal axum "hello" server, the baseline the guide page is compared with.
 //! - `cases-submit DATABASE SECONDS CLIENTS` and `cases-scale DATABASE CASES`: see `cases.rs`.
 //! - `statistics-scale DATABASE CASES MONTHS`: the accountability pages over millions of cases, see
@@ -108,7 +110,7 @@ const QUALIFIERS: [&str; 10] = [
     "（补办）",
     "（延续）",
 ];
-const QUERIES: [&str; 16] = [
+const QUERIES: [&str; 24] = [
     "开公司",
     "社保",
     "户口",
@@ -125,6 +127,16 @@ const QUERIES: [&str; 16] = [
     "发票",
     "残疾人证",
     "供水报装",
+    // Sentences with words the index does not know, pinyin in full, as initials and mistyped, and a
+    // character of the same sound: the slower paths of reading a query.
+    "我想把公司注销了怎么办",
+    "家里老人退休了养老金怎么领",
+    "shebaoka",
+    "gjjtq",
+    "gongjijintiqu",
+    "bududongchan",
+    "公基金提取",
+    "火箭发射",
 ];
 
 fn search() -> Result<(), String> {
@@ -176,6 +188,25 @@ fn search() -> Result<(), String> {
     Ok(())
 }
 
+fn search_eval() -> Result<(), String> {
+    let today = NaiveDate::from_ymd_opt(2026, 12, 1).ok_or("date")?;
+    let snapshot = onetrip_app::search_eval::demo_snapshot(today)?;
+    let evaluation = onetrip_app::search_eval::evaluate_on(&snapshot)?;
+    for miss in &evaluation.misses {
+        let found: Vec<String> = miss.found.iter().map(|code| snapshot.matter_name(code)).collect();
+        println!(
+            "search-eval.miss {} → {} (found: {})",
+            miss.phrase,
+            snapshot.matter_name(&miss.expected),
+            found.join("、")
+        );
+    }
+    println!("search-eval.phrasings {}", evaluation.total);
+    println!("search-eval.first {} ({:.1}%)", evaluation.first, 100.0 * evaluation.share_first());
+    println!("search-eval.top_five {} ({:.1}%)", evaluation.top_five, 100.0 * evaluation.share_top_five());
+    Ok(())
+}
+
 async fn hello(address: &str) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| e.to_string())?;
     let router = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
@@ -191,6 +222,7 @@ fn main() -> std::process::ExitCode {
     let result = match arguments.get(1).map(String::as_str) {
         Some("calendar") => calendar(),
         Some("search") => search(),
+        Some("search-eval") => search_eval(),
         Some("hello") => {
             tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string()).and_then(
                 |runtime| runtime.block_on(hello(arguments.get(2).map(String::as_str).unwrap_or("127.0.0.1:8099"))),
@@ -226,7 +258,7 @@ fn main() -> std::process::ExitCode {
             runtime().and_then(|runtime| runtime.block_on(hall::display(&database, displays, calls)))
         }
         _ => Err(
-            "usage: onetrip-bench calendar | search | hello ADDR | cases-submit DATABASE SECONDS CLIENTS [no-file] | \
+            "usage: onetrip-bench calendar | search | search-eval | hello ADDR | cases-submit DATABASE SECONDS CLIENTS [no-file] | \
                   cases-scale DATABASE CASES | statistics-scale DATABASE CASES MONTHS | hall-calls DATABASE SECONDS | hall-display DATABASE DISPLAYS CALLS"
                 .to_string(),
         ),

@@ -12,7 +12,7 @@ use onetrip_domain::hall::HallLayout;
 use onetrip_domain::ids::{CreditCode, ResidentId};
 use onetrip_domain::queue::Priority;
 use onetrip_domain::rating::{Indicators, RatingInput, Service};
-use onetrip_domain::search::Synonyms;
+use onetrip_domain::search::{parse_phrasings, Field, SearchIndex, Synonyms};
 use onetrip_domain::upload::{clean_file_name, sniff};
 use proptest::prelude::*;
 use std::collections::HashSet;
@@ -69,6 +69,26 @@ proptest! {
     #[test]
     fn synonym_lists_never_panic(text in near("([#]?[开公司社保]{0,4} ?= ?[企业设立登记,， ]{0,10}\n){0,5}")) {
         let _ = Synonyms::parse(&text);
+    }
+
+    #[test]
+    fn evaluation_sets_never_panic_and_accepted_lines_read_back(
+        text in near("([#]?[开公司社保 ]{0,4} ?[|]? ?[0-9A-Z]{0,6}\n){0,5}")
+    ) {
+        if let Ok(phrasings) = parse_phrasings(&text) {
+            let written: String =
+                phrasings.iter().map(|phrasing| format!("{} | {}\n", phrasing.phrase, phrasing.expected)).collect();
+            prop_assert_eq!(parse_phrasings(&written), Ok(phrasings));
+        }
+    }
+
+    #[test]
+    fn search_queries_never_panic(query in near("[我想开公司社保卡结昏shebaokgjtq ，。!]{0,30}")) {
+        let index = search_index();
+        let found = index.find(&query, 5);
+        prop_assert!(found.hits.len() <= 5);
+        prop_assert!(found.hits.windows(2).all(|pair| pair[0].score >= pair[1].score));
+        let _ = index.closest(&query, 5);
     }
 
     #[test]
@@ -158,4 +178,14 @@ proptest! {
             }
         }
     }
+}
+
+fn search_index() -> &'static SearchIndex {
+    static INDEX: std::sync::OnceLock<SearchIndex> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let names = ["企业设立登记（公司）", "社会保障卡申领", "结婚登记", "住房公积金提取", "abc123"];
+        let synonyms =
+            Synonyms::parse("开公司 = 企业设立登记\n社保卡 = 社会保障卡\n关公司 = 企业注销登记\n").expect("valid");
+        SearchIndex::build(names.iter().map(|name| vec![Field { text: name, weight: 3.0 }]), synonyms)
+    })
 }

@@ -144,6 +144,11 @@ struct SearchPage {
     layout: Layout,
     query: String,
     items: Vec<ListItem>,
+    /// What the query was read as (pinyin, a corrected character): "您是不是要找".
+    read_as: Option<String>,
+    /// When nothing was found: the matters whose names come closest, and the life events to browse.
+    closest: Vec<ListItem>,
+    life_events: Vec<(String, usize)>,
 }
 
 /// The longest query we look at; longer ones are cut, not refused.
@@ -160,8 +165,24 @@ pub async fn search(
 ) -> Result<Response, Error> {
     let catalog = state.catalog();
     let text = clip_query(&query.q);
-    let items = catalog.search(&text, 50).into_iter().map(|matter| list_item(&catalog, matter)).collect();
-    render(&SearchPage { layout: Layout::new(&state, staff.as_ref()), query: text, items })
+    let (found, read_as) = catalog.find(&text, 50);
+    let items: Vec<ListItem> = found.into_iter().map(|matter| list_item(&catalog, matter)).collect();
+    let (closest, life_events) = if items.is_empty() && !text.is_empty() {
+        (
+            catalog.closest(&text, 5).into_iter().map(|matter| list_item(&catalog, matter)).collect(),
+            counts(catalog.grouped(|matter| matter.life_events.iter().map(String::as_str).collect())),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    render(&SearchPage {
+        layout: Layout::new(&state, staff.as_ref()),
+        query: text,
+        items,
+        read_as,
+        closest,
+        life_events,
+    })
 }
 
 #[derive(Deserialize)]
