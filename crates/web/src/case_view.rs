@@ -67,6 +67,8 @@ pub struct CaseView {
     pub compact: String,
     pub matter: String,
     pub matter_code: String,
+    /// How the decision is worded for this matter (准予登记 / 不予登记 …).
+    pub decision: onetrip_domain::catalog::DecisionWords,
     pub department: String,
     pub phase_label: &'static str,
     pub channel: &'static str,
@@ -236,7 +238,7 @@ pub fn case_view(state: &AppState, details: &CaseDetails, actor: &Actor) -> Case
                     format!("会签中（{}/{} 人已签）", task.signed_by.len(), task.sign_offs_required)
                 }
                 TaskState::Open => "办理中".to_string(),
-                TaskState::Done if task.refusal_proposed.is_some() => "已办（建议不予许可）".to_string(),
+                TaskState::Done if task.refusal_proposed.is_some() => format!("已办（建议{}）", matter.decision_words().refuse),
                 TaskState::Done => "已办结".to_string(),
             },
             decide: task.kind == StepKind::Decide,
@@ -246,10 +248,11 @@ pub fn case_view(state: &AppState, details: &CaseDetails, actor: &Actor) -> Case
         .collect();
     let outcome = match document.review.as_ref().and_then(|review| review.outcome.as_ref()) {
         Some(Outcome::Granted) => format!(
-            "准予许可：{}",
+            "{}：{}",
+            matter.decision_words().grant,
             matter.results.iter().map(|result| result.name.as_str()).collect::<Vec<_>>().join("、")
         ),
-        Some(Outcome::Refused { reasons }) => format!("不予许可：{reasons}"),
+        Some(Outcome::Refused { reasons }) => format!("{}：{reasons}", matter.decision_words().refuse),
         None => String::new(),
     };
     let delivery = document
@@ -269,6 +272,7 @@ pub fn case_view(state: &AppState, details: &CaseDetails, actor: &Actor) -> Case
         compact: case.number.compact(),
         matter: matter.name.clone(),
         matter_code: matter.code.clone(),
+        decision: matter.decision_words(),
         department: catalog.department_name(&case.department).to_string(),
         phase_label: case.phase.label(),
         channel: channel_label(case.channel),

@@ -215,7 +215,9 @@ async fn an_applicant_applies_online_is_asked_once_and_follows_the_case_to_deliv
         assert!(text.contains("已受理，承诺"), "the acceptance message went out");
         assert!(!text.contains(BUYER), "the full identity number is never shown");
         let decision = app.get_with_cookie(&format!("/portal/cases/{number}/notices/decision"), &cookie).await;
-        assert!(decision.text().contains("准予许可"), "{}", decision.text());
+        let decision = decision.text();
+        assert!(decision.contains("准予登记"), "a registration is worded as one: {decision}");
+        assert!(!decision.contains("许可"), "{decision}");
         app.finish().await;
     }
 }

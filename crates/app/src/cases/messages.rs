@@ -33,10 +33,16 @@ pub fn words(notice: &Notice, number: &CaseNumber, matter: &Matter) -> String {
             "办件 {number}（{name}）不予受理，理由：{reasons}。可凭不予受理决定书依法申请行政复议或提起行政诉讼。"
         ),
         Notice::Granted => {
-            format!("办件 {number}（{name}）已审批通过，准予许可。结果送达方式以窗口通知为准，也可在“我的办件”查看。")
+            format!(
+                "办件 {number}（{name}）已审批通过，{}。结果送达方式以窗口通知为准，也可在“我的办件”查看。",
+                matter.decision_words().grant
+            )
         }
         Notice::Refused { reasons } => {
-            format!("办件 {number}（{name}）决定不予许可，理由：{reasons}。可依法申请行政复议或提起行政诉讼。")
+            format!(
+                "办件 {number}（{name}）决定{}，理由：{reasons}。可依法申请行政复议或提起行政诉讼。",
+                matter.decision_words().refuse
+            )
         }
         Notice::Paused { procedure, reason } => {
             format!("办件 {number}（{name}）需进行{procedure}（{reason}），所需时间不计入办理时限，结束后恢复计时。")

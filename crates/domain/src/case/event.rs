@@ -81,7 +81,7 @@ impl EventKind {
             Self::RefuseToAccept => "不予受理",
             Self::Approve => "审查通过",
             Self::Return => "退回补充审查",
-            Self::ProposeRefusal => "审查意见：建议不予许可",
+            Self::ProposeRefusal => "审查意见：建议作出不予决定",
             Self::Decide => "作出决定",
             Self::AcceptByLaw => "依法视为受理（五个工作日内未作决定）",
             Self::Pause => "特别程序，暂停计时",

@@ -63,8 +63,8 @@ impl Phase {
             Self::AwaitingCorrection => "待补正材料",
             Self::Accepted => "已受理，审查中",
             Self::RefusedToAccept => "不予受理",
-            Self::Granted => "准予许可，待送达",
-            Self::Refused => "不予许可，待送达",
+            Self::Granted => "已作出准予决定，待送达",
+            Self::Refused => "已作出不予决定，待送达",
             Self::Suspended => "特别程序中（暂停计时）",
             Self::Delivered => "已办结送达",
         }

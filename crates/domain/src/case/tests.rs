@@ -343,7 +343,7 @@ fn refusals_by_phase_say_where_the_case_stands() {
             &rules,
             now
         ),
-        Err(CaseError::NotInState("办件现在是“准予许可，待送达”，只有审查中的办件才能暂停计时或延期".into()))
+        Err(CaseError::NotInState("办件现在是“已作出准予决定，待送达”，只有审查中的办件才能暂停计时或延期".into()))
     );
     assert_eq!(
         decide(
@@ -456,7 +456,7 @@ fn the_one_correction_notice_lists_every_problem_and_the_correction_restarts_the
     assert_eq!(
         transition.notice,
         Some(Notice::CorrectionNeeded {
-            materials: vec!["股东会决议".into(), "公司登记（备案）申请书".into()]
+            materials: vec!["公司登记（备案）申请书".into(), "股东会决议".into()]
         })
     );
     let noticed = apply(&case, &transition);
@@ -476,7 +476,7 @@ fn the_one_correction_notice_lists_every_problem_and_the_correction_restarts_the
     assert_eq!((corrected.to, corrected.trip, corrected.detail.as_str()), (Phase::Received, None, "网上补正"));
     assert_eq!(corrected.change.received_at, Some(at("2026-11-24 10:00")));
     let document = corrected.change.document.expect("document");
-    assert_eq!(document.files(0), ["f1", "u0"]);
+    assert_eq!(document.files(0), ["u0"], "the file judged wrong is replaced, not listed beside the new one");
     assert_eq!(document.supplied(), ALL_PROVIDED);
     let at_window = decide(
         &noticed,
@@ -487,6 +487,43 @@ fn the_one_correction_notice_lists_every_problem_and_the_correction_restarts_the
     )
     .expect("at the window");
     assert_eq!(at_window.trip, Some("补正材料"), "bringing the papers is a trip to the hall");
+}
+
+#[test]
+fn a_material_handed_in_but_judged_defective_is_listed_once_in_the_clerks_words() {
+    let matter = matter();
+    let calendar = calendar();
+    let rules = rules(&matter, &calendar);
+    let case = received(&matter);
+    let mut supplied = ALL_PROVIDED.to_vec();
+    supplied[0] = Supplied::Missing;
+    let note = |problem: &str| MaterialProblem { material: 0, name: "表单里的名字".into(), problem: problem.into() };
+    let action = CaseAction::RequestCorrection {
+        supplied: supplied.clone(),
+        notes: vec![note("复印件不清晰，请带原件"), note("未签字")],
+        supervisor_reason: None,
+    };
+    let transition = decide(&case, &action, &window(), &rules, at("2026-11-23 10:00")).expect("notice");
+    assert_eq!(transition.detail, "一次性告知补正 1 项");
+    assert_eq!(transition.notice, Some(Notice::CorrectionNeeded { materials: vec!["公司登记（备案）申请书".into()] }));
+    let document = transition.change.document.expect("document");
+    assert_eq!(
+        document.correction_notice,
+        vec![MaterialProblem {
+            material: 0,
+            name: "公司登记（备案）申请书".into(),
+            problem: "复印件不清晰，请带原件；未签字".into()
+        }]
+    );
+    let bare = CaseAction::RequestCorrection { supplied, notes: vec![], supervisor_reason: None };
+    let transition = decide(&case, &bare, &window(), &rules, at("2026-11-23 10:00")).expect("notice");
+    let document = transition.change.document.expect("document");
+    assert_eq!(document.correction_notice.len(), 1);
+    assert!(
+        document.correction_notice[0].problem.starts_with("已提交的材料不符合要求，请按要求重新提供。"),
+        "a file was there: not called missing: {}",
+        document.correction_notice[0].problem
+    );
 }
 
 #[test]

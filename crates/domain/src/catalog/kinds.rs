@@ -88,6 +88,36 @@ impl MatterKind {
     }
 }
 
+/// How a decision on a matter is worded, by its kind: a licence is 准予许可 / 不予许可, a registration
+/// (行政确认 named 登记) 准予登记 / 不予登记, another confirmation 予以确认 / 不予确认, a benefit 准予给付 /
+/// 不予给付; the rest 准予办理 / 不予办理.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecisionWords {
+    pub grant: &'static str,
+    pub refuse: &'static str,
+}
+
+impl DecisionWords {
+    pub fn for_matter(kind: MatterKind, name: &str) -> Self {
+        let (grant, refuse) = match kind {
+            MatterKind::AdministrativeLicence => ("准予许可", "不予许可"),
+            MatterKind::AdministrativeConfirmation if name.contains("登记") => ("准予登记", "不予登记"),
+            MatterKind::AdministrativeConfirmation => ("予以确认", "不予确认"),
+            MatterKind::AdministrativeBenefit => ("准予给付", "不予给付"),
+            MatterKind::AdministrativeReward => ("予以奖励", "不予奖励"),
+            _ if name.contains("登记") => ("准予登记", "不予登记"),
+            _ if name.contains("备案") => ("予以备案", "不予备案"),
+            _ => ("准予办理", "不予办理"),
+        };
+        Self { grant, refuse }
+    }
+
+    /// The written decision refusing: 不予登记决定书.
+    pub fn refusal_document(self) -> String {
+        format!("{}决定书", self.refuse)
+    }
+}
+
 /// A time limit: on the spot (即办), or a number of working days counted in half days (0.5 is allowed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TimeLimit {
@@ -356,5 +386,25 @@ impl AdjustmentKind {
     /// A matter whose version in force is of this kind is no longer handled.
     pub fn ends_the_matter(self) -> bool {
         matches!(self, Self::Merge | Self::Cancel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decision_is_worded_by_the_matters_kind() {
+        let words = |kind, name| DecisionWords::for_matter(kind, name);
+        assert_eq!(words(MatterKind::AdministrativeConfirmation, "不动产转移登记").grant, "准予登记");
+        assert_eq!(
+            words(MatterKind::AdministrativeConfirmation, "不动产转移登记").refusal_document(),
+            "不予登记决定书"
+        );
+        assert_eq!(words(MatterKind::AdministrativeConfirmation, "特困人员认定").refuse, "不予确认");
+        assert_eq!(words(MatterKind::AdministrativeLicence, "食品经营许可").grant, "准予许可");
+        assert_eq!(words(MatterKind::AdministrativeBenefit, "失业保险金申领").refuse, "不予给付");
+        assert_eq!(words(MatterKind::OtherAdministrativePower, "印章刻制备案").grant, "予以备案");
+        assert_eq!(words(MatterKind::PublicService, "供水报装").grant, "准予办理");
     }
 }

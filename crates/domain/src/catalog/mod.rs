@@ -232,6 +232,11 @@ pub struct Matter {
 }
 
 impl Matter {
+    /// How a decision on this matter is worded (准予登记 for a registration, 准予许可 for a licence …).
+    pub fn decision_words(&self) -> DecisionWords {
+        DecisionWords::for_matter(self.kind, &self.name)
+    }
+
     /// 办件类型: 即办件 when the promised limit is on the spot, otherwise 承诺件.
     pub fn case_kind_label(&self) -> &'static str {
         if self.promised_limit.is_on_the_spot() {

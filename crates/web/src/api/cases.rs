@@ -245,7 +245,7 @@ pub async fn case_acceptance(
 pub enum ReviewBody {
     /// 通过
     Approve { task: usize },
-    /// 建议不予许可
+    /// 建议作出不予决定
     ProposeRefusal {
         task: usize,
         #[schema(min_length = 1, max_length = 2000)]
@@ -275,7 +275,7 @@ fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
 
 /// `POST /api/v1/cases/{number}/review`: a reviewer approves, returns, proposes refusal or decides.
 #[utoipa::path(post, path = "/cases/{number}/review", tag = "办件", security(("bearer" = []), ("cookie" = [])),
-    summary = "审查人员办理本部门的环节：approve（通过）、propose_refusal（建议不予许可）、return（退回到更早阶段）、decide（决定环节作出准予或不予决定）",
+    summary = "审查人员办理本部门的环节：approve（通过）、propose_refusal（建议作出不予决定）、return（退回到更早阶段）、decide（决定环节作出准予或不予决定）",
     params(("number" = String, Path, description = "办件编号"), ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 100, description = "幂等键：网络重试时带同一个键，不会重复办理；同一个键用于另一个请求时答复 422 idempotency_key_reused")),
     request_body = ReviewBody,
     responses(

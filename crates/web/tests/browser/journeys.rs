@@ -221,7 +221,7 @@ async fn an_applicant_applies_online_on_a_phone_and_collects_the_result_after_on
             click(&client, "section.notice form button[type=submit]").await;
             assert!(text_of(&client, ".notice.success").await.contains("已提交"));
         }
-        assert_eq!(text_of(&client, "#case-phase").await, "准予许可，待送达");
+        assert_eq!(text_of(&client, "#case-phase").await, "已作出准予决定，待送达");
 
         staff_login(&client, &base, &format!("/staff/cases/{compact}"), support::WINDOW).await;
         click(&client, "input[name=method][value=pickup]").await;

@@ -37,6 +37,42 @@ fn incomplete(problems: &[acceptance::MaterialProblem]) -> CaseError {
     CaseError::Invalid(errors)
 }
 
+/// The correction notice's items: one per material, in the catalog's order. The clerk's note on a
+/// material says what is wrong with it in place of the generic "缺少本材料"; a material handed in but
+/// not accepted without a note asks for it again rather than calling it missing; notes on the same
+/// material are joined.
+fn correction_problems(
+    matter: &crate::catalog::Matter,
+    document: &crate::case::document::CaseDocument,
+    supplied: &[Supplied],
+    notes: &[acceptance::MaterialProblem],
+) -> Vec<acceptance::MaterialProblem> {
+    let mut problems = acceptance::check_completeness(matter, supplied);
+    for problem in &mut problems {
+        let handed_in = document.materials.get(problem.material).is_some_and(|material| !material.files.is_empty());
+        if handed_in && supplied.get(problem.material) == Some(&Supplied::Missing) {
+            let standard = matter.materials.get(problem.material).map(|m| m.acceptance_standard.as_str());
+            problem.problem = format!("已提交的材料不符合要求，请按要求重新提供。要求：{}", standard.unwrap_or_default());
+        }
+    }
+    let mut noted: Vec<usize> = Vec::new();
+    for note in notes.iter().filter(|note| note.material < matter.materials.len() && !note.problem.trim().is_empty()) {
+        let text = note.problem.trim();
+        match problems.iter_mut().find(|problem| problem.material == note.material) {
+            Some(problem) if noted.contains(&note.material) => problem.problem = format!("{}；{text}", problem.problem),
+            Some(problem) => problem.problem = text.to_string(),
+            None => problems.push(acceptance::MaterialProblem {
+                material: note.material,
+                name: matter.materials[note.material].name.clone(),
+                problem: text.to_string(),
+            }),
+        }
+        noted.push(note.material);
+    }
+    problems.sort_by_key(|problem| problem.material);
+    problems
+}
+
 pub(super) fn acceptance(
     case: &Case,
     action: &CaseAction,
@@ -60,9 +96,7 @@ pub(super) fn acceptance(
     let (rule, event, trip) = match action {
         CaseAction::RequestCorrection { supplied, notes, supervisor_reason } => {
             let supplied = fitted(supplied, count);
-            let mut problems = acceptance::check_completeness(matter, &supplied);
-            problems
-                .extend(notes.iter().filter(|note| note.material < count && !note.problem.trim().is_empty()).cloned());
+            let problems = correction_problems(matter, &document, &supplied, notes);
             document.set_supplied(&supplied);
             document.correction_notice = problems.clone();
             (
@@ -84,6 +118,12 @@ pub(super) fn acceptance(
                 }
             }
             errors.into_result().map_err(CaseError::Invalid)?;
+            // What the notice asked again replaces what was judged wrong: the old file is not listed on.
+            for (index, _) in uploads {
+                if let Some(material) = document.materials.get_mut(*index) {
+                    material.files.clear();
+                }
+            }
             for (index, file) in uploads {
                 if let Some(material) = document.materials.get_mut(*index) {
                     material.files.push(file.clone());
@@ -213,7 +253,7 @@ pub(super) fn deliver(
     let results: Vec<String> = if case.phase == Phase::Granted {
         matter.results.iter().map(|result| result.name.clone()).collect()
     } else {
-        vec!["不予许可决定书".to_string()]
+        vec![matter.decision_words().refusal_document()]
     };
     let mut document = case.document.clone();
     document.delivery = Some(Delivery {

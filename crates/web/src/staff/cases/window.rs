@@ -46,8 +46,8 @@ pub async fn queue(State(state): State<AppState>, StaffPage(staff): StaffPage) -
     for (phase, title) in [
         (Phase::Received, "待受理（已收件）"),
         (Phase::AwaitingCorrection, "待申请人补正"),
-        (Phase::Granted, "准予许可，待送达"),
-        (Phase::Refused, "不予许可，待送达"),
+        (Phase::Granted, "已作出准予决定，待送达"),
+        (Phase::Refused, "已作出不予决定，待送达"),
     ] {
         let lines = cases::queue(&state.app, &staff.actor, phase)
             .await?
