@@ -238,7 +238,9 @@ pub fn case_view(state: &AppState, details: &CaseDetails, actor: &Actor) -> Case
                     format!("会签中（{}/{} 人已签）", task.signed_by.len(), task.sign_offs_required)
                 }
                 TaskState::Open => "办理中".to_string(),
-                TaskState::Done if task.refusal_proposed.is_some() => format!("已办（建议{}）", matter.decision_words().refuse),
+                TaskState::Done if task.refusal_proposed.is_some() => {
+                    format!("已办（建议{}）", matter.decision_words().refuse)
+                }
                 TaskState::Done => "已办结".to_string(),
             },
             decide: task.kind == StepKind::Decide,

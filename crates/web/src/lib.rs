@@ -149,6 +149,8 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/licences/view", get(staff::licences::licence))
         .route("/staff/licences/document", get(staff::licences::document))
         .route("/staff/licences/status", post(staff::licences::change_status))
+        .route("/progress", get(public::progress::form).post(public::progress::look_up))
+        .route("/progress/qr.svg", get(public::progress::qr))
         .route("/r/{token}", get(public::ratings::link).post(public::ratings::rate_link))
         .route("/r/{token}/qr.svg", get(public::ratings::qr))
         .route("/staff/ratings", get(staff::ratings::followups))

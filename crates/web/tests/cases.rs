@@ -119,6 +119,67 @@ async fn a_case_is_told_once_what_is_missing_and_accepted_when_complete() {
 }
 
 #[tokio::test]
+async fn the_progress_page_the_notices_promise_finds_a_case_by_number_and_last_four() {
+    for app in TestApp::all().await {
+        let window = app.token(WINDOW).await;
+        let (_, case) = submit(&app, &window, "k-progress").await;
+        let number = case["number"].as_str().expect("number").to_string();
+        let compact = number.replace('-', "");
+        assert!(app.get("/").await.text().contains("href=\"/progress\""), "the home page links to it");
+
+        let form = app.get(&format!("/progress?number={compact}")).await;
+        assert_eq!(form.status, StatusCode::OK, "{}", app.backend);
+        let html = form.text();
+        assert!(html.contains(&format!("value=\"{number}\"")), "the QR code's number is filled in: {html}");
+        let cookie = form.cookies().into_iter().find(|c| c.starts_with("onetrip_progress=")).expect("cookie");
+        let csrf = support::hidden_input(&html, "csrf_token");
+        let ask = |last_four: &'static str, csrf: String| {
+            let (app, cookie, number) = (&app, cookie.clone(), number.clone());
+            async move {
+                app.post_form(
+                    "/progress",
+                    &cookie,
+                    &[("csrf_token", &csrf), ("number", &number), ("last_four", last_four)],
+                )
+                .await
+            }
+        };
+
+        let forged = ask("002X", "forged".to_string()).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "a form without the cookie's token is refused");
+        let short = ask("02", csrf.clone()).await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(short.text().contains("请填写申请人证件号的最后四位"), "{}", short.text());
+        let wrong = ask("1234", csrf.clone()).await;
+        assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+        assert!(wrong.text().contains("办件编号和证件号后四位对不上"));
+        assert!(!wrong.text().contains("progress-result"));
+
+        let right = ask("002x", csrf.clone()).await;
+        assert_eq!(right.status, StatusCode::OK, "{}", right.text());
+        let text = right.text();
+        assert!(text.contains("id=\"progress-result\"") && text.contains("企业设立登记"), "{text}");
+        assert!(text.contains("已收件"), "{text}");
+        for personal in ["张三", "13912345678", "19491231"] {
+            assert!(!text.contains(personal), "no personal data: {personal}");
+        }
+
+        let qr = app.get(&format!("/progress/qr.svg?number={compact}")).await;
+        assert_eq!(qr.status, StatusCode::OK);
+        assert!(qr.text().starts_with("<?xml") || qr.text().contains("<svg"), "an SVG");
+        let bad = app.get("/progress/qr.svg?number=123").await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let (session, _) = app.login_page(WINDOW).await;
+        let notice = app.get_with_cookie(&format!("/staff/cases/{compact}/notices/receipt"), &session).await;
+        assert_eq!(notice.status, StatusCode::OK, "{}", notice.text());
+        assert!(notice.text().contains(&format!("/progress/qr.svg?number={compact}")), "the notice prints the QR code");
+        assert!(notice.text().contains(&format!("/progress?number={compact}")), "and the address under it");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn anyone_with_the_number_and_last_four_sees_progress_and_nothing_personal() {
     for app in TestApp::all().await {
         let window = app.token(WINDOW).await;

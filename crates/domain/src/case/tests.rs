@@ -497,7 +497,8 @@ fn a_material_handed_in_but_judged_defective_is_listed_once_in_the_clerks_words(
     let case = received(&matter);
     let mut supplied = ALL_PROVIDED.to_vec();
     supplied[0] = Supplied::Missing;
-    let note = |problem: &str| MaterialProblem { material: 0, name: "表单里的名字".into(), problem: problem.into() };
+    let note =
+        |problem: &str| MaterialProblem { material: 0, name: "表单里的名字".into(), problem: problem.into() };
     let action = CaseAction::RequestCorrection {
         supplied: supplied.clone(),
         notes: vec![note("复印件不清晰，请带原件"), note("未签字")],

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod guide;
 pub mod licences;
+pub mod progress;
 pub mod ratings;
 
 use crate::auth::MaybeStaff;

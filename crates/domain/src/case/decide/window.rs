@@ -52,7 +52,8 @@ fn correction_problems(
         let handed_in = document.materials.get(problem.material).is_some_and(|material| !material.files.is_empty());
         if handed_in && supplied.get(problem.material) == Some(&Supplied::Missing) {
             let standard = matter.materials.get(problem.material).map(|m| m.acceptance_standard.as_str());
-            problem.problem = format!("已提交的材料不符合要求，请按要求重新提供。要求：{}", standard.unwrap_or_default());
+            problem.problem =
+                format!("已提交的材料不符合要求，请按要求重新提供。要求：{}", standard.unwrap_or_default());
         }
     }
     let mut noted: Vec<usize> = Vec::new();

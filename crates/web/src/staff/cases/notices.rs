@@ -63,6 +63,8 @@ struct NoticePage {
     deadline: String,
     /// The rating link of the stage waiting for a rating: (token, full address), shown as a QR code.
     rating: Option<(String, String)>,
+    /// The progress page's address for this case, printed with its QR code.
+    progress_address: String,
 }
 
 /// A printable notice of a case: receipt, correction, acceptance, refusal to accept, or decision.
@@ -102,8 +104,10 @@ pub async fn notice_response(
     let rating = onetrip_app::ratings::open_link(&state.app, &case.number)
         .await?
         .map(|(_, token)| (token.clone(), onetrip_app::ratings::links::url(&state.app, &token)));
+    let progress_address = crate::public::progress::progress_url(state, &case.number);
     render(&NoticePage {
         rating,
+        progress_address,
         layout,
         kind: kind.to_string(),
         title,
