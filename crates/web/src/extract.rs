@@ -40,6 +40,21 @@ pub fn listed(errors: &FieldErrors) -> Vec<(String, String)> {
     errors.iter().map(|(field, messages)| (field.to_string(), messages.join("；"))).collect()
 }
 
+/// Errors of a text parsed line by line ("line 3") with the place in Chinese (第 3 行), for a summary that
+/// shows the place beside the message.
+pub fn by_line(errors: &FieldErrors) -> Vec<(String, String)> {
+    errors
+        .iter()
+        .map(|(field, messages)| {
+            let place = match field.strip_prefix("line ") {
+                Some(number) => format!("第 {number} 行"),
+                None => String::new(),
+            };
+            (place, messages.join("；"))
+        })
+        .collect()
+}
+
 /// Every message of some field errors in one line.
 pub fn joined(errors: &FieldErrors) -> String {
     errors.iter().flat_map(|(_, messages)| messages.iter().cloned()).collect::<Vec<_>>().join("；")

@@ -194,6 +194,19 @@ async fn an_applicant_applies_online_is_asked_once_and_follows_the_case_to_deliv
             .await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
 
+        // A post without its tracking number is refused in plain words, with no field key in them.
+        let refused = app
+            .post_form(
+                &format!("/staff/cases/{number}/delivery"),
+                &window,
+                &[("csrf_token", &window_csrf), ("method", "post"), ("tracking_number", "")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+        let text = refused.text();
+        assert!(text.contains("请填写邮件号"), "{text}");
+        assert!(!text.contains("tracking_number："), "no raw field key in the summary: {text}");
+
         // The window hands over the certificate: the applicant's one trip.
         let reply = app
             .post_form(

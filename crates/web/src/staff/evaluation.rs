@@ -171,7 +171,7 @@ pub async fn save_weights(
                 layout: Layout::new(&state, Some(&staff)),
                 csrf_token: staff.csrf_token.clone(),
                 text,
-                errors: crate::extract::listed(&errors),
+                errors: crate::extract::by_line(&errors),
             },
         ),
         Err(other) => Err(other.into()),

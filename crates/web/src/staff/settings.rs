@@ -80,12 +80,7 @@ pub struct CalendarForm {
 }
 
 fn listed(errors: &onetrip_domain::FieldErrors) -> Vec<(String, String)> {
-    errors
-        .iter()
-        .map(|(field, messages)| {
-            (field.replace("line ", "第 ") + if field.starts_with("line ") { " 行" } else { "" }, messages.join("；"))
-        })
-        .collect()
+    crate::extract::by_line(errors)
 }
 
 pub async fn load_calendar(
