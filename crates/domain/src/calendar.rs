@@ -65,8 +65,38 @@ pub struct CalendarEntry {
     pub notice_year: i32,
 }
 
+/// A year's entries written back in the form `parse_notice` reads, in Chinese, consecutive days of one
+/// kind and festival as one range: what the calendar page shows of a loaded year.
+pub fn write_notice(entries: &[CalendarEntry]) -> String {
+    let mut sorted: Vec<&CalendarEntry> = entries.iter().collect();
+    sorted.sort_by_key(|entry| entry.date);
+    let mut text = String::new();
+    let mut index = 0;
+    while index < sorted.len() {
+        let first = sorted[index];
+        let mut last = first;
+        while let Some(next) = sorted.get(index + 1) {
+            let follows = next.date.pred_opt() == Some(last.date);
+            if !follows || next.kind != first.kind || next.name != first.name || (next.date - first.date).num_days() > 30 {
+                break;
+            }
+            last = next;
+            index += 1;
+        }
+        let kind = if first.kind == DayKind::Holiday { "放假" } else { "调休上班" };
+        if first.date == last.date {
+            text.push_str(&format!("{} {kind} {}\n", first.date, first.name));
+        } else {
+            text.push_str(&format!("{}..{} {kind} {}\n", first.date, last.date, first.name));
+        }
+        index += 1;
+    }
+    text
+}
+
 /// Reads a year's notice in the text form shipped in `data/holidays/` and loaded by centre managers:
-/// `2026-02-15..2026-02-23 holiday 春节` or `2026-02-14 makeup_workday 春节`, `#` starts a comment.
+/// `2026-02-15..2026-02-23 放假 春节` or `2026-02-14 调休上班 春节` (种类 also as 上班, or in English as
+/// `holiday` / `makeup_workday`, as the shipped files write it); `#` starts a comment.
 /// Errors name the line (`line 3`) and say what to fix; nothing is returned unless every line is right.
 pub fn parse_notice(notice_year: i32, text: &str) -> Result<Vec<CalendarEntry>, FieldErrors> {
     let mut errors = FieldErrors::default();
@@ -85,7 +115,7 @@ pub fn parse_notice(notice_year: i32, text: &str) -> Result<Vec<CalendarEntry>, 
         let parts: Vec<&str> = line.split_whitespace().collect();
         if parts.len() != 3 {
             errors
-                .add(&field, "每行应为“日期 种类 节日名称”三项，用空格分开，例如：2026-02-15..2026-02-23 holiday 春节");
+                .add(&field, "每行应为“日期 种类 节日名称”三项，用空格分开，例如：2026-02-15..2026-02-23 放假 春节");
             continue;
         }
         let (first, last) = match parts[0].split_once("..") {
@@ -101,7 +131,7 @@ pub fn parse_notice(notice_year: i32, text: &str) -> Result<Vec<CalendarEntry>, 
             "holiday" | "放假" => DayKind::Holiday,
             "makeup_workday" | "上班" | "调休上班" => DayKind::MakeupWorkday,
             other => {
-                errors.add(&field, format!("种类“{other}”不对，只能是 holiday（放假）或 makeup_workday（调休上班）"));
+                errors.add(&field, format!("种类“{other}”不对，请写“放假”或“调休上班”（也可写 holiday、makeup_workday）"));
                 continue;
             }
         };

@@ -5,7 +5,7 @@
 
 use onetrip_domain::access::parse_roles;
 use onetrip_domain::applicant::{validate_contact, ApplicantIdentity};
-use onetrip_domain::calendar::{parse_notice, OfficeHours};
+use onetrip_domain::calendar::{parse_notice, write_notice, OfficeHours};
 use onetrip_domain::catalog::TimeLimit;
 use onetrip_domain::evaluation::Weighting;
 use onetrip_domain::hall::HallLayout;
@@ -52,6 +52,18 @@ proptest! {
         text in near("(([0-9]{1,2}月[0-9]{1,2}日(至[0-9]{1,2}月[0-9]{1,2}日)?)?(放假|调休|上班)?[ ，。、\n]*){0,6}"),
     ) {
         let _ = parse_notice(year, &text);
+    }
+
+    #[test]
+    fn holiday_notices_written_back_read_the_same(
+        text in proptest::string::string_regex(
+            "(2027-0[1-9]-0[1-9](\\.\\.2027-0[1-9]-[12][0-9])? (放假|调休上班|holiday|makeup_workday|上班) (春节|国庆节|端午节)\n){0,6}"
+        ).expect("pattern"),
+    ) {
+        if let Ok(mut entries) = parse_notice(2027, &text) {
+            entries.sort_by_key(|entry| entry.date);
+            prop_assert_eq!(parse_notice(2027, &write_notice(&entries)), Ok(entries));
+        }
     }
 
     #[test]
@@ -188,4 +200,15 @@ fn search_index() -> &'static SearchIndex {
             Synonyms::parse("开公司 = 企业设立登记\n社保卡 = 社会保障卡\n关公司 = 企业注销登记\n").expect("valid");
         SearchIndex::build(names.iter().map(|name| vec![Field { text: name, weight: 3.0 }]), synonyms)
     })
+}
+
+#[test]
+fn every_shipped_notice_written_back_reads_the_same() {
+    for (year, text) in onetrip_domain::calendar::SHIPPED_NOTICES {
+        let mut entries = parse_notice(year, text).expect("shipped notices parse");
+        entries.sort_by_key(|entry| entry.date);
+        let written = write_notice(&entries);
+        assert!(written.contains("放假"), "{year}: written in Chinese");
+        assert_eq!(parse_notice(year, &written), Ok(entries), "{year}");
+    }
 }

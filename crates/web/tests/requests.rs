@@ -566,7 +566,26 @@ async fn a_new_years_holidays_are_loaded_by_an_administrator() {
             )
             .await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.text().contains("已载入 2027 年"));
+        let html = page.text();
+        assert!(html.contains("已载入 2027 年"));
+        assert!(html.contains("href=\"/staff/calendar?year=2027\""), "a loaded year is a link");
+        assert!(html.contains("2027-02-06..2027-02-12 放假 春节\n2027-02-14 调休上班 春节"), "written back: {html}");
+
+        // The kinds in Chinese, as the State Council's notice says them.
+        let chinese = "2027-01-01 放假 元旦\n2027-10-01..2027-10-07 放假 国庆节\n2027-09-26 上班 国庆节";
+        let page =
+            app.post_form("/staff/calendar", &cookie, &[("csrf_token", &csrf), ("year", "2027"), ("text", chinese)]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+        assert!(page.text().contains("2027-09-26 调休上班 国庆节"));
+
+        // The month grid starts on Monday: 1 December 2026 is a Tuesday.
+        let december = app.get_with_cookie("/staff/calendar?year=2026&month=12", &cookie).await.text();
+        assert!(december.contains("2026年12月") && december.contains("abbr=\"星期一\""), "{december}");
+        assert!(
+            december.contains("<tr><td></td><td class=\"day-workday\"><span class=\"day-number\">1</span>"),
+            "{december}"
+        );
+        assert!(december.contains("href=\"/staff/calendar?year=2027&amp;month=1\""), "next month");
         let after =
             app.json(Method::GET, "/api/v1/calendar/days?from=2027-02-08&to=2027-02-08", None, None).await.json();
         assert_eq!(after["days"][0]["kind"], "holiday");
