@@ -76,6 +76,7 @@ async fn a_visitor_takes_a_ticket_a_window_calls_it_and_the_display_hears_it() {
         assert!(ticket.contains("D001") && ticket.contains("前面还有") && ticket.contains("老年人优先"), "{ticket}");
         assert!(ticket.contains("增值税发票申领"));
         assert!(!ticket.contains("002X"), "the public ticket page shows no part of the ID");
+        assert!(ticket.contains("现在没有能办这个号的窗口在岗"), "no estimate of 0 minutes with nobody there: {ticket}");
 
         // A display connects before the call.
         let display = router_request(&app, "/hall/centre/display/events").await;
@@ -308,6 +309,16 @@ async fn windows_refuse_what_they_must_and_empty_posts_show() {
         app.advance_clock(chrono::Duration::minutes(30));
         let later = app.json(Method::GET, "/api/v1/hall/centre/live", Some(&manager), None).await.json();
         assert_eq!((minutes(&later, "D03"), minutes(&later, "D02"), minutes(&later, "H08")), (90, 60, 0), "{backend}");
+        // The hall's figure per window and as a share of office time, not a raw sum over 119 windows.
+        let (open, office) = (later["open_windows"].as_i64().expect("open"), later["office_minutes_today"].as_i64());
+        assert_eq!((open, office), (119, Some(90)), "{backend}");
+        let total = later["empty_minutes_today"].as_i64().expect("total");
+        assert_eq!(later["empty_minutes_per_window"].as_i64(), Some((total as f64 / 119.0).round() as i64));
+        let share = (total as f64 * 1000.0 / (90.0 * 119.0)).round() / 10.0;
+        assert_eq!(later["empty_share_percent"].as_f64(), Some(share));
+        let (manager_page, _) = app.login_page(SUPERVISOR).await;
+        let page = app.get_with_cookie("/staff/hall?hall=centre", &manager_page).await.text();
+        assert!(page.contains(&format!("占办公时间的 <strong id=\"empty-share\">{share}%</strong>")), "{page}");
         let refused = app.json(Method::GET, "/api/v1/hall/centre/live", Some(&tax), None).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         app.finish().await;
@@ -389,6 +400,11 @@ async fn the_planning_page_recommends_windows_from_the_recorded_day() {
             offset.from_local_datetime(&day.and_hms_opt(9, 0, 0).expect("time")).single().expect("instant").to_utc()
                 + chrono::Duration::minutes(minute)
         };
+        // Before any ticket is recorded there is nothing to plan from, and the page says so.
+        let (supervisor, _) = app.login_page(SUPERVISOR).await;
+        let empty = app.get_with_cookie("/staff/hall/planning?target=10", &supervisor).await.text();
+        assert!(empty.contains("id=\"plan-no-data\""), "{backend}: {empty}");
+        assert!(!empty.contains("<td class=\"plan-recommended\">0</td>"), "no recommendation of 0 windows");
         for index in 0..30 {
             let ticket = NewTicket {
                 hall: "centre".into(),
@@ -438,10 +454,13 @@ async fn the_planning_page_recommends_windows_from_the_recorded_day() {
         assert!(expected >= 3, "two Erlangs need more than two windows");
         // Nobody came in the afternoon or to the police zone: no window is needed, the service time is assumed.
         assert_eq!(line("bs", "下午")["recommended"].as_u64(), Some(0));
+        assert_eq!((line("bs", "下午")["tickets"].as_u64(), line("bs", "上午")["tickets"].as_u64()), (Some(0), Some(30)));
         assert!(line("ga", "上午")["mean_service"].is_null());
-        let page = app.get_with_cookie("/staff/hall/planning?target=10", &app.login_page(SUPERVISOR).await.0).await;
+        let page = app.get_with_cookie("/staff/hall/planning?target=10", &supervisor).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.text().contains("窗口测算") && page.text().contains("办税"));
+        assert!(!page.text().contains("plan-no-data"));
+        assert!(page.text().contains("还没有取号记录"), "the afternoon without tickets says so");
         let bad = app.json(Method::GET, "/api/v1/hall/centre/plan?target=0", Some(&manager), None).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
         let window = app.token(WINDOW).await;

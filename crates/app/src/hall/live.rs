@@ -56,7 +56,29 @@ pub struct HallLive {
     pub empty_posts: usize,
     /// Office minutes today so far, over all open windows, with nobody signed in.
     pub empty_minutes_today: i64,
+    /// Office minutes of today so far (the same for every window).
+    pub office_minutes_today: i64,
+    /// Windows in service.
+    pub open_windows: usize,
     pub waiting: usize,
+}
+
+impl HallLive {
+    /// The empty minutes of an average open window today.
+    pub fn empty_minutes_per_window(&self) -> i64 {
+        if self.open_windows == 0 {
+            0
+        } else {
+            (self.empty_minutes_today as f64 / self.open_windows as f64).round() as i64
+        }
+    }
+
+    /// The share of the open windows' office time today that nobody staffed, as a percentage with one
+    /// decimal; `None` before office hours have begun.
+    pub fn empty_share_percent(&self) -> Option<f64> {
+        let possible = self.office_minutes_today * self.open_windows as i64;
+        (possible > 0).then(|| (self.empty_minutes_today as f64 * 1000.0 / possible as f64).round() / 10.0)
+    }
 }
 
 fn mean(values: &[f64]) -> Option<f64> {
@@ -77,7 +99,7 @@ pub async fn live(app: &App, actor: &Actor, hall: &str) -> AppResult<HallLive> {
     let presence: HashMap<String, onetrip_store::hall::Presence> =
         app.store.presence().await?.into_iter().map(|line| (line.window_code.clone(), line)).collect();
     let in_office = app.calendar().is_office_time(app.local(now).naive_local());
-    let empty_minutes = empty_minutes_today(app, now).await?;
+    let (empty_minutes, office_minutes_today) = empty_minutes_today(app, now).await?;
     let zone_codes: HashSet<&str> =
         layout.zones.iter().filter(|zone| zone.hall == hall).map(|zone| zone.code.as_str()).collect();
     let mut windows = Vec::new();
@@ -151,6 +173,8 @@ pub async fn live(app: &App, actor: &Actor, hall: &str) -> AppResult<HallLive> {
         hall_name: hall_record.name.clone(),
         empty_posts: windows.iter().filter(|window| window.status == "empty").count(),
         empty_minutes_today: windows.iter().map(|window| window.empty_minutes_today).sum(),
+        office_minutes_today,
+        open_windows: windows.iter().filter(|window| window.status != "closed").count(),
         waiting: zones.iter().map(|zone| zone.waiting).sum(),
         zones,
         windows,
@@ -158,13 +182,14 @@ pub async fn live(app: &App, actor: &Actor, hall: &str) -> AppResult<HallLive> {
 }
 
 /// For every window, the office minutes of today up to `now` during which nobody was signed in, from the
-/// window log (a person signed in before today and still there counts as there from the start).
-async fn empty_minutes_today(app: &App, now: DateTime<Utc>) -> AppResult<HashMap<String, i64>> {
+/// window log (a person signed in before today and still there counts as there from the start); and the
+/// office minutes of today so far.
+async fn empty_minutes_today(app: &App, now: DateTime<Utc>) -> AppResult<(HashMap<String, i64>, i64)> {
     let local_now = app.local(now).naive_local();
     let day = local_now.date();
     let calendar = app.calendar();
     if !calendar.is_working_day(day).unwrap_or(false) {
-        return Ok(HashMap::new());
+        return Ok((HashMap::new(), 0));
     }
     let hours = app.config.office_hours;
     let office: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)> = [
@@ -226,7 +251,7 @@ async fn empty_minutes_today(app: &App, now: DateTime<Utc>) -> AppResult<HashMap
             .sum();
         result.insert(window.code.clone(), (office_minutes - covered).max(0));
     }
-    Ok(result)
+    Ok((result, office_minutes))
 }
 
 /// The latest calls of a hall today, newest first, for a display that has just connected.

@@ -22,6 +22,8 @@ pub struct PlanLine {
     pub zone_name: String,
     /// `上午` or `下午`.
     pub half: &'static str,
+    /// Tickets of the zone in this half day over the period; with none there is nothing to plan from.
+    pub tickets: usize,
     pub arrivals_per_hour: f64,
     /// Mean minutes at the window from the record; `None`: nothing finished, the default was assumed.
     pub mean_service: Option<f64>,
@@ -119,6 +121,7 @@ pub async fn plan(app: &App, actor: &Actor, hall: &str, target_wait: f64) -> App
                 zone: zone.code.clone(),
                 zone_name: zone.name.clone(),
                 half,
+                tickets: of_half.len(),
                 arrivals_per_hour: round1(plan.arrivals_per_hour),
                 mean_service: plan.mean_service.map(round1),
                 recommended: plan.recommended,

@@ -6,7 +6,7 @@ use super::{announcement, DEFAULT_SERVICE_MINUTES};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
-use onetrip_domain::hall::{HallLayout, Zone};
+use onetrip_domain::hall::Zone;
 use onetrip_domain::queue::{Priority, Ticket, TicketState};
 use onetrip_domain::FieldErrors;
 use onetrip_store::hall::NewTicket;
@@ -40,8 +40,10 @@ pub struct TicketView {
     pub issued: String,
     /// People before this ticket in the queue of its zone.
     pub ahead: usize,
-    /// Estimated minutes until it is called.
+    /// Estimated minutes until it is called, by the windows staffed now.
     pub wait_minutes: u32,
+    /// Windows serving its zone (and matter) with somebody signed in now; with none, there is no estimate.
+    pub staffed_windows: usize,
     /// The window that called it (or that it was transferred to).
     pub window: String,
     pub announcement: String,
@@ -128,11 +130,17 @@ pub async fn ticket_view(app: &App, ticket: &Ticket) -> AppResult<TicketView> {
     let layout = &catalog.hall;
     let zone = layout.zone(&ticket.zone);
     // Only a waiting ticket needs the day's queue (for its estimate); a called one is answered at once.
-    let (ahead, wait_minutes) = if ticket.state == TicketState::Waiting {
+    let (ahead, wait_minutes, staffed_windows) = if ticket.state == TicketState::Waiting {
         let tickets = app.store.tickets_of_day(&ticket.hall, ticket.day).await?;
-        estimate(layout, &tickets, ticket)
+        let presence = app.store.presence().await?;
+        let staffed = layout
+            .windows_serving(&ticket.zone, ticket.matter_code.as_deref())
+            .filter(|window| presence.iter().any(|line| line.window_code == window.code))
+            .count();
+        let (ahead, wait) = estimate(&tickets, ticket, staffed);
+        (ahead, wait, staffed)
     } else {
-        (0, 0)
+        (0, 0, 0)
     };
     Ok(TicketView {
         id: ticket.id,
@@ -159,6 +167,7 @@ pub async fn ticket_view(app: &App, ticket: &Ticket) -> AppResult<TicketView> {
         issued: app.local(ticket.issued_at).format("%H:%M").to_string(),
         ahead,
         wait_minutes,
+        staffed_windows,
         window: ticket.window_code.clone().or_else(|| ticket.target_window.clone()).unwrap_or_default(),
         announcement: ticket
             .window_code
@@ -171,13 +180,15 @@ pub async fn ticket_view(app: &App, ticket: &Ticket) -> AppResult<TicketView> {
 
 /// People ahead of a waiting ticket (those its windows would call first) and the minutes until its turn:
 /// ahead × today's mean service time of the zone ÷ the zone's windows serving it (at least one).
-fn estimate(layout: &HallLayout, tickets: &[Ticket], ticket: &Ticket) -> (usize, u32) {
+/// People ahead and the minutes until the ticket is called, shared among the windows staffed now (the
+/// minutes say nothing when none is: the page says so instead).
+fn estimate(tickets: &[Ticket], ticket: &Ticket, staffed: usize) -> (usize, u32) {
     let key = |other: &Ticket| (other.priority, other.queued_at, other.id);
     let ahead = tickets
         .iter()
         .filter(|other| other.state == TicketState::Waiting && other.zone == ticket.zone && key(other) < key(ticket))
         .count();
-    let windows = layout.windows_serving(&ticket.zone, ticket.matter_code.as_deref()).count().max(1);
+    let windows = staffed.max(1);
     let minutes = mean_service_minutes(tickets, &ticket.zone).unwrap_or(DEFAULT_SERVICE_MINUTES);
     let wait = (ahead as f64 * minutes / windows as f64).ceil();
     (ahead, wait.clamp(0.0, 24.0 * 60.0) as u32)

@@ -384,7 +384,10 @@ pub struct ApiTicket {
     pub priority_label: &'static str,
     pub issued_at: String,
     pub ahead: usize,
+    /// 预计等候分钟数，按现在在岗的窗口数估计；`staffed_windows` 为 0 时无法估计
     pub wait_minutes: u32,
+    /// 现在有人在岗、能办这个号的窗口数
+    pub staffed_windows: usize,
     pub window: String,
     pub announcement: String,
 }
@@ -406,6 +409,7 @@ impl ApiTicket {
             issued_at: ticket.issued.clone(),
             ahead: ticket.ahead,
             wait_minutes: ticket.wait_minutes,
+            staffed_windows: ticket.staffed_windows,
             window: ticket.window.clone(),
             announcement: ticket.announcement.clone(),
         }
@@ -453,7 +457,17 @@ pub struct ApiHallLive {
     pub zones: Vec<ApiZoneLive>,
     pub windows: Vec<ApiWindowLive>,
     pub empty_posts: usize,
+    /// 今天到现在，所有开放窗口无人上岗的办公分钟数之和（窗口·分钟）
     pub empty_minutes_today: i64,
+    /// 今天到现在已过的办公分钟数（每个窗口相同）
+    pub office_minutes_today: i64,
+    /// 开放的窗口数
+    pub open_windows: usize,
+    /// 平均每个开放窗口今天空岗的分钟数
+    pub empty_minutes_per_window: i64,
+    /// 开放窗口的办公时间中无人上岗的比例（百分数，一位小数）；还没到办公时间时为 null
+    #[schema(required = true)]
+    pub empty_share_percent: Option<f64>,
     pub waiting: usize,
 }
 
@@ -496,6 +510,10 @@ impl ApiHallLive {
                 .collect(),
             empty_posts: live.empty_posts,
             empty_minutes_today: live.empty_minutes_today,
+            office_minutes_today: live.office_minutes_today,
+            open_windows: live.open_windows,
+            empty_minutes_per_window: live.empty_minutes_per_window(),
+            empty_share_percent: live.empty_share_percent(),
             waiting: live.waiting,
         }
     }
@@ -507,6 +525,8 @@ pub struct ApiPlanLine {
     pub zone: String,
     pub zone_name: String,
     pub half: &'static str,
+    /// 这段时间这个功能区这个时段的取号数；为 0 时没有数据可算，recommended 的 0 不是建议
+    pub tickets: usize,
     pub arrivals_per_hour: f64,
     #[schema(required = true)]
     pub mean_service: Option<f64>,
@@ -549,6 +569,7 @@ impl ApiHallPlan {
                     zone: line.zone.clone(),
                     zone_name: line.zone_name.clone(),
                     half: line.half,
+                    tickets: line.tickets,
                     arrivals_per_hour: line.arrivals_per_hour,
                     mean_service: line.mean_service,
                     recommended: line.recommended,
