@@ -165,6 +165,8 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/evaluation/finalize", post(staff::evaluation::finalize))
         .route("/staff/ratings/{id}", get(staff::ratings::followup).post(staff::ratings::followup_action))
         .route("/static/site.css", get(public::assets::stylesheet))
+        .route("/static/favicon.svg", get(public::assets::icon))
+        .route("/favicon.ico", get(public::assets::icon))
         .route("/static/print.css", get(public::assets::print_stylesheet))
         .route("/static/print.js", get(public::assets::print_script))
         .route("/static/display.js", get(public::assets::display_script))

@@ -81,6 +81,12 @@ async fn the_home_page_offers_search_and_the_catalog_by_department_theme_and_lif
         ] {
             assert!(html.contains(expected), "{}: home page lacks {expected}", app.backend);
         }
+        assert!(html.contains("rel=\"icon\" href=\"/static/favicon.svg\""), "every page names its icon");
+        for path in ["/favicon.ico", "/static/favicon.svg"] {
+            let icon = app.get(path).await;
+            assert_eq!(icon.status, StatusCode::OK, "{path}: no 404 on every page");
+            assert!(icon.text().starts_with("<svg"), "{path}");
+        }
         let departments = app.json(Method::GET, "/api/v1/departments", None, None).await.json();
         assert!(departments["items"].as_array().map_or(0, Vec::len) >= 13, "13+ departments");
         let by_department = app.get("/matters?department=zrzyj").await.text();
@@ -572,7 +578,8 @@ async fn a_new_years_holidays_are_loaded_by_an_administrator() {
         assert!(html.contains("2027-02-06..2027-02-12 放假 春节\n2027-02-14 调休上班 春节"), "written back: {html}");
 
         // The kinds in Chinese, as the State Council's notice says them.
-        let chinese = "2027-01-01 放假 元旦\n2027-10-01..2027-10-07 放假 国庆节\n2027-09-26 上班 国庆节";
+        let chinese =
+            "2027-01-01 放假 元旦\n2027-02-06..2027-02-12 放假 春节\n2027-10-01..2027-10-07 放假 国庆节\n2027-09-26 上班 国庆节";
         let page =
             app.post_form("/staff/calendar", &cookie, &[("csrf_token", &csrf), ("year", "2027"), ("text", chinese)]).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text());

@@ -19,6 +19,12 @@ pub async fn display_script() -> impl IntoResponse {
     static_file("text/javascript; charset=utf-8", include_str!("../../static/display.js"))
 }
 
+/// The site's icon (a tick on the brand's green), also answered at `/favicon.ico`, which browsers ask for
+/// whatever a page says.
+pub async fn icon() -> impl IntoResponse {
+    static_file("image/svg+xml", include_str!("../../static/favicon.svg"))
+}
+
 fn static_file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body)
 }

@@ -367,6 +367,10 @@ async fn a_ticket_from_the_kiosk_is_called_on_the_wall_display_and_becomes_a_cas
             assert!(Instant::now() < deadline, "{backend}: the display did not connect");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        for part in [".display-title", ".display-status", ".display-calls th"] {
+            let ratio = contrast_of(&wall, part).await;
+            assert!(ratio >= 4.5, "{backend}: {part} is readable from across the hall (contrast {ratio:.2})");
+        }
 
         // A visitor takes a ticket on a phone-sized kiosk screen.
         let client = browser(&driver, 390, 844).await;

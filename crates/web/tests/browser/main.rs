@@ -191,6 +191,34 @@ async fn check_accessible(client: &Client, page: &str) {
     assert!(report["overflow"].as_i64().unwrap_or(1) <= 0, "{page}: no sideways scrolling: {report}");
 }
 
+/// The contrast ratio (WCAG 2) of an element's text against the first opaque background behind it.
+async fn contrast_of(client: &Client, css: &str) -> f64 {
+    let ratio: Value = client
+        .execute(
+            r#"
+            const parse = text => (text.match(/[\d.]+/g) || []).map(Number);
+            const luminance = ([r, g, b]) => {
+                const channel = value => { const c = value / 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+                return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+            };
+            const element = document.querySelector(arguments[0]);
+            const color = parse(getComputedStyle(element).color);
+            let behind = element, background = [255, 255, 255];
+            while (behind) {
+                const value = parse(getComputedStyle(behind).backgroundColor);
+                if (value.length === 3 || (value.length === 4 && value[3] > 0.5)) { background = value.slice(0, 3); break; }
+                behind = behind.parentElement;
+            }
+            const [a, b] = [luminance(color), luminance(background)].sort((x, y) => y - x);
+            return (a + 0.05) / (b + 0.05);
+            "#,
+            vec![json!(css)],
+        )
+        .await
+        .expect("script");
+    ratio.as_f64().expect("a ratio")
+}
+
 async fn click(client: &Client, css: &str) {
     client
         .wait()
