@@ -194,6 +194,18 @@ pub struct OpenDraft {
     pub subject: Subject,
 }
 
+/// The case a draft of the actor's became, once submitted (someone else's draft is "not found").
+pub async fn submitted_case(app: &App, actor: &Actor, id: &str) -> AppResult<Option<CaseNumber>> {
+    let applicant = applicant_of(actor)?;
+    let draft = app
+        .store
+        .draft(id)
+        .await?
+        .filter(|draft| draft.applicant_id == applicant)
+        .ok_or_else(|| AppError::NotFound("这份申请".to_string()))?;
+    Ok(draft.case_number)
+}
+
 /// Opens a draft of the actor's; someone else's is "not found", a submitted one is closed.
 pub async fn open(app: &App, actor: &Actor, id: &str) -> AppResult<OpenDraft> {
     let applicant = applicant_of(actor)?;

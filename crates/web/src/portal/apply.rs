@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use onetrip_app::portal::{self, MaterialAnswer, NextPage, OpenDraft, Submitted};
 use onetrip_app::records::StoredFile;
-use onetrip_app::AppError;
+use onetrip_app::{AppError, Conflict};
 use onetrip_domain::acceptance::Supplied;
 use onetrip_domain::bundle::combined_materials;
 use onetrip_domain::catalog::{MaterialNecessity, Matter, MatterVersion};
@@ -128,12 +128,26 @@ struct ContactPage {
     steps: usize,
 }
 
+/// A refusal of a draft, or — when it was submitted already (the back button, an old link or bookmark) —
+/// its case instead of "请求有误".
+async fn or_its_case(state: &AppState, user: &PortalUser, id: &str, error: AppError) -> Result<Response, Error> {
+    if matches!(error, AppError::Conflict(Conflict::ApplicationClosed, _)) {
+        if let Some(number) = portal::submitted_case(&state.app, &user.actor, id).await? {
+            return Ok(see_other(&format!("/portal/cases/{}", number.compact())));
+        }
+    }
+    Err(error.into())
+}
+
 pub async fn contact_page(
     State(state): State<AppState>,
     user: PortalUser,
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
-    let OpenDraft { draft, document, subject } = portal::open(&state.app, &user.actor, &id).await?;
+    let OpenDraft { draft, document, subject } = match portal::open(&state.app, &user.actor, &id).await {
+        Ok(open) => open,
+        Err(error) => return or_its_case(&state, &user, &id, error).await,
+    };
     render(&ContactPage {
         layout: Layout::portal(&state, &user),
         draft: draft.id,
@@ -170,7 +184,7 @@ pub async fn save_contact(
             };
             render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
-        Err(other) => Err(other.into()),
+        Err(other) => or_its_case(&state, &user, &id, other).await,
     }
 }
 
@@ -287,7 +301,7 @@ pub async fn share_material(
             let message = errors.first("material").unwrap_or("没有取得这项材料，请上传").to_string();
             material_page(&state, &user, &open, index, message).await
         }
-        Err(other) => Err(other.into()),
+        Err(other) => or_its_case(&state, &user, &id, other).await,
     }
 }
 
@@ -296,7 +310,10 @@ pub async fn material_form(
     user: PortalUser,
     Path((id, index)): Path<(String, usize)>,
 ) -> Result<Response, Error> {
-    let open = portal::open(&state.app, &user.actor, &id).await?;
+    let open = match portal::open(&state.app, &user.actor, &id).await {
+        Ok(open) => open,
+        Err(error) => return or_its_case(&state, &user, &id, error).await,
+    };
     material_page(&state, &user, &open, index, String::new()).await
 }
 
@@ -325,7 +342,7 @@ pub async fn save_material(
             let message = errors.first("material").unwrap_or("请选择提供方式").to_string();
             material_page(&state, &user, &open, index, message).await
         }
-        Err(other) => Err(other.into()),
+        Err(other) => or_its_case(&state, &user, &id, other).await,
     }
 }
 
@@ -355,7 +372,10 @@ pub async fn check_page(
     user: PortalUser,
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
-    let OpenDraft { draft, document, subject } = portal::open(&state.app, &user.actor, &id).await?;
+    let OpenDraft { draft, document, subject } = match portal::open(&state.app, &user.actor, &id).await {
+        Ok(open) => open,
+        Err(error) => return or_its_case(&state, &user, &id, error).await,
+    };
     let materials = subject.materials();
     let problems = subject.problems(&document.answers(materials.len()));
     let mut lines = Vec::new();
@@ -371,7 +391,7 @@ pub async fn check_page(
             Some(Supplied::Deferred) => "容缺后补（已承诺）".to_string(),
             Some(Supplied::Pledged) => "告知承诺（已承诺）".to_string(),
             Some(Supplied::Missing) => "不提供（非必要材料）".to_string(),
-            None => "还没有填写".to_string(),
+            None => "还没有提供（上传或选择提供方式）".to_string(),
         };
         let problem = problems.iter().find(|problem| problem.material == index).map(|p| p.problem.clone());
         lines.push(CheckLine { index, name: material.name.clone(), answer, problem: problem.unwrap_or_default() });
