@@ -194,6 +194,10 @@ async fn an_applicant_applies_online_is_asked_once_and_follows_the_case_to_deliv
             assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.text());
         }
         let (land, land_csrf) = app.login_page(LAND).await;
+        let reviewer_page = app.get_with_cookie(&format!("/staff/cases/{number}"), &land).await.text();
+        assert!(reviewer_page.contains("<a href=\"/staff/inbox\">待办环节</a>"), "a reviewer goes back to the inbox");
+        assert!(!reviewer_page.contains("窗口办件"), "{reviewer_page}");
+        assert!(reviewer_page.contains("准予登记"), "the decision's buttons follow the matter's kind");
         let task = open_task(&app, &number, "zrzyj").await;
         let reply = app
             .post_form(

@@ -71,6 +71,22 @@ struct CasePage {
     checklist: Vec<ChecklistLine>,
     errors: Vec<(String, String)>,
     flash: String,
+    /// Where the breadcrumb leads back to, by what the member of staff does: the window's queue, the
+    /// reviewer's inbox, or supervision.
+    back: (&'static str, &'static str),
+}
+
+/// The list a member of staff came to a case from.
+fn back_to(staff: &Staff) -> (&'static str, &'static str) {
+    if staff.may(Permission::AcceptCases) {
+        ("/staff/cases", "窗口办件")
+    } else if staff.may(Permission::ReviewCases) {
+        ("/staff/inbox", "待办环节")
+    } else if staff.may(Permission::Supervise) {
+        ("/staff/supervision", "督办")
+    } else {
+        ("/staff", "工作台")
+    }
 }
 
 pub struct ChecklistLine {
@@ -133,6 +149,7 @@ async fn case_page(
             checklist,
             errors,
             flash,
+            back: back_to(staff),
         },
     )
 }
