@@ -77,7 +77,11 @@ pub fn write_notice(entries: &[CalendarEntry]) -> String {
         let mut last = first;
         while let Some(next) = sorted.get(index + 1) {
             let follows = next.date.pred_opt() == Some(last.date);
-            if !follows || next.kind != first.kind || next.name != first.name || (next.date - first.date).num_days() > 30 {
+            if !follows
+                || next.kind != first.kind
+                || next.name != first.name
+                || (next.date - first.date).num_days() > 30
+            {
                 break;
             }
             last = next;
@@ -114,8 +118,7 @@ pub fn parse_notice(notice_year: i32, text: &str) -> Result<Vec<CalendarEntry>, 
         let field = format!("line {}", index + 1);
         let parts: Vec<&str> = line.split_whitespace().collect();
         if parts.len() != 3 {
-            errors
-                .add(&field, "每行应为“日期 种类 节日名称”三项，用空格分开，例如：2026-02-15..2026-02-23 放假 春节");
+            errors.add(&field, "每行应为“日期 种类 节日名称”三项，用空格分开，例如：2026-02-15..2026-02-23 放假 春节");
             continue;
         }
         let (first, last) = match parts[0].split_once("..") {
@@ -131,7 +134,10 @@ pub fn parse_notice(notice_year: i32, text: &str) -> Result<Vec<CalendarEntry>, 
             "holiday" | "放假" => DayKind::Holiday,
             "makeup_workday" | "上班" | "调休上班" => DayKind::MakeupWorkday,
             other => {
-                errors.add(&field, format!("种类“{other}”不对，请写“放假”或“调休上班”（也可写 holiday、makeup_workday）"));
+                errors.add(
+                    &field,
+                    format!("种类“{other}”不对，请写“放假”或“调休上班”（也可写 holiday、makeup_workday）"),
+                );
                 continue;
             }
         };

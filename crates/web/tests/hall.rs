@@ -76,7 +76,10 @@ async fn a_visitor_takes_a_ticket_a_window_calls_it_and_the_display_hears_it() {
         assert!(ticket.contains("D001") && ticket.contains("前面还有") && ticket.contains("老年人优先"), "{ticket}");
         assert!(ticket.contains("增值税发票申领"));
         assert!(!ticket.contains("002X"), "the public ticket page shows no part of the ID");
-        assert!(ticket.contains("现在没有能办这个号的窗口在岗"), "no estimate of 0 minutes with nobody there: {ticket}");
+        assert!(
+            ticket.contains("现在没有能办这个号的窗口在岗"),
+            "no estimate of 0 minutes with nobody there: {ticket}"
+        );
 
         // A display connects before the call.
         let display = router_request(&app, "/hall/centre/display/events").await;
@@ -454,7 +457,10 @@ async fn the_planning_page_recommends_windows_from_the_recorded_day() {
         assert!(expected >= 3, "two Erlangs need more than two windows");
         // Nobody came in the afternoon or to the police zone: no window is needed, the service time is assumed.
         assert_eq!(line("bs", "下午")["recommended"].as_u64(), Some(0));
-        assert_eq!((line("bs", "下午")["tickets"].as_u64(), line("bs", "上午")["tickets"].as_u64()), (Some(0), Some(30)));
+        assert_eq!(
+            (line("bs", "下午")["tickets"].as_u64(), line("bs", "上午")["tickets"].as_u64()),
+            (Some(0), Some(30))
+        );
         assert!(line("ga", "上午")["mean_service"].is_null());
         let page = app.get_with_cookie("/staff/hall/planning?target=10", &supervisor).await;
         assert_eq!(page.status, StatusCode::OK);

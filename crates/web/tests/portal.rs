@@ -73,7 +73,11 @@ async fn apply_for_transfer(app: &TestApp, cookie: &str, csrf: &str) -> String {
         assert_eq!((back.status, back.location()), (StatusCode::SEE_OTHER, case_page), "{page}");
     }
     let resent = app
-        .post_form(&format!("/portal/drafts/{draft}/contact"), cookie, &[("csrf_token", csrf), ("phone", "13912345678")])
+        .post_form(
+            &format!("/portal/drafts/{draft}/contact"),
+            cookie,
+            &[("csrf_token", csrf), ("phone", "13912345678")],
+        )
         .await;
     assert_eq!((resent.status, resent.location()), (StatusCode::SEE_OTHER, case_page), "an old form sent again");
     location.trim_start_matches("/portal/cases/").trim_end_matches("?submitted=1").to_string()
@@ -277,7 +281,10 @@ async fn uploads_are_checked_by_their_content_and_a_refused_one_changes_nothing(
         let reply = app.post_multipart(&path, &cookie, &[("csrf_token", &csrf), ("choice", "upload")], &[]).await;
         assert!(reply.text().contains("请选择要上传的文件"));
         let check = app.get_with_cookie(&format!("/portal/drafts/{draft}/check"), &cookie).await;
-        assert!(check.text().contains("还没有提供（上传或选择提供方式）") && !check.text().contains("确认提交"), "nothing was kept");
+        assert!(
+            check.text().contains("还没有提供（上传或选择提供方式）") && !check.text().contains("确认提交"),
+            "nothing was kept"
+        );
         // Without the CSRF token nothing is stored either.
         let reply =
             app.post_multipart(&path, &cookie, &[("choice", "upload")], &[("file", "申请书.pdf", samples::PDF)]).await;

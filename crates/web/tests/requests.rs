@@ -580,8 +580,9 @@ async fn a_new_years_holidays_are_loaded_by_an_administrator() {
         // The kinds in Chinese, as the State Council's notice says them.
         let chinese =
             "2027-01-01 放假 元旦\n2027-02-06..2027-02-12 放假 春节\n2027-10-01..2027-10-07 放假 国庆节\n2027-09-26 上班 国庆节";
-        let page =
-            app.post_form("/staff/calendar", &cookie, &[("csrf_token", &csrf), ("year", "2027"), ("text", chinese)]).await;
+        let page = app
+            .post_form("/staff/calendar", &cookie, &[("csrf_token", &csrf), ("year", "2027"), ("text", chinese)])
+            .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text());
         assert!(page.text().contains("2027-09-26 调休上班 国庆节"));
 

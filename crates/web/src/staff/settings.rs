@@ -11,8 +11,8 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{Datelike, Duration, NaiveDate};
-use onetrip_domain::calendar::{write_notice, CalendarEntry};
 use onetrip_domain::access::Permission;
+use onetrip_domain::calendar::{write_notice, CalendarEntry};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -47,7 +47,8 @@ fn month_grid(state: &AppState, entries: &[CalendarEntry], first: NaiveDate) -> 
     let days = state.calendar().days(first, last).unwrap_or_default();
     let mut cells: Vec<Option<CalendarDay>> = (0..first.weekday().num_days_from_monday()).map(|_| None).collect();
     for (date, kind) in days {
-        let festival = entries.iter().find(|entry| entry.date == date).map(|entry| entry.name.clone()).unwrap_or_default();
+        let festival =
+            entries.iter().find(|entry| entry.date == date).map(|entry| entry.name.clone()).unwrap_or_default();
         cells.push(Some(CalendarDay { day: date.day(), kind: kind.code(), label: kind.label(), festival }));
     }
     while cells.len() % 7 != 0 {
@@ -113,15 +114,18 @@ pub async fn calendar(
     let chosen = query.year.filter(|year| (2000..=2099).contains(year));
     let month = NaiveDate::from_ymd_opt(
         chosen.unwrap_or(today.year()),
-        query.month.filter(|month| (1..=12).contains(month)).unwrap_or(if chosen.is_some() { 1 } else { today.month() }),
+        query.month.filter(|month| (1..=12).contains(month)).unwrap_or(if chosen.is_some() {
+            1
+        } else {
+            today.month()
+        }),
         1,
     )
     .unwrap_or(today);
     let (year, text) = match chosen {
         Some(year) if state.calendar().loaded_years().contains(&year) => {
             let entries = onetrip_app::calendar::entries(&state.app).await?;
-            let of_year: Vec<CalendarEntry> =
-                entries.into_iter().filter(|entry| entry.notice_year == year).collect();
+            let of_year: Vec<CalendarEntry> = entries.into_iter().filter(|entry| entry.notice_year == year).collect();
             (year.to_string(), write_notice(&of_year))
         }
         Some(year) => (year.to_string(), String::new()),
@@ -163,7 +167,8 @@ pub async fn load_calendar(
             calendar_page(&state, &staff, shown).await
         }
         Err(Error::Validation(errors)) => {
-            let shown = Shown { flash: String::new(), errors: listed(&errors), year: form.year, text: form.text, month };
+            let shown =
+                Shown { flash: String::new(), errors: listed(&errors), year: form.year, text: form.text, month };
             calendar_page(&state, &staff, shown).await
         }
         Err(other) => Err(other),

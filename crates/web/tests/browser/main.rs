@@ -8,6 +8,7 @@
 
 mod identity;
 mod journeys;
+mod layout;
 mod licences;
 mod ratings;
 mod sharing;
@@ -172,7 +173,22 @@ async fn check_accessible(client: &Client, page: &str) {
             const controls = [...document.querySelectorAll('input, select, textarea')]
                 .filter(e => e.type !== 'hidden' && e.type !== 'submit');
             const unlabelled = controls.filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.name || e.id);
+            // A radio button or check box stays its own size, beside the words of its label.
+            const loose = [...document.querySelectorAll('input[type=radio], input[type=checkbox]')].filter(e => {
+                const box = e.getBoundingClientRect();
+                if (box.width === 0) { return false; }
+                const label = e.closest('label');
+                let gap = 0;
+                if (label) {
+                    const range = document.createRange();
+                    range.selectNodeContents(label);
+                    const words = [...range.getClientRects()].filter(r => r.left >= box.right - 1);
+                    gap = words.length ? Math.min(...words.map(r => r.left)) - box.right : 0;
+                }
+                return box.width > 40 || gap > 24;
+            }).map(e => e.name + '=' + e.value);
             return {
+                loose: loose,
                 lang: document.documentElement.lang,
                 main: document.querySelectorAll('main').length,
                 h1: document.querySelectorAll('h1').length,
@@ -188,6 +204,7 @@ async fn check_accessible(client: &Client, page: &str) {
     assert_eq!(report["main"], 1, "{page}: one main landmark");
     assert_eq!(report["h1"], 1, "{page}: one h1");
     assert_eq!(report["unlabelled"], json!([]), "{page}: every control has a label");
+    assert_eq!(report["loose"], json!([]), "{page}: radio buttons and check boxes sit beside their labels");
     assert!(report["overflow"].as_i64().unwrap_or(1) <= 0, "{page}: no sideways scrolling: {report}");
 }
 
