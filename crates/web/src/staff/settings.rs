@@ -51,7 +51,7 @@ fn month_grid(state: &AppState, entries: &[CalendarEntry], first: NaiveDate) -> 
             entries.iter().find(|entry| entry.date == date).map(|entry| entry.name.clone()).unwrap_or_default();
         cells.push(Some(CalendarDay { day: date.day(), kind: kind.code(), label: kind.label(), festival }));
     }
-    while cells.len() % 7 != 0 {
+    while !cells.len().is_multiple_of(7) {
         cells.push(None);
     }
     let mut weeks = Vec::new();
