@@ -16,7 +16,7 @@ pub const DEMO_BUNDLES: &str = include_str!("../../../data/demo/bundles.json");
 pub const DEMO_HALL: &str = include_str!("../../../data/demo/hall.json");
 
 fn system() -> Actor {
-    Actor::operator("system")
+    Actor::operator("演示数据导入")
 }
 
 /// Loads each shipped notice whose year has nothing loaded yet; returns the years loaded.

@@ -142,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         .route("/matters/{code}/notice", get(public::guide::notice))
         .route("/matters/{code}/history", get(public::guide::history))
         .route("/matters/{code}/versions/{version}", get(public::guide::matter_version))
+        .route("/matters/{code}/versions/{version}/notice", get(public::guide::version_notice))
         .route("/bundles/{code}", get(public::bundle))
         .route("/ratings", get(public::ratings::disclosure))
         .route("/licences/verify", get(public::licences::verify).post(public::licences::verify_document))

@@ -343,8 +343,21 @@ async fn a_matter_is_changed_by_new_versions_and_bad_input_changes_nothing() {
         assert!(
             history_page.contains("第 1 版") && history_page.contains("第 2 版") && history_page.contains("办结时限")
         );
+        assert!(
+            history_page.contains("原为：承诺 1个工作日") && history_page.contains("改为：承诺 0.5个工作日"),
+            "the history shows old against new values: {history_page}"
+        );
+        assert!(history_page.contains("演示数据导入") && !history_page.contains("<td>system</td>"), "who loaded v1");
         let old = app.get(&format!("/matters/{COMPANY}/versions/1")).await.text();
         assert!(old.contains("不是现行版本") && old.contains("1个工作日"));
+        assert!(old.contains("现为第 2 版"), "an old version names the version in force: {old}");
+        assert!(old.contains(&format!("/matters/{COMPANY}/versions/1/notice")), "and prints itself, not the current");
+        let old_notice = app.get(&format!("/matters/{COMPANY}/versions/1/notice")).await;
+        assert_eq!(old_notice.status, StatusCode::OK);
+        let old_notice = old_notice.text();
+        assert!(old_notice.contains("这是第 1 版的告知单") && old_notice.contains("1个工作日"), "{old_notice}");
+        assert!(!app.get(&format!("/matters/{COMPANY}/notice")).await.text().contains("不是现行版本"));
+        assert_eq!(app.get(&format!("/matters/{COMPANY}/versions/9/notice")).await.status, StatusCode::NOT_FOUND);
 
         // A version dated in the future is stored but not yet in force.
         let next_year = (app.state.today() + chrono::Duration::days(300)).to_string();

@@ -1,13 +1,15 @@
 //! The catalog's use cases: a new version of a matter, a whole import (all or nothing), the synonym list
 //! and the "one thing" bundles; and the catalog as files (`file.rs` JSON and checks, `xlsx.rs` the workbook,
-//! `columns.rs` the workbook's columns). Each change checks the role, validates everything, stores the
+//! `columns.rs` the workbook's columns; `changes.rs` what changed between two versions). Each change checks the role, validates everything, stores the
 //! change in one transaction, records who did it, and refreshes the snapshot.
 
+mod changes;
 #[macro_use]
 mod columns;
 mod file;
 mod xlsx;
 
+pub use changes::{element_changes, ElementChange};
 pub use columns::{
     blank_faq, blank_fee, blank_material, blank_matter, blank_procedure, blank_result, blank_step, field_label,
 };

@@ -32,6 +32,8 @@ struct MatterPage<'a> {
     m: &'a Matter,
     version: &'a MatterVersion,
     is_current: bool,
+    /// The number of the version in force, which an older version's page names.
+    current_version: u32,
     ended: bool,
     department_name: String,
     joint_departments: String,
@@ -67,11 +69,13 @@ fn matter_page(
             result: step.result.clone(),
         })
         .collect();
+    let current_version = catalog.version(&matter.code).map(|current| current.version).unwrap_or(version.version);
     Ok(MatterPage {
         layout: Layout::new(state, staff),
         m: matter,
         version,
         is_current,
+        current_version,
         ended: version.adjustment.kind.ends_the_matter(),
         department_name: catalog.department_name(&matter.department).to_string(),
         joint_departments: matter
@@ -158,6 +162,8 @@ struct NoticePage<'a> {
     centre_name: String,
     m: &'a Matter,
     version: u32,
+    /// When this is an older version: the version in force.
+    current: Option<u32>,
     department_name: String,
     today: String,
 }
@@ -168,10 +174,36 @@ pub async fn notice(State(state): State<AppState>, Path(code): Path<String>) -> 
         .version(&code)
         .filter(|version| !version.adjustment.kind.ends_the_matter())
         .ok_or_else(|| Error::NotFound("这个事项".to_string()))?;
+    notice_page(&state, &catalog, version, None)
+}
+
+/// `GET /matters/{code}/versions/{version}/notice`: an older version's notice, marked as such, so that the
+/// old version's page prints what it shows.
+pub async fn version_notice(
+    State(state): State<AppState>,
+    Path((code, number)): Path<(String, u32)>,
+) -> Result<Response, Error> {
+    let catalog = state.catalog();
+    let versions = onetrip_app::catalog::versions(&state.app, &code).await.unwrap_or_default();
+    let version = versions
+        .iter()
+        .find(|version| version.version == number)
+        .ok_or_else(|| Error::NotFound("这个版本".to_string()))?;
+    let current = catalog.version(&code).map(|current| current.version).filter(|current| *current != number);
+    notice_page(&state, &catalog, version, current)
+}
+
+fn notice_page(
+    state: &AppState,
+    catalog: &CatalogSnapshot,
+    version: &MatterVersion,
+    current: Option<u32>,
+) -> Result<Response, Error> {
     render(&NoticePage {
         centre_name: state.centre_name().to_string(),
         m: &version.matter,
         version: version.version,
+        current,
         department_name: catalog.department_name(&version.matter.department).to_string(),
         today: state.today().format("%Y年%m月%d日").to_string(),
     })
@@ -183,7 +215,7 @@ pub struct HistoryRow {
     pub effective_date: String,
     pub reason: String,
     pub author: String,
-    pub changes: Vec<&'static str>,
+    pub changes: Vec<onetrip_app::catalog::ElementChange>,
     pub in_force: bool,
 }
 
@@ -215,7 +247,7 @@ pub async fn history(
             author: version.author.clone(),
             changes: index
                 .checked_sub(1)
-                .map(|previous| onetrip_app::catalog::changed_elements(&versions[previous].matter, &version.matter))
+                .map(|previous| onetrip_app::catalog::element_changes(&versions[previous].matter, &version.matter))
                 .unwrap_or_default(),
             in_force: in_force == Some(version.version),
         })
