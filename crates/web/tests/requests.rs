@@ -418,6 +418,13 @@ async fn the_editor_page_saves_a_new_version_and_keeps_input_on_error() {
         assert!(page.contains("value=\"按新条例调整\""), "typed values are kept");
         assert!(page.contains("value=\"两\""), "a wrong value in a row is shown as typed, not replaced by a default");
         assert!(page.contains("纸质份数"), "the row's error names the column");
+        // The long form's table of contents says which sections need changing.
+        assert!(
+            page.contains("<a href=\"#section-materials\">申请材料 <span class=\"tag tag-error\">1 处要改</span></a>"),
+            "{page}"
+        );
+        assert!(page.contains("<a href=\"#section-limits\">时限与办理方式 <span class=\"tag tag-error\">"));
+        assert!(page.contains("<a href=\"#section-basic\">基本信息</a>") && page.contains("id=\"section-materials\""));
 
         let mut fixed_copies = false;
         for (key, value) in changed.iter_mut() {

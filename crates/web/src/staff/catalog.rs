@@ -105,6 +105,8 @@ struct MatterFormPage {
     next_version: u32,
     v: super::matter_form::FormValues,
     error_list: Vec<(String, String)>,
+    /// The form's table of contents: anchor, title and errors of each section.
+    sections: Vec<(&'static str, &'static str, usize)>,
     materials: Vec<RowValues>,
     steps: Vec<RowValues>,
     results: Vec<RowValues>,
@@ -142,6 +144,7 @@ fn form_page(
         vec![AdjustmentKind::Adjust, AdjustmentKind::Confirm, AdjustmentKind::Merge, AdjustmentKind::Cancel]
     };
     let error_list = form.error_list();
+    let sections = form.sections();
     let mut page = MatterFormPage {
         layout: Layout::new(state, Some(staff)),
         is_new: code.is_none(),
@@ -153,6 +156,7 @@ fn form_page(
         next_version: expected.unwrap_or(0) + 1,
         v: form.values,
         error_list,
+        sections,
         materials: form.materials,
         steps: form.steps,
         results: form.results,

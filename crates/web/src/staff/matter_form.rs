@@ -238,6 +238,18 @@ impl MatterForm {
         form
     }
 
+    /// The table of contents of the long form: each section's anchor, title and how many of its fields
+    /// need changing, so that an editor goes straight to what is wrong.
+    pub fn sections(&self) -> Vec<(&'static str, &'static str, usize)> {
+        SECTIONS
+            .iter()
+            .map(|(id, title)| {
+                let errors = self.values.errors.iter().filter(|(field, _)| section_of(field) == *id).count();
+                (*id, *title, errors)
+            })
+            .collect()
+    }
+
     /// The error summary: each field's anchor and its message, naming the element.
     pub fn error_list(&self) -> Vec<(String, String)> {
         self.values
@@ -245,6 +257,51 @@ impl MatterForm {
             .iter()
             .map(|(field, messages)| (field.to_string(), format!("{}：{}", field_label(field), messages.join("；"))))
             .collect()
+    }
+}
+
+/// The form's sections, in order: the anchor (`section-…`) and the title its fieldset's legend shows.
+const SECTIONS: [(&str, &str); 10] = [
+    ("adjustment", "本次调整"),
+    ("basic", "基本信息"),
+    ("limits", "时限与办理方式"),
+    ("contact", "地点与联系方式"),
+    ("materials", "申请材料"),
+    ("steps", "办理环节"),
+    ("results", "办理结果"),
+    ("fees", "收费"),
+    ("procedures", "特别程序"),
+    ("faqs", "常见问题"),
+];
+
+/// The section a field (`name`, `materials[2].name`) is edited in.
+fn section_of(field: &str) -> &'static str {
+    let list = field.split('[').next().unwrap_or(field);
+    match list {
+        "adjustment_kind" | "reason" | "effective_date" | "merged_into" | "expected_version" => "adjustment",
+        "materials" => "materials",
+        "steps" => "steps",
+        "results" => "results",
+        "fees" => "fees",
+        "special_procedures" => "procedures",
+        "faqs" => "faqs",
+        "statutory_limit"
+        | "statutory_limit_note"
+        | "promised_limit"
+        | "promised_limit_note"
+        | "handling_forms"
+        | "service_objects"
+        | "trips_required"
+        | "trips_reason"
+        | "online_depth"
+        | "handle_area"
+        | "appointment_supported"
+        | "postal_supported"
+        | "online_payment_supported"
+        | "self_service_supported" => "limits",
+        "address" | "office_hours" | "consultation_phone" | "complaint_phone" | "themes" | "life_events"
+        | "keywords" => "contact",
+        _ => "basic",
     }
 }
 
