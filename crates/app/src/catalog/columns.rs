@@ -52,6 +52,8 @@ pub(crate) struct Column<T> {
     pub(crate) field: &'static str,
     pub(crate) get: fn(&T) -> String,
     pub(crate) set: fn(&mut T, &str) -> Result<(), String>,
+    /// The values a cell may take, offered as the workbook's drop-down list; empty for free text.
+    pub(crate) options: fn() -> Vec<&'static str>,
 }
 
 /// Column constructors, one per kind of cell: text as it is, a labelled code (事项类型 …), yes/no, a whole
@@ -66,9 +68,10 @@ macro_rules! column {
                 item.$field = value.trim().to_string();
                 Ok(())
             },
+            options: Vec::new,
         }
     };
-    (label $header:literal, $field:ident, $parse:expr, $what:literal) => {
+    (label $header:literal, $field:ident, $type:ty, $parse:expr, $what:literal) => {
         Column {
             header: $header,
             field: stringify!($field),
@@ -77,6 +80,7 @@ macro_rules! column {
                 item.$field = parse_label(value, $parse, $what)?;
                 Ok(())
             },
+            options: || <$type>::ALL.iter().map(|value| value.label()).collect(),
         }
     };
     (yes_no $header:literal, $field:ident) => {
@@ -88,6 +92,7 @@ macro_rules! column {
                 item.$field = parse_yes_no(value)?;
                 Ok(())
             },
+            options: || vec!["是", "否"],
         }
     };
     (number $header:literal, $field:ident) => {
@@ -99,6 +104,7 @@ macro_rules! column {
                 item.$field = parse_number(value, $header)?;
                 Ok(())
             },
+            options: Vec::new,
         }
     };
     (limit $header:literal, $field:ident) => {
@@ -110,6 +116,7 @@ macro_rules! column {
                 item.$field = TimeLimit::parse_text(value)?;
                 Ok(())
             },
+            options: Vec::new,
         }
     };
     (list $header:literal, $field:ident) => {
@@ -121,6 +128,7 @@ macro_rules! column {
                 item.$field = split_list(value);
                 Ok(())
             },
+            options: Vec::new,
         }
     };
     (labels $header:literal, $field:ident, $type:ty, $what:literal) => {
@@ -132,6 +140,7 @@ macro_rules! column {
                 item.$field = parse_labels(value, <$type>::parse_any, $what)?;
                 Ok(())
             },
+            options: Vec::new,
         }
     };
 }
@@ -147,6 +156,7 @@ macro_rules! level_column {
                 matter.$level.$part = value.trim().to_string();
                 Ok(())
             },
+            options: Vec::new,
         }
     };
 }
@@ -164,9 +174,9 @@ pub(crate) fn matter_columns() -> Vec<Column<Matter>> {
         level_column!("主项名称", "main_item.name", main_item.name),
         level_column!("子项编码", "sub_item.code", sub_item.code),
         level_column!("子项名称", "sub_item.name", sub_item.name),
-        column!(label "事项类型", kind, matter_kind, "事项类型"),
+        column!(label "事项类型", kind, MatterKind, matter_kind, "事项类型"),
         column!(text "实施主体编码", department),
-        column!(label "行使层级", use_level, UseLevel::parse_any, "行使层级"),
+        column!(label "行使层级", use_level, UseLevel, UseLevel::parse_any, "行使层级"),
         column!(text "设定依据", legal_basis),
         column!(text "受理条件", acceptance_conditions),
         column!(limit "法定办结时限", statutory_limit),
@@ -177,12 +187,12 @@ pub(crate) fn matter_columns() -> Vec<Column<Matter>> {
         column!(labels "服务对象", service_objects, ServiceObject, "服务对象"),
         column!(number "到办事现场次数", trips_required),
         column!(text "必须现场办理原因", trips_reason),
-        column!(label "网上办理深度", online_depth, OnlineDepth::parse_any, "网上办理深度"),
+        column!(label "网上办理深度", online_depth, OnlineDepth, OnlineDepth::parse_any, "网上办理深度"),
         column!(yes_no "支持预约办理", appointment_supported),
         column!(yes_no "支持物流快递", postal_supported),
         column!(yes_no "支持网上支付", online_payment_supported),
         column!(yes_no "支持自助终端", self_service_supported),
-        column!(label "通办范围", handle_area, HandleArea::parse_any, "通办范围"),
+        column!(label "通办范围", handle_area, HandleArea, HandleArea::parse_any, "通办范围"),
         column!(list "联办机构编码", joint_departments),
         column!(text "办理地点", address),
         column!(text "办理时间", office_hours),
@@ -205,10 +215,10 @@ pub(crate) fn limit_text(limit: TimeLimit) -> String {
 pub(crate) fn material_columns() -> Vec<Column<Material>> {
     vec![
         column!(text "材料名称", name),
-        column!(label "必要性", necessity, MaterialNecessity::parse_any, "材料必要性（必要/非必要/容缺）"),
-        column!(label "材料形式", form, MaterialForm::parse_any, "材料形式（纸质/电子/纸质或电子）"),
-        column!(label "材料类型", copy_kind, MaterialCopyKind::parse_any, "材料类型（原件/复印件/原件和复印件）"),
-        column!(label "来源渠道", source, MaterialSource::parse_any, "来源渠道"),
+        column!(label "必要性", necessity, MaterialNecessity, MaterialNecessity::parse_any, "材料必要性（必要/非必要/容缺）"),
+        column!(label "材料形式", form, MaterialForm, MaterialForm::parse_any, "材料形式（纸质/电子/纸质或电子）"),
+        column!(label "材料类型", copy_kind, MaterialCopyKind, MaterialCopyKind::parse_any, "材料类型（原件/复印件/原件和复印件）"),
+        column!(label "来源渠道", source, MaterialSource, MaterialSource::parse_any, "来源渠道"),
         column!(text "来源说明", source_note),
         column!(number "纸质份数", copies),
         column!(text "纸质规格", specification),
@@ -226,7 +236,7 @@ pub(crate) fn material_columns() -> Vec<Column<Material>> {
 pub(crate) fn step_columns() -> Vec<Column<Step>> {
     vec![
         column!(text "环节名称", name),
-        column!(label "环节种类", kind, StepKind::parse_any, "环节种类（受理/审查/审核/决定/办结/送达）"),
+        column!(label "环节种类", kind, StepKind, StepKind::parse_any, "环节种类（受理/审查/审核/决定/办结/送达）"),
         column!(text "办理部门编码", department),
         column!(number "阶段", stage),
         column!(limit "时限", limit),
@@ -241,6 +251,7 @@ pub(crate) fn step_columns() -> Vec<Column<Step>> {
                 item.sign_offs = if value.trim().is_empty() { 1 } else { parse_number(value, SIGN_OFFS_HEADER)? };
                 Ok(())
             },
+            options: Vec::new,
         },
     ]
 }
@@ -265,7 +276,7 @@ pub(crate) fn faq_columns() -> Vec<Column<Faq>> {
 pub(crate) fn result_columns() -> Vec<Column<MatterResult>> {
     vec![
         column!(text "结果名称", name),
-        column!(label "结果类型", kind, ResultKind::parse_any, "结果类型（出证办结/出文办结/审批办结）"),
+        column!(label "结果类型", kind, ResultKind, ResultKind::parse_any, "结果类型（出证办结/出文办结/审批办结）"),
         column!(text "结果样本", sample),
     ]
 }
@@ -305,29 +316,33 @@ pub fn field_label(path: &str) -> String {
         "special_procedures" => "特别程序",
         _ => "",
     };
-    let header_for = |field: &str, headers: Vec<(&'static str, &'static str)>| {
-        headers
-            .into_iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, header)| header.to_string())
-            .unwrap_or_else(|| field.to_string())
-    };
     match rest.and_then(|rest| rest.split_once("].")) {
         Some((index, field)) if !list_label.is_empty() => {
             let number = index.parse::<usize>().map(|index| index + 1).unwrap_or(0);
-            let headers: Vec<(&str, &str)> = match list {
-                "materials" => material_columns().iter().map(|c| (c.field, c.header)).collect(),
-                "steps" => step_columns().iter().map(|c| (c.field, c.header)).collect(),
-                "fees" => fee_columns().iter().map(|c| (c.field, c.header)).collect(),
-                "faqs" => faq_columns().iter().map(|c| (c.field, c.header)).collect(),
-                "results" => result_columns().iter().map(|c| (c.field, c.header)).collect(),
-                _ => procedure_columns().iter().map(|c| (c.field, c.header)).collect(),
-            };
-            format!("{list_label}第 {number} 项 {}", header_for(field, headers))
+            format!("{list_label}第 {number} 项 {}", column_header(list, field))
         }
         _ if !list_label.is_empty() => list_label.to_string(),
-        _ => header_for(path, matter_columns().iter().map(|c| (c.field, c.header)).collect()),
+        _ => column_header("", path),
     }
+}
+
+/// The workbook column that holds an element: (`materials`, `copies`) → 纸质份数, (``, `promised_limit`)
+/// → 承诺办结时限; an element without a column of its own keeps its name.
+pub(crate) fn column_header(list: &str, field: &str) -> String {
+    let headers: Vec<(&str, &str)> = match list {
+        "materials" => material_columns().iter().map(|c| (c.field, c.header)).collect(),
+        "steps" => step_columns().iter().map(|c| (c.field, c.header)).collect(),
+        "fees" => fee_columns().iter().map(|c| (c.field, c.header)).collect(),
+        "faqs" => faq_columns().iter().map(|c| (c.field, c.header)).collect(),
+        "results" => result_columns().iter().map(|c| (c.field, c.header)).collect(),
+        "special_procedures" => procedure_columns().iter().map(|c| (c.field, c.header)).collect(),
+        _ => matter_columns().iter().map(|c| (c.field, c.header)).collect(),
+    };
+    headers
+        .into_iter()
+        .find(|(name, _)| *name == field)
+        .map(|(_, header)| header.to_string())
+        .unwrap_or_else(|| field.to_string())
 }
 
 pub fn blank_matter() -> Matter {

@@ -21,6 +21,56 @@ pub struct CatalogFile {
     pub source: String,
     pub departments: Vec<Department>,
     pub matters: Vec<Matter>,
+    /// Where a workbook's rows were read from, so that a problem found later cites its sheet, row and
+    /// column; empty for JSON. Not part of the catalog: never written, and equal for any two files.
+    #[serde(skip)]
+    pub places: SheetPlaces,
+}
+
+/// The workbook rows a catalog was read from: each matter's row on the 事项 sheet, and each item of its
+/// lists (materials, steps …) with its sheet and row.
+#[derive(Debug, Clone, Default)]
+pub struct SheetPlaces {
+    pub(crate) matters: Vec<usize>,
+    pub(crate) items: HashMap<(usize, &'static str), Vec<(&'static str, usize)>>,
+}
+
+impl PartialEq for SheetPlaces {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl SheetPlaces {
+    /// The sheet, row and column of an element of the `index`-th matter (`promised_limit`,
+    /// `materials[2].copies`), when the catalog came from a workbook.
+    fn cell(&self, index: usize, field: &str) -> Option<String> {
+        let (list, rest) = match field.split_once('[') {
+            Some((list, rest)) => (list, Some(rest)),
+            None => (field, None),
+        };
+        match rest.and_then(|rest| rest.split_once(']')) {
+            Some((position, tail)) => {
+                let position: usize = position.parse().ok()?;
+                let (sheet, row) = *self.items.get(&(index, sheet_list(list)?))?.get(position)?;
+                let column = super::columns::column_header(list, tail.trim_start_matches('.'));
+                Some(format!("表“{sheet}”第 {row} 行 {column}"))
+            }
+            None => {
+                let row = *self.matters.get(index)?;
+                Some(format!(
+                    "表“{}”第 {row} 行 {}",
+                    super::xlsx::SHEET_MATTERS,
+                    super::columns::column_header("", list)
+                ))
+            }
+        }
+    }
+}
+
+/// The list names a workbook keeps on sheets of their own.
+pub(crate) fn sheet_list(list: &str) -> Option<&'static str> {
+    ["materials", "steps", "fees", "faqs", "results", "special_procedures"].into_iter().find(|known| *known == list)
 }
 
 /// A problem in an imported file: where (`材料 第 5 行 受理标准`) and what to do.
@@ -72,14 +122,20 @@ pub fn validate_catalog(file: &CatalogFile, existing: &[Department]) -> Result<(
     let mut known: Vec<&str> = existing.iter().map(|department| department.code.as_str()).collect();
     known.extend(file.departments.iter().map(|department| department.code.as_str()));
     let mut matter_codes = HashSet::new();
-    for matter in &file.matters {
+    for (index, matter) in file.matters.iter().enumerate() {
         let place = format!("事项“{}”（{}）", matter.name, matter.code);
         if !matter_codes.insert(matter.code.as_str()) {
-            problems.push((place.clone(), "事项编码重复，每个业务办理项只能出现一次".to_string()));
+            let at = file.places.cell(index, "code").unwrap_or_else(|| place.clone());
+            problems.push((at, "事项编码重复，每个业务办理项只能出现一次".to_string()));
         }
         if let Err(errors) = validate_matter(matter, &known) {
             for (field, messages) in errors.iter() {
-                problems.push((format!("{place} {}", field_label(field)), messages.join("；")));
+                // From a workbook: the cell to change (and the matter, for whoever reads the list).
+                let at = match file.places.cell(index, field) {
+                    Some(cell) => format!("{cell}（{}）", matter.code),
+                    None => format!("{place} {}", field_label(field)),
+                };
+                problems.push((at, messages.join("；")));
             }
         }
     }

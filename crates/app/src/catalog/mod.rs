@@ -14,8 +14,8 @@ pub use columns::{
     blank_faq, blank_fee, blank_material, blank_matter, blank_procedure, blank_result, blank_step, field_label,
 };
 pub use file::{
-    capped, changed_elements, parse_json, plan_import, validate_catalog, CatalogFile, Problem, MAX_IMPORT_MATTERS,
-    MAX_LISTED_PROBLEMS,
+    capped, changed_elements, parse_json, plan_import, validate_catalog, CatalogFile, Problem, SheetPlaces,
+    MAX_IMPORT_MATTERS, MAX_LISTED_PROBLEMS,
 };
 pub use xlsx::{export_xlsx, parse_xlsx, MAX_SHEET_ROWS};
 
@@ -191,7 +191,7 @@ pub async fn import(app: &App, actor: &Actor, file: CatalogFile, reason: &str) -
 pub async fn export(app: &App) -> AppResult<CatalogFile> {
     let departments = app.store.departments().await?;
     let matters = app.store.latest_versions().await?.into_iter().map(|version| version.matter).collect();
-    Ok(CatalogFile { source: String::new(), departments, matters })
+    Ok(CatalogFile { source: String::new(), departments, matters, places: SheetPlaces::default() })
 }
 
 /// The synonym list as stored (its text).

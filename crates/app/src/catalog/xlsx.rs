@@ -3,7 +3,7 @@
 //! joined by the matter code.
 
 use super::columns::*;
-use super::file::{CatalogFile, Problem, MAX_IMPORT_MATTERS};
+use super::file::{CatalogFile, Problem, SheetPlaces, MAX_IMPORT_MATTERS};
 use onetrip_domain::catalog::{Department, Matter};
 use onetrip_domain::ids::CreditCode;
 use std::collections::{BTreeMap, HashMap};
@@ -18,6 +18,9 @@ pub(crate) const SHEET_RESULTS: &str = "结果";
 pub(crate) const SHEET_PROCEDURES: &str = "特别程序";
 pub(crate) const CODE_HEADER: &str = "事项编码";
 pub(crate) const ORDER_HEADER: &str = "序号";
+
+/// The last row a drop-down list covers (Excel's last row).
+const LAST_ROW: u32 = 1_048_575;
 
 pub(crate) fn xlsx_error(error: rust_xlsxwriter::XlsxError) -> String {
     format!("生成工作簿失败：{error}")
@@ -45,6 +48,24 @@ pub(crate) fn write_sheet<T>(
         sheet.set_column_width(index as u16, if index < 2 && child { 16 } else { 22 }).map_err(xlsx_error)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    // A column of set values (事项类型, 是/否 …) offers them as a drop-down list on every row below the
+    // header, rows added later included; a value typed outside the list is refused by the spreadsheet.
+    let offset = if child { 2 } else { 0 };
+    for (index, column) in columns.iter().enumerate() {
+        let options = (column.options)();
+        if options.is_empty() {
+            continue;
+        }
+        let validation = rust_xlsxwriter::DataValidation::new()
+            .allow_list_strings(&options)
+            .and_then(|validation| validation.set_error_title("请从列表中选择"))
+            .and_then(|validation| {
+                validation.set_error_message(format!("“{}”只能填：{}", column.header, options.join("、")))
+            })
+            .map_err(xlsx_error)?;
+        let at = (index + offset) as u16;
+        sheet.add_data_validation(1, at, LAST_ROW, at, &validation).map_err(xlsx_error)?;
+    }
     // A text that a spreadsheet would read as a formula (`=cmd|…`) is marked with Excel's quote prefix: shown
     // and read back as the same text, never evaluated, even when someone edits the cell.
     let as_text = rust_xlsxwriter::Format::new().set_quote_prefix();
@@ -152,7 +173,7 @@ pub(crate) fn read_sheet<T>(
     child: bool,
     blank: fn() -> T,
     problems: &mut Vec<Problem>,
-) -> Vec<(String, T)> {
+) -> Vec<(String, T, usize)> {
     use calamine::Reader;
     // Counted as a stream first, so that an oversized sheet is refused before it is loaded.
     let cap = if child { MAX_SHEET_ROWS } else { MAX_IMPORT_MATTERS };
@@ -211,25 +232,36 @@ pub(crate) fn read_sheet<T>(
         // Child rows belong to their matter in the order of the 序号 column, however the sheet was sorted;
         // rows without a number come after the numbered ones, in sheet order.
         let order = parse_number::<u32>(&get(order_position), ORDER_HEADER).unwrap_or(u32::MAX);
-        items.push((order, code, item));
+        items.push((order, code, item, row_number));
     }
-    items.sort_by_key(|(order, _, _)| *order);
-    items.into_iter().map(|(_, code, item)| (code, item)).collect()
+    items.sort_by_key(|(order, _, _, _)| *order);
+    items.into_iter().map(|(_, code, item, row)| (code, item, row)).collect()
 }
 
 /// Appends each child row to the matter its code names, in sheet order.
+pub(crate) struct Attach<'a> {
+    pub(crate) by_code: &'a BTreeMap<String, usize>,
+    pub(crate) places: &'a mut SheetPlaces,
+    pub(crate) problems: &'a mut Vec<Problem>,
+}
+
+/// Appends each child row to the matter its code names, and notes the row it came from.
 pub(crate) fn attach_rows<T>(
     matters: &mut [Matter],
-    by_code: &BTreeMap<String, usize>,
-    sheet: &str,
-    rows: Vec<(String, T)>,
+    into: &mut Attach<'_>,
+    (sheet, list_name): (&'static str, &'static str),
+    rows: Vec<(String, T, usize)>,
     list: fn(&mut Matter) -> &mut Vec<T>,
-    problems: &mut Vec<Problem>,
 ) {
-    for (code, item) in rows {
-        match by_code.get(&code) {
-            Some(index) => list(&mut matters[*index]).push(item),
-            None => problems.push((format!("表“{sheet}”"), format!("事项编码“{code}”在“事项”表里没有"))),
+    for (code, item, row) in rows {
+        match into.by_code.get(&code) {
+            Some(index) => {
+                list(&mut matters[*index]).push(item);
+                into.places.items.entry((*index, list_name)).or_default().push((sheet, row));
+            }
+            None => into
+                .problems
+                .push((format!("表“{sheet}”第 {row} 行 {CODE_HEADER}"), format!("事项编码“{code}”在“事项”表里没有"))),
         }
     }
 }
@@ -284,15 +316,17 @@ fn read_workbook(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
     })?;
     let mut problems = Vec::new();
     let matters = read_sheet(&mut workbook, SHEET_MATTERS, &matter_columns(), false, blank_matter, &mut problems);
-    let mut matters: Vec<Matter> = matters.into_iter().map(|(_, matter)| matter).collect();
+    let mut places =
+        SheetPlaces { matters: matters.iter().map(|(_, _, row)| *row).collect(), ..SheetPlaces::default() };
+    let mut matters: Vec<Matter> = matters.into_iter().map(|(_, matter, _)| matter).collect();
     let department_rows =
         read_sheet(&mut workbook, SHEET_DEPARTMENTS, &department_columns(), false, blank_department_row, &mut problems);
     let mut departments = Vec::new();
-    for (index, (_, row)) in department_rows.into_iter().enumerate() {
+    for (_, row, row_number) in department_rows {
         match CreditCode::parse(&row.credit_code) {
             Ok(credit_code) => departments.push(Department { code: row.code, name: row.name, credit_code }),
             Err(error) => problems
-                .push((format!("表“{SHEET_DEPARTMENTS}”第 {} 行 统一社会信用代码", index + 2), format!("{error}"))),
+                .push((format!("表“{SHEET_DEPARTMENTS}”第 {row_number} 行 统一社会信用代码"), format!("{error}"))),
         }
     }
     let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
@@ -302,28 +336,24 @@ fn read_workbook(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
     let mut sheet_problems = Vec::new();
     let materials =
         read_sheet(&mut workbook, SHEET_MATERIALS, &material_columns(), true, blank_material, &mut sheet_problems);
-    attach_rows(&mut matters, &by_code, SHEET_MATERIALS, materials, |m| &mut m.materials, &mut sheet_problems);
     let steps = read_sheet(&mut workbook, SHEET_STEPS, &step_columns(), true, blank_step, &mut sheet_problems);
-    attach_rows(&mut matters, &by_code, SHEET_STEPS, steps, |m| &mut m.steps, &mut sheet_problems);
     let fees = read_sheet(&mut workbook, SHEET_FEES, &fee_columns(), true, blank_fee, &mut sheet_problems);
-    attach_rows(&mut matters, &by_code, SHEET_FEES, fees, |m| &mut m.fees, &mut sheet_problems);
     let faqs = read_sheet(&mut workbook, SHEET_FAQS, &faq_columns(), true, blank_faq, &mut sheet_problems);
-    attach_rows(&mut matters, &by_code, SHEET_FAQS, faqs, |m| &mut m.faqs, &mut sheet_problems);
     let results = read_sheet(&mut workbook, SHEET_RESULTS, &result_columns(), true, blank_result, &mut sheet_problems);
-    attach_rows(&mut matters, &by_code, SHEET_RESULTS, results, |m| &mut m.results, &mut sheet_problems);
     let procedures =
         read_sheet(&mut workbook, SHEET_PROCEDURES, &procedure_columns(), true, blank_procedure, &mut sheet_problems);
-    attach_rows(
-        &mut matters,
-        &by_code,
-        SHEET_PROCEDURES,
-        procedures,
-        |m| &mut m.special_procedures,
-        &mut sheet_problems,
-    );
+    let mut into = Attach { by_code: &by_code, places: &mut places, problems: &mut sheet_problems };
+    attach_rows(&mut matters, &mut into, (SHEET_MATERIALS, "materials"), materials, |m| &mut m.materials);
+    attach_rows(&mut matters, &mut into, (SHEET_STEPS, "steps"), steps, |m| &mut m.steps);
+    attach_rows(&mut matters, &mut into, (SHEET_FEES, "fees"), fees, |m| &mut m.fees);
+    attach_rows(&mut matters, &mut into, (SHEET_FAQS, "faqs"), faqs, |m| &mut m.faqs);
+    attach_rows(&mut matters, &mut into, (SHEET_RESULTS, "results"), results, |m| &mut m.results);
+    attach_rows(&mut matters, &mut into, (SHEET_PROCEDURES, "special_procedures"), procedures, |m| {
+        &mut m.special_procedures
+    });
     problems.extend(sheet_problems);
     if problems.is_empty() {
-        Ok(CatalogFile { source: String::new(), departments, matters })
+        Ok(CatalogFile { source: String::new(), departments, matters, places })
     } else {
         Err(problems)
     }
@@ -407,13 +437,22 @@ mod tests {
     }
 
     #[test]
-    fn bad_cells_are_reported_by_sheet_row_and_column_and_nothing_is_returned() {
+    fn problems_found_after_reading_cite_the_sheet_row_and_column() {
         let file = demo();
         let mut broken = file.clone();
         broken.matters[0].materials[0].acceptance_standard.clear();
         let bytes = export_xlsx(&broken).expect("export");
         let read = parse_xlsx(bytes).expect("cells parse");
         let problems = validate_catalog(&read, &[]).expect_err("a rule is broken");
+        // The first matter's first material is on row 2 of 材料: the report names the cell to change.
+        assert!(problems.iter().any(|(place, _)| place.starts_with("表“材料”第 2 行 受理标准")), "{problems:?}");
+        let mut late = file.clone();
+        late.matters[1].promised_limit = onetrip_domain::catalog::TimeLimit::HalfDays(2 * 500);
+        let read = parse_xlsx(export_xlsx(&late).expect("export")).expect("cells parse");
+        let problems = validate_catalog(&read, &[]).expect_err("a rule is broken");
+        assert!(problems.iter().any(|(place, _)| place.starts_with("表“事项”第 3 行 承诺办结时限")), "{problems:?}");
+        // From JSON there are no rows: the matter and the element are named instead.
+        let problems = validate_catalog(&broken, &[]).expect_err("a rule is broken");
         assert!(problems.iter().any(|(place, _)| place.contains("材料第 1 项 受理标准")), "{problems:?}");
         assert!(parse_xlsx(b"PK not really a zip".to_vec()).is_err());
     }
@@ -428,6 +467,16 @@ mod tests {
             text
         };
         (read("xl/worksheets/sheet1.xml"), read("xl/styles.xml"))
+    }
+
+    #[test]
+    fn enumerated_columns_offer_their_values_as_drop_down_lists() {
+        let (sheet, _) = parts(&export_xlsx(&demo()).expect("export"));
+        let lists = sheet.matches("<dataValidation type=\"list\"").count();
+        // 事项类型, 行使层级, 网上办理深度, 通办范围 and the four 是/否 columns of the 事项 sheet.
+        assert_eq!(lists, 8, "{sheet}");
+        assert!(sheet.contains("行政许可,行政处罚") && sheet.contains("\"是,否\""), "{sheet}");
+        assert!(sheet.contains("sqref=\"H2:H1048576\""), "the whole column below the header: {sheet}");
     }
 
     #[test]
