@@ -23,6 +23,7 @@ mod render;
 mod source_view;
 pub mod staff;
 pub mod state;
+pub mod view_mode;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue};
@@ -167,6 +168,10 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/ratings/{id}", get(staff::ratings::followup).post(staff::ratings::followup_action))
         .route("/static/site.css", get(public::assets::stylesheet))
         .route("/static/favicon.svg", get(public::assets::icon))
+        .route("/static/speak.js", get(public::assets::speak_script))
+        .route("/view/elder", get(view_mode::toggle))
+        .route("/view/larger", get(view_mode::larger))
+        .route("/view/smaller", get(view_mode::smaller))
         .route("/favicon.ico", get(public::assets::icon))
         .route("/static/print.css", get(public::assets::print_stylesheet))
         .route("/static/print.js", get(public::assets::print_script))
@@ -258,6 +263,7 @@ pub fn edge(routes: Router<AppState>, state: AppState) -> Router {
         // one that grows past the limit without announcing its length.
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(view_mode::apply))
         .layer(middleware::from_fn_with_state((state.metrics.clone(), state.config.secure_cookies), request_context))
         .with_state(state)
 }

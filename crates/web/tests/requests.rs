@@ -769,3 +769,50 @@ async fn replies_the_other_tests_do_not_reach_are_what_the_document_says_too() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_elderly_mode_is_a_cookie_applied_to_every_page_cached_or_not() {
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    for app in TestApp::all().await {
+        let guide = format!("/matters/{COMPANY}");
+        let request = |path: &str, cookie: Option<&str>| {
+            let mut builder = Request::get(path)
+                .header(header::HOST, "centre.example")
+                .header(header::REFERER, format!("http://centre.example{guide}"))
+                .header(header::ACCEPT_ENCODING, "gzip");
+            if let Some(cookie) = cookie {
+                builder = builder.header(header::COOKIE, cookie);
+            }
+            builder.body(Body::empty()).expect("request")
+        };
+        let on = app.send(request("/view/elder", None)).await;
+        assert_eq!((on.status, on.location()), (StatusCode::SEE_OTHER, guide.as_str()), "{}", app.backend);
+        let cookie = on.cookies().into_iter().find(|c| c.starts_with("onetrip_view=")).expect("the choice is kept");
+        assert_eq!(cookie, "onetrip_view=elder-1");
+
+        // The cached guide page, served to this person in the mode and to everyone else as before.
+        let elder = app.send(request(&guide, Some(&cookie))).await;
+        assert_eq!(elder.status, StatusCode::OK);
+        assert!(elder.text().starts_with("<!doctype html>\n<html lang=\"zh-CN\" class=\"elder text-1\">"));
+        assert_eq!(elder.headers.get(header::VARY).and_then(|v| v.to_str().ok()), Some("cookie"));
+        let plain = app.send(request(&guide, None)).await;
+        assert_eq!(plain.headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()), Some("gzip"));
+
+        let larger = app.send(request("/view/larger", Some(&cookie))).await;
+        let bigger = larger.cookies().into_iter().find(|c| c.starts_with("onetrip_view=")).expect("cookie");
+        assert_eq!(bigger, "onetrip_view=elder-2");
+        let off = app.send(request("/view/elder", Some(&bigger))).await;
+        assert_eq!(
+            off.cookies().into_iter().find(|c| c.starts_with("onetrip_view=")).as_deref(),
+            Some("onetrip_view=")
+        );
+        let elsewhere = Request::get("/view/elder")
+            .header(header::HOST, "centre.example")
+            .header(header::REFERER, "https://phish.example/page")
+            .body(Body::empty())
+            .expect("request");
+        assert_eq!(app.send(elsewhere).await.location(), "/", "never sent back to another site");
+        app.finish().await;
+    }
+}

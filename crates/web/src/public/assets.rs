@@ -15,6 +15,10 @@ pub async fn print_script() -> impl IntoResponse {
     static_file("text/javascript; charset=utf-8", include_str!("../../static/print.js"))
 }
 
+pub async fn speak_script() -> impl IntoResponse {
+    static_file("text/javascript; charset=utf-8", include_str!("../../static/speak.js"))
+}
+
 pub async fn display_script() -> impl IntoResponse {
     static_file("text/javascript; charset=utf-8", include_str!("../../static/display.js"))
 }

@@ -6,6 +6,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Tests say what they expect by panicking.
 
+mod elder;
 mod identity;
 mod journeys;
 mod layout;
