@@ -146,6 +146,20 @@ async fn wait_for_text(client: &Client, css: &str, expected: &str) {
     }
 }
 
+/// Waits until the element's text holds `part` (the answer to a form posted to the same address), and
+/// returns the text.
+async fn wait_for_text_containing(client: &Client, css: &str, part: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = text_of(client, css).await;
+        if text.contains(part) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "{css} says {text:?}, expected it to hold {part:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits until the browser has arrived at a page whose address ends with `suffix`.
 async fn wait_for_url(client: &Client, suffix: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -206,7 +220,27 @@ async fn check_accessible(client: &Client, page: &str) {
     assert_eq!(report["h1"], 1, "{page}: one h1");
     assert_eq!(report["unlabelled"], json!([]), "{page}: every control has a label");
     assert_eq!(report["loose"], json!([]), "{page}: radio buttons and check boxes sit beside their labels");
+    // axe-core on the page as it is now, against WCAG 2.1 A and AA: no serious or critical violation.
+    let script = format!(
+        "{}\n;const done = arguments[arguments.length - 1];\
+         axe.run(document, {{ runOnly: {{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }}, resultTypes: ['violations'] }})\
+         .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')\
+         .map(v => ({{ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }}))))\
+         .catch(e => done([{{ id: 'axe-failed', help: String(e) }}]));",
+        axe_source()
+    );
+    let violations = client.execute_async(&script, vec![]).await.expect("axe-core runs");
+    assert_eq!(violations, json!([]), "{page}: axe-core finds serious or critical violations: {violations}");
     assert!(report["overflow"].as_i64().unwrap_or(1) <= 0, "{page}: no sideways scrolling: {report}");
+}
+
+/// axe-core's source (`scripts/test-servers/axe`), injected into a page before it is checked.
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let folder = support::npm::ensure_installed("axe", "axe-core/axe.min.js");
+        std::fs::read_to_string(folder.join("node_modules/axe-core/axe.min.js")).expect("axe-core is installed")
+    })
 }
 
 /// The contrast ratio (WCAG 2) of an element's text against the first opaque background behind it.

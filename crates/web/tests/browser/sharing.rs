@@ -59,8 +59,8 @@ async fn a_property_transfer_takes_the_contract_and_the_tax_proof_from_the_depar
         // The tax system is down: the page says so, and the upload is still there.
         taxes.set_mode("error");
         click(&client, "#share-consent").await;
-        let refusal = text_of(&client, "main").await;
-        assert!(refusal.contains("数据来源暂时无法访问"), "{backend}: {refusal}");
+        // The form posts to the page it is on: wait for the answer, not only the address.
+        wait_for_text_containing(&client, "main", "数据来源暂时无法访问").await;
         assert!(client.find(Locator::Css("#file")).await.is_ok(), "{backend}: the upload is offered instead");
         // Up again: taken from it after all.
         taxes.set_mode("ok");

@@ -19,33 +19,11 @@ pub struct Provider {
 }
 
 fn scripts() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-servers/oidc")
+    super::npm::folder("oidc")
 }
 
-static INSTALLED: Mutex<bool> = Mutex::new(false);
-
-/// Installs the provider's packages from the lock file unless they are there; into a folder of its own
-/// first and then moved into place, so that two test binaries never see half an installation.
 fn ensure_installed() {
-    let mut installed = INSTALLED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let folder = scripts();
-    if *installed || folder.join("node_modules/oidc-provider/package.json").exists() {
-        *installed = true;
-        return;
-    }
-    let staging = tempfile::tempdir_in(&folder).expect("staging folder");
-    for file in ["package.json", "package-lock.json"] {
-        std::fs::copy(folder.join(file), staging.path().join(file)).expect("copy the package files");
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(staging.path())
-        .status()
-        .expect("npm runs (install Node.js and npm)");
-    assert!(status.success(), "npm ci of the test OpenID provider failed");
-    // Another binary may have finished first: then its installation stands.
-    let _ = std::fs::rename(staging.path().join("node_modules"), folder.join("node_modules"));
-    *installed = true;
+    super::npm::ensure_installed("oidc", "oidc-provider/package.json");
 }
 
 fn free_port() -> u16 {

@@ -7,6 +7,7 @@
 mod contract;
 pub mod department;
 pub mod identity;
+pub mod npm;
 pub mod receiver;
 
 use axum::body::Body;
