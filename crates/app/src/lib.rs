@@ -8,6 +8,7 @@
 
 pub mod accounts;
 mod app;
+pub mod assist;
 pub mod audit;
 pub mod backup;
 pub mod calendar;

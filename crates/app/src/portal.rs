@@ -7,6 +7,7 @@ use crate::accounts::random_token;
 use crate::app::App;
 use crate::error::{AppError, AppResult, Conflict};
 use crate::files;
+use chrono::{DateTime, Utc};
 use onetrip_domain::acceptance::{MaterialProblem, Supplied};
 use onetrip_domain::actor::Actor;
 use onetrip_domain::applicant::validate_contact;
@@ -36,6 +37,21 @@ pub struct DraftDocument {
     /// Materials a shared data source supplied, indexed like the materials (ADR 0022).
     #[serde(default)]
     pub shared: Vec<Option<SharedRecord>>,
+    /// 帮办代办: the window that started and filled in the application with the applicant.
+    #[serde(default)]
+    pub assisted: Option<Assisted>,
+}
+
+/// Who helped with an application, and whether it was handed to the applicant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assisted {
+    /// The member of staff's log-in name (who may go on filling it in) and the name shown.
+    pub username: String,
+    pub name: String,
+    pub at: DateTime<Utc>,
+    /// Handed over: from now on only the applicant changes and submits it.
+    #[serde(default)]
+    pub handed_over: bool,
 }
 
 impl DraftDocument {
@@ -159,6 +175,7 @@ pub async fn start(app: &App, applicant: &Applicant, code: &str) -> AppResult<St
         bundle: None,
         versions: Vec::new(),
         shared: Vec::new(),
+        assisted: None,
     };
     create(app, applicant, version.matter.code.clone(), &document).await
 }
@@ -183,6 +200,7 @@ pub async fn start_bundle(app: &App, applicant: &Applicant, code: &str) -> AppRe
         bundle: Some(bundle.code.clone()),
         versions,
         shared: Vec::new(),
+        assisted: None,
     };
     create(app, applicant, format!("bundle:{}", bundle.code), &document).await
 }
@@ -241,7 +259,7 @@ pub async fn open(app: &App, actor: &Actor, id: &str) -> AppResult<OpenDraft> {
     Ok(OpenDraft { draft, document, subject })
 }
 
-async fn save(app: &App, draft: &Draft, document: &DraftDocument) -> AppResult<()> {
+pub(crate) async fn save(app: &App, draft: &Draft, document: &DraftDocument) -> AppResult<()> {
     let text = serde_json::to_string(document).map_err(|error| AppError::Internal(error.to_string()))?;
     Ok(app.store.save_draft(&draft.id, &text, app.now()).await?)
 }
@@ -249,6 +267,11 @@ async fn save(app: &App, draft: &Draft, document: &DraftDocument) -> AppResult<(
 /// An applicant's drafts not yet submitted, the most recently changed first.
 pub async fn drafts(app: &App, actor: &Actor) -> AppResult<Vec<Draft>> {
     Ok(app.store.open_drafts(applicant_of(actor)?).await?)
+}
+
+/// Who at a window helped fill a draft in (帮办代办), by name.
+pub fn helper_of(draft: &Draft) -> Option<String> {
+    serde_json::from_str::<DraftDocument>(&draft.document).ok()?.assisted.map(|assisted| assisted.name)
 }
 
 /// Saves the phone for messages about the application.
@@ -379,9 +402,11 @@ pub async fn submit(app: &App, actor: &Actor, applicant: &Applicant, id: &str) -
     }
     let mut applicant = applicant.clone();
     applicant.phone = document.phone.clone();
+    let assisted_by = document.assisted.as_ref().map(|assisted| assisted.name.clone());
     let case: Case = match &subject {
         Subject::Matter(version) => {
-            let answers = crate::cases::OnlineAnswers { supplied, files: document.files, shared: document.shared };
+            let answers =
+                crate::cases::OnlineAnswers { supplied, files: document.files, shared: document.shared, assisted_by };
             crate::cases::submit_online(app, actor, &applicant, &draft.id, version, answers).await?
         }
         Subject::Bundle { bundle, versions, .. } => {

@@ -32,6 +32,8 @@ pub struct MonthlyReport {
     pub month: String,
     /// The centre's cases of the month (the departments' summed).
     pub counts: CaseCounts,
+    /// Of the online applications, those a window helped fill in (帮办代办): counted in `counts.online`.
+    pub assisted: u64,
     pub matters: u64,
     pub matters_in_hall: u64,
     pub departments: u64,
@@ -106,7 +108,9 @@ pub async fn monthly_report(app: &App, actor: &Actor, month: &str) -> AppResult<
         })
         .collect();
     let ratings = crate::ratings::figures::disclosure(app, &first.format("%Y-%m").to_string()).await?;
+    let assisted = app.store.assisted_count(from, to).await?;
     Ok(MonthlyReport {
+        assisted,
         month: first.format("%Y-%m").to_string(),
         counts: cards.iter().fold(CaseCounts::default(), |mut counts, card| {
             counts.add(&card.counts);
@@ -135,6 +139,7 @@ pub fn export_xlsx(report: &MonthlyReport) -> AppResult<Vec<u8>> {
     let headline: Vec<(&str, Option<f64>, &str)> = vec![
         ("收件", Some(report.counts.received as f64), "本月收到的办件"),
         ("网上申请", Some(report.counts.online as f64), "本月收件中网上申请的"),
+        ("其中帮办代办", Some(report.assisted as f64), "网上申请中由窗口帮助填写、申请人自己提交的"),
         ("网办率", rate(report.counts.online_rate()), "网上申请 ÷ 收件"),
         ("事项数", Some(report.matters as f64), "目录中现行事项"),
         ("进驻大厅的事项", Some(report.matters_in_hall as f64), "大厅布局中有功能区或窗口的部门的事项"),

@@ -175,6 +175,9 @@ pub trait CaseStore: Send + Sync {
     /// Messages for one case, oldest first.
     async fn case_notifications(&self, number: &CaseNumber) -> StoreResult<Vec<OutboxMessage>>;
 
+    /// How many cases received in `[from, to)` a window helped the applicant apply for online (帮办代办).
+    async fn assisted_count(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64>;
+
     /// The newest messages of the outbox, newest first.
     async fn outbox(&self, limit: u32) -> StoreResult<Vec<OutboxMessage>>;
 }

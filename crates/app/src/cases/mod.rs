@@ -14,8 +14,8 @@ pub use queries::{
     applicant_of, case_file, cases_of_applicant, details, inbox, notices_of, open_orders, outbox, progress, queue,
     supervision, trips_over_published, CaseDetails, Progress, ProgressStep, Supervision, Timing, TripLine,
 };
+pub(crate) use register::{applicant_for, submit_bundle, submit_online, OnlineAnswers};
 pub use register::{submit, ApplicantInput, Attachment, SubmitCase, MAX_ATTACHMENTS};
-pub(crate) use register::{submit_bundle, submit_online, OnlineAnswers};
 pub use sweep::{accept_overdue, recount_open_limits};
 
 use crate::app::App;

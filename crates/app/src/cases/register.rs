@@ -187,6 +187,7 @@ pub async fn submit(
             bundle: None,
             stored,
             shared,
+            assisted_by: None,
         },
     )
     .await
@@ -195,7 +196,7 @@ pub async fn submit(
 /// The applicant of a new case: the one registered with this identity, or a new record. Two first
 /// applications of the same person at once both get the one record: whoever loses the race to create it
 /// reads the winner's.
-async fn applicant_for(app: &App, new: &NewApplicant) -> AppResult<Applicant> {
+pub(crate) async fn applicant_for(app: &App, new: &NewApplicant) -> AppResult<Applicant> {
     if let Some(applicant) = app.store.applicant_by_identity(&new.identity).await? {
         return Ok(applicant);
     }
@@ -272,6 +273,8 @@ struct Registration<'a> {
     stored: Vec<StoredFile>,
     /// What shared data sources supplied, by material.
     shared: Vec<Option<onetrip_domain::case::SharedRecord>>,
+    /// 帮办代办: who at a window helped fill the online application in.
+    assisted_by: Option<String>,
 }
 
 async fn register(app: &App, registration: Registration<'_>) -> AppResult<(Case, bool)> {
@@ -287,6 +290,7 @@ async fn register(app: &App, registration: Registration<'_>) -> AppResult<(Case,
         bundle,
         stored,
         shared,
+        assisted_by,
     } = registration;
     let now = app.now();
     let received = app.local_naive(now);
@@ -294,6 +298,7 @@ async fn register(app: &App, registration: Registration<'_>) -> AppResult<(Case,
     for (record, shared) in document.materials.iter_mut().zip(shared) {
         record.shared = shared;
     }
+    document.assisted_by = assisted_by;
     let deadline = acceptance::decision_deadline(&app.calendar(), received)
         .map(|deadline| deadline.format("%Y年%m月%d日").to_string())
         .unwrap_or_else(|_| "五个工作日内".to_string());
@@ -341,6 +346,8 @@ pub(crate) struct OnlineAnswers {
     pub supplied: Vec<Supplied>,
     pub files: Vec<Vec<String>>,
     pub shared: Vec<Option<onetrip_domain::case::SharedRecord>>,
+    /// 帮办代办: who at a window helped fill it in.
+    pub assisted_by: Option<String>,
 }
 
 /// Submits an applicant's online application (a completed draft) as a case. Submitting the same draft twice
@@ -353,7 +360,7 @@ pub(crate) async fn submit_online(
     version: &MatterVersion,
     answers: OnlineAnswers,
 ) -> AppResult<Case> {
-    let OnlineAnswers { supplied, files, shared } = answers;
+    let OnlineAnswers { supplied, files, shared, assisted_by } = answers;
     let problems = acceptance::check_completeness(&version.matter, &supplied);
     if !problems.is_empty() {
         return Err(incomplete(problems));
@@ -372,6 +379,7 @@ pub(crate) async fn submit_online(
             bundle: None,
             stored: Vec::new(),
             shared,
+            assisted_by,
         },
     )
     .await?;
@@ -420,6 +428,7 @@ pub(crate) async fn submit_bundle(
                 bundle: Some(link.clone()),
                 stored: Vec::new(),
                 shared: Vec::new(),
+                assisted_by: None,
             },
         )
         .await?;

@@ -40,6 +40,10 @@ pub struct CaseDocument {
     /// The "one thing" bundle this case was applied for with, if any.
     #[serde(default)]
     pub bundle: Option<BundleLink>,
+    /// 帮办代办: the window's member of staff who helped the applicant fill the online application in. The
+    /// case is online all the same (the applicant submitted it); the figures show these apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assisted_by: Option<String>,
 }
 
 /// One material of a case: what the applicant supplied, and the stored files uploaded for it.
@@ -148,6 +152,7 @@ impl CaseDocument {
             delivery: None,
             clock: CaseClock::default(),
             bundle,
+            assisted_by: None,
         };
         document.fit(materials);
         document
@@ -253,6 +258,7 @@ impl CaseDocumentV1 {
             delivery,
             clock: self.clock,
             bundle: self.bundle,
+            assisted_by: None,
         })
     }
 }

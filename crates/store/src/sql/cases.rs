@@ -122,8 +122,8 @@ macro_rules! cases_queries {
                 sqlx::query(
                     "INSERT INTO cases (number, matter_code, matter_version, department, applicant_id, channel, phase, \
                      document, revision, corrections, received_at, created_at, updated_at, via_system, \
-                     shared_materials, uploaded_materials) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $10, $11, $12, $13)",
+                     shared_materials, uploaded_materials, assisted_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $10, $11, $12, $13, $14)",
                 )
                 .bind(number.compact())
                 .bind(&case.matter_code)
@@ -138,6 +138,7 @@ macro_rules! cases_queries {
                 .bind(by_system(event))
                 .bind(i64::from(case.document.materials_shared()))
                 .bind(i64::from(case.document.materials_uploaded()))
+                .bind(case.document.assisted_by.as_deref())
                 .execute(&mut **transaction)
                 .await?;
                 if let Some(idempotency) = idempotency {
@@ -499,6 +500,18 @@ macro_rules! cases_queries {
                     .fetch_all(&self.reader)
                     .await?;
                 rows.iter().map(outbox_from_row).collect()
+            }
+
+            async fn assisted_count(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64> {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS received FROM cases WHERE received_at >= $1 AND received_at < $2 \
+                     AND assisted_by IS NOT NULL",
+                )
+                .bind(millis(from))
+                .bind(millis(to))
+                .fetch_one(&self.reader)
+                .await?;
+                Ok(count(row.int("received")?))
             }
 
             async fn outbox(&self, limit: u32) -> StoreResult<Vec<OutboxMessage>> {

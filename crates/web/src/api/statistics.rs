@@ -57,7 +57,10 @@ pub struct DayBody {
 pub struct MonthlyBody {
     month: String,
     received: u64,
+    /// 网上申请，含帮办代办
     online: u64,
+    /// 其中由窗口帮助填写、申请人自己提交的（帮办代办）
+    assisted: u64,
     /// 网办率 0–1；没有收件时为 null
     online_rate: Option<f64>,
     matters: u64,
@@ -95,6 +98,7 @@ pub async fn monthly(
         month: report.month.clone(),
         received: report.counts.received,
         online: report.counts.online,
+        assisted: report.assisted,
         online_rate: report.counts.online_rate(),
         matters: report.matters,
         matters_in_hall: report.matters_in_hall,

@@ -279,6 +279,8 @@ pub struct DraftLine {
     pub id: String,
     pub matter: String,
     pub updated: String,
+    /// The window's member of staff who helped fill it in (帮办代办), or empty.
+    pub helper: String,
 }
 
 #[derive(Template)]
@@ -320,6 +322,7 @@ pub async fn home(State(state): State<AppState>, user: PortalUser) -> Result<Res
         .await?
         .into_iter()
         .map(|draft| DraftLine {
+            helper: onetrip_app::portal::helper_of(&draft).unwrap_or_default(),
             matter: subject_name(&state, &draft.matter_code),
             id: draft.id,
             updated: format_instant(&state, draft.updated_at),

@@ -3,6 +3,7 @@
 //! log (`settings.rs`), and cases (`cases/`). Every page checks the role; every form goes through a checked
 //! extractor (`crate::extract`).
 
+pub mod assist;
 pub mod cases;
 pub mod catalog;
 pub mod evaluation;
