@@ -31,6 +31,8 @@ pub struct CatalogFile {
 /// lists (materials, steps …) with its sheet and row.
 #[derive(Debug, Clone, Default)]
 pub struct SheetPlaces {
+    /// The sheet the matters were read from, and each matter's row on it.
+    pub(crate) matter_sheet: &'static str,
     pub(crate) matters: Vec<usize>,
     pub(crate) items: HashMap<(usize, &'static str), Vec<(&'static str, usize)>>,
 }
@@ -58,11 +60,7 @@ impl SheetPlaces {
             }
             None => {
                 let row = *self.matters.get(index)?;
-                Some(format!(
-                    "表“{}”第 {row} 行 {}",
-                    super::xlsx::SHEET_MATTERS,
-                    super::columns::column_header("", list)
-                ))
+                Some(format!("表“{}”第 {row} 行 {}", self.matter_sheet, super::columns::column_header("", list)))
             }
         }
     }

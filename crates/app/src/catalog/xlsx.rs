@@ -316,8 +316,11 @@ fn read_workbook(bytes: Vec<u8>) -> Result<CatalogFile, Vec<Problem>> {
     })?;
     let mut problems = Vec::new();
     let matters = read_sheet(&mut workbook, SHEET_MATTERS, &matter_columns(), false, blank_matter, &mut problems);
-    let mut places =
-        SheetPlaces { matters: matters.iter().map(|(_, _, row)| *row).collect(), ..SheetPlaces::default() };
+    let mut places = SheetPlaces {
+        matter_sheet: SHEET_MATTERS,
+        matters: matters.iter().map(|(_, _, row)| *row).collect(),
+        ..SheetPlaces::default()
+    };
     let mut matters: Vec<Matter> = matters.into_iter().map(|(_, matter, _)| matter).collect();
     let department_rows =
         read_sheet(&mut workbook, SHEET_DEPARTMENTS, &department_columns(), false, blank_department_row, &mut problems);
