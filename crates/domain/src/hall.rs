@@ -164,7 +164,7 @@ impl HallLayout {
             } else if let Some(other) = prefixes.insert((zone.hall.as_str(), zone.prefix), index) {
                 problem(
                     format!("zones[{index}].prefix"),
-                    &format!("与 zones[{other}] 的字头相同，同一大厅里要各不相同"),
+                    &format!("与第 {} 个功能区的字头相同，同一大厅里要各不相同", other + 1),
                 );
             }
             for (position, department) in zone.departments.iter().enumerate() {
@@ -210,9 +210,49 @@ impl HallLayout {
     }
 }
 
+/// A problem's place (`zones[2].prefix`) in words for the layout page: 第 3 个功能区 · 号码字头. The path
+/// itself stays the key of the API's field errors.
+pub fn place_label(place: &str) -> String {
+    let mut words = Vec::new();
+    for part in place.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let noun = match name {
+            "halls" => "大厅",
+            "zones" => "功能区",
+            "windows" => "窗口",
+            "departments" => "部门",
+            "matters" => "事项",
+            "also_zones" => "兼办功能区",
+            "code" => "编号",
+            "name" => "名称",
+            "hall" => "所在大厅",
+            "zone" => "所在功能区",
+            "prefix" => "号码字头",
+            "appointments_am" | "appointments_pm" => "预约名额",
+            other => other,
+        };
+        words.push(match index {
+            Some(index) => format!("第 {} 个{noun}", index + 1),
+            None => noun.to_string(),
+        });
+    }
+    words.join(" · ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn places_read_in_words() {
+        assert_eq!(place_label("zones[2].prefix"), "第 3 个功能区 · 号码字头");
+        assert_eq!(place_label("windows[0].matters[4]"), "第 1 个窗口 · 第 5 个事项");
+        assert_eq!(place_label("halls"), "大厅");
+        assert_eq!(place_label("zones[x].odd"), "功能区 · odd");
+    }
 
     fn layout() -> HallLayout {
         HallLayout {

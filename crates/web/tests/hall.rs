@@ -499,6 +499,22 @@ async fn an_appointment_is_booked_on_the_portal_and_checked_in_at_the_kiosk_befo
             "{}",
             refused.text()
         );
+        // On the layout page the same problem is placed in words, not as a JSON path.
+        let (manager_page, manager_csrf) = app.login_page(SUPERVISOR).await;
+        let mut broken_text = layout.clone();
+        broken_text["windows"][0]["zone"] = json!("nowhere");
+        let text = broken_text.to_string();
+        let page = app
+            .post_form(
+                "/staff/hall/layout",
+                &manager_page,
+                &[("csrf_token", manager_csrf.as_str()), ("text", text.as_str())],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        let html = page.text();
+        assert!(html.contains("<strong>第 1 个窗口 · 所在功能区</strong>：没有这个功能区"), "{html}");
+        assert!(!html.contains("<code>windows[0]"), "no JSON path as the place");
         let window = app.token(WINDOW).await;
         assert_eq!(
             app.json(Method::PUT, "/api/v1/hall/layout", Some(&window), Some(layout)).await.status,

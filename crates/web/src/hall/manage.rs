@@ -166,7 +166,10 @@ pub async fn save_layout_page(
                 layout: Layout::new(&state, Some(&staff)),
                 csrf_token: staff.csrf_token.clone(),
                 text: form.text,
-                errors: listed(&errors),
+                errors: listed(&errors)
+                    .into_iter()
+                    .map(|(place, message)| (onetrip_domain::hall::place_label(&place), message))
+                    .collect(),
                 flash: String::new(),
                 summary: layout_summary(&state.catalog().hall),
             },
