@@ -11,6 +11,7 @@ mod identity;
 mod journeys;
 mod layout;
 mod licences;
+mod public_pages;
 mod ratings;
 mod sharing;
 #[path = "../support/mod.rs"]
